@@ -1,0 +1,227 @@
+// dtypes: names, storage arrays, and PyTorch's type-promotion rules.
+
+export type DTypeName =
+  | "float32"
+  | "float64"
+  | "float16"
+  | "int64"
+  | "int32"
+  | "int16"
+  | "int8"
+  | "uint8"
+  | "bool";
+
+/** The TypedArray that holds one dtype's elements on the CPU. */
+export type StorageArray =
+  | Float32Array
+  | Float64Array
+  | Float16Array
+  | BigInt64Array
+  | Int32Array
+  | Int16Array
+  | Int8Array
+  | Uint8Array;
+
+type ArrayCtor = {
+  new (length: number): StorageArray;
+  new (
+    buffer: ArrayBufferLike,
+    byteOffset?: number,
+    length?: number,
+  ): StorageArray;
+  readonly BYTES_PER_ELEMENT: number;
+};
+
+/** A tensor element type, printed as PyTorch prints it: `torch.float32`. */
+export class DType {
+  readonly name: DTypeName;
+  readonly itemsize: number;
+  readonly is_floating_point: boolean;
+  readonly is_signed: boolean;
+  /** The legacy class name, e.g. `FloatTensor`. */
+  readonly legacy: string;
+  readonly array: ArrayCtor;
+  /** Promotion category: 0 bool, 1 integer, 2 floating. */
+  readonly category: 0 | 1 | 2;
+
+  constructor(
+    name: DTypeName,
+    array: ArrayCtor,
+    legacy: string,
+    category: 0 | 1 | 2,
+    signed: boolean,
+  ) {
+    this.name = name;
+    this.array = array;
+    this.itemsize = array.BYTES_PER_ELEMENT;
+    this.legacy = legacy;
+    this.category = category;
+    this.is_floating_point = category === 2;
+    this.is_signed = signed;
+  }
+
+  toString(): string {
+    return `torch.${this.name}`;
+  }
+
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+}
+
+export const float32 = new DType(
+  "float32",
+  Float32Array,
+  "FloatTensor",
+  2,
+  true,
+);
+export const float64 = new DType(
+  "float64",
+  Float64Array,
+  "DoubleTensor",
+  2,
+  true,
+);
+export const float16 = new DType(
+  "float16",
+  Float16Array,
+  "HalfTensor",
+  2,
+  true,
+);
+export const int64 = new DType("int64", BigInt64Array, "LongTensor", 1, true);
+export const int32 = new DType("int32", Int32Array, "IntTensor", 1, true);
+export const int16 = new DType("int16", Int16Array, "ShortTensor", 1, true);
+export const int8 = new DType("int8", Int8Array, "CharTensor", 1, true);
+export const uint8 = new DType("uint8", Uint8Array, "ByteTensor", 1, false);
+export const bool = new DType("bool", Uint8Array, "BoolTensor", 0, false);
+
+// PyTorch's aliases.
+export const float = float32;
+export const double = float64;
+export const half = float16;
+export const long = int64;
+export const int = int32;
+export const short = int16;
+
+export const DTYPES: Record<DTypeName, DType> = {
+  float32,
+  float64,
+  float16,
+  int64,
+  int32,
+  int16,
+  int8,
+  uint8,
+  bool,
+};
+
+/** Accepts a DType or its name (`"float32"`, `"float"`, `"long"`, ...). */
+export function toDType(d: DType | string): DType {
+  if (d instanceof DType) return d;
+  const name = d.startsWith("torch.") ? d.slice(6) : d;
+  const alias: Record<string, DType> = {
+    float,
+    double,
+    half,
+    long,
+    int,
+    short,
+  };
+  const found = (DTYPES as Record<string, DType>)[name] ?? alias[name];
+  if (!found) throw new TypeError(`unknown dtype: ${d}`);
+  return found;
+}
+
+// Promotion lattice of PyTorch (c10/core/ScalarType.h) over our dtypes.
+const ORDER: DTypeName[] = [
+  "uint8",
+  "int8",
+  "int16",
+  "int32",
+  "int64",
+  "float16",
+  "float32",
+  "float64",
+  "bool",
+];
+const u1 = "uint8", i1 = "int8", i2 = "int16", i4 = "int32", i8 = "int64";
+const f2 = "float16", f4 = "float32", f8 = "float64", b1 = "bool";
+const TABLE: DTypeName[][] = [
+  /*         u1  i1  i2  i4  i8  f2  f4  f8  b1 */
+  /* u1 */ [u1, i2, i2, i4, i8, f2, f4, f8, u1],
+  /* i1 */ [i2, i1, i2, i4, i8, f2, f4, f8, i1],
+  /* i2 */ [i2, i2, i2, i4, i8, f2, f4, f8, i2],
+  /* i4 */ [i4, i4, i4, i4, i8, f2, f4, f8, i4],
+  /* i8 */ [i8, i8, i8, i8, i8, f2, f4, f8, i8],
+  /* f2 */ [f2, f2, f2, f2, f2, f2, f4, f8, f2],
+  /* f4 */ [f4, f4, f4, f4, f4, f4, f4, f8, f4],
+  /* f8 */ [f8, f8, f8, f8, f8, f8, f8, f8, f8],
+  /* b1 */ [u1, i1, i2, i4, i8, f2, f4, f8, b1],
+];
+
+/** `torch.promote_types(a, b)`. */
+export function promote_types(a: DType, b: DType): DType {
+  return DTYPES[TABLE[ORDER.indexOf(a.name)][ORDER.indexOf(b.name)]];
+}
+
+let defaultDType: DType = float32;
+
+/** `torch.get_default_dtype()`: the dtype of floats made from JS numbers. */
+export function get_default_dtype(): DType {
+  return defaultDType;
+}
+
+/** `torch.set_default_dtype(d)`: float32 or float64 only, as in PyTorch. */
+export function set_default_dtype(d: DType | string): void {
+  const t = toDType(d);
+  if (!t.is_floating_point) {
+    throw new TypeError(
+      "only floating-point types are supported as the default type",
+    );
+  }
+  defaultDType = t;
+}
+
+/** An operand for `result_type`: a tensor's dtype and rank, or a JS scalar. */
+export type Operand = { dtype: DType; dim: number } | number | boolean | bigint;
+
+/**
+ * PyTorch's result_type: tensors with dimensions outrank 0-d tensors, which outrank scalars; a
+ * lower-priority operand only matters when its category is higher (bool < integer < floating).
+ * A float scalar counts as the default dtype, an integer scalar as int64.
+ */
+export function result_type(...operands: Operand[]): DType {
+  let dim: DType | undefined,
+    zero: DType | undefined,
+    scalar: DType | undefined;
+  const join = (a: DType | undefined, b: DType) => a ? promote_types(a, b) : b;
+  for (const o of operands) {
+    if (typeof o !== "object") scalar = join(scalar, scalarDType(o));
+    else if (o.dim > 0) dim = join(dim, o.dtype);
+    else zero = join(zero, o.dtype);
+  }
+  return combine(dim, combine(zero, scalar)) ?? defaultDType;
+}
+
+// ATen's combine_categories: keep the higher-priority dtype unless the lower one is of a higher
+// category.
+function combine(
+  higher: DType | undefined,
+  lower: DType | undefined,
+): DType | undefined {
+  if (!higher) return lower;
+  if (!lower || higher.is_floating_point) return higher;
+  if (higher === bool || lower.is_floating_point) {
+    return promote_types(higher, lower);
+  }
+  return higher;
+}
+
+/** The dtype PyTorch gives a bare scalar: bool, int64, or the default float. */
+export function scalarDType(v: number | boolean | bigint): DType {
+  if (typeof v === "boolean") return bool;
+  if (typeof v === "bigint") return int64;
+  return Number.isInteger(v) ? int64 : defaultDType;
+}
