@@ -1,0 +1,221 @@
+// flambeau: PyTorch for TypeScript. `import * as torch from "./mod.ts"` gives the torch namespace.
+
+import { binaryFns, installMethods, unaryFns } from "./src/ops/methods.ts";
+import { Tensor as TensorClass } from "./src/tensor.ts";
+import { type DType, result_type as resultTypeOf } from "./src/dtype.ts";
+
+installMethods();
+
+/** The tensor type: `x: torch.Tensor`. As a value, `torch.Tensor` is the legacy constructor. */
+export type Tensor = TensorClass;
+export {
+  BoolTensor,
+  ByteTensor,
+  CharTensor,
+  DoubleTensor,
+  FloatTensor,
+  HalfTensor,
+  IntTensor,
+  type LegacyConstructor,
+  LongTensor,
+  ShortTensor,
+  Tensor,
+} from "./src/legacy.ts";
+
+export {
+  bool,
+  double,
+  DType as dtype,
+  float,
+  float16,
+  float32,
+  float64,
+  get_default_dtype,
+  half,
+  int,
+  int16,
+  int32,
+  int64,
+  int8,
+  long,
+  promote_types,
+  set_default_dtype,
+  short,
+  uint8,
+} from "./src/dtype.ts";
+export { Size } from "./src/shape.ts";
+export { IndexError, RuntimeError, ValueError } from "./src/errors.ts";
+export { get_printoptions, set_printoptions } from "./src/print/mod.ts";
+
+export {
+  arange,
+  empty,
+  empty_like,
+  eye,
+  full,
+  full_like,
+  linspace,
+  ones,
+  ones_like,
+  tensor,
+  zeros,
+  zeros_like,
+} from "./src/ops/creation.ts";
+export {
+  bernoulli,
+  normal,
+  rand,
+  rand_like,
+  randint,
+  randn,
+  randn_like,
+  randperm,
+} from "./src/ops/random.ts";
+export {
+  default_generator,
+  Generator,
+  get_rng_state,
+  initial_seed,
+  manual_seed,
+  seed,
+  set_rng_state,
+} from "./src/random/generator.ts";
+
+export {
+  add,
+  clamp,
+  clamp as clip,
+  div,
+  div as divide,
+  round,
+  sub,
+  sub as subtract,
+  where,
+} from "./src/ops/elementwise.ts";
+export const {
+  neg,
+  abs,
+  sign,
+  exp,
+  log,
+  log1p,
+  expm1,
+  sqrt,
+  rsqrt,
+  sin,
+  cos,
+  tan,
+  tanh,
+  sigmoid,
+  erf,
+  reciprocal,
+  floor,
+  ceil,
+  trunc,
+  relu,
+  logical_not,
+  isnan,
+  isfinite,
+  isinf,
+} = unaryFns;
+export const {
+  mul,
+  remainder,
+  fmod,
+  pow,
+  maximum,
+  minimum,
+  atan2,
+  eq,
+  ne,
+  lt,
+  le,
+  gt,
+  ge,
+  logical_and,
+  logical_or,
+  logical_xor,
+} = binaryFns;
+export { gt as greater, lt as less, mul as multiply };
+export { floor_divide } from "./src/ops/methods.ts";
+
+export {
+  all,
+  amax,
+  amin,
+  any,
+  argmax,
+  argmin,
+  cumprod,
+  cumsum,
+  logsumexp,
+  max,
+  mean,
+  min,
+  norm,
+  prod,
+  std,
+  sum,
+  type ValuesIndices,
+  var_ as var,
+} from "./src/ops/reduce.ts";
+export { bmm, dot, matmul, mm, mv, outer } from "./src/ops/linalg.ts";
+export {
+  allclose,
+  cat,
+  concat,
+  equal,
+  gather,
+  index_select,
+  masked_fill,
+  masked_select,
+  nonzero,
+  scatter,
+  scatter_add,
+  stack,
+} from "./src/ops/indexing.ts";
+export { argsort, sort, topk, unique } from "./src/ops/sorting.ts";
+export {
+  chunk,
+  flatten,
+  type Index,
+  narrow,
+  permute,
+  reshape,
+  select,
+  slice,
+  split,
+  squeeze,
+  swapaxes,
+  t,
+  transpose,
+  unbind,
+  unflatten,
+  unsqueeze,
+} from "./src/ops/views.ts";
+
+/** `torch.is_tensor(x)`. */
+export function is_tensor(x: unknown): x is TensorClass {
+  return x instanceof TensorClass;
+}
+
+/** `torch.numel(x)`. */
+export function numel(x: TensorClass): number {
+  return x.numel();
+}
+
+/** `torch.result_type(a, b)`: the dtype an arithmetic op on a and b returns. */
+export function result_type(
+  a: TensorClass | number | boolean,
+  b: TensorClass | number | boolean,
+): DType {
+  const op = (v: TensorClass | number | boolean) =>
+    v instanceof TensorClass ? { dtype: v.dtype, dim: v.dim() } : v;
+  return resultTypeOf(op(a), op(b));
+}
+
+/** `torch.cuda`: CUDA is spelled WebGPU here; no device is available until the WebGPU backend lands. */
+export const cuda = {
+  is_available: (): boolean => false,
+  device_count: (): number => 0,
+};

@@ -1,0 +1,16 @@
+// Error classes named after the Python exceptions PyTorch raises, so messages read the same.
+
+/** PyTorch's `RuntimeError`: shape mismatches, bad casts, unsupported operations. */
+export class RuntimeError extends Error {
+  override name = "RuntimeError";
+}
+
+/** PyTorch's `IndexError`: a dimension or index out of range. */
+export class IndexError extends Error {
+  override name = "IndexError";
+}
+
+/** PyTorch's `ValueError`: an argument with a bad value. */
+export class ValueError extends Error {
+  override name = "ValueError";
+}

@@ -1,0 +1,89 @@
+// PyTorch's legacy tensor constructors: torch.Tensor(2, 3) (a shape) versus torch.Tensor([1, 2])
+// (values), callable with or without `new`, and `instanceof torch.Tensor` for every tensor.
+
+import { type DType, DTYPES, get_default_dtype } from "./dtype.ts";
+import { registerLegacyName, Tensor as TensorClass } from "./tensor.ts";
+import { tensor, zeros } from "./ops/creation.ts";
+
+/** A legacy constructor such as `torch.FloatTensor`: call it with sizes, or with data. */
+export interface LegacyConstructor {
+  (...sizes: number[]): TensorClass;
+  (data: ArrayLike<unknown> | TensorClass): TensorClass;
+  new (...sizes: number[]): TensorClass;
+  new (data: ArrayLike<unknown> | TensorClass): TensorClass;
+  readonly dtype: DType;
+  readonly prototype: TensorClass;
+}
+
+function legacy(name: string, dtype: () => DType): LegacyConstructor {
+  function ctor(...args: unknown[]): TensorClass {
+    const d = dtype();
+    if (args.length === 0) return zeros([0], { dtype: d });
+    if (args.every((a) => typeof a === "number")) {
+      const sizes = args as number[];
+      if (sizes.some((s) => !Number.isInteger(s) || s < 0)) {
+        throw new TypeError(
+          `${name}(): argument 'size' must be a sequence of non-negative ints, but got [${
+            sizes.join(", ")
+          }]`,
+        );
+      }
+      // PyTorch leaves this memory uninitialised; JavaScript memory starts zeroed.
+      return zeros(sizes, { dtype: d });
+    }
+    if (args.length === 1 && typeof args[0] === "object" && args[0] !== null) {
+      return tensor(args[0] as ArrayLike<unknown>, { dtype: d });
+    }
+    throw new TypeError(
+      `${name}(): expected sizes (ints) or a sequence of data, but got ${
+        args.map((a) => typeof a).join(", ")
+      }`,
+    );
+  }
+  Object.defineProperty(ctor, "name", { value: name });
+  Object.defineProperty(ctor, "dtype", { get: dtype });
+  // `x instanceof torch.FloatTensor` is true for every tensor, as `isinstance(x, torch.Tensor)` is.
+  ctor.prototype = TensorClass.prototype;
+  return ctor as unknown as LegacyConstructor;
+}
+
+/** `torch.Tensor`: the default dtype's legacy constructor (FloatTensor unless changed). */
+export const Tensor: LegacyConstructor = legacy("Tensor", get_default_dtype);
+export const FloatTensor: LegacyConstructor = legacy(
+  "FloatTensor",
+  () => DTYPES.float32,
+);
+export const DoubleTensor: LegacyConstructor = legacy(
+  "DoubleTensor",
+  () => DTYPES.float64,
+);
+export const HalfTensor: LegacyConstructor = legacy(
+  "HalfTensor",
+  () => DTYPES.float16,
+);
+export const LongTensor: LegacyConstructor = legacy(
+  "LongTensor",
+  () => DTYPES.int64,
+);
+export const IntTensor: LegacyConstructor = legacy(
+  "IntTensor",
+  () => DTYPES.int32,
+);
+export const ShortTensor: LegacyConstructor = legacy(
+  "ShortTensor",
+  () => DTYPES.int16,
+);
+export const CharTensor: LegacyConstructor = legacy(
+  "CharTensor",
+  () => DTYPES.int8,
+);
+export const ByteTensor: LegacyConstructor = legacy(
+  "ByteTensor",
+  () => DTYPES.uint8,
+);
+export const BoolTensor: LegacyConstructor = legacy(
+  "BoolTensor",
+  () => DTYPES.bool,
+);
+
+for (const d of Object.values(DTYPES)) registerLegacyName(d.legacy, d);

@@ -1,0 +1,329 @@
+// Creation: tensor() from JS data, empty/zeros/ones/full, ranges, eye, and the *_like forms.
+
+import {
+  bool,
+  type DType,
+  float32,
+  float64,
+  get_default_dtype,
+  int16,
+  int32,
+  int64,
+  int8,
+  uint8,
+} from "../dtype.ts";
+import { RuntimeError } from "../errors.ts";
+import { contiguousStrides, numel } from "../shape.ts";
+import { Storage } from "../storage.ts";
+import { Tensor } from "../tensor.ts";
+import { writeDoubles } from "../backend/cpu/elementwise.ts";
+import { isOptions, shapeArg } from "./_args.ts";
+import { dtypeArg } from "./core.ts";
+
+/** Options every factory takes. */
+export interface FactoryOptions {
+  dtype?: DType | string;
+  device?: string;
+  requires_grad?: boolean;
+}
+
+/** Data `torch.tensor` accepts: nested arrays of numbers or booleans, TypedArrays, or a Tensor. */
+export type TensorData =
+  | number
+  | boolean
+  | bigint
+  | ArrayLike<unknown>
+  | Tensor;
+
+function checkDevice(device: string | undefined): void {
+  if (device !== undefined && device !== "cpu") {
+    throw new RuntimeError(
+      `device '${device}' is not available yet: only 'cpu' tensors exist in this build`,
+    );
+  }
+}
+
+/** Applies the factory options that are not about values. */
+export function finishFactory(t: Tensor, opts: FactoryOptions): Tensor {
+  checkDevice(opts.device);
+  if (opts.requires_grad) {
+    if (!t.dtype.is_floating_point) {
+      throw new RuntimeError(
+        "Only Tensors of floating point and complex dtype can require gradients",
+      );
+    }
+    t.requires_grad = true;
+  }
+  return t;
+}
+
+const TYPED: [new (...a: never[]) => unknown, DType][] = [
+  [Float32Array, float32],
+  [Float64Array, float64],
+  [Int32Array, int32],
+  [Int16Array, int16],
+  [Int8Array, int8],
+  [Uint8Array, uint8],
+  [BigInt64Array, int64],
+];
+
+/** Walks nested data once: its shape, its values as doubles, and the dtype PyTorch would infer. */
+function flattenData(
+  data: unknown,
+): { shape: number[]; values: number[]; inferred: DType } {
+  const shape: number[] = [];
+  const values: number[] = [];
+  let sawFloat = false, sawInt = false, sawBool = false;
+  let typed: DType | undefined;
+  const walk = (x: unknown, depth: number): void => {
+    if (
+      typeof x === "number" || typeof x === "boolean" || typeof x === "bigint"
+    ) {
+      if (depth !== shape.length) {
+        throw new RuntimeError(
+          `expected sequence of length ${
+            shape[depth]
+          } at dim ${depth} (got a number)`,
+        );
+      }
+      if (typeof x === "boolean") sawBool = true;
+      else if (typeof x === "bigint" || Number.isInteger(x)) sawInt = true;
+      else sawFloat = true;
+      values.push(Number(x));
+      return;
+    }
+    if (x instanceof Tensor) {
+      walk(x.tolist(), depth);
+      if (x.dtype.is_floating_point) sawFloat = true;
+      return;
+    }
+    if (x === null || typeof x !== "object" || !("length" in x)) {
+      throw new TypeError(
+        `Could not infer dtype of ${x === null ? "null" : typeof x}`,
+      );
+    }
+    const arr = x as ArrayLike<unknown>;
+    for (const [ctor, dt] of TYPED) if (x instanceof ctor) typed ??= dt;
+    if (depth === shape.length) shape.push(arr.length);
+    else if (shape[depth] !== arr.length) {
+      throw new RuntimeError(
+        `expected sequence of length ${
+          shape[depth]
+        } at dim ${depth} (got ${arr.length})`,
+      );
+    }
+    for (let i = 0; i < arr.length; i++) walk(arr[i], depth + 1);
+  };
+  walk(data, 0);
+  const inferred = typed ??
+    (sawFloat
+      ? get_default_dtype()
+      : sawInt
+      ? int64
+      : sawBool
+      ? bool
+      : get_default_dtype());
+  return { shape, values, inferred };
+}
+
+/**
+ * `torch.tensor(data, { dtype, requires_grad })`: a new tensor holding a copy of `data`.
+ * JavaScript has one number type, so `[1, 2]` infers int64 as PyTorch's `[1, 2]` does, and
+ * `[1.0, 2.0]` does too: pass `{ dtype: torch.float32 }` for floats with integral values.
+ * @example torch.tensor([[1, 2], [3, 4]], { dtype: torch.float64 })
+ */
+export function tensor(data: TensorData, opts: FactoryOptions = {}): Tensor {
+  const { shape, values, inferred } = flattenData(data);
+  const dtype = dtypeArg(opts.dtype) ??
+    (data instanceof Tensor ? data.dtype : inferred);
+  const t = Tensor.empty(shape, dtype);
+  if (data instanceof BigInt64Array && dtype === int64) {
+    (t.storage.data as BigInt64Array).set(data);
+  } else {writeDoubles(
+      t._operand(),
+      dtype.name,
+      Float64Array.from(values),
+      shape,
+    );}
+  return finishFactory(t, opts);
+}
+
+/** Splits `(2, 3, { dtype })` or `([2, 3], { dtype })` into a shape and options. */
+export function sizeAndOptions<O extends object>(
+  fn: string,
+  args: unknown[],
+): [number[], O] {
+  const last = args[args.length - 1];
+  const opts = (isOptions(last) ? last : {}) as O;
+  const dims = isOptions(last) ? args.slice(0, -1) : args;
+  return [shapeArg(fn, dims), opts];
+}
+
+function filled(
+  shape: number[],
+  value: number,
+  opts: FactoryOptions,
+  dtype: DType,
+): Tensor {
+  const t = Tensor.empty(shape, dtype);
+  if (value !== 0) t.fill_(value);
+  return finishFactory(t, opts);
+}
+
+/** `torch.empty(2, 3)`: uninitialised in PyTorch; here zero-filled, since JS memory starts at zero. */
+export function empty(...args: (number | number[] | FactoryOptions)[]): Tensor {
+  const [shape, opts] = sizeAndOptions<FactoryOptions>("empty", args);
+  return filled(shape, 0, opts, dtypeArg(opts.dtype) ?? get_default_dtype());
+}
+
+/** `torch.zeros(2, 3, { dtype })`. */
+export function zeros(...args: (number | number[] | FactoryOptions)[]): Tensor {
+  const [shape, opts] = sizeAndOptions<FactoryOptions>("zeros", args);
+  return filled(shape, 0, opts, dtypeArg(opts.dtype) ?? get_default_dtype());
+}
+
+/** `torch.ones(2, 3, { dtype })`. */
+export function ones(...args: (number | number[] | FactoryOptions)[]): Tensor {
+  const [shape, opts] = sizeAndOptions<FactoryOptions>("ones", args);
+  return filled(shape, 1, opts, dtypeArg(opts.dtype) ?? get_default_dtype());
+}
+
+/** `torch.full([2, 3], 7)`: the dtype follows the fill value (bool, int64 or float) unless given. */
+export function full(
+  size: number[],
+  fill_value: number | boolean,
+  opts: FactoryOptions = {},
+): Tensor {
+  const inferred = typeof fill_value === "boolean"
+    ? bool
+    : Number.isInteger(fill_value)
+    ? int64
+    : get_default_dtype();
+  return filled(
+    shapeArg("full", [size]),
+    Number(fill_value),
+    opts,
+    dtypeArg(opts.dtype) ?? inferred,
+  );
+}
+
+function likeOpts(
+  x: Tensor,
+  opts: FactoryOptions,
+): FactoryOptions & { dtype: DType } {
+  return { ...opts, dtype: dtypeArg(opts.dtype) ?? x.dtype };
+}
+
+export function empty_like(x: Tensor, opts: FactoryOptions = {}): Tensor {
+  return zeros(x._shape, likeOpts(x, opts));
+}
+
+export function zeros_like(x: Tensor, opts: FactoryOptions = {}): Tensor {
+  return zeros(x._shape, likeOpts(x, opts));
+}
+
+export function ones_like(x: Tensor, opts: FactoryOptions = {}): Tensor {
+  return ones(x._shape, likeOpts(x, opts));
+}
+
+export function full_like(
+  x: Tensor,
+  fill_value: number | boolean,
+  opts: FactoryOptions = {},
+): Tensor {
+  return full(x._shape, fill_value, likeOpts(x, opts));
+}
+
+/**
+ * `torch.arange(end)`, `arange(start, end, step = 1)`: int64 when every bound is an integer,
+ * else the default float; element i is `start + i * step` computed in double.
+ */
+export function arange(...args: (number | FactoryOptions)[]): Tensor {
+  const opts =
+    (isOptions(args[args.length - 1]) ? args.pop() : {}) as FactoryOptions;
+  const nums = args as number[];
+  if (nums.length < 1 || nums.length > 3) {
+    throw new TypeError("arange() takes 1 to 3 positional arguments");
+  }
+  let [start, end, step] = nums.length === 1
+    ? [0, nums[0], 1]
+    : [nums[0], nums[1], nums[2] ?? 1];
+  const dtype = dtypeArg(opts.dtype) ??
+    (nums.every(Number.isInteger) ? int64 : get_default_dtype());
+  if (!dtype.is_floating_point) {
+    [start, end, step] = [start, end, step].map(Math.trunc);
+  }
+  if (step === 0) throw new RuntimeError("step must be nonzero");
+  if (![start, end].every(Number.isFinite)) {
+    throw new RuntimeError("unsupported range: " + start + " -> " + end);
+  }
+  if ((step > 0 && end < start) || (step < 0 && end > start)) {
+    throw new RuntimeError(
+      "upper bound and larger bound inconsistent with step sign",
+    );
+  }
+  const n = Math.ceil((end - start) / step);
+  const values = new Float64Array(n);
+  for (let i = 0; i < n; i++) values[i] = start + i * step;
+  const t = Tensor.empty([n], dtype);
+  writeDoubles(t._operand(), dtype.name, values, [n]);
+  return finishFactory(t, opts);
+}
+
+/** `torch.linspace(start, end, steps)`: evenly spaced, filled from both ends as PyTorch does. */
+export function linspace(
+  start: number,
+  end: number,
+  steps: number,
+  opts: FactoryOptions = {},
+): Tensor {
+  if (!Number.isInteger(steps) || steps < 0) {
+    throw new RuntimeError("number of steps must be non-negative");
+  }
+  const dtype = dtypeArg(opts.dtype) ?? get_default_dtype();
+  const values = new Float64Array(steps);
+  const step = steps > 1 ? (end - start) / (steps - 1) : 0;
+  const half = Math.floor(steps / 2);
+  for (let i = 0; i < steps; i++) {
+    values[i] = i < half ? start + step * i : end - step * (steps - 1 - i);
+  }
+  const t = Tensor.empty([steps], dtype);
+  writeDoubles(t._operand(), dtype.name, values, [steps]);
+  return finishFactory(t, opts);
+}
+
+/** `torch.eye(n, m = n)`: ones on the diagonal. */
+export function eye(
+  n: number,
+  m?: number | FactoryOptions,
+  opts: FactoryOptions = {},
+): Tensor {
+  if (isOptions(m)) [m, opts] = [undefined, m as FactoryOptions];
+  const cols = (m as number | undefined) ?? n;
+  if (n < 0 || cols < 0) {
+    throw new RuntimeError(
+      `n must be greater or equal to 0, got ${n < 0 ? n : cols}`,
+    );
+  }
+  const t = zeros([n, cols], {
+    dtype: dtypeArg(opts.dtype) ?? get_default_dtype(),
+  });
+  const d = t.storage.data;
+  for (let i = 0; i < Math.min(n, cols); i++) {
+    if (d instanceof BigInt64Array) d[i * cols + i] = 1n;
+    else d[i * cols + i] = 1;
+  }
+  return finishFactory(t, opts);
+}
+
+/** A tensor over a caller's storage, for interop and legacy constructors. */
+export function fromStorage(
+  storage: Storage,
+  shape: number[],
+  dtype: DType,
+): Tensor {
+  if (storage.data.length < numel(shape)) {
+    throw new RuntimeError("storage is too small for the requested shape");
+  }
+  return new Tensor(storage, shape, contiguousStrides(shape), 0, dtype);
+}

@@ -1,0 +1,306 @@
+// The op catalogue: builds the functional forms of table ops and every Tensor method (with the
+// in-place `op_` twin) from the op declarations, so nothing is written twice.
+
+import {
+  bool,
+  type DType,
+  float16,
+  float32,
+  float64,
+  int16,
+  int32,
+  int64,
+  int8,
+  uint8,
+} from "../dtype.ts";
+import { Tensor } from "../tensor.ts";
+import { isOptions } from "./_args.ts";
+import {
+  assignInPlace,
+  cast,
+  contiguous,
+  copyInto,
+  deliver,
+  dtypeArg,
+} from "./core.ts";
+import * as ew from "./elementwise.ts";
+import * as red from "./reduce.ts";
+import * as la from "./linalg.ts";
+import * as ix from "./indexing.ts";
+import * as so from "./sorting.ts";
+import * as vw from "./views.ts";
+import * as rnd from "./random.ts";
+
+type OutOpt = { out?: Tensor };
+type Unary = (input: Tensor, opts?: OutOpt) => Tensor;
+type Binary = (
+  input: ew.TensorOrScalar,
+  other: ew.TensorOrScalar,
+  opts?: OutOpt,
+) => Tensor;
+
+function makeUnary(name: ew.UnaryName): Unary {
+  return (input, opts = {}) => deliver(ew.applyUnary(name, input), opts.out);
+}
+
+function makeBinary(name: ew.BinaryName): Binary {
+  return (input, other, opts = {}) =>
+    deliver(ew.applyBinary(name, input, other), opts.out);
+}
+
+/** `torch.exp`, `torch.sin`, ...: one function per entry of the unary table. */
+export const unaryFns = Object.fromEntries(
+  (Object.keys(ew.UNARY) as ew.UnaryName[]).map((n) => [n, makeUnary(n)]),
+) as Record<ew.UnaryName, Unary>;
+
+type PlainBinary = Exclude<
+  ew.BinaryName,
+  "add" | "sub" | "div" | "div_trunc" | "div_floor"
+>;
+
+/** `torch.mul`, `torch.eq`, ...: one function per entry of the binary table (add/sub/div have options). */
+export const binaryFns = Object.fromEntries(
+  (Object.keys(ew.BINARY) as ew.BinaryName[]).filter((n) =>
+    !["add", "sub", "div", "div_trunc", "div_floor"].includes(n)
+  )
+    .map((n) => [n, makeBinary(n)]),
+) as Record<PlainBinary, Binary>;
+
+/** `torch.floor_divide(a, b)`: division rounded down (PyTorch 1.13 semantics). */
+export const floor_divide: Binary = (a, b, opts = {}) =>
+  ew.div(a, b, { ...opts, rounding_mode: "floor" });
+
+/** `torch.pow(self, exponent)`: self may be a number (`torch.pow(2, t)`). */
+export const pow = binaryFns.pow;
+
+// Conversions PyTorch offers as methods.
+function to(self: Tensor, ...args: unknown[]): Tensor {
+  let dtype: DType | undefined, copy = false;
+  for (const a of args) {
+    if (isOptions(a)) {
+      dtype = dtypeArg(a.dtype) ?? dtype;
+      copy = Boolean(a.copy);
+      if (a.device !== undefined && a.device !== "cpu") {
+        throw new Error(`device '${String(a.device)}' is not available`);
+      }
+    } else if (a instanceof Tensor) dtype = a.dtype;
+    else if (typeof a === "string" && (a === "cpu" || a.startsWith("cpu:"))) {
+      continue;
+    } else if (
+      typeof a === "string" && (a.startsWith("cuda") || a.startsWith("webgpu"))
+    ) {
+      throw new Error(
+        `device '${a}' is not available: WebGPU tensors are not implemented yet`,
+      );
+    } else dtype = dtypeArg(a);
+  }
+  return cast(self, dtype ?? self.dtype, copy);
+}
+
+const castTo = (d: DType) => (self: Tensor) => cast(self, d);
+
+/** Methods whose first parameter is the tensor, keyed by method name. */
+const METHOD_FNS = {
+  ...unaryFns,
+  ...binaryFns,
+  add: ew.add,
+  sub: ew.sub,
+  subtract: ew.sub,
+  multiply: binaryFns.mul,
+  div: ew.div,
+  divide: ew.div,
+  true_divide: (a: Tensor, b: ew.TensorOrScalar) => ew.div(a, b),
+  floor_divide,
+  greater: binaryFns.gt,
+  less: binaryFns.lt,
+  clamp: ew.clamp,
+  clip: ew.clamp,
+  round: ew.round,
+  where: (self: Tensor, condition: Tensor, other: ew.TensorOrScalar) =>
+    ew.where(condition, self, other),
+  sum: red.sum,
+  mean: red.mean,
+  prod: red.prod,
+  amax: red.amax,
+  amin: red.amin,
+  argmax: red.argmax,
+  argmin: red.argmin,
+  std: red.std,
+  var: red.var_,
+  norm: red.norm,
+  logsumexp: red.logsumexp,
+  all: red.all,
+  any: red.any,
+  cumsum: red.cumsum,
+  cumprod: red.cumprod,
+  matmul: la.matmul,
+  mm: la.mm,
+  bmm: la.bmm,
+  mv: la.mv,
+  dot: la.dot,
+  outer: la.outer,
+  gather: ix.gather,
+  scatter: ix.scatter,
+  scatter_add: ix.scatter_add,
+  index_select: ix.index_select,
+  masked_fill: ix.masked_fill,
+  masked_select: ix.masked_select,
+  nonzero: ix.nonzero,
+  allclose: ix.allclose,
+  equal: ix.equal,
+  sort: so.sort,
+  argsort: so.argsort,
+  topk: so.topk,
+  unique: so.unique,
+  view: vw.view,
+  view_as: vw.view_as,
+  reshape: vw.reshape,
+  reshape_as: vw.reshape_as,
+  flatten: vw.flatten,
+  unflatten: vw.unflatten,
+  squeeze: vw.squeeze,
+  unsqueeze: vw.unsqueeze,
+  permute: vw.permute,
+  transpose: vw.transpose,
+  swapaxes: vw.transpose,
+  t: vw.t,
+  expand: vw.expand,
+  expand_as: vw.expand_as,
+  narrow: vw.narrow,
+  select: vw.select,
+  unbind: vw.unbind,
+  split: vw.split,
+  chunk: vw.chunk,
+  index: vw.index,
+  to,
+  type_as: (self: Tensor, other: Tensor) => cast(self, other.dtype),
+  float: castTo(float32),
+  double: castTo(float64),
+  half: castTo(float16),
+  long: castTo(int64),
+  int: castTo(int32),
+  short: castTo(int16),
+  char: castTo(int8),
+  byte: castTo(uint8),
+  bool: castTo(bool),
+  contiguous: (self: Tensor) => contiguous(self),
+  clone: (self: Tensor) => cast(self, self.dtype, true),
+  cpu: (self: Tensor) => self,
+  /** `x.copy_(src)`: src's values (broadcast and cast) written into x. */
+  copy_: (self: Tensor, src: Tensor) => copyInto(self, src),
+  /** `x.fill_(v)`: every element set to v. */
+  fill_: (self: Tensor, value: number | boolean | Tensor) => {
+    const v = value instanceof Tensor ? value.item() : value;
+    return copyInto(
+      self,
+      ew.applyBinary("add", 0, v, (_x, y) => y).to(self.dtype),
+    );
+  },
+  zero_: (self: Tensor) =>
+    copyInto(self, ew.applyBinary("add", 0, 0).to(self.dtype)),
+  uniform_: rnd.uniform_,
+  normal_: rnd.normal_,
+  random_: rnd.random_,
+  bernoulli_: rnd.bernoulli_,
+  exponential_: rnd.exponential_,
+  bernoulli: rnd.bernoulli,
+};
+
+/** Ops with an in-place `op_` method: the result is written back into the tensor. */
+const IN_PLACE = [
+  ...(Object.keys(ew.UNARY) as ew.UnaryName[]).filter((n) =>
+    !["isnan", "isfinite", "isinf"].includes(n)
+  ),
+  ...(Object.keys(binaryFns) as PlainBinary[]),
+  "add",
+  "sub",
+  "subtract",
+  "multiply",
+  "div",
+  "divide",
+  "true_divide",
+  "floor_divide",
+  "clamp",
+  "clip",
+  "round",
+  "masked_fill",
+  "scatter",
+  "scatter_add",
+  "cumsum",
+  "cumprod",
+] as const;
+
+type Fns = typeof METHOD_FNS;
+type DropSelf<F> = F extends (self: Tensor, ...rest: infer A) => infer R
+  ? (...rest: A) => R
+  : F extends (self: ew.TensorOrScalar, ...rest: infer A) => infer R
+    ? (...rest: A) => R
+  : never;
+type InPlaceName = typeof IN_PLACE[number];
+
+/** Every generated Tensor method, typed from the function it wraps. */
+export type TensorMethods =
+  & { [K in Exclude<keyof Fns, "where">]: DropSelf<Fns[K]> }
+  & { [K in InPlaceName as `${K}_`]: DropSelf<Fns[K]> }
+  & {
+    where(condition: Tensor, other: ew.TensorOrScalar): Tensor;
+    max: MaxMethod;
+    min: MaxMethod;
+    squeeze_(dim?: number): Tensor;
+    unsqueeze_(dim: number): Tensor;
+    t_(): Tensor;
+    transpose_(dim0: number, dim1: number): Tensor;
+  };
+
+interface MaxMethod {
+  (): Tensor;
+  (other: Tensor): Tensor;
+  (dim: number, keepdim?: boolean | { keepdim?: boolean }): red.ValuesIndices;
+  (opts: { dim: number; keepdim?: boolean }): red.ValuesIndices;
+}
+
+/** Re-points a tensor at a view of itself, for the in-place view methods (`t_`, `unsqueeze_`). */
+function becomeView(self: Tensor, v: Tensor): Tensor {
+  self._shape = v._shape;
+  self._strides = v._strides;
+  self.storage_offset_ = v.storage_offset_;
+  return self;
+}
+
+/** Installs the methods on Tensor.prototype; called once by the module that defines the ops. */
+export function installMethods(): void {
+  const proto = Tensor.prototype as unknown as Record<string, unknown>;
+  const fns = METHOD_FNS as unknown as Record<
+    string,
+    (self: Tensor, ...a: unknown[]) => unknown
+  >;
+  for (const [name, fn] of Object.entries(fns)) {
+    proto[name] = function (this: Tensor, ...args: unknown[]) {
+      return fn(this, ...args);
+    };
+  }
+  for (const name of IN_PLACE) {
+    const fn = fns[name];
+    proto[`${name}_`] = function (this: Tensor, ...args: unknown[]) {
+      return assignInPlace(this, fn(this, ...args) as Tensor);
+    };
+  }
+  proto.max = function (this: Tensor, ...args: unknown[]) {
+    return (red.max as (...a: unknown[]) => unknown)(this, ...args);
+  };
+  proto.min = function (this: Tensor, ...args: unknown[]) {
+    return (red.min as (...a: unknown[]) => unknown)(this, ...args);
+  };
+  proto.squeeze_ = function (this: Tensor, dim?: number) {
+    return becomeView(this, vw.squeeze(this, dim));
+  };
+  proto.unsqueeze_ = function (this: Tensor, dim: number) {
+    return becomeView(this, vw.unsqueeze(this, dim));
+  };
+  proto.t_ = function (this: Tensor) {
+    return becomeView(this, vw.t(this));
+  };
+  proto.transpose_ = function (this: Tensor, a: number, b: number) {
+    return becomeView(this, vw.transpose(this, a, b));
+  };
+}

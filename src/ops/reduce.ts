@@ -1,0 +1,523 @@
+// Reductions over dims (sum, mean, max with indices, var, norm, ...) and scans (cumsum, cumprod).
+//
+// Each reduction reads the input, reduced dims last, into one row of doubles per output element and
+// folds each row; accumulating in double is at least as accurate as PyTorch's float32 accumulation.
+
+import { bool, type DType, get_default_dtype, int64 } from "../dtype.ts";
+import { IndexError, RuntimeError } from "../errors.ts";
+import { wrapDim } from "../shape.ts";
+import { Tensor } from "../tensor.ts";
+import { readDoubles, writeDoubles } from "../backend/cpu/elementwise.ts";
+import { dimList, parseArgs } from "./_args.ts";
+import { cast, deliver, dtypeArg, scalarTypeName } from "./core.ts";
+import { applyBinary, type TensorOrScalar } from "./elementwise.ts";
+import { permute } from "./views.ts";
+
+/** A tuple result with PyTorch's field names, e.g. `const [values, indices] = x.max(1)`. */
+export type ValuesIndices = [Tensor, Tensor] & {
+  values: Tensor;
+  indices: Tensor;
+};
+
+function namedPair(values: Tensor, indices: Tensor): ValuesIndices {
+  return Object.assign([values, indices] as [Tensor, Tensor], {
+    values,
+    indices,
+  });
+}
+
+const INSPECT = Symbol.for("nodejs.util.inspect.custom");
+
+/**
+ * Builds the [values, indices] pair that max, min, sort and topk return; it prints as PyTorch's
+ * `torch.return_types.max(values=..., indices=...)`.
+ */
+export function valuesIndices(
+  values: Tensor,
+  indices: Tensor,
+  name = "max",
+): ValuesIndices {
+  const pair = [values, indices] as ValuesIndices;
+  const hidden = (value: unknown) => ({ value, enumerable: false });
+  Object.defineProperties(pair, {
+    values: hidden(values),
+    indices: hidden(indices),
+    [INSPECT]: hidden(() =>
+      `torch.return_types.${name}(\nvalues=${values},\nindices=${indices})`
+    ),
+  });
+  return pair;
+}
+
+type Rows = {
+  rows: Float64Array;
+  count: number;
+  len: number;
+  outShape: number[];
+  keptShape: number[];
+};
+
+/** Reads x with the reduced dims last: `count` rows of `len` doubles each. */
+function rowsOf(
+  x: Tensor,
+  dims: number[] | undefined,
+  keepdim: boolean,
+  name: string,
+): Rows {
+  const rank = x.dim();
+  const reduced = new Set(
+    (dims ?? [...Array(rank).keys()]).map((d) => wrapDim(d, rank)),
+  );
+  if (dims && reduced.size !== dims.length) {
+    throw new RuntimeError(
+      `dim ${
+        [...dims].find((d, i) => dims.indexOf(d) !== i)
+      } appears multiple times in the list of dims`,
+    );
+  }
+  const kept = [...Array(rank).keys()].filter((d) => !reduced.has(d));
+  const red = [...Array(rank).keys()].filter((d) => reduced.has(d));
+  const p = rank === 0 ? x : permute(x, [...kept, ...red]);
+  const keptShape = kept.map((d) => x._shape[d]);
+  const len = red.reduce((a, d) => a * x._shape[d], 1);
+  const count = keptShape.reduce((a, b) => a * b, 1);
+  if (
+    len === 0 &&
+    ["max", "min", "amax", "amin", "argmax", "argmin"].includes(name) &&
+    count > 0
+  ) {
+    throw new IndexError(
+      `${name}(): Expected reduction dim ${
+        dims ? [...reduced][0] : ""
+      } to have non-zero size.`.replace("dim  to", "dim to"),
+    );
+  }
+  const outShape = keepdim
+    ? x._shape.map((s, d) => (reduced.has(d) ? 1 : s))
+    : keptShape;
+  return {
+    rows: readDoubles(p._operand(), p._shape),
+    count,
+    len,
+    outShape,
+    keptShape,
+  };
+}
+
+function build(values: Float64Array, shape: number[], dtype: DType): Tensor {
+  const out = Tensor.empty(shape, dtype);
+  writeDoubles(out._operand(), dtype.name, values, shape);
+  return out;
+}
+
+function fold(r: Rows, f: (row: Float64Array) => number): Float64Array {
+  const out = new Float64Array(r.count);
+  for (let i = 0; i < r.count; i++) {
+    out[i] = f(r.rows.subarray(i * r.len, (i + 1) * r.len));
+  }
+  return out;
+}
+
+function dimArgs(fn: string, args: unknown[]) {
+  return parseArgs(fn, args, ["dim", "keepdim"], {
+    dim: undefined as number | number[] | undefined | null,
+    keepdim: false,
+    dtype: undefined as unknown,
+    out: undefined as Tensor | undefined,
+  });
+}
+
+/** Integer and bool inputs sum and multiply in int64, as PyTorch. */
+function accumulateDtype(x: Tensor, requested: unknown): DType {
+  return dtypeArg(requested) ?? (x.dtype.is_floating_point ? x.dtype : int64);
+}
+
+function sumRow(row: Float64Array): number {
+  let s = 0;
+  for (let i = 0; i < row.length; i++) s += row[i];
+  return s;
+}
+
+/** `torch.sum(input, dim?, keepdim?, { dtype })`. */
+export function sum(input: Tensor, ...args: unknown[]): Tensor {
+  const o = dimArgs("sum", args);
+  const r = rowsOf(input, dimList(o.dim), o.keepdim, "sum");
+  return deliver(
+    build(fold(r, sumRow), r.outShape, accumulateDtype(input, o.dtype)),
+    o.out,
+  );
+}
+
+/** `torch.mean(input, dim?, keepdim?)`: floating inputs only, as PyTorch. */
+export function mean(input: Tensor, ...args: unknown[]): Tensor {
+  const o = dimArgs("mean", args);
+  const dtype = dtypeArg(o.dtype) ?? input.dtype;
+  if (!dtype.is_floating_point) {
+    throw new RuntimeError(
+      `mean(): could not infer output dtype. Input dtype must be either a floating point or complex dtype. Got: ${
+        scalarTypeName(dtype)
+      }`,
+    );
+  }
+  const r = rowsOf(input, dimList(o.dim), o.keepdim, "mean");
+  return deliver(
+    build(fold(r, (row) => sumRow(row) / row.length), r.outShape, dtype),
+    o.out,
+  );
+}
+
+/** `torch.prod(input, dim?, keepdim?, { dtype })`: one dim at most, as PyTorch. */
+export function prod(input: Tensor, ...args: unknown[]): Tensor {
+  const o = dimArgs("prod", args);
+  const r = rowsOf(input, dimList(o.dim), o.keepdim, "prod");
+  return deliver(
+    build(
+      fold(r, (row) => row.reduce((a, b) => a * b, 1)),
+      r.outShape,
+      accumulateDtype(input, o.dtype),
+    ),
+    o.out,
+  );
+}
+
+/** Index of the max (or min) of a row; NaN wins, the first occurrence on ties. */
+function argExtreme(row: Float64Array, max: boolean): number {
+  let best = 0;
+  for (let i = 0; i < row.length; i++) {
+    const v = row[i], b = row[best];
+    if (v !== v) return i;
+    if (max ? v > b : v < b) best = i;
+  }
+  return best;
+}
+
+function extreme(
+  name: "max" | "min",
+  input: Tensor,
+  args: unknown[],
+): Tensor | ValuesIndices {
+  if (args[0] instanceof Tensor) {
+    return applyBinary(
+      name === "max" ? "maximum" : "minimum",
+      input,
+      args[0] as TensorOrScalar,
+    );
+  }
+  const o = dimArgs(name, args);
+  if (o.dim === undefined || o.dim === null) {
+    if (input.numel() === 0) {
+      throw new RuntimeError(
+        `${name}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.`,
+      );
+    }
+    const r = rowsOf(input, undefined, false, name);
+    return build(
+      fold(r, (row) => row[argExtreme(row, name === "max")]),
+      [],
+      input.dtype,
+    );
+  }
+  if (Array.isArray(o.dim)) {
+    throw new TypeError(`${name}(): argument 'dim' must be int, not list`);
+  }
+  const r = rowsOf(input, [o.dim], o.keepdim, name);
+  const idx = fold(r, (row) => argExtreme(row, name === "max"));
+  const vals = new Float64Array(r.count);
+  for (let i = 0; i < r.count; i++) vals[i] = r.rows[i * r.len + idx[i]];
+  return namedPair(
+    build(vals, r.outShape, input.dtype),
+    build(idx, r.outShape, int64),
+  );
+}
+
+/** `torch.max(x)` (a 0-d tensor), `torch.max(x, dim, keepdim?)` ([values, indices]), `torch.max(a, b)`. */
+export function max(input: Tensor): Tensor;
+export function max(input: Tensor, other: Tensor): Tensor;
+export function max(
+  input: Tensor,
+  dim: number,
+  keepdim?: boolean | { keepdim?: boolean },
+): ValuesIndices;
+export function max(
+  input: Tensor,
+  opts: { dim: number; keepdim?: boolean },
+): ValuesIndices;
+export function max(input: Tensor, ...args: unknown[]): Tensor | ValuesIndices {
+  return extreme("max", input, args);
+}
+
+/** `torch.min`: as `torch.max`. */
+export function min(input: Tensor): Tensor;
+export function min(input: Tensor, other: Tensor): Tensor;
+export function min(
+  input: Tensor,
+  dim: number,
+  keepdim?: boolean | { keepdim?: boolean },
+): ValuesIndices;
+export function min(
+  input: Tensor,
+  opts: { dim: number; keepdim?: boolean },
+): ValuesIndices;
+export function min(input: Tensor, ...args: unknown[]): Tensor | ValuesIndices {
+  return extreme("min", input, args);
+}
+
+/** `torch.amax(input, dim = all, keepdim?)`: the max values only, over one or several dims. */
+export function amax(input: Tensor, ...args: unknown[]): Tensor {
+  const o = dimArgs("amax", args);
+  const dims = dimList(o.dim);
+  const r = rowsOf(
+    input,
+    dims && dims.length ? dims : undefined,
+    o.keepdim,
+    "amax",
+  );
+  return deliver(
+    build(
+      fold(r, (row) => row[argExtreme(row, true)]),
+      r.outShape,
+      input.dtype,
+    ),
+    o.out,
+  );
+}
+
+/** `torch.amin(input, dim = all, keepdim?)`. */
+export function amin(input: Tensor, ...args: unknown[]): Tensor {
+  const o = dimArgs("amin", args);
+  const dims = dimList(o.dim);
+  const r = rowsOf(
+    input,
+    dims && dims.length ? dims : undefined,
+    o.keepdim,
+    "amin",
+  );
+  return deliver(
+    build(
+      fold(r, (row) => row[argExtreme(row, false)]),
+      r.outShape,
+      input.dtype,
+    ),
+    o.out,
+  );
+}
+
+function argOp(
+  name: "argmax" | "argmin",
+  input: Tensor,
+  args: unknown[],
+): Tensor {
+  const o = dimArgs(name, args);
+  if (o.dim === undefined || o.dim === null) {
+    if (input.numel() === 0) {
+      throw new RuntimeError(
+        `${name}(): Expected reduction dim to be specified for input.numel() == 0.`,
+      );
+    }
+    const r = rowsOf(input, undefined, false, name);
+    const idx = fold(r, (row) => argExtreme(row, name === "argmax"));
+    return build(idx, o.keepdim ? input._shape.map(() => 1) : [], int64);
+  }
+  const r = rowsOf(input, [o.dim as number], o.keepdim, name);
+  return build(
+    fold(r, (row) => argExtreme(row, name === "argmax")),
+    r.outShape,
+    int64,
+  );
+}
+
+/** `torch.argmax(input, dim?, keepdim?)`: the flat index when no dim is given. */
+export function argmax(input: Tensor, ...args: unknown[]): Tensor {
+  return argOp("argmax", input, args);
+}
+
+/** `torch.argmin(input, dim?, keepdim?)`. */
+export function argmin(input: Tensor, ...args: unknown[]): Tensor {
+  return argOp("argmin", input, args);
+}
+
+function varArgs(fn: string, input: Tensor, args: unknown[]) {
+  // PyTorch's legacy form var(input, unbiased: bool) is accepted too.
+  const legacy = typeof args[0] === "boolean";
+  const o = parseArgs(fn, legacy ? args.slice(1) : args, [
+    "dim",
+    "unbiased",
+    "keepdim",
+  ], {
+    dim: undefined as number | number[] | undefined | null,
+    unbiased: legacy ? args[0] as boolean : undefined as boolean | undefined,
+    keepdim: false,
+    correction: undefined as number | undefined,
+    out: undefined as Tensor | undefined,
+  });
+  if (!input.dtype.is_floating_point) {
+    throw new RuntimeError(
+      `std and var only support floating point and complex dtypes`,
+    );
+  }
+  const correction = o.correction ?? (o.unbiased === false ? 0 : 1);
+  const r = rowsOf(input, dimList(o.dim), o.keepdim, fn);
+  const variance = fold(r, (row) => {
+    const m = sumRow(row) / row.length;
+    let ss = 0;
+    for (let i = 0; i < row.length; i++) ss += (row[i] - m) * (row[i] - m);
+    return ss / Math.max(row.length - correction, 0);
+  });
+  return { o, r, variance };
+}
+
+/** `torch.var(input, dim?, { correction = 1, unbiased, keepdim })`. */
+export function var_(input: Tensor, ...args: unknown[]): Tensor {
+  const { o, r, variance } = varArgs("var", input, args);
+  return deliver(build(variance, r.outShape, input.dtype), o.out);
+}
+
+/** `torch.std(input, dim?, { correction = 1, unbiased, keepdim })`. */
+export function std(input: Tensor, ...args: unknown[]): Tensor {
+  const { o, r, variance } = varArgs("std", input, args);
+  return deliver(
+    build(variance.map(Math.sqrt), r.outShape, input.dtype),
+    o.out,
+  );
+}
+
+/** `torch.norm(input, p = "fro", dim?, keepdim?)`: vector p-norms, inf and -inf included. */
+export function norm(input: Tensor, ...args: unknown[]): Tensor {
+  const o = parseArgs("norm", args, ["p", "dim", "keepdim"], {
+    p: "fro" as number | "fro",
+    dim: undefined as number | number[] | undefined | null,
+    keepdim: false,
+    dtype: undefined as unknown,
+    out: undefined as Tensor | undefined,
+  });
+  if (!input.dtype.is_floating_point) {
+    throw new RuntimeError(
+      `linalg.vector_norm: Expected a floating point or complex tensor as input. Got ${
+        scalarTypeName(input.dtype)
+      }`,
+    );
+  }
+  const p = o.p === "fro" ? 2 : o.p;
+  const r = rowsOf(input, dimList(o.dim), o.keepdim, "norm");
+  const f = (row: Float64Array): number => {
+    if (p === Infinity) {
+      return row.reduce((a, v) => Math.max(a, Math.abs(v)), 0);
+    }
+    if (p === -Infinity) {
+      return row.reduce((a, v) => Math.min(a, Math.abs(v)), Infinity);
+    }
+    if (p === 0) return row.reduce((a, v) => a + (v !== 0 ? 1 : 0), 0);
+    if (p === 2) return Math.sqrt(row.reduce((a, v) => a + v * v, 0));
+    return Math.pow(
+      row.reduce((a, v) => a + Math.pow(Math.abs(v), p), 0),
+      1 / p,
+    );
+  };
+  return deliver(
+    build(fold(r, f), r.outShape, dtypeArg(o.dtype) ?? input.dtype),
+    o.out,
+  );
+}
+
+/** `torch.logsumexp(input, dim, keepdim?)`: log(sum(exp(x))) without overflow. */
+export function logsumexp(input: Tensor, ...args: unknown[]): Tensor {
+  const o = dimArgs("logsumexp", args);
+  if (o.dim === undefined || o.dim === null) {
+    throw new TypeError("logsumexp() missing required argument 'dim'");
+  }
+  const r = rowsOf(input, dimList(o.dim), o.keepdim, "logsumexp");
+  const dtype = input.dtype.is_floating_point
+    ? input.dtype
+    : get_default_dtype();
+  return deliver(
+    build(
+      fold(r, (row) => {
+        let m = -Infinity;
+        for (const v of row) if (v > m) m = v;
+        if (m === -Infinity || m === Infinity) {
+          return m === Infinity ? Infinity : Math.log(0);
+        }
+        let s = 0;
+        for (const v of row) s += Math.exp(v - m);
+        return m + Math.log(s);
+      }),
+      r.outShape,
+      dtype,
+    ),
+    o.out,
+  );
+}
+
+function truth(name: "all" | "any", input: Tensor, args: unknown[]): Tensor {
+  const o = dimArgs(name, args);
+  const r = rowsOf(input, dimList(o.dim), o.keepdim, name);
+  const f = name === "all"
+    ? (row: Float64Array) => (row.every((v) => v !== 0) ? 1 : 0)
+    : (row: Float64Array) => (row.some((v) => v !== 0) ? 1 : 0);
+  // uint8 inputs give uint8 results in PyTorch, everything else bool.
+  return deliver(
+    build(
+      fold(r, f),
+      r.outShape,
+      input.dtype.name === "uint8" ? input.dtype : bool,
+    ),
+    o.out,
+  );
+}
+
+/** `torch.all(input, dim?, keepdim?)`. */
+export function all(input: Tensor, ...args: unknown[]): Tensor {
+  return truth("all", input, args);
+}
+
+/** `torch.any(input, dim?, keepdim?)`. */
+export function any(input: Tensor, ...args: unknown[]): Tensor {
+  return truth("any", input, args);
+}
+
+function scan(
+  name: "cumsum" | "cumprod",
+  input: Tensor,
+  args: unknown[],
+): Tensor {
+  const o = parseArgs(name, args, ["dim"], {
+    dim: undefined as number | undefined,
+    dtype: undefined as unknown,
+    out: undefined as Tensor | undefined,
+  });
+  if (o.dim === undefined) {
+    throw new TypeError(`${name}() missing required argument 'dim'`);
+  }
+  const rank = input.dim();
+  const d = wrapDim(o.dim, rank);
+  const order = [...Array(rank).keys()].filter((k) => k !== d).concat(
+    rank ? [d] : [],
+  );
+  const p = rank ? permute(input, order) : input;
+  const vals = readDoubles(p._operand(), p._shape);
+  const len = rank ? input._shape[d] : 1;
+  for (let start = 0; start < vals.length; start += len) {
+    for (let i = start + 1; i < start + len; i++) {
+      vals[i] = name === "cumsum"
+        ? vals[i - 1] + vals[i]
+        : vals[i - 1] * vals[i];
+    }
+  }
+  const dtype = accumulateDtype(input, o.dtype);
+  const permuted = build(vals, p._shape, dtype);
+  const inverse = order.map((_, k) => order.indexOf(k));
+  const result = rank
+    ? cast(permute(permuted, inverse), dtype, true)
+    : permuted;
+  return deliver(result, o.out);
+}
+
+/** `torch.cumsum(input, dim, { dtype })`. */
+export function cumsum(input: Tensor, ...args: unknown[]): Tensor {
+  return scan("cumsum", input, args);
+}
+
+/** `torch.cumprod(input, dim, { dtype })`. */
+export function cumprod(input: Tensor, ...args: unknown[]): Tensor {
+  return scan("cumprod", input, args);
+}

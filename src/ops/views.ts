@@ -1,0 +1,417 @@
+// View ops: new shapes and strides over the same storage (no copy), and reshape's copying fallback.
+
+import { IndexError, RuntimeError, ValueError } from "../errors.ts";
+import {
+  broadcastStrides,
+  contiguousStrides,
+  inferShape,
+  wrapDim,
+} from "../shape.ts";
+import { Tensor } from "../tensor.ts";
+import { dimList, shapeArg } from "./_args.ts";
+import { contiguous } from "./core.ts";
+
+/** A tensor sharing x's storage with another shape, strides and offset. */
+export function asStrided(
+  x: Tensor,
+  shape: number[],
+  strides: number[],
+  offset = x.storage_offset_,
+): Tensor {
+  const v = new Tensor(x.storage, shape, strides, offset, x.dtype);
+  v._variable = x._variable;
+  return v;
+}
+
+/**
+ * Strides for viewing x as `shape` without copying, or undefined when impossible (ATen's
+ * computeStride: each run of old dims that merges into new dims must be contiguous in memory).
+ */
+function viewStrides(x: Tensor, shape: number[]): number[] | undefined {
+  const oldShape = x._shape, oldStrides = x._strides;
+  if (x.numel() === 0) return contiguousStrides(shape);
+  const out = new Array<number>(shape.length);
+  let viewD = shape.length - 1;
+  let chunkBase = oldStrides[oldStrides.length - 1];
+  let tensorNumel = 1, viewNumel = 1;
+  for (let d = oldShape.length - 1; d >= 0; d--) {
+    tensorNumel *= oldShape[d];
+    if (
+      d === 0 ||
+      (oldShape[d - 1] !== 1 && oldStrides[d - 1] !== tensorNumel * chunkBase)
+    ) {
+      while (viewD >= 0 && (viewNumel < tensorNumel || shape[viewD] === 1)) {
+        out[viewD] = viewNumel * chunkBase;
+        viewNumel *= shape[viewD];
+        viewD--;
+      }
+      if (viewNumel !== tensorNumel) return undefined;
+      if (d > 0) {
+        chunkBase = oldStrides[d - 1];
+        tensorNumel = 1;
+        viewNumel = 1;
+      }
+    }
+  }
+  if (viewD !== -1) return undefined;
+  return out;
+}
+
+/** `x.view(2, -1)`: the same storage seen with another shape; fails where memory forbids it. */
+export function view(x: Tensor, ...shape: (number | number[])[]): Tensor {
+  const target = inferShape(shapeArg("view", shape), x.numel());
+  const strides = viewStrides(x, target);
+  if (!strides) {
+    throw new RuntimeError(
+      "view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.",
+    );
+  }
+  return asStrided(x, target, strides);
+}
+
+/** `x.reshape(...)`: a view when possible, otherwise a contiguous copy. */
+export function reshape(x: Tensor, ...shape: (number | number[])[]): Tensor {
+  const target = inferShape(shapeArg("reshape", shape), x.numel());
+  const strides = viewStrides(x, target);
+  return strides ? asStrided(x, target, strides) : view(contiguous(x), target);
+}
+
+export function view_as(x: Tensor, other: Tensor): Tensor {
+  return view(x, other._shape);
+}
+
+export function reshape_as(x: Tensor, other: Tensor): Tensor {
+  return reshape(x, other._shape);
+}
+
+/** `x.flatten(start_dim = 0, end_dim = -1)`. */
+export function flatten(x: Tensor, start_dim = 0, end_dim = -1): Tensor {
+  if (x.dim() === 0) return reshape(x, [1]);
+  const s = wrapDim(start_dim, x.dim()), e = wrapDim(end_dim, x.dim());
+  if (s > e) {
+    throw new RuntimeError(
+      "flatten() has invalid args: start_dim cannot come after end_dim",
+    );
+  }
+  const shape = [
+    ...x._shape.slice(0, s),
+    x._shape.slice(s, e + 1).reduce((a, b) => a * b, 1),
+    ...x._shape.slice(e + 1),
+  ];
+  return reshape(x, shape);
+}
+
+/** `x.unflatten(dim, sizes)`: splits one dim into several (one size may be -1). */
+export function unflatten(x: Tensor, dim: number, sizes: number[]): Tensor {
+  const d = wrapDim(dim, x.dim());
+  if (sizes.length === 0) {
+    throw new RuntimeError("unflatten: sizes must be non-empty");
+  }
+  const inner = inferShape(sizes, x._shape[d]);
+  return view(x, [...x._shape.slice(0, d), ...inner, ...x._shape.slice(d + 1)]);
+}
+
+/** `x.squeeze()` drops every size-1 dim; `x.squeeze(d)` only that one, if it has size 1. */
+export function squeeze(x: Tensor, dim?: number | number[]): Tensor {
+  const dims = dimList(dim)?.map((d) => wrapDim(d, x.dim()));
+  const keep = x._shape.map((s, i) =>
+    s !== 1 || (dims !== undefined && !dims.includes(i))
+  );
+  return asStrided(
+    x,
+    x._shape.filter((_, i) => keep[i]),
+    x._strides.filter((_, i) => keep[i]),
+  );
+}
+
+/** `x.unsqueeze(d)`: a size-1 dim inserted at d (d may be x.dim()). */
+export function unsqueeze(x: Tensor, dim: number): Tensor {
+  const d = wrapDim(dim, x.dim() + 1);
+  const shape = [...x._shape], strides = [...x._strides];
+  const stride = d < x.dim() ? x._shape[d] * x._strides[d] : 1;
+  shape.splice(d, 0, 1);
+  strides.splice(d, 0, stride);
+  return asStrided(x, shape, strides);
+}
+
+/** `x.permute(1, 0, 2)`: dims reordered. */
+export function permute(x: Tensor, ...dims: (number | number[])[]): Tensor {
+  const order = shapeArg("permute", dims);
+  if (order.length !== x.dim()) {
+    throw new RuntimeError(
+      `permute(sparse_coo): number of dimensions in the tensor input does not match the length of the desired ordering of dimensions i.e. input.dim() = ${x.dim()} is not equal to len(dims) = ${order.length}`,
+    );
+  }
+  const wrapped = order.map((d) => wrapDim(d, x.dim()));
+  if (new Set(wrapped).size !== wrapped.length) {
+    throw new RuntimeError("permute(): duplicate dims are not allowed.");
+  }
+  return asStrided(
+    x,
+    wrapped.map((d) => x._shape[d]),
+    wrapped.map((d) => x._strides[d]),
+  );
+}
+
+/** `x.transpose(d0, d1)`: two dims swapped. */
+export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
+  if (x.dim() === 0) return asStrided(x, [], []);
+  const a = wrapDim(dim0, x.dim()), b = wrapDim(dim1, x.dim());
+  const shape = [...x._shape], strides = [...x._strides];
+  [shape[a], shape[b]] = [shape[b], shape[a]];
+  [strides[a], strides[b]] = [strides[b], strides[a]];
+  return asStrided(x, shape, strides);
+}
+
+export const swapaxes = transpose;
+export const swapdims = transpose;
+
+/** `x.t()`: transpose of a matrix; vectors and scalars come back as they are. */
+export function t(x: Tensor): Tensor {
+  if (x.dim() > 2) {
+    throw new RuntimeError(
+      `t() expects a tensor with <= 2 dimensions, but self is ${x.dim()}D`,
+    );
+  }
+  return x.dim() < 2
+    ? asStrided(x, [...x._shape], [...x._strides])
+    : transpose(x, 0, 1);
+}
+
+/** `x.expand(4, -1)`: size-1 dims repeated without copying (stride 0); -1 keeps a size. */
+export function expand(x: Tensor, ...sizes: (number | number[])[]): Tensor {
+  const target = shapeArg("expand", sizes);
+  if (target.length < x.dim()) {
+    throw new RuntimeError(
+      `expand(torch.FloatTensor{[${x._shape.join(", ")}]}, size=[${
+        target.join(", ")
+      }]): the number of sizes provided (${target.length}) must be greater or equal to the number of dimensions in the tensor (${x.dim()})`,
+    );
+  }
+  const lead = target.length - x.dim();
+  const shape = target.map((s, i) => {
+    if (s !== -1) return s;
+    if (i < lead) {
+      throw new RuntimeError(
+        `The expanded size of the tensor (-1) isn't allowed in a leading, non-existing dimension ${i}`,
+      );
+    }
+    return x._shape[i - lead];
+  });
+  return asStrided(x, shape, broadcastStrides(x._shape, x._strides, shape));
+}
+
+export function expand_as(x: Tensor, other: Tensor): Tensor {
+  return expand(x, other._shape);
+}
+
+/** `x.narrow(dim, start, length)`: a contiguous range of one dim. */
+export function narrow(
+  x: Tensor,
+  dim: number,
+  start: number,
+  length: number,
+): Tensor {
+  const d = wrapDim(dim, x.dim());
+  const size = x._shape[d];
+  if (start < -size || start > size) {
+    throw new IndexError(
+      `start out of range (expected to be in range of [${-size}, ${size}], but got ${start})`,
+    );
+  }
+  const s = start < 0 ? start + size : start;
+  if (length < 0 || s + length > size) {
+    throw new RuntimeError(
+      `start (${s}) + length (${length}) exceeds dimension size (${size}).`,
+    );
+  }
+  const shape = [...x._shape];
+  shape[d] = length;
+  return asStrided(
+    x,
+    shape,
+    [...x._strides],
+    x.storage_offset_ + s * x._strides[d],
+  );
+}
+
+/** `x.select(dim, i)`: one index of a dim, which disappears. */
+export function select(x: Tensor, dim: number, index: number): Tensor {
+  if (x.dim() === 0) {
+    throw new IndexError("select() cannot be applied to a 0-dim tensor.");
+  }
+  const d = wrapDim(dim, x.dim());
+  const size = x._shape[d];
+  if (!Number.isInteger(index) || index < -size || index >= size) {
+    throw new IndexError(
+      `select(): index ${index} out of range for tensor of size [${
+        x._shape.join(", ")
+      }] at dimension ${d}`,
+    );
+  }
+  const i = index < 0 ? index + size : index;
+  const shape = [...x._shape], strides = [...x._strides];
+  shape.splice(d, 1);
+  strides.splice(d, 1);
+  return asStrided(x, shape, strides, x.storage_offset_ + i * x._strides[d]);
+}
+
+/** `x.unbind(dim)`: every index of a dim, as a list of views. */
+export function unbind(x: Tensor, dim = 0): Tensor[] {
+  const d = wrapDim(dim, x.dim());
+  return Array.from({ length: x._shape[d] }, (_, i) => select(x, d, i));
+}
+
+/** `x.split(size, dim)` into pieces of `size` (the last may be smaller), or of the listed sizes. */
+export function split(
+  x: Tensor,
+  split_size_or_sections: number | number[],
+  dim = 0,
+): Tensor[] {
+  const d = wrapDim(dim, x.dim());
+  const n = x._shape[d];
+  if (Array.isArray(split_size_or_sections)) {
+    const total = split_size_or_sections.reduce((a, b) => a + b, 0);
+    if (total !== n) {
+      throw new RuntimeError(
+        `split_with_sizes expects split_sizes to sum exactly to ${n} (input tensor's size at dimension ${d}), but got split_sizes=[${
+          split_size_or_sections.join(", ")
+        }]`,
+      );
+    }
+    let start = 0;
+    return split_size_or_sections.map((len) => {
+      const piece = narrow(x, d, start, len);
+      start += len;
+      return piece;
+    });
+  }
+  const size = split_size_or_sections;
+  if (!Number.isInteger(size) || size < 0) {
+    throw new RuntimeError(
+      `split expects split_size be non-negative, but got split_size=${size}`,
+    );
+  }
+  if (size === 0) {
+    if (n === 0) return [narrow(x, d, 0, 0)];
+    throw new RuntimeError(
+      `split_size can only be 0 if dimension size is 0, but got dimension size of ${n}`,
+    );
+  }
+  const pieces: Tensor[] = [];
+  for (let s = 0; s < n || (n === 0 && pieces.length === 0); s += size) {
+    pieces.push(narrow(x, d, s, Math.min(size, n - s)));
+  }
+  return pieces;
+}
+
+/** `x.chunk(chunks, dim)`: at most `chunks` pieces of equal size (the last may be smaller). */
+export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
+  if (!Number.isInteger(chunks) || chunks <= 0) {
+    throw new RuntimeError(
+      "chunk expects `chunks` to be greater than 0, got: " + chunks,
+    );
+  }
+  const d = wrapDim(dim, x.dim());
+  const size = Math.ceil(x._shape[d] / chunks);
+  return split(x, size === 0 ? 1 : size, d).slice(0, chunks);
+}
+
+/** `torch.slice(start, stop, step)`: a range for `x.index(...)`, as Python's `start:stop:step`. */
+export class Slice {
+  readonly start: number | null;
+  readonly stop: number | null;
+  readonly step: number;
+  constructor(
+    start: number | null = null,
+    stop: number | null = null,
+    step = 1,
+  ) {
+    if (step <= 0) throw new ValueError("step must be greater than zero");
+    this.start = start;
+    this.stop = stop;
+    this.step = step;
+  }
+}
+
+export function slice(
+  start: number | null = null,
+  stop: number | null = null,
+  step = 1,
+): Slice {
+  return new Slice(start, stop, step);
+}
+
+/** One index for `x.index(...)`: an int, a slice (`"1:3"`, `":"`, `"::2"`, `slice()`), null (new axis) or "...". */
+export type Index = number | string | null | Slice;
+
+function parseSlice(s: string): Slice {
+  const parts = s.split(":").map((p) => p.trim());
+  if (parts.length < 2 || parts.length > 3) {
+    throw new IndexError(`invalid index: '${s}'`);
+  }
+  const num = (p: string | undefined) => {
+    if (p === undefined || p === "") return null;
+    const v = Number(p);
+    if (!Number.isInteger(v)) throw new IndexError(`invalid index: '${s}'`);
+    return v;
+  };
+  return new Slice(num(parts[0]), num(parts[1]), num(parts[2]) ?? 1);
+}
+
+/**
+ * `x.index(0, "1:3", null, "...")` is Python's `x[0, 1:3, None, ...]`: integers select, slices
+ * narrow with a step, null adds a dim, "..." stands for the dims not named. Always a view.
+ */
+export function index(x: Tensor, ...indices: Index[]): Tensor {
+  const ellipses = indices.filter((i) => i === "...").length;
+  if (ellipses > 1) {
+    throw new IndexError("an index can only have a single ellipsis ('...')");
+  }
+  const consumed = indices.filter((i) => i !== null && i !== "...").length;
+  if (consumed > x.dim()) {
+    throw new IndexError(`too many indices for tensor of dimension ${x.dim()}`);
+  }
+  const expanded: Index[] = [];
+  for (const i of indices) {
+    if (i === "...") {
+      for (let k = 0; k < x.dim() - consumed; k++) expanded.push(":");
+    } else expanded.push(i);
+  }
+  const shape: number[] = [], strides: number[] = [];
+  let offset = x.storage_offset_, d = 0;
+  for (const raw of expanded) {
+    if (raw === null) {
+      shape.push(1);
+      strides.push(0);
+      continue;
+    }
+    const size = x._shape[d], stride = x._strides[d];
+    if (typeof raw === "number") {
+      if (!Number.isInteger(raw) || raw < -size || raw >= size) {
+        throw new IndexError(
+          `index ${raw} is out of bounds for dimension ${d} with size ${size}`,
+        );
+      }
+      offset += (raw < 0 ? raw + size : raw) * stride;
+    } else {
+      const s = typeof raw === "string" ? parseSlice(raw) : raw;
+      const clampIdx = (v: number | null, dflt: number) => {
+        if (v === null) return dflt;
+        const w = v < 0 ? v + size : v;
+        return Math.min(Math.max(w, 0), size);
+      };
+      const start = clampIdx(s.start, 0), stop = clampIdx(s.stop, size);
+      const len = stop > start ? Math.ceil((stop - start) / s.step) : 0;
+      offset += start * stride;
+      shape.push(len);
+      strides.push(stride * s.step);
+    }
+    d++;
+  }
+  for (; d < x.dim(); d++) {
+    shape.push(x._shape[d]);
+    strides.push(x._strides[d]);
+  }
+  return asStrided(x, shape, strides, offset);
+}

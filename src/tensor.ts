@@ -1,0 +1,231 @@
+// The Tensor: storage + offset + shape + strides + dtype. Ops attach as methods (src/ops/methods.ts).
+
+import { type DType, float32 } from "./dtype.ts";
+import { RuntimeError, ValueError } from "./errors.ts";
+import { contiguousStrides, numel, Size, wrapDim } from "./shape.ts";
+import { Storage } from "./storage.ts";
+import type { Operand } from "./backend/cpu/elementwise.ts";
+import { readDoubles } from "./backend/cpu/elementwise.ts";
+import type { TensorMethods } from "./ops/methods.ts";
+import { formatTensor } from "./print/mod.ts";
+
+/** A nested array of numbers or booleans, as `tolist()` returns and `tensor()` accepts. */
+export type NestedList = number | boolean | NestedList[];
+
+// Methods generated from the op declarations are merged into the class type here.
+export interface Tensor extends TensorMethods {}
+
+/**
+ * A strided view of a storage. Views (view, transpose, narrow, slicing, ...) share the storage, so
+ * an in-place write through one is seen by all.
+ */
+export class Tensor {
+  storage: Storage;
+  /** Offset of element [0, ..., 0] into the storage, in elements. */
+  storage_offset_: number;
+  _shape: number[];
+  _strides: number[];
+  readonly dtype: DType;
+  /** Whether autograd records operations on this tensor. */
+  requires_grad = false;
+  /** Set by `torch.autograd.Variable`: legacy printing says `Variable containing:`. */
+  _variable = false;
+
+  constructor(
+    storage: Storage,
+    shape: number[],
+    strides: number[],
+    offset: number,
+    dtype: DType,
+  ) {
+    this.storage = storage;
+    this._shape = shape;
+    this._strides = strides;
+    this.storage_offset_ = offset;
+    this.dtype = dtype;
+  }
+
+  /** A new contiguous tensor of `shape`, zero-filled. */
+  static empty(shape: readonly number[], dtype: DType = float32): Tensor {
+    return new Tensor(
+      Storage.allocate(dtype, numel(shape)),
+      [...shape],
+      contiguousStrides(shape),
+      0,
+      dtype,
+    );
+  }
+
+  /** `x.shape`, a `torch.Size`. */
+  get shape(): Size {
+    return new Size(this._shape);
+  }
+
+  /** `x.size()` gives the `torch.Size`; `x.size(d)` one dimension (negative d counts from the end). */
+  size(): Size;
+  size(dim: number): number;
+  size(dim?: number): Size | number {
+    if (dim === undefined) return new Size(this._shape);
+    return this._shape[wrapDim(dim, this._shape.length)];
+  }
+
+  /** `x.stride()` in elements, or one dimension's stride. */
+  stride(): number[];
+  stride(dim: number): number;
+  stride(dim?: number): number[] | number {
+    if (dim === undefined) return [...this._strides];
+    return this._strides[wrapDim(dim, this._strides.length)];
+  }
+
+  storage_offset(): number {
+    return this.storage_offset_;
+  }
+
+  dim(): number {
+    return this._shape.length;
+  }
+
+  get ndim(): number {
+    return this._shape.length;
+  }
+
+  numel(): number {
+    return numel(this._shape);
+  }
+
+  nelement(): number {
+    return this.numel();
+  }
+
+  element_size(): number {
+    return this.dtype.itemsize;
+  }
+
+  get device(): string {
+    return this.storage.device;
+  }
+
+  get is_cuda(): boolean {
+    return this.storage.device !== "cpu";
+  }
+
+  is_floating_point(): boolean {
+    return this.dtype.is_floating_point;
+  }
+
+  /** True when the elements lie in row-major order without gaps (size-1 dims are ignored). */
+  is_contiguous(): boolean {
+    let expected = 1;
+    for (let i = this._shape.length - 1; i >= 0; i--) {
+      if (this._shape[i] === 1) continue;
+      if (this._strides[i] !== expected) return false;
+      expected *= this._shape[i];
+    }
+    return true;
+  }
+
+  /** The memory and walk of this tensor, for kernels. */
+  _operand(): Operand {
+    return {
+      data: this.storage.data,
+      offset: this.storage_offset_,
+      strides: this._strides,
+    };
+  }
+
+  /** Marks an in-place write, for autograd's version check. */
+  _bump(): void {
+    this.storage.version++;
+  }
+
+  /** `x._version`: how many in-place writes the storage has seen. */
+  get _version(): number {
+    return this.storage.version;
+  }
+
+  /** The single value of a one-element tensor, as a JS number (booleans for bool tensors). */
+  item(): number | boolean {
+    const n = this.numel();
+    if (n !== 1) {
+      throw new RuntimeError(
+        `a Tensor with ${n} elements cannot be converted to Scalar`,
+      );
+    }
+    const v = this.storage.data[this.storage_offset_];
+    if (this.dtype.name === "bool") return v !== 0;
+    return Number(v);
+  }
+
+  /** Nested arrays of numbers (booleans for bool tensors), as PyTorch's `tolist()`. */
+  tolist(): NestedList {
+    const flat = readDoubles(this._operand(), this._shape);
+    const isBool = this.dtype.name === "bool";
+    let p = 0;
+    const build = (d: number): NestedList => {
+      if (d === this._shape.length) {
+        const v = flat[p++];
+        return isBool ? v !== 0 : v;
+      }
+      const out: NestedList[] = [];
+      for (let i = 0; i < this._shape[d]; i++) out.push(build(d + 1));
+      return out;
+    };
+    return build(0);
+  }
+
+  /**
+   * `x.type()` gives the legacy type name, `"torch.FloatTensor"`; `x.type(t)` converts to the dtype
+   * of a legacy constructor (`torch.DoubleTensor`), a dtype, or a type name.
+   */
+  type(): string;
+  type(to: DType | string | { dtype: DType }): Tensor;
+  type(to?: DType | string | { dtype: DType }): string | Tensor {
+    if (to === undefined) return legacyTypeName(this);
+    if (typeof to === "string") {
+      const m = /^torch\.(?:cuda\.)?(\w+Tensor)$/.exec(to);
+      const dtype = m ? LEGACY_NAMES.get(m[1]) : undefined;
+      if (!dtype) throw new ValueError(`invalid type: '${to}'`);
+      return this.to(dtype);
+    }
+    return this.to("name" in to ? to : to.dtype);
+  }
+
+  toString(): string {
+    const c = this.contiguous();
+    const off = c.storage_offset_;
+    return formatTensor({
+      dtype: this.dtype.name,
+      shape: this._shape,
+      values: this.dtype.name === "int64"
+        ? (c.storage.data as BigInt64Array).subarray(off, off + c.numel())
+        : readDoubles(this._operand(), this._shape),
+      device: this.device,
+      wrapper: this._printWrapper(),
+      requires_grad: this.requires_grad,
+    });
+  }
+
+  /** Legacy printing's wrapper line; Parameter overrides it. */
+  _printWrapper(): "Variable" | "Parameter" | undefined {
+    return this._variable || this.requires_grad ? "Variable" : undefined;
+  }
+
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+
+  [Symbol.for("Deno.customInspect")](): string {
+    return this.toString();
+  }
+}
+
+const LEGACY_NAMES = new Map<string, DType>();
+
+/** Registers the dtype behind each legacy class name (`FloatTensor` → float32). */
+export function registerLegacyName(name: string, dtype: DType): void {
+  LEGACY_NAMES.set(name, dtype);
+}
+
+function legacyTypeName(t: Tensor): string {
+  return `torch.${t.device === "cpu" ? "" : "cuda."}${t.dtype.legacy}`;
+}
