@@ -12,6 +12,7 @@ import {
   fill_normal,
   fill_random,
   fill_uniform,
+  half_libm,
   randperm,
 } from "../src/random/distributions.ts";
 import { fma32, fma64, fma64_exact } from "../src/random/fma.ts";
@@ -50,7 +51,10 @@ interface Case {
   calls: Call[];
   state: string;
 }
-const fixture: { cases: Case[] } = JSON.parse(
+const fixture: {
+  cases: Case[];
+  half_libm: Record<"log" | "sin" | "cos", string>;
+} = JSON.parse(
   readFileSync(new URL("./fixtures/rng.json", import.meta.url), "utf8"),
 );
 
@@ -227,6 +231,16 @@ describe("PyTorch 1.13 fixture replay", () => {
       casesPassed++;
     });
   }
+  test("glibc logf/sinf/cosf on every input of the float16 normal path", () => {
+    for (const fn of ["log", "sin", "cos"] as const) {
+      const want = decode(fixture.half_libm[fn], "float32");
+      const got = encode(
+        Float32Array.from({ length: 2048 }, (_, k) => half_libm(fn, k)),
+        "float32",
+      );
+      assert.deepEqual(got, want, fn);
+    }
+  });
   test("summary: float64 libm differences", () => {
     console.log(
       `rng fixture: ${casesPassed}/${fixture.cases.length} cases; float64 normal/exponential ` +

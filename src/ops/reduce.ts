@@ -19,13 +19,6 @@ export type ValuesIndices = [Tensor, Tensor] & {
   indices: Tensor;
 };
 
-function namedPair(values: Tensor, indices: Tensor): ValuesIndices {
-  return Object.assign([values, indices] as [Tensor, Tensor], {
-    values,
-    indices,
-  });
-}
-
 const INSPECT = Symbol.for("nodejs.util.inspect.custom");
 
 /**
@@ -224,9 +217,10 @@ function extreme(
   const idx = fold(r, (row) => argExtreme(row, name === "max"));
   const vals = new Float64Array(r.count);
   for (let i = 0; i < r.count; i++) vals[i] = r.rows[i * r.len + idx[i]];
-  return namedPair(
+  return valuesIndices(
     build(vals, r.outShape, input.dtype),
     build(idx, r.outShape, int64),
+    name,
   );
 }
 

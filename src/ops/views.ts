@@ -29,7 +29,7 @@ export function asStrided(
  */
 function viewStrides(x: Tensor, shape: number[]): number[] | undefined {
   const oldShape = x._shape, oldStrides = x._strides;
-  if (x.numel() === 0) return contiguousStrides(shape);
+  if (x.numel() <= 1) return contiguousStrides(shape);
   const out = new Array<number>(shape.length);
   let viewD = shape.length - 1;
   let chunkBase = oldStrides[oldStrides.length - 1];

@@ -1,0 +1,51 @@
+// Decoding of the JSON fixtures that real PyTorch wrote (see tests/fixtures/gen_*.py).
+
+import { readFileSync } from "node:fs";
+import assert from "node:assert/strict";
+import * as torch from "../../mod.ts";
+
+export function readFixture<T>(name: string): T {
+  return JSON.parse(readFileSync(new URL(`../fixtures/${name}`, import.meta.url), "utf8")) as T;
+}
+
+export type EncTensor = { dtype: string; shape: number[]; data: (number | boolean | string)[] };
+
+export function num(v: number | boolean | string): number {
+  if (v === "nan") return NaN;
+  if (v === "inf") return Infinity;
+  if (v === "-inf") return -Infinity;
+  return Number(v);
+}
+
+/** A fixture tensor as a flambeau tensor of the same dtype, shape and values. */
+export function decodeTensor(e: EncTensor): torch.Tensor {
+  const values = Float64Array.from(e.data, num);
+  return torch.tensor(values, { dtype: e.dtype }).reshape(e.shape);
+}
+
+/** Compares a tensor with a fixture: dtype, shape, and values within `rtol`/`atol` (NaN matches NaN). */
+export function assertTensorClose(
+  actual: unknown,
+  expected: EncTensor,
+  where: string,
+  tol: { rtol: number; atol: number },
+): void {
+  assert.ok(actual instanceof torch.Tensor.prototype.constructor, `${where}: expected a tensor, got ${typeof actual}`);
+  const t = actual as torch.Tensor;
+  assert.equal(t.dtype.name, expected.dtype, `${where}: dtype`);
+  assert.deepEqual([...t.shape], expected.shape, `${where}: shape`);
+  const got = t.reshape(-1).double().tolist() as number[];
+  const want = expected.data.map(num);
+  for (let i = 0; i < want.length; i++) {
+    const a = got[i], b = want[i];
+    if (Number.isNaN(b)) {
+      assert.ok(Number.isNaN(a), `${where}[${i}]: expected nan, got ${a}`);
+    } else if (!Number.isFinite(b) || t.dtype.name === "bool" || !t.dtype.is_floating_point) {
+      assert.equal(a, b, `${where}[${i}]`);
+    } else {
+      const ok = Math.abs(a - b) <= tol.atol + tol.rtol * Math.abs(b);
+      assert.ok(ok, `${where}[${i}]: expected ${b}, got ${a}`);
+      if (b === 0 && a === 0) assert.equal(Object.is(a, -0), Object.is(b, -0), `${where}[${i}]: sign of zero`);
+    }
+  }
+}
