@@ -155,9 +155,11 @@ export {
   norm,
   prod,
   std,
+  std_mean,
   sum,
   type ValuesIndices,
   var_ as var,
+  var_mean,
 } from "./src/ops/reduce.ts";
 export { bmm, dot, matmul, mm, mv, outer } from "./src/ops/linalg.ts";
 export {

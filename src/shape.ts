@@ -125,17 +125,22 @@ export function inferShape(shape: readonly number[], n: number): number[] {
     } else known *= d;
   }
   const out = [...shape];
-  if (infer >= 0) {
-    if (known === 0 || n % known !== 0) {
-      throw new RuntimeError(
-        `shape '[${shape.join(", ")}]' is invalid for input of size ${n}`,
-      );
+  // ATen's infer_size: with a -1, n must be a multiple of the known sizes; when n and the known
+  // sizes are both zero, every value of the -1 fits, which PyTorch calls ambiguous.
+  if (n === known || (infer >= 0 && known > 0 && n % known === 0)) {
+    if (infer >= 0) {
+      if (known === 0) {
+        throw new RuntimeError(
+          `cannot reshape tensor of 0 elements into shape [${
+            shape.join(", ")
+          }] because the unspecified dimension size -1 can be any value and is ambiguous`,
+        );
+      }
+      out[infer] = n / known;
     }
-    out[infer] = n / known;
-  } else if (known !== n) {
-    throw new RuntimeError(
-      `shape '[${shape.join(", ")}]' is invalid for input of size ${n}`,
-    );
+    return out;
   }
-  return out;
+  throw new RuntimeError(
+    `shape '[${shape.join(", ")}]' is invalid for input of size ${n}`,
+  );
 }

@@ -47,6 +47,14 @@ export class Tensor {
 
   /** A new contiguous tensor of `shape`, zero-filled. */
   static empty(shape: readonly number[], dtype: DType = float32): Tensor {
+    const negative = shape.find((d) => d < 0);
+    if (negative !== undefined) {
+      throw new RuntimeError(
+        `Trying to create tensor with negative dimension ${negative}: [${
+          shape.join(", ")
+        }]`,
+      );
+    }
     return new Tensor(
       Storage.allocate(dtype, numel(shape)),
       [...shape],

@@ -20,7 +20,10 @@ describe("examples", () => {
   test("examples/tensors.ts prints the tutorial's Tensor part", () => {
     // The transcript was reviewed against the legacy print spec; its numbers are PyTorch's for
     // seed 0 (a + b below equals torch.manual_seed(0); torch.rand(2,3,4) + torch.rand(2,3,4)).
-    const expected = readFileSync(new URL("./fixtures/tensors_example.txt", import.meta.url), "utf8");
+    const expected = readFileSync(
+      new URL("./fixtures/tensors_example.txt", import.meta.url),
+      "utf8",
+    );
     assert.equal(runExample("examples/tensors.ts"), expected);
   });
 });

@@ -10,12 +10,17 @@ const bin = (name) => `${root}node_modules/.bin/${name}`;
 /** Runs a command with inherited output, also capturing it for the summary. */
 function run(cmd, args) {
   return new Promise((resolve) => {
-    const child = spawn(cmd, args, { cwd: root, env: { ...process.env, NO_COLOR: "1" } });
+    const child = spawn(cmd, args, {
+      cwd: root,
+      env: { ...process.env, NO_COLOR: "1" },
+    });
     let text = "";
     for (const stream of [child.stdout, child.stderr]) {
       stream.on("data", (chunk) => {
         text += chunk;
-        (stream === child.stdout ? process.stdout : process.stderr).write(chunk);
+        (stream === child.stdout ? process.stdout : process.stderr).write(
+          chunk,
+        );
       });
     }
     child.on("error", (err) => resolve({ code: 1, text: String(err) }));
@@ -26,7 +31,9 @@ function run(cmd, args) {
 // Deno counts each describe() as a test and each test() inside it as a step: the steps are the
 // leaf tests, which is what Bun counts.
 function denoCounts(text) {
-  const m = /\| (\d+) passed(?: \((\d+) steps?\))? \| (\d+) failed(?: \((\d+) steps?\))?/.exec(text);
+  const m =
+    /\| (\d+) passed(?: \((\d+) steps?\))? \| (\d+) failed(?: \((\d+) steps?\))?/
+      .exec(text);
   if (!m) return undefined;
   return { passed: Number(m[2] ?? m[1]), failed: Number(m[4] ?? m[3]) };
 }
@@ -37,11 +44,23 @@ function bunCounts(text) {
   return { passed: Number(p[1]), failed: Number(f[1]) };
 }
 
-const deno = await run(bin("deno"), ["test", "--allow-read", "--allow-run", "--allow-env", "tests/"]);
+const deno = await run(bin("deno"), [
+  "test",
+  "--allow-read",
+  "--allow-run",
+  "--allow-env",
+  "tests/",
+]);
 const bun = await run(bin("bun"), ["test", "./tests/"]);
 
 let passed = 0, failed = 0, broken = false;
-for (const [name, result, counts] of [["deno", deno, denoCounts(deno.text)], ["bun", bun, bunCounts(bun.text)]]) {
+for (
+  const [name, result, counts] of [["deno", deno, denoCounts(deno.text)], [
+    "bun",
+    bun,
+    bunCounts(bun.text),
+  ]]
+) {
   if (!counts) {
     console.log(`${name}: no test summary found (exit code ${result.code})`);
     broken = true;

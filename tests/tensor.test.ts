@@ -13,7 +13,12 @@ describe("views share storage", () => {
     base.t().index(":", 0).add_(1);
     base.narrow(1, 2, 2).mul_(2);
     // base.t()[:, 0] is base[0]: the same values PyTorch gives for this sequence.
-    assert.deepEqual(base.tolist(), [[1, 1, 2, 2], [7, 7, 14, 14], [0, 0, 0, 0]]);
+    assert.deepEqual(base.tolist(), [[1, 1, 2, 2], [7, 7, 14, 14], [
+      0,
+      0,
+      0,
+      0,
+    ]]);
   });
 
   test("view, transpose, permute, expand and slicing keep the storage and compute strides", () => {
@@ -26,7 +31,11 @@ describe("views share storage", () => {
     assert.equal(p.storage, x.storage);
     const s = x.index("...", "::2", null);
     assert.deepEqual([...s.shape], [2, 3, 2, 1]);
-    assert.deepEqual(s.tolist(), [[[[0], [2]], [[4], [6]], [[8], [10]]], [[[12], [14]], [[16], [18]], [[20], [22]]]]);
+    assert.deepEqual(s.tolist(), [[[[0], [2]], [[4], [6]], [[8], [10]]], [
+      [[12], [14]],
+      [[16], [18]],
+      [[20], [22]],
+    ]]);
     const e = torch.tensor([1, 2, 3]).unsqueeze(0).expand(2, -1);
     assert.deepEqual(e.stride(), [0, 1]);
     assert.deepEqual(e.tolist(), [[1, 2, 3], [1, 2, 3]]);
@@ -74,7 +83,10 @@ describe("printing paths agree", () => {
     const text = "\n 1  2\n 3  4\n[torch.LongTensor of size 2x2]\n";
     assert.equal(`${x}`, text);
     assert.equal(inspect(x), text);
-    assert.equal(String(torch.Size.prototype.toString.call(x.size())), "torch.Size([2, 2])");
+    assert.equal(
+      String(torch.Size.prototype.toString.call(x.size())),
+      "torch.Size([2, 2])",
+    );
     assert.equal(inspect(x.size()), "torch.Size([2, 2])");
   });
 
@@ -85,7 +97,10 @@ describe("printing paths agree", () => {
     } finally {
       torch.set_printoptions({ style: "legacy" });
     }
-    assert.equal(`${torch.tensor([1.5, 2])}`, "\n 1.5000\n 2.0000\n[torch.FloatTensor of size 2]\n");
+    assert.equal(
+      `${torch.tensor([1.5, 2])}`,
+      "\n 1.5000\n 2.0000\n[torch.FloatTensor of size 2]\n",
+    );
   });
 
   test("max with a dim prints as torch.return_types", () => {
@@ -102,7 +117,10 @@ describe("values and conversions", () => {
   test("item, tolist and dtype conversions", () => {
     assert.equal(torch.tensor([[3.5]]).item(), 3.5);
     assert.equal(torch.tensor([true]).item(), true);
-    assert.throws(() => torch.ones(2).item(), /a Tensor with 2 elements cannot be converted to Scalar/);
+    assert.throws(
+      () => torch.ones(2).item(),
+      /a Tensor with 2 elements cannot be converted to Scalar/,
+    );
     assert.deepEqual(torch.tensor([1.7, -1.7]).int().tolist(), [1, -1]);
     assert.deepEqual(torch.tensor([0, 2]).bool().tolist(), [false, true]);
     assert.equal(torch.tensor([1]).half().dtype, torch.float16);
@@ -116,9 +134,15 @@ describe("values and conversions", () => {
   });
 
   test("promotion follows PyTorch's categories", () => {
-    assert.equal(torch.promote_types(torch.int32, torch.float16), torch.float16);
+    assert.equal(
+      torch.promote_types(torch.int32, torch.float16),
+      torch.float16,
+    );
     assert.equal(torch.result_type(torch.tensor([1, 2]), 2.5), torch.float32);
-    assert.equal(torch.result_type(torch.tensor([1], { dtype: torch.uint8 }), 300), torch.uint8);
+    assert.equal(
+      torch.result_type(torch.tensor([1], { dtype: torch.uint8 }), 300),
+      torch.uint8,
+    );
     assert.equal(torch.result_type(torch.tensor([true]), 1), torch.int64);
   });
 });
@@ -134,9 +158,18 @@ describe("errors", () => {
       return true;
     });
     assert.throws(() => torch.ones(2, 3).sum(2), torch.IndexError);
-    assert.throws(() => torch.ones(2).add_(torch.ones(2, 2)), /output with shape \[2\] doesn't match the broadcast shape \[2, 2\]/);
-    assert.throws(() => torch.ones(2, { dtype: torch.int64 }).mul_(1.5), /result type Float can't be cast to the desired output type Long/);
-    assert.throws(() => torch.ones(2).sum({ dimm: 0 } as never), /unexpected keyword argument 'dimm'/);
+    assert.throws(
+      () => torch.ones(2).add_(torch.ones(2, 2)),
+      /output with shape \[2\] doesn't match the broadcast shape \[2, 2\]/,
+    );
+    assert.throws(
+      () => torch.ones(2, { dtype: torch.int64 }).mul_(1.5),
+      /result type Float can't be cast to the desired output type Long/,
+    );
+    assert.throws(
+      () => torch.ones(2).sum({ dimm: 0 } as never),
+      /unexpected keyword argument 'dimm'/,
+    );
   });
 
   test("out= writes the result into the given tensor and returns it", () => {

@@ -71,3 +71,13 @@ export function dimList(
   if (dim === undefined || dim === null) return undefined;
   return typeof dim === "number" ? [dim] : [...dim];
 }
+
+/** A required argument, or PyTorch's error when it was left out. */
+export function required<T>(fn: string, name: string, value: T | undefined): T {
+  if (value === undefined) {
+    throw new TypeError(
+      `${fn}() missing 1 required positional arguments: "${name}"`,
+    );
+  }
+  return value;
+}

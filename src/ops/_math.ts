@@ -3,6 +3,7 @@
 /** erf(x) to about 1 ulp in double: Taylor series near 0, a continued fraction for erfc beyond. */
 export function erf(x: number): number {
   if (Number.isNaN(x)) return NaN;
+  if (x === 0) return x; // keeps the sign of -0, as erf(-0) = -0
   const ax = Math.abs(x);
   if (ax < 1.5) {
     // erf(x) = 2/sqrt(pi) * sum_n (-1)^n x^(2n+1) / (n! (2n+1)); used for |x| < 1.5, where cancellation stays small.

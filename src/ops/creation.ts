@@ -17,7 +17,7 @@ import { contiguousStrides, numel } from "../shape.ts";
 import { Storage } from "../storage.ts";
 import { Tensor } from "../tensor.ts";
 import { writeDoubles } from "../backend/cpu/elementwise.ts";
-import { isOptions, shapeArg } from "./_args.ts";
+import { isOptions, parseArgs, required, shapeArg } from "./_args.ts";
 import { dtypeArg } from "./core.ts";
 
 /** Options every factory takes. */
@@ -270,26 +270,37 @@ export function arange(...args: (number | FactoryOptions)[]): Tensor {
   return finishFactory(t, opts);
 }
 
-/** `torch.linspace(start, end, steps)`: evenly spaced, filled from both ends as PyTorch does. */
-export function linspace(
-  start: number,
-  end: number,
-  steps: number,
-  opts: FactoryOptions = {},
-): Tensor {
+/**
+ * `torch.linspace(start, end, steps, { dtype })`: evenly spaced, filled from both ends as PyTorch
+ * does; one step gives `[start]`.
+ * @example torch.linspace(0, 1, { steps: 5 })
+ */
+export function linspace(...args: unknown[]): Tensor {
+  const o = parseArgs("linspace", args, ["start", "end", "steps"], {
+    start: undefined as number | undefined,
+    end: undefined as number | undefined,
+    steps: undefined as number | undefined,
+    dtype: undefined as FactoryOptions["dtype"],
+    device: undefined as string | undefined,
+    requires_grad: false,
+  });
+  const start = required("linspace", "start", o.start);
+  const end = required("linspace", "end", o.end);
+  const steps = required("linspace", "steps", o.steps);
   if (!Number.isInteger(steps) || steps < 0) {
     throw new RuntimeError("number of steps must be non-negative");
   }
-  const dtype = dtypeArg(opts.dtype) ?? get_default_dtype();
+  const dtype = dtypeArg(o.dtype) ?? get_default_dtype();
   const values = new Float64Array(steps);
   const step = steps > 1 ? (end - start) / (steps - 1) : 0;
   const half = Math.floor(steps / 2);
   for (let i = 0; i < steps; i++) {
     values[i] = i < half ? start + step * i : end - step * (steps - 1 - i);
   }
+  if (steps === 1) values[0] = start;
   const t = Tensor.empty([steps], dtype);
   writeDoubles(t._operand(), dtype.name, values, [steps]);
-  return finishFactory(t, opts);
+  return finishFactory(t, o);
 }
 
 /** `torch.eye(n, m = n)`: ones on the diagonal. */

@@ -9,6 +9,7 @@ import * as cpu from "../backend/cpu/elementwise.ts";
 import { parseArgs } from "./_args.ts";
 import { erf, pyMod, roundHalfEven } from "./_math.ts";
 import { assignInPlace, cast, deliver, scalarTensor } from "./core.ts";
+import { nonzero } from "./indexing.ts";
 
 /** What a unary op returns: `float` promotes integers to the default float, `bool` is a predicate. */
 type UnaryResult = "same" | "float" | "bool";
@@ -97,6 +98,8 @@ interface BinaryDecl {
   castInputs?: boolean;
   /** Set when both-bool input is refused, with PyTorch's message. */
   noBool?: string;
+  /** Set when one bool operand (a bool tensor or a JS boolean) is refused too, with PyTorch's message. */
+  noBoolOperand?: string;
   /** Integer division by zero raises instead of returning garbage. */
   intZeroDivision?: boolean;
 }
@@ -120,6 +123,8 @@ export const BINARY = {
     result: "arith",
     noBool:
       "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.",
+    noBoolOperand:
+      "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.",
   },
   mul: { f: (a, b) => a * b, result: "arith" },
   div: { f: (a, b) => a / b, result: "float" },
@@ -172,6 +177,10 @@ function asOperand(v: TensorOrScalar) {
   );
 }
 
+function isBool(v: TensorOrScalar): boolean {
+  return v instanceof Tensor ? v.dtype === bool : typeof v === "boolean";
+}
+
 function toTensor(v: TensorOrScalar, dtype: DType): Tensor {
   return v instanceof Tensor ? cast(v, dtype) : scalarTensor(v, dtype);
 }
@@ -186,6 +195,9 @@ export function applyBinary(
   const decl: BinaryDecl = BINARY[name];
   const common = result_type(asOperand(a), asOperand(b));
   if (decl.noBool && common === bool) throw new RuntimeError(decl.noBool);
+  if (decl.noBoolOperand && (isBool(a) || isBool(b))) {
+    throw new RuntimeError(decl.noBoolOperand);
+  }
   const outDtype = decl.result === "bool"
     ? bool
     : decl.result === "float" && !common.is_floating_point
@@ -356,12 +368,30 @@ function mapSame(x: Tensor, f: (v: number) => number): Tensor {
   return out;
 }
 
-/** `torch.where(condition, input, other)`: elements of input where condition holds, else other. */
+/**
+ * `torch.where(condition, input, other)`: elements of input where condition holds, else other.
+ * `torch.where(condition)` alone is `torch.nonzero(condition, { as_tuple: true })`.
+ */
+export function where(condition: Tensor): Tensor[];
 export function where(
   condition: Tensor,
   input: TensorOrScalar,
   other: TensorOrScalar,
-): Tensor {
+): Tensor;
+export function where(
+  condition: Tensor,
+  input?: TensorOrScalar,
+  other?: TensorOrScalar,
+): Tensor | Tensor[] {
+  if (input === undefined && other === undefined) {
+    return nonzero(condition, { as_tuple: true }) as Tensor[];
+  }
+  if (input === undefined || other === undefined) {
+    throw new TypeError(
+      "where() received an invalid combination of arguments - got (Tensor, Tensor), but expected one of:\n" +
+        " * (Tensor condition)\n * (Tensor condition, Tensor input, Tensor other)",
+    );
+  }
   if (condition.dtype !== bool && condition.dtype.name !== "uint8") {
     throw new RuntimeError(
       `where expected condition to be a boolean tensor, but got a tensor with dtype ${

@@ -68,8 +68,12 @@ export function cat(
 
 export const concat = cat;
 
-/** `torch.stack(tensors, dim = 0)`: joins along a new dim; all shapes must be equal. */
-export function stack(tensors: Tensor[], dim = 0, opts: OutOpt = {}): Tensor {
+/** `torch.stack(tensors, dim = 0, { out })`: joins along a new dim; all shapes must be equal. */
+export function stack(tensors: Tensor[], ...args: unknown[]): Tensor {
+  const o = parseArgs("stack", args, ["dim"], {
+    dim: 0,
+    out: undefined as Tensor | undefined,
+  });
   if (!Array.isArray(tensors) || tensors.length === 0) {
     throw new RuntimeError("stack expects a non-empty TensorList");
   }
@@ -85,8 +89,8 @@ export function stack(tensors: Tensor[], dim = 0, opts: OutOpt = {}): Tensor {
       );
     }
   });
-  const d = wrapDim(dim, ref.length + 1);
-  return cat(tensors.map((t) => unsqueeze(t, d)), d, opts);
+  const d = wrapDim(o.dim, ref.length + 1);
+  return cat(tensors.map((t) => unsqueeze(t, d)), d, { out: o.out });
 }
 
 function checkIndex(fn: string, index: Tensor): void {
@@ -273,6 +277,8 @@ export function masked_fill(
   value: number | boolean | Tensor,
 ): Tensor {
   checkMask("masked_fill_", mask);
+  // PyTorch broadcasts the mask with self ("tensor a" is the mask), and self cannot grow.
+  broadcastShapes(mask._shape, input._shape);
   if (value instanceof Tensor && value.dim() !== 0) {
     throw new RuntimeError(
       `masked_fill_ only supports a 0-dimensional value tensor, but got tensor with ${value.dim()} dimension(s).`,
@@ -300,8 +306,12 @@ export function masked_select(
   mask: Tensor,
   opts: OutOpt = {},
 ): Tensor {
-  checkMask("masked_select", mask);
-  const shape = broadcastShapes(input._shape, mask._shape);
+  if (mask.dtype !== bool && mask.dtype.name !== "uint8") {
+    throw new RuntimeError(
+      "masked_select: expected BoolTensor or ByteTensor for mask",
+    );
+  }
+  const shape = broadcastShapes(mask._shape, input._shape);
   const view = (t: Tensor) => ({
     data: t.storage.data,
     offset: t.storage_offset_,

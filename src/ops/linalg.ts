@@ -78,11 +78,16 @@ export function bmm(input: Tensor, mat2: Tensor, opts: OutOpt = {}): Tensor {
 
 /** `torch.mv(mat, vec)`: [m, k] · [k]. */
 export function mv(input: Tensor, vec: Tensor, opts: OutOpt = {}): Tensor {
-  if (
-    input.dim() !== 2 || vec.dim() !== 1 || input._shape[1] !== vec._shape[0]
-  ) {
+  if (input.dim() !== 2 || vec.dim() !== 1) {
     throw new RuntimeError(
       `vector + matrix @ vector expected, got 1, ${input.dim()}, ${vec.dim()}`,
+    );
+  }
+  const [m, k] = input._shape;
+  if (k !== vec._shape[0]) {
+    // PyTorch's addmv names the result's size first: result m, matrix m x k, vector size.
+    throw new RuntimeError(
+      `size mismatch, got ${m}, ${m}x${k},${vec._shape[0]}`,
     );
   }
   sameDtype(input, vec);
@@ -122,10 +127,12 @@ export function dot(input: Tensor, other: Tensor, opts: OutOpt = {}): Tensor {
 
 /** `torch.outer(a, b)`: [n] ⊗ [m] → [n, m], with type promotion as multiplication. */
 export function outer(input: Tensor, vec2: Tensor, opts: OutOpt = {}): Tensor {
-  if (input.dim() !== 1 || vec2.dim() !== 1) {
-    throw new RuntimeError(
-      `outer: expected 1D tensors, but got ${input.dim()}D and ${vec2.dim()}D tensors`,
-    );
+  for (const [name, v] of [["self", input], ["vec2", vec2]] as const) {
+    if (v.dim() !== 1) {
+      throw new RuntimeError(
+        `outer: Expected 1-D argument ${name}, but got ${v.dim()}-D`,
+      );
+    }
   }
   return deliver(
     applyBinary("mul", unsqueeze(input, 1), unsqueeze(vec2, 0)),

@@ -58,6 +58,8 @@ function rowsOf(
   name: string,
 ): Rows {
   const rank = x.dim();
+  // An empty dim list (`x.sum(())`) reduces every dim, as no dim at all does.
+  if (dims?.length === 0) dims = undefined;
   const reduced = new Set(
     (dims ?? [...Array(rank).keys()]).map((d) => wrapDim(d, rank)),
   );
@@ -346,33 +348,50 @@ function varArgs(fn: string, input: Tensor, args: unknown[]) {
   });
   if (!input.dtype.is_floating_point) {
     throw new RuntimeError(
-      `std and var only support floating point and complex dtypes`,
+      `${
+        fn === "var" || fn === "std" ? "std and var" : fn
+      } only support floating point and complex dtypes`,
     );
   }
   const correction = o.correction ?? (o.unbiased === false ? 0 : 1);
   const r = rowsOf(input, dimList(o.dim), o.keepdim, fn);
+  const means = fold(r, (row) => sumRow(row) / row.length);
   const variance = fold(r, (row) => {
     const m = sumRow(row) / row.length;
     let ss = 0;
     for (let i = 0; i < row.length; i++) ss += (row[i] - m) * (row[i] - m);
     return ss / Math.max(row.length - correction, 0);
   });
-  return { o, r, variance };
+  const result = (values: Float64Array) =>
+    build(values, r.outShape, input.dtype);
+  return { out: o.out, result, means, variance };
 }
 
 /** `torch.var(input, dim?, { correction = 1, unbiased, keepdim })`. */
 export function var_(input: Tensor, ...args: unknown[]): Tensor {
-  const { o, r, variance } = varArgs("var", input, args);
-  return deliver(build(variance, r.outShape, input.dtype), o.out);
+  const { out, result, variance } = varArgs("var", input, args);
+  return deliver(result(variance), out);
 }
 
 /** `torch.std(input, dim?, { correction = 1, unbiased, keepdim })`. */
 export function std(input: Tensor, ...args: unknown[]): Tensor {
-  const { o, r, variance } = varArgs("std", input, args);
-  return deliver(
-    build(variance.map(Math.sqrt), r.outShape, input.dtype),
-    o.out,
-  );
+  const { out, result, variance } = varArgs("std", input, args);
+  return deliver(result(variance.map(Math.sqrt)), out);
+}
+
+/**
+ * `torch.var_mean(input, dim?, { correction = 1, unbiased, keepdim })`: [var, mean] in one pass.
+ * @example const [v, m] = torch.var_mean(x, 1);
+ */
+export function var_mean(input: Tensor, ...args: unknown[]): [Tensor, Tensor] {
+  const { result, means, variance } = varArgs("var_mean", input, args);
+  return [result(variance), result(means)];
+}
+
+/** `torch.std_mean(input, dim?, { correction = 1, unbiased, keepdim })`: [std, mean]. */
+export function std_mean(input: Tensor, ...args: unknown[]): [Tensor, Tensor] {
+  const { result, means, variance } = varArgs("std_mean", input, args);
+  return [result(variance.map(Math.sqrt)), result(means)];
 }
 
 /** `torch.norm(input, p = "fro", dim?, keepdim?)`: vector p-norms, inf and -inf included. */
@@ -386,9 +405,9 @@ export function norm(input: Tensor, ...args: unknown[]): Tensor {
   });
   if (!input.dtype.is_floating_point) {
     throw new RuntimeError(
-      `linalg.vector_norm: Expected a floating point or complex tensor as input. Got ${
+      `norm(): input dtype should be either floating point or complex. Got ${
         scalarTypeName(input.dtype)
-      }`,
+      } instead.`,
     );
   }
   const p = o.p === "fro" ? 2 : o.p;

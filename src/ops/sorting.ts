@@ -5,10 +5,12 @@ import { RuntimeError } from "../errors.ts";
 import { wrapDim } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
 import { readDoubles, writeDoubles } from "../backend/cpu/elementwise.ts";
-import { parseArgs } from "./_args.ts";
+import { parseArgs, required } from "./_args.ts";
 import { cast } from "./core.ts";
 import { type ValuesIndices, valuesIndices } from "./reduce.ts";
 import { permute } from "./views.ts";
+import { index_select } from "./indexing.ts";
+import { introsort, type Less, nthElement, partialSort } from "./_stl.ts";
 
 /** Ascending order with NaN after every number, as PyTorch sorts. */
 function ascending(a: number, b: number): number {
@@ -81,29 +83,75 @@ export function argsort(input: Tensor, ...args: unknown[]): Tensor {
   return sort(input, ...args)[1];
 }
 
-/** `torch.topk(input, k, dim = -1, largest = true, sorted = true)`: [values, indices]. */
-export function topk(
-  input: Tensor,
-  k: number,
-  ...args: unknown[]
-): ValuesIndices {
-  const o = parseArgs("topk", args, ["dim", "largest", "sorted"], {
+/**
+ * `torch.topk(input, k, dim = -1, largest = true, sorted = true)`: [values, indices]. Ties come out
+ * in the order PyTorch's CPU kernel leaves them: it selects with std::nth_element (std::partial_sort
+ * when k is small against the row), then sorts the first k - 1 with std::sort, none of them stable.
+ */
+export function topk(input: Tensor, ...args: unknown[]): ValuesIndices {
+  const o = parseArgs("topk", args, ["k", "dim", "largest", "sorted"], {
+    k: undefined as number | undefined,
     dim: -1,
     largest: true,
     sorted: true,
   });
+  const k = required("topk", "k", o.k);
   const len = input.dim() ? input._shape[wrapDim(o.dim, input.dim())] : 1;
   if (!Number.isInteger(k) || k < 0 || k > len) {
     throw new RuntimeError("selected index k out of range");
   }
   return alongDim("topk", input, o.dim, k, (row) => {
+    if (k === 0) return [];
+    // NaN ranks above every number, as in NumPy.
+    const before: Less<number> = o.largest
+      ? (i, j) => (row[i] !== row[i] && row[j] === row[j]) || row[i] > row[j]
+      : (i, j) => (row[i] === row[i] && row[j] !== row[j]) || row[i] < row[j];
     const pos = [...row.keys()];
-    pos.sort((
-      i,
-      j,
-    ) => (o.largest ? ascending(row[j], row[i]) : ascending(row[i], row[j])));
+    if (k * 64 <= pos.length) partialSort(pos, 0, k, pos.length, before);
+    else {
+      nthElement(pos, 0, k - 1, pos.length, before);
+      if (o.sorted) introsort(pos, 0, k - 1, before);
+    }
     return pos.slice(0, k);
   });
+}
+
+/** Sorted distinct slices of `input` along `dim`, for `unique(..., { dim })`. */
+function uniqueDim(
+  input: Tensor,
+  dim: number,
+): { out: Tensor; inverse: number[]; counts: number[] } {
+  const d = wrapDim(dim, input.dim());
+  const n = input._shape[d];
+  const others = [...Array(input.dim()).keys()].filter((i) => i !== d);
+  const moved = permute(input, [d, ...others]);
+  const flat = readDoubles(moved._operand(), moved._shape);
+  const width = n === 0 ? 0 : flat.length / n;
+  const slice = (i: number) => flat.subarray(i * width, (i + 1) * width);
+  const compare = (i: number, j: number) => {
+    const a = slice(i), b = slice(j);
+    for (let e = 0; e < width; e++) {
+      const c = ascending(a[e], b[e]);
+      if (c !== 0) return c;
+    }
+    return 0;
+  };
+  const order = [...Array(n).keys()].sort(compare);
+  const firsts: number[] = [], counts: number[] = [];
+  const inverse = new Array<number>(n);
+  order.forEach((i, r) => {
+    if (r === 0 || compare(order[r - 1], i) !== 0) {
+      firsts.push(i);
+      counts.push(0);
+    }
+    inverse[i] = firsts.length - 1;
+    counts[counts.length - 1]++;
+  });
+  const picks = Tensor.empty([firsts.length], int64);
+  writeDoubles(picks._operand(), "int64", Float64Array.from(firsts), [
+    firsts.length,
+  ]);
+  return { out: index_select(input, d, picks), inverse, counts };
 }
 
 /**
@@ -123,7 +171,8 @@ export function unique(input: Tensor, ...args: unknown[]): Tensor | Tensor[] {
     dim: null as number | null,
   });
   if (o.dim !== null) {
-    throw new RuntimeError("unique with dim is not supported yet");
+    const { out, inverse, counts } = uniqueDim(input, o.dim);
+    return withExtras(out, o, inverse, counts);
   }
   const values = readDoubles(input._operand(), input._shape);
   const distinct = [...new Set(values)].sort(ascending);
@@ -135,24 +184,28 @@ export function unique(input: Tensor, ...args: unknown[]): Tensor | Tensor[] {
     Float64Array.from(distinct),
     out._shape,
   );
+  const inverse = Array.from(values, (v) => where.get(v)!);
+  const counts = new Array<number>(distinct.length).fill(0);
+  for (const v of values) counts[where.get(v)!]++;
+  return withExtras(out, o, inverse, counts, input._shape);
+}
+
+/** unique's result: the values alone, or with the inverse map and counts that were asked for. */
+function withExtras(
+  out: Tensor,
+  o: { return_inverse: boolean; return_counts: boolean },
+  inverse: number[],
+  counts: number[],
+  inverseShape = [inverse.length],
+): Tensor | Tensor[] {
   if (!o.return_inverse && !o.return_counts) return out;
+  const int64Tensor = (values: number[], shape: number[]) => {
+    const t = Tensor.empty(shape, int64);
+    writeDoubles(t._operand(), "int64", Float64Array.from(values), shape);
+    return t;
+  };
   const result: Tensor[] = [out];
-  if (o.return_inverse) {
-    const inv = Tensor.empty(input._shape, int64);
-    writeDoubles(
-      inv._operand(),
-      "int64",
-      values.map((v) => where.get(v)!),
-      input._shape,
-    );
-    result.push(inv);
-  }
-  if (o.return_counts) {
-    const counts = new Float64Array(distinct.length);
-    for (const v of values) counts[where.get(v)!]++;
-    const c = Tensor.empty([distinct.length], int64);
-    writeDoubles(c._operand(), "int64", counts, c._shape);
-    result.push(c);
-  }
+  if (o.return_inverse) result.push(int64Tensor(inverse, inverseShape));
+  if (o.return_counts) result.push(int64Tensor(counts, [counts.length]));
   return result;
 }

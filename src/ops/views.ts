@@ -8,8 +8,10 @@ import {
   wrapDim,
 } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
-import { dimList, shapeArg } from "./_args.ts";
-import { contiguous } from "./core.ts";
+import type { DType } from "../dtype.ts";
+import { Storage } from "../storage.ts";
+import { dimList, parseArgs, required, shapeArg } from "./_args.ts";
+import { contiguous, dtypeArg, scalarTypeName } from "./core.ts";
 
 /** A tensor sharing x's storage with another shape, strides and offset. */
 export function asStrided(
@@ -57,9 +59,22 @@ function viewStrides(x: Tensor, shape: number[]): number[] | undefined {
   return out;
 }
 
-/** `x.view(2, -1)`: the same storage seen with another shape; fails where memory forbids it. */
-export function view(x: Tensor, ...shape: (number | number[])[]): Tensor {
-  const target = inferShape(shapeArg("view", shape), x.numel());
+/**
+ * `x.view(2, -1)`: the same storage seen with another shape; fails where memory forbids it.
+ * `x.view(torch.int32)`: the same bytes read as another dtype (see viewAsDtype).
+ */
+export function view(
+  x: Tensor,
+  ...shape: (number | number[] | DType | string)[]
+): Tensor {
+  if (shape.length === 1 && !Array.isArray(shape[0])) {
+    const dtype = typeof shape[0] === "number" ? undefined : dtypeArg(shape[0]);
+    if (dtype) return viewAsDtype(x, dtype);
+  }
+  const target = inferShape(
+    shapeArg("view", shape as (number | number[])[]),
+    x.numel(),
+  );
   const strides = viewStrides(x, target);
   if (!strides) {
     throw new RuntimeError(
@@ -67,6 +82,63 @@ export function view(x: Tensor, ...shape: (number | number[])[]): Tensor {
     );
   }
   return asStrided(x, target, strides);
+}
+
+/**
+ * `x.view(dtype)`: x's bytes reinterpreted, over the same ArrayBuffer (writes show through both).
+ * With a different element size the last dim (stride 1) is split or merged, as PyTorch does.
+ */
+function viewAsDtype(x: Tensor, dtype: DType): Tensor {
+  const from = x.dtype.itemsize, to = dtype.itemsize;
+  let shape = [...x._shape], strides = [...x._strides];
+  let offset = x.storage_offset_;
+  const what = () =>
+    `to view ${scalarTypeName(x.dtype)} as ${
+      scalarTypeName(dtype)
+    } (different element sizes)`;
+  if (from !== to) {
+    const last = x.dim() - 1;
+    if (last < 0) throw new RuntimeError(`self.dim() cannot be 0 ${what()}`);
+    if (strides[last] !== 1) {
+      throw new RuntimeError(
+        `self.stride(-1) must be 1 ${what()}, but got ${strides[last]}`,
+      );
+    }
+    if (from > to) {
+      const ratio = from / to;
+      strides = strides.map((s, i) => (i === last ? 1 : s * ratio));
+      shape[last] *= ratio;
+      offset *= ratio;
+    } else {
+      const ratio = to / from;
+      const check = (name: string, v: number) => {
+        if (v % ratio !== 0) {
+          throw new RuntimeError(
+            `${name} must be divisible by ${ratio} ${what()}, but got ${v}`,
+          );
+        }
+      };
+      check("self.size(-1)", shape[last]);
+      check("self.storage_offset()", offset);
+      strides.slice(0, last).forEach((s, i) => check(`self.stride(${i})`, s));
+      strides = strides.map((s, i) => (i === last ? 1 : s / ratio));
+      shape = shape.map((s, i) => (i === last ? s / ratio : s));
+      offset /= ratio;
+    }
+  }
+  const old = x.storage.data;
+  if (old.byteOffset % to !== 0) {
+    throw new RuntimeError(
+      `cannot view ${x.dtype} memory at byte offset ${old.byteOffset} as ${dtype}: JavaScript typed arrays must be aligned to the element size`,
+    );
+  }
+  const data = new dtype.array(
+    old.buffer,
+    old.byteOffset,
+    Math.floor(old.byteLength / to),
+  );
+  const storage = new Storage(data, x.storage.device);
+  return new Tensor(storage, shape, strides, offset, dtype);
 }
 
 /** `x.reshape(...)`: a view when possible, otherwise a contiguous copy. */
@@ -85,9 +157,13 @@ export function reshape_as(x: Tensor, other: Tensor): Tensor {
 }
 
 /** `x.flatten(start_dim = 0, end_dim = -1)`. */
-export function flatten(x: Tensor, start_dim = 0, end_dim = -1): Tensor {
+export function flatten(x: Tensor, ...args: unknown[]): Tensor {
+  const o = parseArgs("flatten", args, ["start_dim", "end_dim"], {
+    start_dim: 0,
+    end_dim: -1,
+  });
   if (x.dim() === 0) return reshape(x, [1]);
-  const s = wrapDim(start_dim, x.dim()), e = wrapDim(end_dim, x.dim());
+  const s = wrapDim(o.start_dim, x.dim()), e = wrapDim(o.end_dim, x.dim());
   if (s > e) {
     throw new RuntimeError(
       "flatten() has invalid args: start_dim cannot come after end_dim",
@@ -107,7 +183,22 @@ export function unflatten(x: Tensor, dim: number, sizes: number[]): Tensor {
   if (sizes.length === 0) {
     throw new RuntimeError("unflatten: sizes must be non-empty");
   }
-  const inner = inferShape(sizes, x._shape[d]);
+  let inner: number[];
+  try {
+    inner = inferShape(sizes, x._shape[d]);
+  } catch (e) {
+    // PyTorch rewords infer_size's size error, and wraps any other.
+    const msg = (e as Error).message;
+    throw new RuntimeError(
+      msg.includes("is invalid for input of size")
+        ? `unflatten: Provided sizes [${
+          sizes.join(", ")
+        }] don't multiply up to the size of dim ${d} (${
+          x._shape[d]
+        }) in the input tensor`
+        : `unflatten got an unexpected error:\n${msg}`,
+    );
+  }
   return view(x, [...x._shape.slice(0, d), ...inner, ...x._shape.slice(d + 1)]);
 }
 
@@ -262,13 +353,22 @@ export function unbind(x: Tensor, dim = 0): Tensor[] {
   return Array.from({ length: x._shape[d] }, (_, i) => select(x, d, i));
 }
 
-/** `x.split(size, dim)` into pieces of `size` (the last may be smaller), or of the listed sizes. */
-export function split(
-  x: Tensor,
-  split_size_or_sections: number | number[],
-  dim = 0,
-): Tensor[] {
-  const d = wrapDim(dim, x.dim());
+/**
+ * `x.split(size, dim = 0)` into pieces of `size` (the last may be smaller), or of the listed sizes.
+ * The size is `split_size_or_sections` as a keyword (torch.split) or `split_size` (Tensor.split).
+ */
+export function split(x: Tensor, ...args: unknown[]): Tensor[] {
+  const o = parseArgs("split", args, ["split_size_or_sections", "dim"], {
+    split_size_or_sections: undefined as number | number[] | undefined,
+    split_size: undefined as number | number[] | undefined,
+    dim: 0,
+  });
+  const split_size_or_sections = required(
+    "split",
+    "split_size_or_sections",
+    o.split_size_or_sections ?? o.split_size,
+  );
+  const d = wrapDim(o.dim, x.dim());
   const n = x._shape[d];
   if (Array.isArray(split_size_or_sections)) {
     const total = split_size_or_sections.reduce((a, b) => a + b, 0);
@@ -305,14 +405,19 @@ export function split(
   return pieces;
 }
 
-/** `x.chunk(chunks, dim)`: at most `chunks` pieces of equal size (the last may be smaller). */
-export function chunk(x: Tensor, chunks: number, dim = 0): Tensor[] {
+/** `x.chunk(chunks, dim = 0)`: at most `chunks` pieces of equal size (the last may be smaller). */
+export function chunk(x: Tensor, ...args: unknown[]): Tensor[] {
+  const o = parseArgs("chunk", args, ["chunks", "dim"], {
+    chunks: undefined as number | undefined,
+    dim: 0,
+  });
+  const chunks = required("chunk", "chunks", o.chunks);
   if (!Number.isInteger(chunks) || chunks <= 0) {
     throw new RuntimeError(
       "chunk expects `chunks` to be greater than 0, got: " + chunks,
     );
   }
-  const d = wrapDim(dim, x.dim());
+  const d = wrapDim(o.dim, x.dim());
   const size = Math.ceil(x._shape[d] / chunks);
   return split(x, size === 0 ? 1 : size, d).slice(0, chunks);
 }

@@ -5,10 +5,16 @@ import assert from "node:assert/strict";
 import * as torch from "../../mod.ts";
 
 export function readFixture<T>(name: string): T {
-  return JSON.parse(readFileSync(new URL(`../fixtures/${name}`, import.meta.url), "utf8")) as T;
+  return JSON.parse(
+    readFileSync(new URL(`../fixtures/${name}`, import.meta.url), "utf8"),
+  ) as T;
 }
 
-export type EncTensor = { dtype: string; shape: number[]; data: (number | boolean | string)[] };
+export type EncTensor = {
+  dtype: string;
+  shape: number[];
+  data: (number | boolean | string)[];
+};
 
 export function num(v: number | boolean | string): number {
   if (v === "nan") return NaN;
@@ -30,7 +36,10 @@ export function assertTensorClose(
   where: string,
   tol: { rtol: number; atol: number },
 ): void {
-  assert.ok(actual instanceof torch.Tensor.prototype.constructor, `${where}: expected a tensor, got ${typeof actual}`);
+  assert.ok(
+    actual instanceof torch.Tensor.prototype.constructor,
+    `${where}: expected a tensor, got ${typeof actual}`,
+  );
   const t = actual as torch.Tensor;
   assert.equal(t.dtype.name, expected.dtype, `${where}: dtype`);
   assert.deepEqual([...t.shape], expected.shape, `${where}: shape`);
@@ -40,12 +49,21 @@ export function assertTensorClose(
     const a = got[i], b = want[i];
     if (Number.isNaN(b)) {
       assert.ok(Number.isNaN(a), `${where}[${i}]: expected nan, got ${a}`);
-    } else if (!Number.isFinite(b) || t.dtype.name === "bool" || !t.dtype.is_floating_point) {
+    } else if (
+      !Number.isFinite(b) || t.dtype.name === "bool" ||
+      !t.dtype.is_floating_point
+    ) {
       assert.equal(a, b, `${where}[${i}]`);
     } else {
       const ok = Math.abs(a - b) <= tol.atol + tol.rtol * Math.abs(b);
       assert.ok(ok, `${where}[${i}]: expected ${b}, got ${a}`);
-      if (b === 0 && a === 0) assert.equal(Object.is(a, -0), Object.is(b, -0), `${where}[${i}]: sign of zero`);
+      if (b === 0 && a === 0) {
+        assert.equal(
+          Object.is(a, -0),
+          Object.is(b, -0),
+          `${where}[${i}]: sign of zero`,
+        );
+      }
     }
   }
 }
