@@ -60,6 +60,11 @@ export class DType {
     this.is_signed = signed;
   }
 
+  /** PyTorch's ScalarType name used in its error messages: "Float", "Long", "Bool". */
+  get scalar_name(): string {
+    return this.legacy.slice(0, -"Tensor".length);
+  }
+
   toString(): string {
     return `torch.${this.name}`;
   }

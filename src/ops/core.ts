@@ -8,17 +8,7 @@ import * as cpu from "../backend/cpu/elementwise.ts";
 
 /** PyTorch's ScalarType names, used in its error messages ("Float", "Long"). */
 export function scalarTypeName(d: DType): string {
-  return ({
-    float32: "Float",
-    float64: "Double",
-    float16: "Half",
-    int64: "Long",
-    int32: "Int",
-    int16: "Short",
-    int8: "Char",
-    uint8: "Byte",
-    bool: "Bool",
-  } as const)[d.name];
+  return d.scalar_name;
 }
 
 /** Whether a result of dtype `from` may be written into `to` (no float → int, no → bool). */

@@ -394,9 +394,7 @@ export function where(
   }
   if (condition.dtype !== bool && condition.dtype.name !== "uint8") {
     throw new RuntimeError(
-      `where expected condition to be a boolean tensor, but got a tensor with dtype ${
-        condition.dtype.legacy.replace("Tensor", "")
-      }`,
+      `where expected condition to be a boolean tensor, but got a tensor with dtype ${condition.dtype.scalar_name}`,
     );
   }
   const dtype = result_type(asOperand(input), asOperand(other));

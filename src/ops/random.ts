@@ -169,7 +169,7 @@ function randomFactory(
     throw new RuntimeError(
       `"${
         fn === "rand" ? "check_uniform_bounds" : "normal_kernel_cpu"
-      }" not implemented for '${dtype.legacy.replace("Tensor", "")}'`,
+      }" not implemented for '${dtype.scalar_name}'`,
     );
   }
   const t = Tensor.empty(shape, dtype);

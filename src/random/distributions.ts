@@ -1,21 +1,11 @@
 // Fill kernels for rand/uniform_, randn/normal_, randint/random_, randperm, bernoulli and exponential_.
 
-import type { DTypeName, StorageArray } from "../dtype.ts";
+import { type DTypeName, DTYPES, type StorageArray } from "../dtype.ts";
 import { fma32, fma64 } from "./fma.ts";
 import type { Generator } from "./generator.ts";
 
 // PyTorch's names for dtypes in "not implemented for 'X'" and in TypeMeta ("out of bounds for X").
-const SCALAR_NAME: Record<DTypeName, string> = {
-  float32: "Float",
-  float64: "Double",
-  float16: "Half",
-  int64: "Long",
-  int32: "Int",
-  int16: "Short",
-  int8: "Char",
-  uint8: "Byte",
-  bool: "Bool",
-};
+const SCALAR_NAME_OF = (d: DTypeName): string => DTYPES[d].scalar_name;
 const META_NAME: Record<DTypeName, string> = {
   float32: "float",
   float64: "double",
@@ -50,7 +40,7 @@ const INT_RANGE: Partial<Record<DTypeName, [bigint, bigint]>> = {
 function requireFloat(dtype: DTypeName, kernel: string): void {
   if (DIGITS[dtype] === undefined) {
     throw new TypeError(
-      `"${kernel}" not implemented for '${SCALAR_NAME[dtype]}'`,
+      `"${kernel}" not implemented for '${SCALAR_NAME_OF(dtype)}'`,
     );
   }
 }
@@ -130,7 +120,7 @@ export function fill_uniform(
   if (to - from > FLOAT_MAX[dtype]!) {
     throw new RangeError(
       `uniform_ expects to-from <= std::numeric_limits<${
-        SCALAR_NAME[dtype]
+        SCALAR_NAME_OF(dtype)
       }>::max(), but found ` +
         `to=${cfmt(to)} and from=${
           cfmt(from)
