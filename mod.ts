@@ -216,6 +216,35 @@ export function result_type(
   return resultTypeOf(op(a), op(b));
 }
 
+export { enable_grad, is_grad_enabled, no_grad, set_grad_enabled } from "./src/autograd/grad_mode.ts";
+import * as autogradFns from "./src/autograd/functions.ts";
+import * as gradMode from "./src/autograd/grad_mode.ts";
+
+/**
+ * `torch.autograd`: `Variable` (PyTorch 0.3's wrapper), `grad`, `backward`, and the grad-mode
+ * switches.
+ */
+export const autograd = {
+  Variable: autogradFns.Variable,
+  grad: autogradFns.grad,
+  /** `torch.autograd.backward(tensors, grad_tensors)`. */
+  backward(
+    tensors: TensorClass | TensorClass[],
+    grad_tensors?: TensorClass | (TensorClass | undefined)[] | null,
+    opts: autogradFns.BackwardOptions = {},
+  ): void {
+    const ts = Array.isArray(tensors) ? tensors : [tensors];
+    const gs = grad_tensors == null ? [] : Array.isArray(grad_tensors) ? grad_tensors : [grad_tensors];
+    // One sweep per root keeps the engine single-rooted; the graph must be kept between them.
+    ts.forEach((t, i) =>
+      autogradFns.backward(t, gs[i], { ...opts, retain_graph: i < ts.length - 1 ? true : opts.retain_graph })
+    );
+  },
+  no_grad: gradMode.no_grad,
+  enable_grad: gradMode.enable_grad,
+  set_grad_enabled: gradMode.set_grad_enabled,
+};
+
 /** `torch.cuda`: CUDA is spelled WebGPU here; no device is available until the WebGPU backend lands. */
 export const cuda = {
   is_available: (): boolean => false,

@@ -4,6 +4,7 @@ import { type DType, float32 } from "./dtype.ts";
 import { RuntimeError, ValueError } from "./errors.ts";
 import { contiguousStrides, numel, Size, wrapDim } from "./shape.ts";
 import { Storage } from "./storage.ts";
+import type { AccumulateGrad, Node } from "./autograd/node.ts";
 import type { Operand } from "./backend/cpu/elementwise.ts";
 import { readDoubles } from "./backend/cpu/elementwise.ts";
 import type { TensorMethods } from "./ops/methods.ts";
@@ -26,10 +27,18 @@ export class Tensor {
   _shape: number[];
   _strides: number[];
   readonly dtype: DType;
-  /** Whether autograd records operations on this tensor. */
-  requires_grad = false;
-  /** Set by `torch.autograd.Variable`: legacy printing says `Variable containing:`. */
+  /** Set by `torch.autograd.Variable` (and on results of ops on one): legacy printing says `Variable containing:`. */
   _variable = false;
+  /** The node that made this tensor, or null for a leaf. */
+  grad_fn: Node | null = null;
+  /** Which output of `grad_fn` this tensor is. */
+  _output_nr = 0;
+  /** The accumulated gradient of a leaf that requires grad (or of a tensor that called `retain_grad()`). */
+  grad: Tensor | null = null;
+  /** A leaf's own flag; non-leaves require grad because they have a `grad_fn`. */
+  _requires_grad = false;
+  /** The AccumulateGrad node of a leaf, made once so that every use of the leaf shares it. */
+  _accumulator: AccumulateGrad | undefined;
 
   constructor(
     storage: Storage,
@@ -62,6 +71,63 @@ export class Tensor {
       0,
       dtype,
     );
+  }
+
+  /** Whether autograd records operations on this tensor: a leaf's flag, or true when it has a grad_fn. */
+  get requires_grad(): boolean {
+    return this._requires_grad || this.grad_fn !== null;
+  }
+
+  set requires_grad(flag: boolean) {
+    if (this.grad_fn !== null) {
+      if (flag) return;
+      throw new RuntimeError(
+        "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().",
+      );
+    }
+    if (flag && !this.dtype.is_floating_point) {
+      throw new RuntimeError(
+        "only Tensors of floating point and complex dtype can require gradients",
+      );
+    }
+    this._requires_grad = flag;
+  }
+
+  /** True for tensors made by the user rather than by a recorded op. */
+  get is_leaf(): boolean {
+    return this.grad_fn === null;
+  }
+
+  /** A tensor sharing this one's storage, cut off from the graph (`x.detach()`). */
+  detach(): Tensor {
+    return new Tensor(
+      this.storage,
+      [...this._shape],
+      [...this._strides],
+      this.storage_offset_,
+      this.dtype,
+    );
+  }
+
+  /** `x.detach_()`: makes this tensor a leaf that does not require grad. */
+  detach_(): this {
+    this.grad_fn = null;
+    this._requires_grad = false;
+    return this;
+  }
+
+  /** `x.data`: the same values, without autograd history (shares storage; prints without `Variable`). */
+  get data(): Tensor {
+    return this.detach();
+  }
+
+  /** `x.data = t`: this tensor now views t's storage, shape and dtype. */
+  set data(t: Tensor) {
+    this.storage = t.storage;
+    this._shape = [...t._shape];
+    this._strides = [...t._strides];
+    this.storage_offset_ = t.storage_offset_;
+    (this as { dtype: DType }).dtype = t.dtype;
   }
 
   /** `x.shape`, a `torch.Size`. */
@@ -210,6 +276,7 @@ export class Tensor {
       device: this.device,
       wrapper: this._printWrapper(),
       requires_grad: this.requires_grad,
+      grad_fn: this.grad_fn?.name,
     });
   }
 

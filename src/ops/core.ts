@@ -5,6 +5,8 @@ import { RuntimeError } from "../errors.ts";
 import { broadcastStrides, sameShape } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
 import * as cpu from "../backend/cpu/elementwise.ts";
+import { checkInPlace } from "../autograd/functions.ts";
+import { is_grad_enabled, no_grad } from "../autograd/grad_mode.ts";
 
 /** PyTorch's ScalarType names, used in its error messages ("Float", "Long"). */
 export function scalarTypeName(d: DType): string {
@@ -84,6 +86,11 @@ export function deliver(result: Tensor, out: Tensor | undefined): Tensor {
   if (!(out instanceof Tensor)) {
     throw new TypeError("argument 'out' must be a Tensor");
   }
+  if (is_grad_enabled() && (result.requires_grad || out.requires_grad)) {
+    throw new RuntimeError(
+      "functions with out=... arguments don't support automatic differentiation, but one of the arguments requires grad.",
+    );
+  }
   if (!canCast(result.dtype, out.dtype)) {
     throw new RuntimeError(
       `result type ${
@@ -105,8 +112,16 @@ export function deliver(result: Tensor, out: Tensor | undefined): Tensor {
   return copyInto(out, result);
 }
 
-/** Writes an op's result into `self` for the in-place `op_` forms. */
-export function assignInPlace(self: Tensor, result: Tensor): Tensor {
+/**
+ * Writes an op's result into `self` for the in-place `op_` forms. For autograd, `self` takes over
+ * the result's graph node; if that node saved `self` itself, it keeps a copy of the old values.
+ */
+export function assignInPlace(
+  self: Tensor,
+  result: Tensor,
+  checkCast = true,
+): Tensor {
+  checkInPlace(self);
   if (!sameShape(self._shape, result._shape)) {
     throw new RuntimeError(
       `output with shape [${
@@ -114,14 +129,27 @@ export function assignInPlace(self: Tensor, result: Tensor): Tensor {
       }] doesn't match the broadcast shape [${result._shape.join(", ")}]`,
     );
   }
-  if (!canCast(result.dtype, self.dtype)) {
+  if (checkCast && !canCast(result.dtype, self.dtype)) {
     throw new RuntimeError(
       `result type ${
         scalarTypeName(result.dtype)
       } can't be cast to the desired output type ${scalarTypeName(self.dtype)}`,
     );
   }
-  return copyInto(self, result);
+  const node = result.grad_fn;
+  if (node?.saves(self)) {
+    node.replaceSaved(
+      self,
+      no_grad(() => cast(self, self.dtype, true)),
+    );
+  }
+  no_grad(() => copyInto(self, result));
+  if (node) {
+    self.grad_fn = node;
+    self._output_nr = result._output_nr;
+  }
+  if (result._variable) self._variable = true;
+  return self;
 }
 
 /** Gives `t` a new shape over fresh storage when its element count differs (out= resizing). */

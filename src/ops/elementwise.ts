@@ -10,6 +10,8 @@ import { parseArgs } from "./_args.ts";
 import { erf, pyMod, roundHalfEven } from "./_math.ts";
 import { assignInPlace, cast, deliver, scalarTensor } from "./core.ts";
 import { nonzero } from "./indexing.ts";
+import { propagate, record } from "../autograd/record.ts";
+import { no_grad } from "../autograd/grad_mode.ts";
 
 /** What a unary op returns: `float` promotes integers to the default float, `bool` is a predicate. */
 type UnaryResult = "same" | "float" | "bool";
@@ -19,41 +21,175 @@ interface UnaryDecl {
   result: UnaryResult;
   /** Set when PyTorch refuses bool input, with its message. */
   noBool?: string;
+  /** The input gradient from the output gradient g, the input x and the output y. */
+  grad?: (g: Tensor, x: Tensor, y: Tensor) => Tensor;
+  /** Which of x and y the gradient reads (saved for backward and version-checked). */
+  uses?: "x" | "y";
+  /** PyTorch's node name when it is not the capitalised op name + "Backward0". */
+  node?: string;
 }
+
+const TWO_OVER_SQRT_PI = 1.1283791670955126;
 
 const notForBool = (kernel: string) => `"${kernel}" not implemented for 'Bool'`;
 
+/** The gradient of a piecewise-constant op (sign, floor, ...): zero, but still part of the graph. */
+const zeroGrad = (g: Tensor) => g.mul(0);
+
+/** PyTorch's node name for an op: `mul` → `MulBackward0`. */
+function nodeName(op: string, variant = 0): string {
+  return `${op[0].toUpperCase()}${op.slice(1)}Backward${variant}`;
+}
+
 /** The unary table: one line per op. */
-export const UNARY = {
+/** Every unary op; the table below must have exactly these keys. */
+export type UnaryName =
+  | "neg"
+  | "abs"
+  | "sign"
+  | "exp"
+  | "log"
+  | "log1p"
+  | "expm1"
+  | "sqrt"
+  | "rsqrt"
+  | "sin"
+  | "cos"
+  | "tan"
+  | "tanh"
+  | "sigmoid"
+  | "erf"
+  | "reciprocal"
+  | "floor"
+  | "ceil"
+  | "trunc"
+  | "relu"
+  | "logical_not"
+  | "isnan"
+  | "isfinite"
+  | "isinf";
+
+export const UNARY: Record<UnaryName, UnaryDecl> = {
   neg: {
     f: (x) => -x,
     result: "same",
+    grad: (g) => g.neg(),
     noBool:
       "Negation, the `-` operator, on a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.",
   },
-  abs: { f: Math.abs, result: "same", noBool: notForBool("abs_cpu") },
+  abs: {
+    f: Math.abs,
+    result: "same",
+    noBool: notForBool("abs_cpu"),
+    grad: (g, x) => g.mul(x.sign()),
+    uses: "x",
+  },
   // torch.sign(nan) is 0 in 1.13, and sign(-0.0) is 0.
-  sign: { f: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0), result: "same" },
-  exp: { f: Math.exp, result: "float" },
-  log: { f: Math.log, result: "float" },
-  log1p: { f: Math.log1p, result: "float" },
-  expm1: { f: Math.expm1, result: "float" },
-  sqrt: { f: Math.sqrt, result: "float" },
-  rsqrt: { f: (x) => 1 / Math.sqrt(x), result: "float" },
-  sin: { f: Math.sin, result: "float" },
-  cos: { f: Math.cos, result: "float" },
-  tan: { f: Math.tan, result: "float" },
-  tanh: { f: Math.tanh, result: "float" },
-  sigmoid: { f: (x) => 1 / (1 + Math.exp(-x)), result: "float" },
-  erf: { f: erf, result: "float" },
-  reciprocal: { f: (x) => 1 / x, result: "float" },
-  floor: { f: Math.floor, result: "same", noBool: notForBool("floor_vml_cpu") },
-  ceil: { f: Math.ceil, result: "same", noBool: notForBool("ceil_vml_cpu") },
-  trunc: { f: Math.trunc, result: "same", noBool: notForBool("trunc_vml_cpu") },
+  sign: {
+    f: (x) => (x > 0 ? 1 : x < 0 ? -1 : 0),
+    result: "same",
+    grad: zeroGrad,
+  },
+  exp: {
+    f: Math.exp,
+    result: "float",
+    grad: (g, _x, y) => g.mul(y),
+    uses: "y",
+  },
+  log: { f: Math.log, result: "float", grad: (g, x) => g.div(x), uses: "x" },
+  log1p: {
+    f: Math.log1p,
+    result: "float",
+    grad: (g, x) => g.div(x.add(1)),
+    uses: "x",
+    node: "Log1PBackward0",
+  },
+  expm1: {
+    f: Math.expm1,
+    result: "float",
+    grad: (g, _x, y) => g.mul(y.add(1)),
+    uses: "y",
+  },
+  sqrt: {
+    f: Math.sqrt,
+    result: "float",
+    grad: (g, _x, y) => g.div(y.mul(2)),
+    uses: "y",
+  },
+  rsqrt: {
+    f: (x) => 1 / Math.sqrt(x),
+    result: "float",
+    grad: (g, _x, y) => g.mul(y.pow(3).mul(-0.5)),
+    uses: "y",
+  },
+  sin: {
+    f: Math.sin,
+    result: "float",
+    grad: (g, x) => g.mul(x.cos()),
+    uses: "x",
+  },
+  cos: {
+    f: Math.cos,
+    result: "float",
+    grad: (g, x) => g.mul(x.sin().neg()),
+    uses: "x",
+  },
+  tan: {
+    f: Math.tan,
+    result: "float",
+    grad: (g, _x, y) => g.mul(y.mul(y).add(1)),
+    uses: "y",
+  },
+  tanh: {
+    f: Math.tanh,
+    result: "float",
+    grad: (g, _x, y) => g.mul(y.mul(y).neg().add(1)),
+    uses: "y",
+  },
+  sigmoid: {
+    f: (x) => 1 / (1 + Math.exp(-x)),
+    result: "float",
+    grad: (g, _x, y) => g.mul(y.neg().add(1).mul(y)),
+    uses: "y",
+  },
+  // d/dx erf(x) = 2/sqrt(pi) * exp(-x^2)
+  erf: {
+    f: erf,
+    result: "float",
+    grad: (g, x) => g.mul(x.mul(x).neg().exp().mul(TWO_OVER_SQRT_PI)),
+    uses: "x",
+  },
+  reciprocal: {
+    f: (x) => 1 / x,
+    result: "float",
+    grad: (g, _x, y) => g.mul(y.mul(y).neg()),
+    uses: "y",
+  },
+  floor: {
+    f: Math.floor,
+    result: "same",
+    noBool: notForBool("floor_vml_cpu"),
+    grad: zeroGrad,
+  },
+  ceil: {
+    f: Math.ceil,
+    result: "same",
+    noBool: notForBool("ceil_vml_cpu"),
+    grad: zeroGrad,
+  },
+  trunc: {
+    f: Math.trunc,
+    result: "same",
+    noBool: notForBool("trunc_vml_cpu"),
+    grad: zeroGrad,
+  },
   relu: {
     f: (x) => (x > 0 ? x : x === 0 || x < 0 ? 0 : x),
     result: "same",
     noBool: notForBool("clamp_min_scalar_cpu"),
+    // PyTorch's threshold_backward: the gradient passes where the output is positive.
+    grad: (g, _x, y) => where(y.gt(0), g, 0),
+    uses: "y",
   },
   logical_not: { f: (x) => (x === 0 ? 1 : 0), result: "bool" },
   isnan: { f: (x) => (x !== x ? 1 : 0), result: "bool" },
@@ -62,9 +198,7 @@ export const UNARY = {
     f: (x) => (x === Infinity || x === -Infinity ? 1 : 0),
     result: "bool",
   },
-} satisfies Record<string, UnaryDecl>;
-
-export type UnaryName = keyof typeof UNARY;
+};
 
 function unaryResultType(decl: UnaryDecl, x: Tensor): DType {
   if (decl.result === "bool") return bool;
@@ -83,6 +217,27 @@ export function applyUnary(name: UnaryName, x: Tensor): Tensor {
   const input = decl.result === "bool" ? x : cast(x, dtype);
   const out = Tensor.empty(x._shape, dtype);
   cpu.unary(decl.f, input._operand(), out._operand(), out._shape);
+  const grad = decl.grad;
+  if (!grad) {
+    propagate([x], [out]);
+    return out;
+  }
+  record({
+    name: decl.node ?? nodeName(name),
+    inputs: [x],
+    outputs: [out],
+    save: decl.uses === "x" ? [x] : decl.uses === "y" ? [out] : [],
+    backward: (
+      [g],
+      saved,
+    ) => [
+      grad(
+        g,
+        decl.uses === "x" ? saved[0] : x,
+        decl.uses === "y" ? saved[0] : out,
+      ),
+    ],
+  });
   return out;
 }
 
@@ -102,7 +257,73 @@ interface BinaryDecl {
   noBoolOperand?: string;
   /** Integer division by zero raises instead of returning garbage. */
   intZeroDivision?: boolean;
+  /** Gradient for the first operand (g, a, b, output, alpha); called only when a requires grad. */
+  da?: (
+    g: Tensor,
+    a: TensorOrScalar,
+    b: TensorOrScalar,
+    y: Tensor,
+    alpha: number,
+  ) => Tensor;
+  /** Gradient for the second operand. */
+  db?: (
+    g: Tensor,
+    a: TensorOrScalar,
+    b: TensorOrScalar,
+    y: Tensor,
+    alpha: number,
+  ) => Tensor;
+  /**
+   * What each gradient reads among a, b and the output. Only what the needed gradients read is
+   * saved (and version-checked), as PyTorch does: `x * 2` saves nothing, `x * w` saves both.
+   */
+  uses?: { a?: readonly Slot[]; b?: readonly Slot[] };
+  /** PyTorch's node name, when it depends on which operands are tensors. */
+  node?: (a: TensorOrScalar, b: TensorOrScalar) => string;
 }
+
+const isT = (v: TensorOrScalar): v is Tensor => v instanceof Tensor;
+type Slot = "a" | "b" | "y";
+
+/** pow's gradients, as PyTorch's pow_backward_self / pow_backward_exponent. */
+function powGradBase(g: Tensor, a: TensorOrScalar, b: TensorOrScalar): Tensor {
+  const base = a as Tensor;
+  const dydx = isT(b)
+    ? b.mul(base.pow(b.sub(1)))
+    : Number(b) === 0
+    ? base.mul(0)
+    : base.pow(Number(b) - 1).mul(b);
+  return isT(b) ? g.mul(where(b.eq(0), 0, dydx)) : g.mul(dydx);
+}
+
+function powGradExponent(
+  g: Tensor,
+  a: TensorOrScalar,
+  _b: TensorOrScalar,
+  y: Tensor,
+): Tensor {
+  // d/db a^b = a^b log(a), taken as 0 where a == 0 and b >= 0 (PyTorch's convention).
+  if (!isT(a)) {
+    return Number(a) === 0 ? g.mul(0) : g.mul(y.mul(Math.log(Number(a))));
+  }
+  const b = _b as Tensor;
+  return g.mul(where(a.eq(0).logical_and(b.ge(0)), 0, y.mul(a.log())));
+}
+
+/** maximum/minimum: the gradient goes to the larger (smaller) operand, split evenly on ties. */
+function extremeGrad(keepWhere: "gt" | "lt") {
+  return (first: boolean) =>
+  (g: Tensor, a: TensorOrScalar, b: TensorOrScalar) => {
+    const [self, other] = first ? [a as Tensor, b] : [b as Tensor, a];
+    const shared = where(self.eq(other), g.div(2), g);
+    return where(
+      keepWhere === "gt" ? self.lt(other) : self.gt(other),
+      0,
+      shared,
+    );
+  };
+}
+const maxGrad = extremeGrad("gt"), minGrad = extremeGrad("lt");
 
 function intPow(a: number, b: number): number {
   if (b < 0) {
@@ -116,40 +337,131 @@ function intPow(a: number, b: number): number {
 }
 
 /** The binary table: one line per op. */
-export const BINARY = {
-  add: { f: (a, b) => a + b, result: "arith" },
+/** Every binary op; the table below must have exactly these keys. */
+export type BinaryName =
+  | "add"
+  | "sub"
+  | "mul"
+  | "div"
+  | "div_trunc"
+  | "div_floor"
+  | "remainder"
+  | "fmod"
+  | "pow"
+  | "maximum"
+  | "minimum"
+  | "atan2"
+  | "eq"
+  | "ne"
+  | "lt"
+  | "le"
+  | "gt"
+  | "ge"
+  | "logical_and"
+  | "logical_or"
+  | "logical_xor";
+
+export const BINARY: Record<BinaryName, BinaryDecl> = {
+  add: {
+    f: (a, b) => a + b,
+    result: "arith",
+    da: (g) => g,
+    db: (g, _a, _b, _y, alpha) => (alpha === 1 ? g : g.mul(alpha)),
+  },
   sub: {
     f: (a, b) => a - b,
     result: "arith",
+    da: (g) => g,
+    db: (g, _a, _b, _y, alpha) => g.mul(-alpha),
     noBool:
       "Subtraction, the `-` operator, with two bool tensors is not supported. Use the `^` or `logical_xor()` operator instead.",
     noBoolOperand:
       "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.",
   },
-  mul: { f: (a, b) => a * b, result: "arith" },
-  div: { f: (a, b) => a / b, result: "float" },
+  mul: {
+    f: (a, b) => a * b,
+    result: "arith",
+    da: (g, _a, b) => g.mul(b),
+    db: (g, a) => g.mul(a),
+    uses: { a: ["b"], b: ["a"] },
+  },
+  div: {
+    f: (a, b) => a / b,
+    result: "float",
+    da: (g, _a, b) => g.div(b),
+    db: (g, a, b) => g.mul(a).div((b as Tensor).mul(b)).neg(),
+    uses: { a: ["b"], b: ["a", "b"] },
+  },
   div_trunc: {
     f: (a, b) => Math.trunc(a / b),
     result: "arith",
     intZeroDivision: true,
+    da: zeroGrad,
+    db: zeroGrad,
+    node: () => "DivBackward2",
   },
   div_floor: {
     f: (a, b) => Math.floor(a / b),
     result: "arith",
     intZeroDivision: true,
+    da: zeroGrad,
+    db: zeroGrad,
+    node: () => "DivBackward2",
   },
-  remainder: { f: pyMod, result: "arith", intZeroDivision: true },
-  fmod: { f: (a, b) => a % b, result: "arith", intZeroDivision: true },
-  pow: { f: Math.pow, int: intPow, result: "arith" },
+  remainder: {
+    f: pyMod,
+    result: "arith",
+    intZeroDivision: true,
+    da: (g) => g,
+    db: (g, a, b) => g.mul(applyBinary("div_floor", a, b)).neg(),
+    uses: { b: ["a", "b"] },
+    node: (_a, b) => (isT(b) ? "RemainderBackward1" : "RemainderBackward0"),
+  },
+  fmod: {
+    f: (a, b) => a % b,
+    result: "arith",
+    intZeroDivision: true,
+    da: (g) => g,
+    db: (g, a, b) => g.mul(applyBinary("div_trunc", a, b)).neg(),
+    uses: { b: ["a", "b"] },
+    node: (_a, b) => (isT(b) ? "FmodBackward1" : "FmodBackward0"),
+  },
+  pow: {
+    f: Math.pow,
+    int: intPow,
+    result: "arith",
+    da: powGradBase,
+    db: powGradExponent,
+    uses: { a: ["a", "b"], b: ["a", "b", "y"] },
+    node: (
+      a,
+      b,
+    ) => (!isT(a) ? "PowBackward2" : isT(b) ? "PowBackward1" : "PowBackward0"),
+  },
   maximum: {
     f: (a, b) => (a !== a || b !== b ? NaN : Math.max(a, b)),
     result: "arith",
+    da: maxGrad(true),
+    db: maxGrad(false),
+    uses: { a: ["a", "b"], b: ["a", "b"] },
   },
   minimum: {
     f: (a, b) => (a !== a || b !== b ? NaN : Math.min(a, b)),
     result: "arith",
+    da: minGrad(true),
+    db: minGrad(false),
+    uses: { a: ["a", "b"], b: ["a", "b"] },
   },
-  atan2: { f: Math.atan2, result: "float" },
+  // d atan2(a, b) = (b da - a db) / (a^2 + b^2)
+  atan2: {
+    f: Math.atan2,
+    result: "float",
+    da: (g, a, b) =>
+      g.mul(b).div((a as Tensor).mul(a).add((b as Tensor).mul(b))),
+    db: (g, a, b) =>
+      g.mul(a).neg().div((a as Tensor).mul(a).add((b as Tensor).mul(b))),
+    uses: { a: ["a", "b"], b: ["a", "b"] },
+  },
   eq: { f: (a, b) => (a === b ? 1 : 0), result: "bool", castInputs: true },
   ne: { f: (a, b) => (a !== b ? 1 : 0), result: "bool", castInputs: true },
   lt: { f: (a, b) => (a < b ? 1 : 0), result: "bool", castInputs: true },
@@ -162,9 +474,7 @@ export const BINARY = {
     f: (a, b) => ((a !== 0) !== (b !== 0) ? 1 : 0),
     result: "bool",
   },
-} satisfies Record<string, BinaryDecl>;
-
-export type BinaryName = keyof typeof BINARY;
+};
 
 /** A tensor operand or a JS scalar, as PyTorch's binary ops accept. */
 export type TensorOrScalar = Tensor | number | boolean;
@@ -191,6 +501,7 @@ export function applyBinary(
   a: TensorOrScalar,
   b: TensorOrScalar,
   f?: (x: number, y: number) => number,
+  alpha = 1,
 ): Tensor {
   const decl: BinaryDecl = BINARY[name];
   const common = result_type(asOperand(a), asOperand(b));
@@ -240,7 +551,55 @@ export function applyBinary(
     out._operand(),
     shape,
   );
+  recordBinary(name, decl, a, b, out, alpha);
   return out;
+}
+
+/** Links a binary op's output to its tensor operands, saving what its gradients read. */
+function recordBinary(
+  name: string,
+  decl: BinaryDecl,
+  a: TensorOrScalar,
+  b: TensorOrScalar,
+  out: Tensor,
+  alpha: number,
+): void {
+  const { da, db } = decl;
+  if (!da || !db) {
+    propagate([a, b], [out]);
+    return;
+  }
+  const needA = isT(a) && a.requires_grad, needB = isT(b) && b.requires_grad;
+  const uses = [
+    ...new Set([
+      ...(needA ? decl.uses?.a ?? [] : []),
+      ...(needB ? decl.uses?.b ?? [] : []),
+    ]),
+  ];
+  const slots = { a, b, y: out } as const;
+  const saved = uses.map((k) => slots[k]).filter(isT);
+  record({
+    name: decl.node?.(a, b) ?? nodeName(name),
+    inputs: [a, b],
+    outputs: [out],
+    save: saved,
+    backward: ([g], unpacked) => {
+      // Tensors come back from the saved list (version-checked); scalars are constants.
+      let k = 0;
+      const get = (
+        key: "a" | "b" | "y",
+      ) => (uses.includes(key) && isT(slots[key]) ? unpacked[k++] : slots[key]);
+      const [sa, sb, sy] = [get("a"), get("b"), get("y")] as [
+        TensorOrScalar,
+        TensorOrScalar,
+        Tensor,
+      ];
+      return [
+        needA ? da(g, sa, sb, sy, alpha) : undefined,
+        needB ? db(g, sa, sb, sy, alpha) : undefined,
+      ];
+    },
+  });
 }
 
 type OutOpt = { out?: Tensor };
@@ -282,6 +641,7 @@ function withAlpha(
     a,
     b,
     name === "add" ? (x, y) => x + s * y : (x, y) => x - s * y,
+    alpha,
   );
 }
 
@@ -319,6 +679,30 @@ export function clamp(input: Tensor, ...args: unknown[]): Tensor {
       "torch.clamp: At least one of 'min' or 'max' must not be None",
     );
   }
+  const { min, max } = o;
+  const r = no_grad(() => clampValues(input, min, max));
+  // The gradient passes where the input lies within the bounds (PyTorch's ClampBackward1).
+  record({
+    name: "ClampBackward1",
+    inputs: [input],
+    outputs: [r],
+    save: [input],
+    backward: ([g], [x]) => {
+      let keep: Tensor | undefined;
+      if (min !== null) keep = x.ge(min);
+      if (max !== null) keep = keep ? keep.logical_and(x.le(max)) : x.le(max);
+      return [where(keep!, g, 0)];
+    },
+  });
+  return deliver(r, o.out);
+}
+
+function clampValues(
+  input: Tensor,
+  min: TensorOrScalar | null,
+  max: TensorOrScalar | null,
+): Tensor {
+  const o = { min, max };
   let r: Tensor = input;
   // PyTorch applies min first, then max, so max wins when min > max; NaN in input propagates.
   if (o.min !== null) {
@@ -337,7 +721,7 @@ export function clamp(input: Tensor, ...args: unknown[]): Tensor {
       (x, hi) => (x !== x ? x : x > hi ? hi : x),
     );
   }
-  return deliver(r, o.out);
+  return r;
 }
 
 /** `torch.round(input, { decimals })`: half to even, as PyTorch. */
@@ -365,6 +749,12 @@ export function round(
 function mapSame(x: Tensor, f: (v: number) => number): Tensor {
   const out = Tensor.empty(x._shape, x.dtype);
   cpu.unary(f, x._operand(), out._operand(), x._shape);
+  record({
+    name: "RoundBackward0",
+    inputs: [x],
+    outputs: [out],
+    backward: ([g]) => [zeroGrad(g)],
+  });
   return out;
 }
 
@@ -414,6 +804,13 @@ export function where(
     out._operand(),
     shape,
   );
+  record({
+    name: "WhereBackward0",
+    inputs: [condition, input, other],
+    outputs: [out],
+    save: [condition],
+    backward: ([g], [c]) => [undefined, where(c, g, 0), where(c, 0, g)],
+  });
   return out;
 }
 

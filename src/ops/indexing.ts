@@ -15,6 +15,10 @@ import { parseArgs } from "./_args.ts";
 import { cast, contiguous, copyInto, deliver, scalarTypeName } from "./core.ts";
 import type { TensorOrScalar } from "./elementwise.ts";
 import { narrow, unsqueeze } from "./views.ts";
+import { record } from "../autograd/record.ts";
+import { no_grad } from "../autograd/grad_mode.ts";
+import { where } from "./elementwise.ts";
+import { tensor } from "./creation.ts";
 
 type OutOpt = { out?: Tensor };
 
@@ -63,6 +67,27 @@ export function cat(
     start += t._shape[d];
   }
   out.storage.version = 0;
+  // Each input's gradient is its slice of g; skipped empty inputs get none.
+  const starts: number[] = [];
+  let at = 0;
+  for (const t of tensors) {
+    starts.push(parts.includes(t) ? at : -1);
+    if (parts.includes(t)) at += t._shape[d];
+  }
+  record({
+    name: "CatBackward0",
+    inputs: [tensors, o.dim],
+    outputs: [out],
+    backward: (
+      [g],
+    ) => [
+      ...tensors.map((
+        t,
+        i,
+      ) => (starts[i] < 0 ? undefined : g.narrow(d, starts[i], t._shape[d]))),
+      undefined,
+    ],
+  });
   return deliver(out, o.out);
 }
 
@@ -90,7 +115,14 @@ export function stack(tensors: Tensor[], ...args: unknown[]): Tensor {
     }
   });
   const d = wrapDim(o.dim, ref.length + 1);
-  return cat(tensors.map((t) => unsqueeze(t, d)), d, { out: o.out });
+  const out = no_grad(() => cat(tensors.map((t) => unsqueeze(t, d)), d));
+  record({
+    name: "StackBackward0",
+    inputs: [tensors, o.dim],
+    outputs: [out],
+    backward: ([g]) => [...g.unbind(d), undefined],
+  });
+  return deliver(out, o.out);
 }
 
 function checkIndex(fn: string, index: Tensor): void {
@@ -163,6 +195,21 @@ export function gather(
   });
   const out = Tensor.empty(index._shape, input.dtype);
   writeDoubles(out._operand(), input.dtype.name, values, index._shape);
+  const inShape = [...input._shape];
+  record({
+    name: "GatherBackward0",
+    inputs: [input, dim, index],
+    outputs: [out],
+    save: [index],
+    backward: (
+      [g],
+      [i],
+    ) => [
+      scatter_add(Tensor.empty(inShape, g.dtype), d, i, g),
+      undefined,
+      undefined,
+    ],
+  });
   return deliver(out, opts.out);
 }
 
@@ -204,6 +251,23 @@ function scatterInto(
     values[off] = reduce(values[off], srcVals ? srcVals[soff] : scalar);
   });
   writeDoubles(out._operand(), out.dtype.name, values, out._shape);
+  // Overwritten places take no gradient from input (scatter); src's gradient is g at its targets.
+  record({
+    name: fn === "scatter_add"
+      ? "ScatterAddBackward0"
+      : srcT
+      ? "ScatterBackward0"
+      : "ScatterBackward1",
+    inputs: [input, dim, index, src],
+    outputs: [out],
+    save: [index],
+    backward: ([g], [i]) => [
+      fn === "scatter_add" ? g : scatter(g, d, i, 0),
+      undefined,
+      undefined,
+      srcT ? g.gather(d, i) : undefined,
+    ],
+  });
   return out;
 }
 
@@ -257,6 +321,28 @@ export function index_select(
     else copyInto(narrow(out, d, i, 1), narrow(input, d, v, 1));
   });
   out.storage.version = 0;
+  const inShape = [...input._shape];
+  record({
+    name: "IndexSelectBackward0",
+    inputs: [input, dim, index],
+    outputs: [out],
+    save: [index],
+    backward: ([g], [i]) => {
+      if (inShape.length === 0) return [g.sum(), undefined, undefined];
+      // index_add: every selected slice adds its gradient back at its index.
+      const along = inShape.map((_, k) => (k === d ? -1 : 1));
+      return [
+        scatter_add(
+          Tensor.empty(inShape, g.dtype),
+          d,
+          i.reshape(along).expand(g._shape),
+          g,
+        ),
+        undefined,
+        undefined,
+      ];
+    },
+  });
   return deliver(out, opts.out);
 }
 
@@ -297,6 +383,17 @@ export function masked_fill(
   for (let i = 0; i < values.length; i++) if (m[i] !== 0) values[i] = v;
   const out = Tensor.empty(input._shape, input.dtype);
   writeDoubles(out._operand(), out.dtype.name, values, out._shape);
+  record({
+    name: "MaskedFillBackward0",
+    inputs: [input, mask, value],
+    outputs: [out],
+    save: [mask],
+    backward: ([g], [mk]) => [
+      g.masked_fill(mk, 0),
+      undefined,
+      value instanceof Tensor ? where(mk, g, 0).sum() : undefined,
+    ],
+  });
   return out;
 }
 
@@ -328,6 +425,19 @@ export function masked_select(
   const out = Tensor.empty([picked.length], input.dtype);
   const src = input.storage.data, dst = out.storage.data;
   picked.forEach((off, i) => (dst[i] = src[off]));
+  // The gradient lands back at the selected positions of the broadcast shape.
+  const positions: number[] = [];
+  for (let i = 0; i < m.length; i++) if (m[i] !== 0) positions.push(i);
+  record({
+    name: "MaskedSelectBackward0",
+    inputs: [input, mask],
+    outputs: [out],
+    backward: ([g]) => {
+      const flat = Tensor.empty([m.length], g.dtype);
+      const at = tensor(Float64Array.from(positions), { dtype: int64 });
+      return [scatter_add(flat, 0, at, g).reshape(shape), undefined];
+    },
+  });
   return deliver(out, opts.out);
 }
 

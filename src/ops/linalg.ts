@@ -5,9 +5,11 @@ import { broadcastShapes } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
 import { readDoubles, writeDoubles } from "../backend/cpu/elementwise.ts";
 import { gemm } from "../backend/cpu/matmul.ts";
-import { cast, deliver, scalarTypeName } from "./core.ts";
+import { deliver, scalarTypeName } from "./core.ts";
 import { applyBinary } from "./elementwise.ts";
 import { expand, reshape, squeeze, unsqueeze } from "./views.ts";
+import { record } from "../autograd/record.ts";
+import { no_grad } from "../autograd/grad_mode.ts";
 
 type OutOpt = { out?: Tensor };
 
@@ -57,7 +59,15 @@ export function mm(input: Tensor, mat2: Tensor, opts: OutOpt = {}): Tensor {
     );
   }
   sameDtype(input, mat2);
-  return deliver(batched(input, mat2), opts.out);
+  const out = batched(input, mat2);
+  record({
+    name: "MmBackward0",
+    inputs: [input, mat2],
+    outputs: [out],
+    save: [input, mat2],
+    backward: ([g], [a, b]) => [g.mm(b.t()), a.t().mm(g)],
+  });
+  return deliver(out, opts.out);
 }
 
 /** `torch.bmm(a, b)`: [B, m, k] · [B, k, n]. */
@@ -73,7 +83,21 @@ export function bmm(input: Tensor, mat2: Tensor, opts: OutOpt = {}): Tensor {
     );
   }
   sameDtype(input, mat2);
-  return deliver(batched(input, mat2), opts.out);
+  return deliver(batchedProduct("BmmBackward0", input, mat2), opts.out);
+}
+
+/** A product of [..., m, k] and [..., k, n] with equal batch dims, recorded under `name`. */
+function batchedProduct(name: string, a: Tensor, b: Tensor): Tensor {
+  const out = batched(a, b);
+  const mT = (t: Tensor) => t.transpose(-2, -1);
+  record({
+    name,
+    inputs: [a, b],
+    outputs: [out],
+    save: [a, b],
+    backward: ([g], [x, y]) => [g.matmul(mT(y)), mT(x).matmul(g)],
+  });
+  return out;
 }
 
 /** `torch.mv(mat, vec)`: [m, k] · [k]. */
@@ -91,7 +115,15 @@ export function mv(input: Tensor, vec: Tensor, opts: OutOpt = {}): Tensor {
     );
   }
   sameDtype(input, vec);
-  return deliver(squeeze(batched(input, unsqueeze(vec, 1)), 1), opts.out);
+  const out = no_grad(() => squeeze(batched(input, unsqueeze(vec, 1)), 1));
+  record({
+    name: "MvBackward0",
+    inputs: [input, vec],
+    outputs: [out],
+    save: [input, vec],
+    backward: ([g], [m, v]) => [outer(g, v), m.t().mv(g)],
+  });
+  return deliver(out, opts.out);
 }
 
 /** `torch.dot(a, b)`: the inner product of two vectors, a 0-d tensor. */
@@ -119,10 +151,17 @@ export function dot(input: Tensor, other: Tensor, opts: OutOpt = {}): Tensor {
       } elements respectively`,
     );
   }
-  return deliver(
-    reshape(batched(unsqueeze(input, 0), unsqueeze(other, 1)), []),
-    opts.out,
+  const out = no_grad(() =>
+    reshape(batched(unsqueeze(input, 0), unsqueeze(other, 1)), [])
   );
+  record({
+    name: "DotBackward0",
+    inputs: [input, other],
+    outputs: [out],
+    save: [input, other],
+    backward: ([g], [a, b]) => [g.mul(b), g.mul(a)],
+  });
+  return deliver(out, opts.out);
 }
 
 /** `torch.outer(a, b)`: [n] ⊗ [m] → [n, m], with type promotion as multiplication. */
@@ -184,8 +223,8 @@ export function matmul(
   const batch = broadcastShapes(a._shape.slice(0, -2), b._shape.slice(0, -2));
   const ea = expand(a, [...batch, ...a._shape.slice(-2)]);
   const eb = expand(b, [...batch, ...b._shape.slice(-2)]);
-  let r = batched(ea, eb);
+  let r = batchedProduct("UnsafeViewBackward0", ea, eb);
   if (da === 1) r = squeeze(r, -2);
   if (db === 1) r = squeeze(r, -1);
-  return deliver(cast(r, r.dtype), opts.out);
+  return deliver(r, opts.out);
 }

@@ -18,10 +18,10 @@ import { isOptions } from "./_args.ts";
 import {
   assignInPlace,
   cast,
-  contiguous,
   copyInto,
   deliver,
   dtypeArg,
+  scalarTensor,
 } from "./core.ts";
 import * as ew from "./elementwise.ts";
 import * as red from "./reduce.ts";
@@ -30,6 +30,8 @@ import * as ix from "./indexing.ts";
 import * as so from "./sorting.ts";
 import * as vw from "./views.ts";
 import * as rnd from "./random.ts";
+import * as autograd from "../autograd/functions.ts";
+import { record } from "../autograd/record.ts";
 
 type OutOpt = { out?: Tensor };
 type Unary = (input: Tensor, opts?: OutOpt) => Tensor;
@@ -94,10 +96,38 @@ function to(self: Tensor, ...args: unknown[]): Tensor {
       );
     } else dtype = dtypeArg(a);
   }
-  return cast(self, dtype ?? self.dtype, copy);
+  return castRecorded(self, dtype ?? self.dtype, copy);
 }
 
-const castTo = (d: DType) => (self: Tensor) => cast(self, d);
+/** A dtype change or copy that autograd follows (ToCopyBackward0 / CloneBackward0). */
+function castRecorded(self: Tensor, dtype: DType, copy = false): Tensor {
+  const out = cast(self, dtype, copy);
+  if (out === self) return out;
+  const name = out.dtype === self.dtype ? "CloneBackward0" : "ToCopyBackward0";
+  // The engine casts the gradient back to the input's dtype.
+  record({ name, inputs: [self], outputs: [out], backward: ([g]) => [g] });
+  return out;
+}
+
+const castTo = (d: DType) => (self: Tensor) => castRecorded(self, d);
+
+/**
+ * `x.fill_(v)`: a constant written in place. On a tensor with history, the fill is recorded
+ * (FillBackward0) so that no gradient flows to what the tensor held before.
+ */
+function fillWith(self: Tensor, value: number | boolean): Tensor {
+  const constant = copyInto(
+    Tensor.empty(self._shape, self.dtype),
+    scalarTensor(value, self.dtype),
+  );
+  record({
+    name: "FillBackward0",
+    inputs: [self],
+    outputs: [constant],
+    backward: ([g]) => [g.mul(0)],
+  });
+  return assignInPlace(self, constant, false);
+}
 
 /** Methods whose first parameter is the tensor, keyed by method name. */
 const METHOD_FNS = {
@@ -173,7 +203,7 @@ const METHOD_FNS = {
   chunk: vw.chunk,
   index: vw.index,
   to,
-  type_as: (self: Tensor, other: Tensor) => cast(self, other.dtype),
+  type_as: (self: Tensor, other: Tensor) => castRecorded(self, other.dtype),
   float: castTo(float32),
   double: castTo(float64),
   half: castTo(float16),
@@ -183,21 +213,22 @@ const METHOD_FNS = {
   char: castTo(int8),
   byte: castTo(uint8),
   bool: castTo(bool),
-  contiguous: (self: Tensor) => contiguous(self),
-  clone: (self: Tensor) => cast(self, self.dtype, true),
+  contiguous: (
+    self: Tensor,
+  ) => (self.is_contiguous() ? self : castRecorded(self, self.dtype, true)),
+  clone: (self: Tensor) => castRecorded(self, self.dtype, true),
   cpu: (self: Tensor) => self,
   /** `x.copy_(src)`: src's values (broadcast and cast) written into x. */
-  copy_: (self: Tensor, src: Tensor) => copyInto(self, src),
+  /** `x.copy_(src)`: src's values (broadcast and cast to x's dtype) written into x; differentiable. */
+  copy_: (self: Tensor, src: Tensor) =>
+    assignInPlace(self, cast(vw.expand(src, self._shape), self.dtype), false),
   /** `x.fill_(v)`: every element set to v. */
-  fill_: (self: Tensor, value: number | boolean | Tensor) => {
-    const v = value instanceof Tensor ? value.item() : value;
-    return copyInto(
-      self,
-      ew.applyBinary("add", 0, v, (_x, y) => y).to(self.dtype),
-    );
-  },
-  zero_: (self: Tensor) =>
-    copyInto(self, ew.applyBinary("add", 0, 0).to(self.dtype)),
+  fill_: (self: Tensor, value: number | boolean | Tensor) =>
+    fillWith(self, value instanceof Tensor ? value.item() : value),
+  zero_: (self: Tensor) => fillWith(self, 0),
+  backward: autograd.backward,
+  retain_grad: (self: Tensor) => autograd.retain_grad(self),
+  requires_grad_: autograd.requires_grad_,
   uniform_: rnd.uniform_,
   normal_: rnd.normal_,
   random_: rnd.random_,

@@ -11,7 +11,10 @@ import { readDoubles, writeDoubles } from "../backend/cpu/elementwise.ts";
 import { dimList, parseArgs } from "./_args.ts";
 import { cast, deliver, dtypeArg, scalarTypeName } from "./core.ts";
 import { applyBinary, type TensorOrScalar } from "./elementwise.ts";
-import { permute } from "./views.ts";
+import { flip, permute } from "./views.ts";
+import { cat, scatter } from "./indexing.ts";
+import { where } from "./elementwise.ts";
+import { propagate, record } from "../autograd/record.ts";
 
 /** A tuple result with PyTorch's field names, e.g. `const [values, indices] = x.max(1)`. */
 export type ValuesIndices = [Tensor, Tensor] & {
@@ -48,6 +51,10 @@ type Rows = {
   len: number;
   outShape: number[];
   keptShape: number[];
+  /** The reduced dims, ascending, and whether they were kept: to expand gradients back. */
+  dims: number[];
+  keepdim: boolean;
+  inShape: number[];
 };
 
 /** Reads x with the reduced dims last: `count` rows of `len` doubles each. */
@@ -96,7 +103,55 @@ function rowsOf(
     len,
     outShape,
     keptShape,
+    dims: red,
+    keepdim,
+    inShape: [...x._shape],
   };
+}
+
+/** A reduced tensor brought back to the input's shape: reduced dims restored, then expanded. */
+function expandBack(t: Tensor, r: Rows): Tensor {
+  let e = t;
+  if (!r.keepdim) { for (const d of r.dims) e = e.unsqueeze(d); }
+  return e.expand(r.inShape);
+}
+
+/**
+ * Builds a reduction's output and records its gradient: `grad` receives the output gradient and the
+ * output, both expanded back to the input's shape, and the input.
+ */
+function reduced(
+  node: string,
+  input: Tensor,
+  r: Rows,
+  values: Float64Array,
+  dtype: DType,
+  grad: (g: Tensor, x: Tensor, y: Tensor) => Tensor,
+): Tensor {
+  const out = build(values, r.outShape, dtype);
+  record({
+    name: node,
+    inputs: [input],
+    outputs: [out],
+    save: [input, out],
+    backward: ([g], [x, y]) => [grad(expandBack(g, r), x, expandBack(y, r))],
+  });
+  return out;
+}
+
+/** Sum of the gradient over ties: each of k tied extremes gets 1/k of it (PyTorch's convention). */
+function shareAmongTies(g: Tensor, x: Tensor, y: Tensor, r: Rows): Tensor {
+  const mask = x.eq(y);
+  return g.mul(mask).div(mask.sum(r.dims, { keepdim: true }));
+}
+
+/** For every element, the product of the others along `d` (exact with zeros, no division). */
+function productOfOthers(x: Tensor, d: number): Tensor {
+  const n = x._shape[d];
+  const ones = x.narrow(d, 0, 1).mul(0).add(1);
+  const exclusive = (t: Tensor) =>
+    cat([ones, t.cumprod(d).narrow(d, 0, n - 1)], d);
+  return exclusive(x).mul(flip(exclusive(flip(x, [d])), [d]));
 }
 
 function build(values: Float64Array, shape: number[], dtype: DType): Tensor {
@@ -137,8 +192,18 @@ function sumRow(row: Float64Array): number {
 export function sum(input: Tensor, ...args: unknown[]): Tensor {
   const o = dimArgs("sum", args);
   const r = rowsOf(input, dimList(o.dim), o.keepdim, "sum");
+  const node = o.dim === undefined || o.dim === null
+    ? "SumBackward0"
+    : "SumBackward1";
   return deliver(
-    build(fold(r, sumRow), r.outShape, accumulateDtype(input, o.dtype)),
+    reduced(
+      node,
+      input,
+      r,
+      fold(r, sumRow),
+      accumulateDtype(input, o.dtype),
+      (g) => g,
+    ),
     o.out,
   );
 }
@@ -155,8 +220,12 @@ export function mean(input: Tensor, ...args: unknown[]): Tensor {
     );
   }
   const r = rowsOf(input, dimList(o.dim), o.keepdim, "mean");
+  const node = o.dim === undefined || o.dim === null
+    ? "MeanBackward0"
+    : "MeanBackward1";
+  const values = fold(r, (row) => sumRow(row) / row.length);
   return deliver(
-    build(fold(r, (row) => sumRow(row) / row.length), r.outShape, dtype),
+    reduced(node, input, r, values, dtype, (g) => g.div(r.len)),
     o.out,
   );
 }
@@ -165,11 +234,20 @@ export function mean(input: Tensor, ...args: unknown[]): Tensor {
 export function prod(input: Tensor, ...args: unknown[]): Tensor {
   const o = dimArgs("prod", args);
   const r = rowsOf(input, dimList(o.dim), o.keepdim, "prod");
+  const whole = o.dim === undefined || o.dim === null;
+  const values = fold(r, (row) => row.reduce((a, b) => a * b, 1));
+  const others = (x: Tensor) =>
+    whole
+      ? productOfOthers(x.reshape(-1), 0).reshape(x._shape)
+      : productOfOthers(x, r.dims[0]);
   return deliver(
-    build(
-      fold(r, (row) => row.reduce((a, b) => a * b, 1)),
-      r.outShape,
+    reduced(
+      whole ? "ProdBackward0" : "ProdBackward1",
+      input,
+      r,
+      values,
       accumulateDtype(input, o.dtype),
+      (g, x) => (x.numel() === 0 ? g : g.mul(others(x))),
     ),
     o.out,
   );
@@ -206,10 +284,14 @@ function extreme(
       );
     }
     const r = rowsOf(input, undefined, false, name);
-    return build(
-      fold(r, (row) => row[argExtreme(row, name === "max")]),
-      [],
+    const values = fold(r, (row) => row[argExtreme(row, name === "max")]);
+    return reduced(
+      name === "max" ? "MaxBackward1" : "MinBackward1",
+      input,
+      r,
+      values,
       input.dtype,
+      (g, x, y) => shareAmongTies(g, x, y, r),
     );
   }
   if (Array.isArray(o.dim)) {
@@ -219,11 +301,21 @@ function extreme(
   const idx = fold(r, (row) => argExtreme(row, name === "max"));
   const vals = new Float64Array(r.count);
   for (let i = 0; i < r.count; i++) vals[i] = r.rows[i * r.len + idx[i]];
-  return valuesIndices(
-    build(vals, r.outShape, input.dtype),
-    build(idx, r.outShape, int64),
-    name,
-  );
+  const values = build(vals, r.outShape, input.dtype);
+  const indices = build(idx, r.outShape, int64);
+  const d = r.dims[0];
+  // The gradient of each extreme goes to the position its index names.
+  record({
+    name: name === "max" ? "MaxBackward0" : "MinBackward0",
+    inputs: [input],
+    outputs: [values],
+    save: [indices],
+    backward: ([g], [i]) => {
+      const keep = (t: Tensor) => (r.keepdim ? t : t.unsqueeze(d));
+      return [scatter(input.detach().mul(0), d, keep(i), keep(g))];
+    },
+  });
+  return valuesIndices(values, indices, name);
 }
 
 /** `torch.max(x)` (a 0-d tensor), `torch.max(x, dim, keepdim?)` ([values, indices]), `torch.max(a, b)`. */
@@ -268,11 +360,15 @@ export function amax(input: Tensor, ...args: unknown[]): Tensor {
     o.keepdim,
     "amax",
   );
+  const values = fold(r, (row) => row[argExtreme(row, true)]);
   return deliver(
-    build(
-      fold(r, (row) => row[argExtreme(row, true)]),
-      r.outShape,
+    reduced(
+      "AmaxBackward0",
+      input,
+      r,
+      values,
       input.dtype,
+      (g, x, y) => shareAmongTies(g, x, y, r),
     ),
     o.out,
   );
@@ -288,11 +384,15 @@ export function amin(input: Tensor, ...args: unknown[]): Tensor {
     o.keepdim,
     "amin",
   );
+  const values = fold(r, (row) => row[argExtreme(row, false)]);
   return deliver(
-    build(
-      fold(r, (row) => row[argExtreme(row, false)]),
-      r.outShape,
+    reduced(
+      "AminBackward0",
+      input,
+      r,
+      values,
       input.dtype,
+      (g, x, y) => shareAmongTies(g, x, y, r),
     ),
     o.out,
   );
@@ -312,14 +412,18 @@ function argOp(
     }
     const r = rowsOf(input, undefined, false, name);
     const idx = fold(r, (row) => argExtreme(row, name === "argmax"));
-    return build(idx, o.keepdim ? input._shape.map(() => 1) : [], int64);
+    const out = build(idx, o.keepdim ? input._shape.map(() => 1) : [], int64);
+    propagate([input], [out]);
+    return out;
   }
   const r = rowsOf(input, [o.dim as number], o.keepdim, name);
-  return build(
+  const out = build(
     fold(r, (row) => argExtreme(row, name === "argmax")),
     r.outShape,
     int64,
   );
+  propagate([input], [out]);
+  return out;
 }
 
 /** `torch.argmax(input, dim?, keepdim?)`: the flat index when no dim is given. */
@@ -364,19 +468,40 @@ function varArgs(fn: string, input: Tensor, args: unknown[]) {
   });
   const result = (values: Float64Array) =>
     build(values, r.outShape, input.dtype);
-  return { out: o.out, result, means, variance };
+  const n = r.len - correction;
+  // d var / dx = 2 (x - mean) / (N - correction); d std = d var / (2 std).
+  const centered = (x: Tensor) => x.sub(x.mean(r.dims, { keepdim: true }));
+  const varOut = () =>
+    reduced(
+      "VarBackward0",
+      input,
+      r,
+      variance,
+      input.dtype,
+      (g, x) => g.mul(centered(x)).mul(2 / n),
+    );
+  const stdOut = () =>
+    reduced(
+      "StdBackward0",
+      input,
+      r,
+      variance.map(Math.sqrt),
+      input.dtype,
+      (g, x, y) => g.mul(centered(x)).div(y.mul(n)),
+    );
+  return { out: o.out, result, means, variance, varOut, stdOut };
 }
 
 /** `torch.var(input, dim?, { correction = 1, unbiased, keepdim })`. */
 export function var_(input: Tensor, ...args: unknown[]): Tensor {
-  const { out, result, variance } = varArgs("var", input, args);
-  return deliver(result(variance), out);
+  const { out, varOut } = varArgs("var", input, args);
+  return deliver(varOut(), out);
 }
 
 /** `torch.std(input, dim?, { correction = 1, unbiased, keepdim })`. */
 export function std(input: Tensor, ...args: unknown[]): Tensor {
-  const { out, result, variance } = varArgs("std", input, args);
-  return deliver(result(variance.map(Math.sqrt)), out);
+  const { out, stdOut } = varArgs("std", input, args);
+  return deliver(stdOut(), out);
 }
 
 /**
@@ -384,14 +509,31 @@ export function std(input: Tensor, ...args: unknown[]): Tensor {
  * @example const [v, m] = torch.var_mean(x, 1);
  */
 export function var_mean(input: Tensor, ...args: unknown[]): [Tensor, Tensor] {
-  const { result, means, variance } = varArgs("var_mean", input, args);
-  return [result(variance), result(means)];
+  const { varOut } = varArgs("var_mean", input, args);
+  return [varOut(), mean(input, ...meanArgs(args))];
 }
 
 /** `torch.std_mean(input, dim?, { correction = 1, unbiased, keepdim })`: [std, mean]. */
 export function std_mean(input: Tensor, ...args: unknown[]): [Tensor, Tensor] {
-  const { result, means, variance } = varArgs("std_mean", input, args);
-  return [result(variance.map(Math.sqrt)), result(means)];
+  const { stdOut } = varArgs("std_mean", input, args);
+  return [stdOut(), mean(input, ...meanArgs(args))];
+}
+
+/** The arguments of var_mean/std_mean that mean takes too (dim and keepdim). */
+function meanArgs(args: unknown[]): unknown[] {
+  const legacy = typeof args[0] === "boolean";
+  const o = parseArgs("var_mean", legacy ? args.slice(1) : args, [
+    "dim",
+    "unbiased",
+    "keepdim",
+  ], {
+    dim: undefined as number | number[] | undefined | null,
+    unbiased: undefined as boolean | undefined,
+    keepdim: false,
+    correction: undefined as number | undefined,
+    out: undefined as Tensor | undefined,
+  });
+  return [{ dim: o.dim, keepdim: o.keepdim }];
 }
 
 /** `torch.norm(input, p = "fro", dim?, keepdim?)`: vector p-norms, inf and -inf included. */
@@ -426,8 +568,23 @@ export function norm(input: Tensor, ...args: unknown[]): Tensor {
       1 / p,
     );
   };
+  // d|x|_p / dx = x |x|^(p-2) / |x|_p^(p-1); inf-norms share among the extreme |x|, as PyTorch.
+  const grad = (g: Tensor, x: Tensor, y: Tensor): Tensor => {
+    if (p === 0) return g.mul(0);
+    if (p === 1) return g.mul(x.sign());
+    if (p === Infinity || p === -Infinity) {
+      return shareAmongTies(g, x.abs(), y, r).mul(x.sign());
+    }
+    if (p === 2) return where(y.eq(0), 0, g.mul(x).div(y));
+    return where(
+      y.eq(0),
+      0,
+      g.mul(x).mul(x.abs().pow(p - 2)).div(y.pow(p - 1)),
+    );
+  };
+  const dtype = dtypeArg(o.dtype) ?? input.dtype;
   return deliver(
-    build(fold(r, f), r.outShape, dtypeArg(o.dtype) ?? input.dtype),
+    reduced("NormBackward1", input, r, fold(r, f), dtype, grad),
     o.out,
   );
 }
@@ -443,7 +600,10 @@ export function logsumexp(input: Tensor, ...args: unknown[]): Tensor {
     ? input.dtype
     : get_default_dtype();
   return deliver(
-    build(
+    reduced(
+      "LogsumexpBackward0",
+      input,
+      r,
       fold(r, (row) => {
         let m = -Infinity;
         for (const v of row) if (v > m) m = v;
@@ -454,8 +614,8 @@ export function logsumexp(input: Tensor, ...args: unknown[]): Tensor {
         for (const v of row) s += Math.exp(v - m);
         return m + Math.log(s);
       }),
-      r.outShape,
       dtype,
+      (g, x, y) => g.mul(x.sub(y).exp()),
     ),
     o.out,
   );
@@ -468,14 +628,13 @@ function truth(name: "all" | "any", input: Tensor, args: unknown[]): Tensor {
     ? (row: Float64Array) => (row.every((v) => v !== 0) ? 1 : 0)
     : (row: Float64Array) => (row.some((v) => v !== 0) ? 1 : 0);
   // uint8 inputs give uint8 results in PyTorch, everything else bool.
-  return deliver(
-    build(
-      fold(r, f),
-      r.outShape,
-      input.dtype.name === "uint8" ? input.dtype : bool,
-    ),
-    o.out,
+  const out = build(
+    fold(r, f),
+    r.outShape,
+    input.dtype.name === "uint8" ? input.dtype : bool,
   );
+  propagate([input], [out]);
+  return deliver(out, o.out);
 }
 
 /** `torch.all(input, dim?, keepdim?)`. */
@@ -522,6 +681,20 @@ function scan(
   const result = rank
     ? cast(permute(permuted, inverse), dtype, true)
     : permuted;
+  // cumsum's gradient is the reversed cumulative sum of g; cumprod's (without zeros in x) is the
+  // reversed cumulative sum of g * y, divided by x.
+  const reverseCumsum = (t: Tensor) =>
+    rank ? flip(flip(t, [d]).cumsum(d), [d]) : t;
+  record({
+    name: name === "cumsum" ? "CumsumBackward0" : "CumprodBackward0",
+    inputs: [input],
+    outputs: [result],
+    save: name === "cumsum" ? [] : [input, result],
+    backward: ([g], saved) =>
+      name === "cumsum"
+        ? [reverseCumsum(g)]
+        : [reverseCumsum(g.mul(saved[1])).div(saved[0])],
+  });
   return deliver(result, o.out);
 }
 

@@ -9,6 +9,8 @@ import { parseArgs, required } from "./_args.ts";
 import { cast } from "./core.ts";
 import { type ValuesIndices, valuesIndices } from "./reduce.ts";
 import { permute } from "./views.ts";
+import { record } from "../autograd/record.ts";
+import { scatter } from "./indexing.ts";
 import { index_select } from "./indexing.ts";
 import { introsort, type Less, nthElement, partialSort } from "./_stl.ts";
 
@@ -54,7 +56,20 @@ function alongDim(
     writeDoubles(t._operand(), dtype.name, v, pshape);
     return rank ? cast(permute(t, inverse), dtype, true) : t;
   };
-  return valuesIndices(build(vals), build(idx, int64), name);
+  const values = build(vals), indices = build(idx, int64);
+  const inShape = [...x._shape];
+  // Each value's gradient goes back to the position it came from.
+  record({
+    name: name === "sort" ? "SortBackward0" : "TopkBackward0",
+    inputs: [x],
+    outputs: [values],
+    save: [indices],
+    backward: (
+      [g],
+      [i],
+    ) => [rank ? scatter(Tensor.empty(inShape, g.dtype), d, i, g) : g],
+  });
+  return valuesIndices(values, indices, name);
 }
 
 /** `torch.sort(input, dim = -1, descending = false, { stable })`: [values, indices]. */

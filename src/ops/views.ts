@@ -12,6 +12,10 @@ import type { DType } from "../dtype.ts";
 import { Storage } from "../storage.ts";
 import { dimList, parseArgs, required, shapeArg } from "./_args.ts";
 import { contiguous, dtypeArg, scalarTypeName } from "./core.ts";
+import { record } from "../autograd/record.ts";
+import { no_grad } from "../autograd/grad_mode.ts";
+import { copy } from "../backend/cpu/elementwise.ts";
+import { cat, stack } from "./indexing.ts";
 
 /** A tensor sharing x's storage with another shape, strides and offset. */
 export function asStrided(
@@ -23,6 +27,44 @@ export function asStrided(
   const v = new Tensor(x.storage, shape, strides, offset, x.dtype);
   v._variable = x._variable;
   return v;
+}
+
+/** Records a view op: `backward` maps the view's gradient back to the input's shape. */
+function viewOf(
+  name: string,
+  x: Tensor,
+  out: Tensor,
+  backward: (g: Tensor) => Tensor,
+): Tensor {
+  record({
+    name,
+    inputs: [x],
+    outputs: [out],
+    backward: ([g]) => [backward(g)],
+  });
+  return out;
+}
+
+/**
+ * The gradient of a view that picks part of its input (narrow, select, slicing): zeros of the
+ * input's shape with `g` written where the view looks. Differentiable, so that double backward
+ * works: its own gradient is the same view of the incoming gradient.
+ */
+function embed(
+  g: Tensor,
+  shape: number[],
+  pick: (t: Tensor) => Tensor,
+): Tensor {
+  const out = Tensor.empty(shape, g.dtype);
+  const target = pick(out);
+  copy(target._operand(), g.dtype.name, g._operand(), g._shape);
+  record({
+    name: "EmbedBackward0",
+    inputs: [g],
+    outputs: [out],
+    backward: ([gg]) => [pick(gg)],
+  });
+  return out;
 }
 
 /**
@@ -81,7 +123,12 @@ export function view(
       "view size is not compatible with input tensor's size and stride (at least one dimension spans across two contiguous subspaces). Use .reshape(...) instead.",
     );
   }
-  return asStrided(x, target, strides);
+  return viewOf(
+    "ViewBackward0",
+    x,
+    asStrided(x, target, strides),
+    (g) => g.reshape(x._shape),
+  );
 }
 
 /**
@@ -145,7 +192,11 @@ function viewAsDtype(x: Tensor, dtype: DType): Tensor {
 export function reshape(x: Tensor, ...shape: (number | number[])[]): Tensor {
   const target = inferShape(shapeArg("reshape", shape), x.numel());
   const strides = viewStrides(x, target);
-  return strides ? asStrided(x, target, strides) : view(contiguous(x), target);
+  const out = strides
+    ? asStrided(x, target, strides)
+    : asStrided(contiguous(x.detach()), target, contiguousStrides(target), 0);
+  const name = strides ? "ReshapeAliasBackward0" : "UnsafeViewBackward0";
+  return viewOf(name, x, out, (g) => g.reshape(x._shape));
 }
 
 export function view_as(x: Tensor, other: Tensor): Tensor {
@@ -208,10 +259,16 @@ export function squeeze(x: Tensor, dim?: number | number[]): Tensor {
   const keep = x._shape.map((s, i) =>
     s !== 1 || (dims !== undefined && !dims.includes(i))
   );
-  return asStrided(
+  const out = asStrided(
     x,
     x._shape.filter((_, i) => keep[i]),
     x._strides.filter((_, i) => keep[i]),
+  );
+  return viewOf(
+    dims ? "SqueezeBackward1" : "SqueezeBackward0",
+    x,
+    out,
+    (g) => g.reshape(x._shape),
   );
 }
 
@@ -222,7 +279,12 @@ export function unsqueeze(x: Tensor, dim: number): Tensor {
   const stride = d < x.dim() ? x._shape[d] * x._strides[d] : 1;
   shape.splice(d, 0, 1);
   strides.splice(d, 0, stride);
-  return asStrided(x, shape, strides);
+  return viewOf(
+    "UnsqueezeBackward0",
+    x,
+    asStrided(x, shape, strides),
+    (g) => g.squeeze(d),
+  );
 }
 
 /** `x.permute(1, 0, 2)`: dims reordered. */
@@ -237,11 +299,13 @@ export function permute(x: Tensor, ...dims: (number | number[])[]): Tensor {
   if (new Set(wrapped).size !== wrapped.length) {
     throw new RuntimeError("permute(): duplicate dims are not allowed.");
   }
-  return asStrided(
+  const out = asStrided(
     x,
     wrapped.map((d) => x._shape[d]),
     wrapped.map((d) => x._strides[d]),
   );
+  const inverse = wrapped.map((_, i) => wrapped.indexOf(i));
+  return viewOf("PermuteBackward0", x, out, (g) => g.permute(inverse));
 }
 
 /** `x.transpose(d0, d1)`: two dims swapped. */
@@ -251,7 +315,12 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   const shape = [...x._shape], strides = [...x._strides];
   [shape[a], shape[b]] = [shape[b], shape[a]];
   [strides[a], strides[b]] = [strides[b], strides[a]];
-  return asStrided(x, shape, strides);
+  return viewOf(
+    "TransposeBackward0",
+    x,
+    asStrided(x, shape, strides),
+    (g) => g.transpose(a, b),
+  );
 }
 
 export const swapaxes = transpose;
@@ -264,9 +333,10 @@ export function t(x: Tensor): Tensor {
       `t() expects a tensor with <= 2 dimensions, but self is ${x.dim()}D`,
     );
   }
-  return x.dim() < 2
+  const out = x.dim() < 2
     ? asStrided(x, [...x._shape], [...x._strides])
-    : transpose(x, 0, 1);
+    : no_grad(() => transpose(x, 0, 1));
+  return viewOf("TBackward0", x, out, (g) => g.t());
 }
 
 /** `x.expand(4, -1)`: size-1 dims repeated without copying (stride 0); -1 keeps a size. */
@@ -289,7 +359,13 @@ export function expand(x: Tensor, ...sizes: (number | number[])[]): Tensor {
     }
     return x._shape[i - lead];
   });
-  return asStrided(x, shape, broadcastStrides(x._shape, x._strides, shape));
+  // The engine sums the gradient back over the expanded dims.
+  return viewOf(
+    "ExpandBackward0",
+    x,
+    asStrided(x, shape, broadcastStrides(x._shape, x._strides, shape)),
+    (g) => g,
+  );
 }
 
 export function expand_as(x: Tensor, other: Tensor): Tensor {
@@ -316,13 +392,38 @@ export function narrow(
       `start (${s}) + length (${length}) exceeds dimension size (${size}).`,
     );
   }
-  const shape = [...x._shape];
-  shape[d] = length;
-  return asStrided(
+  return sliceDim(x, d, s, s + length, 1);
+}
+
+/** Elements start, start+step, ... (< stop) of dim d, as a view: Python's `x[..., start:stop:step]`. */
+function sliceDim(
+  x: Tensor,
+  d: number,
+  start: number,
+  stop: number,
+  step: number,
+): Tensor {
+  const len = stop > start ? Math.ceil((stop - start) / step) : 0;
+  const shape = [...x._shape], strides = [...x._strides];
+  shape[d] = len;
+  strides[d] *= step;
+  const out = asStrided(
     x,
     shape,
-    [...x._strides],
-    x.storage_offset_ + s * x._strides[d],
+    strides,
+    x.storage_offset_ + start * x._strides[d],
+  );
+  const inShape = [...x._shape];
+  return viewOf(
+    "SliceBackward0",
+    x,
+    out,
+    (g) =>
+      embed(
+        g,
+        inShape,
+        (z) => no_grad(() => sliceDim(z, d, start, stop, step)),
+      ),
   );
 }
 
@@ -344,13 +445,50 @@ export function select(x: Tensor, dim: number, index: number): Tensor {
   const shape = [...x._shape], strides = [...x._strides];
   shape.splice(d, 1);
   strides.splice(d, 1);
-  return asStrided(x, shape, strides, x.storage_offset_ + i * x._strides[d]);
+  const out = asStrided(
+    x,
+    shape,
+    strides,
+    x.storage_offset_ + i * x._strides[d],
+  );
+  const inShape = [...x._shape];
+  return viewOf(
+    "SelectBackward0",
+    x,
+    out,
+    (g) => embed(g, inShape, (z) => no_grad(() => select(z, d, i))),
+  );
+}
+
+/**
+ * Several views of x as one node (unbind, split): their gradients, zeros for unused pieces, are
+ * joined back by `join`.
+ */
+function pieces(
+  name: string,
+  x: Tensor,
+  make: () => Tensor[],
+  join: (grads: Tensor[]) => Tensor,
+): Tensor[] {
+  const out = no_grad(make);
+  record({
+    name,
+    inputs: [x],
+    outputs: out,
+    backward: (grads) => [join(grads)],
+  });
+  return out;
 }
 
 /** `x.unbind(dim)`: every index of a dim, as a list of views. */
 export function unbind(x: Tensor, dim = 0): Tensor[] {
   const d = wrapDim(dim, x.dim());
-  return Array.from({ length: x._shape[d] }, (_, i) => select(x, d, i));
+  return pieces(
+    "UnbindBackward0",
+    x,
+    () => Array.from({ length: x._shape[d] }, (_, i) => select(x, d, i)),
+    (grads) => stack(grads, d),
+  );
 }
 
 /**
@@ -379,12 +517,15 @@ export function split(x: Tensor, ...args: unknown[]): Tensor[] {
         }]`,
       );
     }
-    let start = 0;
-    return split_size_or_sections.map((len) => {
-      const piece = narrow(x, d, start, len);
-      start += len;
-      return piece;
-    });
+    const sizes = split_size_or_sections;
+    return pieces("SplitWithSizesBackward0", x, () => {
+      let start = 0;
+      return sizes.map((len) => {
+        const piece = narrow(x, d, start, len);
+        start += len;
+        return piece;
+      });
+    }, (grads) => cat(grads, d));
   }
   const size = split_size_or_sections;
   if (!Number.isInteger(size) || size < 0) {
@@ -398,11 +539,13 @@ export function split(x: Tensor, ...args: unknown[]): Tensor[] {
       `split_size can only be 0 if dimension size is 0, but got dimension size of ${n}`,
     );
   }
-  const pieces: Tensor[] = [];
-  for (let s = 0; s < n || (n === 0 && pieces.length === 0); s += size) {
-    pieces.push(narrow(x, d, s, Math.min(size, n - s)));
-  }
-  return pieces;
+  return pieces("SplitBackward0", x, () => {
+    const out: Tensor[] = [];
+    for (let s = 0; s < n || (n === 0 && out.length === 0); s += size) {
+      out.push(narrow(x, d, s, Math.min(size, n - s)));
+    }
+    return out;
+  }, (grads) => cat(grads, d));
 }
 
 /** `x.chunk(chunks, dim = 0)`: at most `chunks` pieces of equal size (the last may be smaller). */
@@ -420,6 +563,29 @@ export function chunk(x: Tensor, ...args: unknown[]): Tensor[] {
   const d = wrapDim(o.dim, x.dim());
   const size = Math.ceil(x._shape[d] / chunks);
   return split(x, size === 0 ? 1 : size, d).slice(0, chunks);
+}
+
+/** `torch.flip(x, dims)`: a copy with the order of elements reversed along each of `dims`. */
+export function flip(x: Tensor, dims: number | number[]): Tensor {
+  const list = (typeof dims === "number" ? [dims] : dims).map((d) =>
+    wrapDim(d, x.dim())
+  );
+  const strides = [...x._strides];
+  let offset = x.storage_offset_;
+  for (const d of list) {
+    offset += (x._shape[d] - 1) * strides[d];
+    strides[d] = -strides[d];
+  }
+  // A negative-stride view, copied, as PyTorch's flip returns new memory.
+  const out = contiguous(
+    asStrided(
+      x.detach(),
+      [...x._shape],
+      strides,
+      x._shape.some((s) => s === 0) ? x.storage_offset_ : offset,
+    ),
+  );
+  return viewOf("FlipBackward0", x, out, (g) => flip(g, list));
 }
 
 /** `torch.slice(start, stop, step)`: a range for `x.index(...)`, as Python's `start:stop:step`. */
@@ -483,40 +649,35 @@ export function index(x: Tensor, ...indices: Index[]): Tensor {
       for (let k = 0; k < x.dim() - consumed; k++) expanded.push(":");
     } else expanded.push(i);
   }
-  const shape: number[] = [], strides: number[] = [];
-  let offset = x.storage_offset_, d = 0;
+  // Applied one index at a time with the view ops, so autograd sees SelectBackward0 etc. as PyTorch.
+  let t = x, d = 0;
   for (const raw of expanded) {
     if (raw === null) {
-      shape.push(1);
-      strides.push(0);
+      t = unsqueeze(t, d++);
       continue;
     }
-    const size = x._shape[d], stride = x._strides[d];
+    const size = t._shape[d];
     if (typeof raw === "number") {
       if (!Number.isInteger(raw) || raw < -size || raw >= size) {
         throw new IndexError(
           `index ${raw} is out of bounds for dimension ${d} with size ${size}`,
         );
       }
-      offset += (raw < 0 ? raw + size : raw) * stride;
-    } else {
-      const s = typeof raw === "string" ? parseSlice(raw) : raw;
-      const clampIdx = (v: number | null, dflt: number) => {
-        if (v === null) return dflt;
-        const w = v < 0 ? v + size : v;
-        return Math.min(Math.max(w, 0), size);
-      };
-      const start = clampIdx(s.start, 0), stop = clampIdx(s.stop, size);
-      const len = stop > start ? Math.ceil((stop - start) / s.step) : 0;
-      offset += start * stride;
-      shape.push(len);
-      strides.push(stride * s.step);
+      t = select(t, d, raw);
+      continue;
+    }
+    const sl = typeof raw === "string" ? parseSlice(raw) : raw;
+    const clampIdx = (v: number | null, dflt: number) => {
+      if (v === null) return dflt;
+      const w = v < 0 ? v + size : v;
+      return Math.min(Math.max(w, 0), size);
+    };
+    const start = clampIdx(sl.start, 0), stop = clampIdx(sl.stop, size);
+    // A full slice is no-op in PyTorch too (it returns a plain alias).
+    if (!(start === 0 && stop === size && sl.step === 1)) {
+      t = sliceDim(t, d, start, Math.max(stop, start), sl.step);
     }
     d++;
   }
-  for (; d < x.dim(); d++) {
-    shape.push(x._shape[d]);
-    strides.push(x._strides[d]);
-  }
-  return asStrided(x, shape, strides, offset);
+  return t === x ? asStrided(x, [...x._shape], [...x._strides]) : t;
 }

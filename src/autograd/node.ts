@@ -1,0 +1,132 @@
+// Graph nodes: one per recorded op (named like PyTorch's, e.g. MulBackward0), edges to the nodes
+// of its inputs, and the tensors saved for backward with their versions.
+
+import { RuntimeError } from "../errors.ts";
+import type { Tensor } from "../tensor.ts";
+
+/** Where a gradient flows: input `nr` of `node`'s outputs (for AccumulateGrad, always 0). */
+export interface Edge {
+  node: Node;
+  nr: number;
+}
+
+/** Shape and dtype of something a gradient must match. */
+export interface Meta {
+  shape: number[];
+  dtype: Tensor["dtype"];
+}
+
+/** A tensor saved for backward, with the version it had and what produced it (for the error). */
+interface Saved {
+  tensor: Tensor;
+  version: number;
+  origin: string;
+}
+
+const FREED =
+  "Trying to backward through the graph a second time (or directly access saved tensors after they have already been freed). Saved intermediate values of the graph are freed when you call .backward() or autograd.grad(). Specify retain_graph=True if you need to backward through the graph a second time or if you need to access saved tensors after calling backward.";
+
+/** Computes input gradients from output gradients, using the saved tensors. */
+export type BackwardFn = (
+  grads: Tensor[],
+  saved: Tensor[],
+) => (Tensor | null | undefined)[];
+
+export class Node {
+  readonly name: string;
+  /** One entry per op input: the edge its gradient flows to, or null when it needs none. */
+  readonly next: (Edge | null)[];
+  /** The shape and dtype of each input, to which incoming gradients are reduced and cast. */
+  readonly inputMeta: (Meta | null)[];
+  /** The shape and dtype of each output, for zero gradients of unused outputs. */
+  readonly outputMeta: Meta[];
+  /** Tensors that asked for `retain_grad()`, by output number. */
+  retained: (Tensor | undefined)[] = [];
+  private saved: Saved[] | undefined;
+  private readonly hadSaved: boolean;
+  private readonly fn: BackwardFn;
+
+  constructor(
+    name: string,
+    next: (Edge | null)[],
+    inputMeta: (Meta | null)[],
+    outputMeta: Meta[],
+    saved: Tensor[],
+    fn: BackwardFn,
+  ) {
+    this.name = name;
+    this.next = next;
+    this.inputMeta = inputMeta;
+    this.outputMeta = outputMeta;
+    this.fn = fn;
+    this.hadSaved = saved.length > 0;
+    this.saved = saved.map((t) => ({
+      tensor: t,
+      version: t._version,
+      origin: describeOrigin(t),
+    }));
+  }
+
+  /** Names the producer of each saved tensor again, once the node's own outputs point at it. */
+  describeSaved(): void {
+    for (const s of this.saved ?? []) s.origin = describeOrigin(s.tensor);
+  }
+
+  /** Whether `t` itself is among the saved tensors. */
+  saves(t: Tensor): boolean {
+    return (this.saved ?? []).some((s) => s.tensor === t);
+  }
+
+  /** Replaces a saved tensor (the old value of a tensor about to be overwritten in place). */
+  replaceSaved(target: Tensor, snapshot: Tensor): void {
+    for (const s of this.saved ?? []) {
+      if (s.tensor === target) s.tensor = snapshot;
+    }
+  }
+
+  /** The saved tensors, checked against in-place modification since they were saved. */
+  unpack(): Tensor[] {
+    if (!this.saved) throw new RuntimeError(FREED);
+    return this.saved.map((s) => {
+      if (s.tensor._version !== s.version) {
+        const t = s.tensor;
+        throw new RuntimeError(
+          `one of the variables needed for gradient computation has been modified by an inplace operation: [${t.type()} [${
+            t._shape.join(", ")
+          }]]${s.origin} is at version ${t._version}; expected version ${s.version} instead. Hint: enable anomaly detection to find the operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True).`,
+        );
+      }
+      return s.tensor;
+    });
+  }
+
+  /** Runs the backward function; frees the saved tensors unless the graph is kept. */
+  apply(grads: Tensor[], keepGraph: boolean): (Tensor | null | undefined)[] {
+    if (this.hadSaved && !this.saved) throw new RuntimeError(FREED);
+    const out = this.fn(grads, this.hadSaved ? this.unpack() : []);
+    if (!keepGraph) this.saved = undefined;
+    return out;
+  }
+}
+
+function describeOrigin(t: Tensor): string {
+  return t.grad_fn
+    ? `, which is output ${t._output_nr} of ${t.grad_fn.name},`
+    : "";
+}
+
+/** The node that accumulates into a leaf's `.grad`. */
+export class AccumulateGrad extends Node {
+  readonly variable: Tensor;
+  constructor(variable: Tensor) {
+    super(
+      "AccumulateGrad",
+      [],
+      [],
+      [{ shape: variable._shape, dtype: variable.dtype }],
+      [],
+      () => [],
+    );
+    this.variable = variable;
+  }
+}

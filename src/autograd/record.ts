@@ -1,0 +1,90 @@
+// Recording: the one call every differentiable op makes after computing its outputs. It links the
+// outputs to a new graph node when grad mode is on and an input requires grad.
+
+import type { Tensor } from "../tensor.ts";
+import { is_grad_enabled } from "./grad_mode.ts";
+import { AccumulateGrad, type BackwardFn, type Edge, Node } from "./node.ts";
+
+/** What an op tells autograd about one call. */
+export interface Recording {
+  /** PyTorch's node name, e.g. "MulBackward0". */
+  name: string;
+  /** The op's inputs in order; the backward returns one gradient per entry (undefined for non-tensors). */
+  inputs: readonly unknown[];
+  /** The op's outputs. */
+  outputs: readonly Tensor[];
+  /** Tensors the backward reads; they are version-checked when backward runs. */
+  save?: readonly Tensor[];
+  /** Gradients of the inputs from gradients of the outputs, written with differentiable ops. */
+  backward: BackwardFn;
+}
+
+/** The edge a gradient for `t` flows into, or null when `t` needs none. */
+export function edgeOf(t: Tensor): Edge | null {
+  if (t.grad_fn) return { node: t.grad_fn, nr: t._output_nr };
+  if (!t._requires_grad) return null;
+  t._accumulator ??= new AccumulateGrad(t);
+  return { node: t._accumulator, nr: 0 };
+}
+
+function isTensor(x: unknown): x is Tensor {
+  return typeof x === "object" && x !== null && "grad_fn" in x && "_shape" in x;
+}
+
+/** Tensors among an op's inputs, looking one level into lists (cat, stack). */
+function tensorsIn(inputs: readonly unknown[]): Tensor[] {
+  const out: Tensor[] = [];
+  for (const x of inputs) {
+    if (isTensor(x)) out.push(x);
+    else if (Array.isArray(x)) {
+      for (const y of x) if (isTensor(y)) out.push(y);
+    }
+  }
+  return out;
+}
+
+/**
+ * Records an op call: outputs of an op on a `Variable` stay Variables (PyTorch 0.3 printing), and
+ * when grad mode is on and some input requires grad, the outputs get a node whose edges lead to
+ * the inputs. List inputs (cat's tensors) flatten into one edge each, in order.
+ */
+export function record(r: Recording): void {
+  const flat = tensorsIn(r.inputs);
+  propagate(flat, r.outputs);
+  if (!is_grad_enabled() || !flat.some((t) => t.requires_grad)) return;
+  const edgeInputs: (Tensor | undefined)[] = [];
+  for (const x of r.inputs) {
+    if (Array.isArray(x) && x.some(isTensor)) {
+      edgeInputs.push(...x.map((y) => (isTensor(y) ? y : undefined)));
+    } else edgeInputs.push(isTensor(x) ? x : undefined);
+  }
+  const node = new Node(
+    r.name,
+    edgeInputs.map((t) => (t ? edgeOf(t) : null)),
+    edgeInputs.map((t) => (t ? { shape: t._shape, dtype: t.dtype } : null)),
+    r.outputs.map((o) => ({ shape: o._shape, dtype: o.dtype })),
+    [...(r.save ?? [])],
+    r.backward,
+  );
+  r.outputs.forEach((o, i) => {
+    o.grad_fn = node;
+    o._output_nr = i;
+  });
+  // Saved outputs (exp, sigmoid save their result) are named after this node in errors.
+  if (r.save?.some((t) => r.outputs.includes(t))) node.describeSaved();
+}
+
+/**
+ * For ops without a gradient (comparisons, argmax, ...): outputs of an op on a `Variable` are still
+ * Variables, as in PyTorch 0.3, but never require grad.
+ */
+export function propagate(
+  inputs: readonly unknown[],
+  outputs: readonly Tensor[],
+): void {
+  if (tensorsIn(inputs).some((t) => t._variable || t.requires_grad)) {
+    for (const o of outputs) {
+      o._variable = true;
+    }
+  }
+}
