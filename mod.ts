@@ -6,6 +6,8 @@ import { type DType, result_type as resultTypeOf } from "./src/dtype.ts";
 
 installMethods();
 
+export type { NestedList } from "./src/tensor.ts";
+
 /** The tensor type: `x: torch.Tensor`. As a value, `torch.Tensor` is the legacy constructor. */
 export type Tensor = TensorClass;
 export {
@@ -219,6 +221,7 @@ export function result_type(
 export { enable_grad, is_grad_enabled, no_grad, set_grad_enabled } from "./src/autograd/grad_mode.ts";
 import * as autogradFns from "./src/autograd/functions.ts";
 import * as gradMode from "./src/autograd/grad_mode.ts";
+import { gradcheck } from "./src/autograd/gradcheck.ts";
 
 /**
  * `torch.autograd`: `Variable` (PyTorch 0.3's wrapper), `grad`, `backward`, and the grad-mode
@@ -227,6 +230,7 @@ import * as gradMode from "./src/autograd/grad_mode.ts";
 export const autograd = {
   Variable: autogradFns.Variable,
   grad: autogradFns.grad,
+  gradcheck,
   /** `torch.autograd.backward(tensors, grad_tensors)`. */
   backward(
     tensors: TensorClass | TensorClass[],

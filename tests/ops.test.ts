@@ -8,20 +8,12 @@ import * as torch from "../mod.ts";
 import { BINARY, UNARY } from "../src/ops/elementwise.ts";
 import {
   assertTensorClose,
-  decodeTensor,
+  decode,
+  type Enc,
   type EncTensor,
-  num,
   readFixture,
 } from "./_support/fixtures.ts";
 
-type Enc =
-  | { t: EncTensor }
-  | { dtype: string }
-  | number
-  | boolean
-  | string
-  | null
-  | Enc[];
 type Case = {
   name: string;
   op: string;
@@ -32,19 +24,6 @@ type Case = {
 };
 
 const fixture = readFixture<{ torch: string; cases: Case[] }>("ops.json");
-
-function decode(e: Enc): unknown {
-  if (e === null || typeof e === "number" || typeof e === "boolean") return e;
-  if (typeof e === "string") {
-    return ["nan", "inf", "-inf"].includes(e) ? num(e) : e;
-  }
-  if (Array.isArray(e)) return e.map(decode);
-  if ("t" in e) return decodeTensor(e.t);
-  if ("dtype" in e) {
-    return (torch as unknown as Record<string, unknown>)[e.dtype];
-  }
-  throw new Error(`cannot decode ${JSON.stringify(e)}`);
-}
 
 type Fn = (...a: unknown[]) => unknown;
 

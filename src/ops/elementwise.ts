@@ -282,7 +282,7 @@ interface BinaryDecl {
   node?: (a: TensorOrScalar, b: TensorOrScalar) => string;
 }
 
-const isT = (v: TensorOrScalar): v is Tensor => v instanceof Tensor;
+const isT = (v: TensorOrScalar | null): v is Tensor => v instanceof Tensor;
 type Slot = "a" | "b" | "y";
 
 /** pow's gradients, as PyTorch's pow_backward_self / pow_backward_exponent. */
@@ -570,12 +570,12 @@ function recordBinary(
     return;
   }
   const needA = isT(a) && a.requires_grad, needB = isT(b) && b.requires_grad;
-  const uses = [
-    ...new Set([
-      ...(needA ? decl.uses?.a ?? [] : []),
-      ...(needB ? decl.uses?.b ?? [] : []),
-    ]),
+  const wanted = [
+    ...(needA ? decl.uses?.a ?? [] : []),
+    ...(needB ? decl.uses?.b ?? [] : []),
   ];
+  // Saved in the fixed order a, b, y: the order `get` below reads them back.
+  const uses = (["a", "b", "y"] as const).filter((k) => wanted.includes(k));
   const slots = { a, b, y: out } as const;
   const saved = uses.map((k) => slots[k]).filter(isT);
   record({
@@ -681,17 +681,36 @@ export function clamp(input: Tensor, ...args: unknown[]): Tensor {
   }
   const { min, max } = o;
   const r = no_grad(() => clampValues(input, min, max));
-  // The gradient passes where the input lies within the bounds (PyTorch's ClampBackward1).
+  // The gradient passes to the input where it lies within the bounds, and to a tensor bound
+  // where the input is beyond it (PyTorch's clamp_backward_min_max, ties go to the input).
+  const tensorBounds = min instanceof Tensor || max instanceof Tensor;
   record({
-    name: "ClampBackward1",
-    inputs: [input],
+    name: tensorBounds ? "ClampBackward0" : "ClampBackward1",
+    inputs: [input, min, max],
     outputs: [r],
-    save: [input],
+    save: [input, ...[min, max].filter(isT)],
     backward: ([g], [x]) => {
-      let keep: Tensor | undefined;
-      if (min !== null) keep = x.ge(min);
-      if (max !== null) keep = keep ? keep.logical_and(x.le(max)) : x.le(max);
-      return [where(keep!, g, 0)];
+      const both = min !== null && max !== null;
+      let keep: Tensor;
+      if (min !== null && max !== null) keep = x.ge(min).logical_and(x.le(max));
+      else keep = min !== null ? x.ge(min) : x.le(max!);
+      const toMin = min !== null && isT(min)
+        ? where(
+          both
+            ? x.lt(min).logical_and(applyBinary("lt", min, max!))
+            : x.lt(min),
+          g,
+          0,
+        )
+        : undefined;
+      const toMax = max !== null && isT(max)
+        ? where(
+          both ? x.gt(max).logical_or(applyBinary("lt", max, min!)) : x.gt(max),
+          g,
+          0,
+        )
+        : undefined;
+      return [where(keep, g, 0), toMin, toMax];
     },
   });
   return deliver(r, o.out);
@@ -737,20 +756,24 @@ export function round(
     if (!input.dtype.is_floating_point) {
       return deliver(cast(input, input.dtype, true), opts.out);
     }
-    return deliver(mapSame(input, roundHalfEven), opts.out);
+    // round(x, decimals=0) is the decimals overload in PyTorch, with its own node name.
+    const node = opts.decimals === undefined
+      ? "RoundBackward0"
+      : "RoundBackward1";
+    return deliver(mapSame(input, roundHalfEven, node), opts.out);
   }
   const scale = Math.pow(10, Math.abs(d));
   const f = d > 0
     ? (x: number) => roundHalfEven(x * scale) / scale
     : (x: number) => roundHalfEven(x / scale) * scale;
-  return deliver(mapSame(input, f), opts.out);
+  return deliver(mapSame(input, f, "RoundBackward1"), opts.out);
 }
 
-function mapSame(x: Tensor, f: (v: number) => number): Tensor {
+function mapSame(x: Tensor, f: (v: number) => number, node: string): Tensor {
   const out = Tensor.empty(x._shape, x.dtype);
   cpu.unary(f, x._operand(), out._operand(), x._shape);
   record({
-    name: "RoundBackward0",
+    name: node,
     inputs: [x],
     outputs: [out],
     backward: ([g]) => [zeroGrad(g)],

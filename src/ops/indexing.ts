@@ -84,7 +84,10 @@ export function cat(
       ...tensors.map((
         t,
         i,
-      ) => (starts[i] < 0 ? undefined : g.narrow(d, starts[i], t._shape[d]))),
+      ) => (starts[i] < 0
+        ? Tensor.empty(t._shape, g.dtype)
+        : g.narrow(d, starts[i], t._shape[d]))
+      ),
       undefined,
     ],
   });
@@ -335,7 +338,7 @@ export function index_select(
         scatter_add(
           Tensor.empty(inShape, g.dtype),
           d,
-          i.reshape(along).expand(g._shape),
+          i.long().reshape(along).expand(g._shape),
           g,
         ),
         undefined,
@@ -384,7 +387,9 @@ export function masked_fill(
   const out = Tensor.empty(input._shape, input.dtype);
   writeDoubles(out._operand(), out.dtype.name, values, out._shape);
   record({
-    name: "MaskedFillBackward0",
+    name: value instanceof Tensor
+      ? "MaskedFillBackward1"
+      : "MaskedFillBackward0",
     inputs: [input, mask, value],
     outputs: [out],
     save: [mask],

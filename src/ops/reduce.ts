@@ -14,6 +14,7 @@ import { applyBinary, type TensorOrScalar } from "./elementwise.ts";
 import { flip, permute } from "./views.ts";
 import { cat, scatter } from "./indexing.ts";
 import { where } from "./elementwise.ts";
+import { arange } from "./creation.ts";
 import { propagate, record } from "../autograd/record.ts";
 
 /** A tuple result with PyTorch's field names, e.g. `const [values, indices] = x.max(1)`. */
@@ -127,21 +128,27 @@ function reduced(
   values: Float64Array,
   dtype: DType,
   grad: (g: Tensor, x: Tensor, y: Tensor) => Tensor,
+  saves = true,
 ): Tensor {
   const out = build(values, r.outShape, dtype);
+  // sum and mean read neither input nor output: they save nothing, as in PyTorch.
   record({
     name: node,
     inputs: [input],
     outputs: [out],
-    save: [input, out],
-    backward: ([g], [x, y]) => [grad(expandBack(g, r), x, expandBack(y, r))],
+    save: saves ? [input, out] : [],
+    backward: (
+      [g],
+      [x, y],
+    ) => [grad(expandBack(g, r), x, y && expandBack(y, r))],
   });
   return out;
 }
 
 /** Sum of the gradient over ties: each of k tied extremes gets 1/k of it (PyTorch's convention). */
 function shareAmongTies(g: Tensor, x: Tensor, y: Tensor, r: Rows): Tensor {
-  const mask = x.eq(y);
+  // A NaN extreme takes the gradient at the NaN positions, as PyTorch.
+  const mask = x.eq(y).logical_or(x.isnan().logical_and(y.isnan()));
   return g.mul(mask).div(mask.sum(r.dims, { keepdim: true }));
 }
 
@@ -203,6 +210,7 @@ export function sum(input: Tensor, ...args: unknown[]): Tensor {
       fold(r, sumRow),
       accumulateDtype(input, o.dtype),
       (g) => g,
+      false,
     ),
     o.out,
   );
@@ -225,7 +233,7 @@ export function mean(input: Tensor, ...args: unknown[]): Tensor {
     : "MeanBackward1";
   const values = fold(r, (row) => sumRow(row) / row.length);
   return deliver(
-    reduced(node, input, r, values, dtype, (g) => g.div(r.len)),
+    reduced(node, input, r, values, dtype, (g) => g.div(r.len), false),
     o.out,
   );
 }
@@ -311,6 +319,7 @@ function extreme(
     outputs: [values],
     save: [indices],
     backward: ([g], [i]) => {
+      if (input.dim() === 0) return [g];
       const keep = (t: Tensor) => (r.keepdim ? t : t.unsqueeze(d));
       return [scatter(input.detach().mul(0), d, keep(i), keep(g))];
     },
@@ -693,9 +702,29 @@ function scan(
     backward: ([g], saved) =>
       name === "cumsum"
         ? [reverseCumsum(g)]
-        : [reverseCumsum(g.mul(saved[1])).div(saved[0])],
+        : [cumprodGrad(g, saved[0], saved[1], d)],
   });
   return deliver(result, o.out);
+}
+
+/**
+ * cumprod's gradient: sum over k >= i of g_k * y_k / x_i, or, where x has zeros, the same sum with
+ * each product recomputed without x_i (exact, O(n^2) along the dim).
+ */
+function cumprodGrad(g: Tensor, x: Tensor, y: Tensor, d: number): Tensor {
+  if (x.dim() === 0) return g;
+  const rev = (t: Tensor) => flip(flip(t, [d]).cumsum(d), [d]);
+  if (!x.eq(0).any().item()) return rev(g.mul(y)).div(x);
+  const n = x._shape[d];
+  const position = arange(n).reshape(x._shape.map((s, k) => (k === d ? s : 1)));
+  const parts: Tensor[] = [];
+  for (let i = 0; i < n; i++) {
+    const withoutI = where(position.eq(i), 1, x);
+    parts.push(
+      g.mul(withoutI.cumprod(d)).narrow(d, i, n - i).sum(d, { keepdim: true }),
+    );
+  }
+  return cat(parts, d);
 }
 
 /** `torch.cumsum(input, dim, { dtype })`. */

@@ -5,7 +5,7 @@ import { RuntimeError } from "../errors.ts";
 import { wrapDim } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
 import { readDoubles, writeDoubles } from "../backend/cpu/elementwise.ts";
-import { parseArgs, required } from "./_args.ts";
+import { isOptions, parseArgs, required } from "./_args.ts";
 import { cast } from "./core.ts";
 import { type ValuesIndices, valuesIndices } from "./reduce.ts";
 import { permute } from "./views.ts";
@@ -27,6 +27,7 @@ function ascending(a: number, b: number): number {
  */
 function alongDim(
   name: string,
+  nodeName: string,
   x: Tensor,
   dim: number,
   k: number,
@@ -60,7 +61,7 @@ function alongDim(
   const inShape = [...x._shape];
   // Each value's gradient goes back to the position it came from.
   record({
-    name: name === "sort" ? "SortBackward0" : "TopkBackward0",
+    name: nodeName,
     inputs: [x],
     outputs: [values],
     save: [indices],
@@ -80,7 +81,11 @@ export function sort(input: Tensor, ...args: unknown[]): ValuesIndices {
     stable: false,
   });
   const len = input.dim() ? input._shape[wrapDim(o.dim, input.dim())] : 1;
-  return alongDim("sort", input, o.dim, len, (row) => {
+  // sort(stable=...) is a separate overload in PyTorch, with its own node name.
+  const node = args.some((a) => isOptions(a) && "stable" in a)
+    ? "SortBackward1"
+    : "SortBackward0";
+  return alongDim("sort", node, input, o.dim, len, (row) => {
     const pos = [...row.keys()];
     // Array.prototype.sort is stable, so equal keys keep their order either way.
     return pos.sort((
@@ -115,7 +120,7 @@ export function topk(input: Tensor, ...args: unknown[]): ValuesIndices {
   if (!Number.isInteger(k) || k < 0 || k > len) {
     throw new RuntimeError("selected index k out of range");
   }
-  return alongDim("topk", input, o.dim, k, (row) => {
+  return alongDim("topk", "TopkBackward0", input, o.dim, k, (row) => {
     if (k === 0) return [];
     // NaN ranks above every number, as in NumPy.
     const before: Less<number> = o.largest

@@ -34,7 +34,7 @@ export function assertTensorClose(
   actual: unknown,
   expected: EncTensor,
   where: string,
-  tol: { rtol: number; atol: number },
+  tol: { rtol: number; atol: number; signedZero?: boolean },
 ): void {
   assert.ok(
     actual instanceof torch.Tensor.prototype.constructor,
@@ -57,7 +57,7 @@ export function assertTensorClose(
     } else {
       const ok = Math.abs(a - b) <= tol.atol + tol.rtol * Math.abs(b);
       assert.ok(ok, `${where}[${i}]: expected ${b}, got ${a}`);
-      if (b === 0 && a === 0) {
+      if (b === 0 && a === 0 && tol.signedZero !== false) {
         assert.equal(
           Object.is(a, -0),
           Object.is(b, -0),
@@ -66,4 +66,28 @@ export function assertTensorClose(
       }
     }
   }
+}
+
+/** A value in a fixture call: a tensor, a dtype, a number (non-finite as a string), or a list. */
+export type Enc =
+  | { t: EncTensor }
+  | { dtype: string }
+  | number
+  | boolean
+  | string
+  | null
+  | Enc[];
+
+/** A fixture value as the argument a flambeau call takes (fresh tensors every time). */
+export function decode(e: Enc): unknown {
+  if (e === null || typeof e === "number" || typeof e === "boolean") return e;
+  if (typeof e === "string") {
+    return ["nan", "inf", "-inf"].includes(e) ? num(e) : e;
+  }
+  if (Array.isArray(e)) return e.map(decode);
+  if ("t" in e) return decodeTensor(e.t);
+  if ("dtype" in e) {
+    return (torch as unknown as Record<string, unknown>)[e.dtype];
+  }
+  throw new Error(`cannot decode ${JSON.stringify(e)}`);
 }
