@@ -164,6 +164,7 @@ export {
   var_mean,
 } from "./src/ops/reduce.ts";
 export { bmm, dot, matmul, mm, mv, outer } from "./src/ops/linalg.ts";
+export { log_softmax, softmax } from "./src/ops/activation.ts";
 export {
   allclose,
   cat,

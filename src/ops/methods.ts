@@ -30,6 +30,7 @@ import * as ix from "./indexing.ts";
 import * as so from "./sorting.ts";
 import * as vw from "./views.ts";
 import * as rnd from "./random.ts";
+import * as act from "./activation.ts";
 import * as autograd from "../autograd/functions.ts";
 import { record } from "../autograd/record.ts";
 
@@ -149,6 +150,8 @@ const METHOD_FNS = {
   where: (self: Tensor, condition: Tensor, other: ew.TensorOrScalar) =>
     ew.where(condition, self, other),
   sum: red.sum,
+  softmax: act.softmax,
+  log_softmax: act.log_softmax,
   mean: red.mean,
   prod: red.prod,
   amax: red.amax,

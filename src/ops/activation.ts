@@ -1,0 +1,66 @@
+// softmax and log_softmax along a dim: numerically stable forms (the max is subtracted first), each
+// one graph node whose backward is written with ops, so second derivatives work.
+
+import { get_default_dtype } from "../dtype.ts";
+import { wrapDim } from "../shape.ts";
+import type { Tensor } from "../tensor.ts";
+import { record } from "../autograd/record.ts";
+import { no_grad } from "../autograd/grad_mode.ts";
+import { parseArgs } from "./_args.ts";
+import { cast, dtypeArg } from "./core.ts";
+
+function prepare(fn: string, input: Tensor, args: unknown[]) {
+  const o = parseArgs(fn, args, ["dim"], {
+    dim: undefined as number | undefined,
+    dtype: undefined as unknown,
+  });
+  if (o.dim === undefined) {
+    throw new TypeError(`${fn}() missing required argument 'dim'`);
+  }
+  const dtype = dtypeArg(o.dtype) ??
+    (input.dtype.is_floating_point ? input.dtype : get_default_dtype());
+  const d = input.dim() === 0 ? 0 : wrapDim(o.dim, input.dim());
+  return { d, x: cast(input, dtype) };
+}
+
+/**
+ * `torch.softmax(input, dim)`: exp(x) / sum(exp(x)) along dim.
+ * @example torch.softmax(torch.tensor([[1, 2], [3, 5]], { dtype: torch.float32 }), 1)
+ */
+export function softmax(input: Tensor, ...args: unknown[]): Tensor {
+  const { d, x } = prepare("softmax", input, args);
+  const out = no_grad(() => {
+    if (x.dim() === 0) return x.mul(0).add(1);
+    const e = x.sub(x.amax(d, true)).exp();
+    return e.div(e.sum(d, true));
+  });
+  // d softmax: y * (g - sum(g * y)).
+  record({
+    name: "SoftmaxBackward0",
+    inputs: [input],
+    outputs: [out],
+    save: [out],
+    backward: ([g], [y]) => [y.mul(g.sub(g.mul(y).sum(d, true)))],
+  });
+  return out;
+}
+
+/**
+ * `torch.log_softmax(input, dim)`: x - logsumexp(x) along dim.
+ * @example torch.log_softmax(torch.randn(2, 3), 1)
+ */
+export function log_softmax(input: Tensor, ...args: unknown[]): Tensor {
+  const { d, x } = prepare("log_softmax", input, args);
+  const out = no_grad(
+    () => (x.dim() === 0 ? x.mul(0) : x.sub(x.logsumexp(d, true))),
+  );
+  // d log_softmax: g - exp(y) * sum(g).
+  record({
+    name: "LogSoftmaxBackward0",
+    inputs: [input],
+    outputs: [out],
+    save: [out],
+    backward: ([g], [y]) => [g.sub(y.exp().mul(g.sum(d, true)))],
+  });
+  return out;
+}
