@@ -199,6 +199,13 @@ export {
   unsqueeze,
 } from "./src/ops/views.ts";
 
+export * as nn from "./src/nn/mod.ts";
+export * as optim from "./src/optim/mod.ts";
+import * as data from "./src/data/mod.ts";
+
+/** `torch.utils`: `torch.utils.data` (Dataset, DataLoader, random_split). */
+export const utils = { data };
+
 /** `torch.is_tensor(x)`. */
 export function is_tensor(x: unknown): x is TensorClass {
   return x instanceof TensorClass;

@@ -1,0 +1,2 @@
+// Placeholder: filled by the nn work (see src/nn/mod.ts).
+export {};

@@ -1,0 +1,2 @@
+// `torch.optim`: optimizers and learning-rate schedulers.
+export {};
