@@ -192,6 +192,7 @@ export {
   split,
   squeeze,
   swapaxes,
+  swapdims,
   t,
   transpose,
   unbind,

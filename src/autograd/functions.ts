@@ -3,7 +3,7 @@
 
 import { RuntimeError } from "../errors.ts";
 import { Tensor } from "../tensor.ts";
-import { is_grad_enabled, no_grad } from "./grad_mode.ts";
+import { is_grad_enabled } from "./grad_mode.ts";
 import { AccumulateGrad, type Edge } from "./node.ts";
 import { run } from "./engine.ts";
 import { edgeOf } from "./record.ts";
@@ -193,9 +193,4 @@ export function checkInPlace(t: Tensor): void {
       "a leaf Variable that requires grad is being used in an in-place operation.",
     );
   }
-}
-
-/** Runs an in-place write without recording it (the value is taken from an already recorded result). */
-export function untracked<T>(fn: () => T): T {
-  return no_grad(fn);
 }

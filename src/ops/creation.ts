@@ -13,8 +13,6 @@ import {
   uint8,
 } from "../dtype.ts";
 import { RuntimeError } from "../errors.ts";
-import { contiguousStrides, numel } from "../shape.ts";
-import { Storage } from "../storage.ts";
 import { Tensor } from "../tensor.ts";
 import { writeDoubles } from "../backend/cpu/elementwise.ts";
 import { isOptions, parseArgs, required, shapeArg } from "./_args.ts";
@@ -325,16 +323,4 @@ export function eye(
     else d[i * cols + i] = 1;
   }
   return finishFactory(t, opts);
-}
-
-/** A tensor over a caller's storage, for interop and legacy constructors. */
-export function fromStorage(
-  storage: Storage,
-  shape: number[],
-  dtype: DType,
-): Tensor {
-  if (storage.data.length < numel(shape)) {
-    throw new RuntimeError("storage is too small for the requested shape");
-  }
-  return new Tensor(storage, shape, contiguousStrides(shape), 0, dtype);
 }

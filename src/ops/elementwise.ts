@@ -8,7 +8,7 @@ import { Tensor } from "../tensor.ts";
 import * as cpu from "../backend/cpu/elementwise.ts";
 import { parseArgs } from "./_args.ts";
 import { erf, pyMod, roundHalfEven } from "./_math.ts";
-import { assignInPlace, cast, deliver, scalarTensor } from "./core.ts";
+import { cast, deliver, scalarTensor } from "./core.ts";
 import { nonzero } from "./indexing.ts";
 import { propagate, record } from "../autograd/record.ts";
 import { no_grad } from "../autograd/grad_mode.ts";
@@ -835,9 +835,4 @@ export function where(
     backward: ([g], [c]) => [undefined, where(c, g, 0), where(c, 0, g)],
   });
   return out;
-}
-
-/** Writes an op's result into `self`, for the generated `op_` methods. */
-export function inPlace(self: Tensor, result: Tensor): Tensor {
-  return assignInPlace(self, result);
 }
