@@ -635,19 +635,19 @@ function parseSlice(s: string): Slice {
  * narrow with a step, null adds a dim, "..." stands for the dims not named. Always a view.
  */
 export function index(x: Tensor, ...indices: Index[]): Tensor {
-  const ellipses = indices.filter((i) => i === "...").length;
-  if (ellipses > 1) {
-    throw new IndexError("an index can only have a single ellipsis ('...')");
-  }
   const consumed = indices.filter((i) => i !== null && i !== "...").length;
   if (consumed > x.dim()) {
     throw new IndexError(`too many indices for tensor of dimension ${x.dim()}`);
   }
+  // The first "..." stands for the dims not named; PyTorch expands any later one to no dims.
   const expanded: Index[] = [];
+  let seenEllipsis = false;
   for (const i of indices) {
-    if (i === "...") {
+    if (i !== "...") expanded.push(i);
+    else if (!seenEllipsis) {
+      seenEllipsis = true;
       for (let k = 0; k < x.dim() - consumed; k++) expanded.push(":");
-    } else expanded.push(i);
+    }
   }
   // Applied one index at a time with the view ops, so autograd sees SelectBackward0 etc. as PyTorch.
   let t = x, d = 0;
