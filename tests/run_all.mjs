@@ -47,6 +47,7 @@ function bunCounts(text) {
 const deno = await run(bin("deno"), [
   "test",
   "--allow-read",
+  "--allow-write",
   "--allow-run",
   "--allow-env",
   "tests/",
