@@ -1,2 +1,713 @@
-// Placeholder: filled by the nn work (see src/nn/mod.ts).
-export {};
+// Loss functions (F.mse_loss ... F.kl_div) and their nn modules, with PyTorch 1.13's semantics and messages.
+
+import { int64, uint8 } from "../dtype.ts";
+import { IndexError, RuntimeError, ValueError } from "../errors.ts";
+import { broadcastShapes, sameShape } from "../shape.ts";
+import { Tensor } from "../tensor.ts";
+import { log_softmax } from "../ops/activation.ts";
+import { sub, where } from "../ops/elementwise.ts";
+import { no_grad } from "../autograd/grad_mode.ts";
+import { record } from "../autograd/record.ts";
+import { Module } from "./module.ts";
+
+/** How a loss reduces its per-element values: averaged, summed, or returned as they are. */
+export type Reduction = "mean" | "sum" | "none";
+
+/** The reduction keywords every loss takes (`size_average`/`reduce` are PyTorch's deprecated pair). */
+export interface ReductionOptions {
+  /** "mean" (the default), "sum" or "none". */
+  reduction?: Reduction;
+  /** Deprecated: false sums instead of averaging (with `reduce`, it replaces `reduction`). */
+  size_average?: boolean | null;
+  /** Deprecated: false returns the loss per element. */
+  reduce?: boolean | null;
+}
+
+/** Options of `smooth_l1_loss` / `SmoothL1Loss`. */
+export interface SmoothL1Options extends ReductionOptions {
+  /** Where the loss turns from quadratic to linear (default 1). */
+  beta?: number;
+}
+
+/** Options of `nll_loss` / `NLLLoss`. */
+export interface NLLOptions extends ReductionOptions {
+  /** A rescaling weight per class, shape [C]. */
+  weight?: Tensor | null;
+  /** Targets equal to it add nothing to the loss, nor to the mean's denominator (default -100). */
+  ignore_index?: number;
+}
+
+/** Options of `cross_entropy` / `CrossEntropyLoss`. */
+export interface CrossEntropyOptions extends NLLOptions {
+  /** Mixes the target with the uniform distribution: (1 - ε) target + ε / C (default 0). */
+  label_smoothing?: number;
+}
+
+/** Options of `binary_cross_entropy` / `BCELoss`. */
+export interface BCEOptions extends ReductionOptions {
+  /** A rescaling weight, broadcast to the target's shape. */
+  weight?: Tensor | null;
+}
+
+/** Options of `binary_cross_entropy_with_logits` / `BCEWithLogitsLoss`. */
+export interface BCEWithLogitsOptions extends BCEOptions {
+  /** A weight on the positive term, broadcast over the input (one per class, usually). */
+  pos_weight?: Tensor | null;
+}
+
+/** Options of `kl_div` / `KLDivLoss`. */
+export interface KLDivOptions extends Omit<ReductionOptions, "reduction"> {
+  /** "batchmean" divides the sum by the batch size, which is the mathematical KL divergence. */
+  reduction?: Reduction | "batchmean";
+  /** The target holds log-probabilities (default false). */
+  log_target?: boolean;
+}
+
+type AnyReduction = Omit<ReductionOptions, "reduction"> & {
+  reduction?: string;
+};
+
+/** PyTorch's `_Reduction.legacy_get_string`: size_average and reduce, both defaulting to true. */
+function legacyReduction(o: AnyReduction): Reduction {
+  const sizeAverage = o.size_average ?? true, reduce = o.reduce ?? true;
+  return sizeAverage && reduce ? "mean" : reduce ? "sum" : "none";
+}
+
+function reductionOf(o: AnyReduction): string {
+  if (o.size_average != null || o.reduce != null) return legacyReduction(o);
+  return o.reduction ?? "mean";
+}
+
+/** PyTorch's `_Reduction.get_enum`: the name checked ("elementwise_mean" is the old "mean"). */
+function checkReduction(r: string): Reduction {
+  if (r === "elementwise_mean") return "mean";
+  if (r !== "mean" && r !== "sum" && r !== "none") {
+    throw new ValueError(`${r} is not a valid value for reduction`);
+  }
+  return r;
+}
+
+function reduce(loss: Tensor, r: Reduction): Tensor {
+  return r === "none" ? loss : r === "sum" ? loss.sum() : loss.mean();
+}
+
+const dims = (s: readonly number[]) => `[${s.join(", ")}]`;
+const torchSize = (s: readonly number[]) => `torch.Size(${dims(s)})`;
+
+/**
+ * `F.mse_loss(input, target, { reduction })`: (input - target)², reduced; target broadcasts.
+ * @example F.mse_loss(torch.tensor([0.5, 2]), torch.tensor([1.5, 4])) // tensor(2.5000)
+ */
+export function mse_loss(
+  input: Tensor,
+  target: Tensor,
+  options: ReductionOptions = {},
+): Tensor {
+  const d = input.sub(target);
+  return reduce(d.mul(d), checkReduction(reductionOf(options)));
+}
+
+/**
+ * `F.l1_loss(input, target, { reduction })`: |input - target|, reduced (its gradient is 0 where they meet).
+ * @example F.l1_loss(torch.tensor([0.5, 2]), torch.tensor([1.5, 4])) // tensor(1.5000)
+ */
+export function l1_loss(
+  input: Tensor,
+  target: Tensor,
+  options: ReductionOptions = {},
+): Tensor {
+  return reduce(
+    input.sub(target).abs(),
+    checkReduction(reductionOf(options)),
+  );
+}
+
+/**
+ * `F.smooth_l1_loss(input, target, { beta, reduction })`: with z = |input - target|, 0.5 z² / beta
+ * where z < beta and z - 0.5 beta beyond, so the two pieces meet with equal value and slope.
+ * @example F.smooth_l1_loss(torch.tensor([0, 3]), torch.tensor([0.5, 0])) // tensor(1.3125)
+ */
+export function smooth_l1_loss(
+  input: Tensor,
+  target: Tensor,
+  options: SmoothL1Options = {},
+): Tensor {
+  const beta = options.beta ?? 1;
+  // At beta = 0 the quadratic piece is 0/0; PyTorch hands that case to l1_loss.
+  if (beta === 0) return l1_loss(input, target, options);
+  const d = input.sub(target);
+  const r = checkReduction(reductionOf(options));
+  if (beta < 0) {
+    throw new RuntimeError(
+      "smooth_l1_loss does not support negative values for beta.",
+    );
+  }
+  const z = d.abs();
+  return reduce(
+    where(z.lt(beta), d.mul(d).mul(0.5 / beta), z.sub(0.5 * beta)),
+    r,
+  );
+}
+
+/** Checks a class weight against C classes; `message` is PyTorch's for the path taken. */
+function checkWeight(
+  weight: Tensor | null | undefined,
+  ok: (w: Tensor) => boolean,
+  message: string,
+): void {
+  if (weight && !ok(weight)) throw new RuntimeError(message);
+}
+
+/**
+ * The shared core of nll_loss and cross_entropy (PyTorch's nll_loss_nd): input [N, C, d1...] or
+ * [C], target [N, d1...] or [] of class indices. Each non-ignored target picks -w[t] · input[t];
+ * "mean" divides the sum by the total weight of the non-ignored targets.
+ */
+function nllCore(
+  input: Tensor,
+  target: Tensor,
+  weight: Tensor | null | undefined,
+  r: Reduction,
+  ignore_index: number,
+): { loss: Tensor; keep: Tensor; totalWeight: Tensor } {
+  const n = input.dim(), ish = input._shape, tsh = target._shape;
+  if (n < 1) throw new ValueError(`Expected 1 or more dimensions (got ${n})`);
+  if (n !== 1 && ish[0] !== (tsh[0] ?? 0)) {
+    throw new ValueError(
+      `Expected input batch_size (${ish[0]}) to match target batch_size (${
+        tsh[0] ?? 0
+      }).`,
+    );
+  }
+  const classDim = n === 1 ? 0 : 1, C = ish[classDim];
+  if (n <= 2) {
+    if (target.dim() > 1) {
+      throw new RuntimeError(
+        "0D or 1D target tensor expected, multi-target not supported",
+      );
+    }
+    if (!(n === 1 && target.dim() === 0) && ish[0] !== tsh[0]) {
+      throw new RuntimeError(
+        `size mismatch (got input: ${dims(ish)}, target: ${dims(tsh)})`,
+      );
+    }
+    checkWeight(
+      weight,
+      (w) => w.dim() === 1 && w.numel() === C,
+      `weight tensor should be defined either for all ${C} classes or no classes but got weight tensor of shape: ${
+        dims(weight?._shape ?? [])
+      }`,
+    );
+  } else {
+    // PyTorch folds every K-dimensional case into its 2-D spatial kernel (nll_loss2d).
+    const want = [ish[0], ...ish.slice(2)];
+    if (n !== 4 && !sameShape(tsh, want)) {
+      throw new RuntimeError(
+        `Expected target size ${dims(want)}, got ${dims(tsh)}`,
+      );
+    }
+    if (n === 4 && target.dim() !== 3) {
+      throw new RuntimeError(
+        `only batches of spatial targets supported (3D tensors) but got targets of dimension: ${target.dim()}`,
+      );
+    }
+    checkWeight(
+      weight,
+      (w) => w.numel() === C,
+      "weight tensor should be defined either for all or no classes",
+    );
+    if (n === 4 && !sameShape(tsh, want)) {
+      throw new RuntimeError(
+        `size mismatch (got input: ${dims(ish)} , target: ${dims(tsh)}`,
+      );
+    }
+  }
+  if (target.dtype !== int64 && target.dtype !== uint8) {
+    throw new RuntimeError(
+      `expected scalar type Long but found ${target.dtype.scalar_name}`,
+    );
+  }
+  if (weight && weight.dtype !== input.dtype) {
+    throw new RuntimeError(
+      `expected scalar type ${input.dtype.scalar_name} but found ${weight.dtype.scalar_name}`,
+    );
+  }
+  for (const v of target.reshape(-1).tolist() as number[]) {
+    if (v !== ignore_index && (v < 0 || v >= C)) {
+      throw new IndexError(`Target ${v} is out of bounds.`);
+    }
+  }
+  const keep = target.ne(ignore_index);
+  // Ignored places pick class 0 (any valid index) and are then masked out.
+  const safe = where(keep, target.long(), 0);
+  const picked = input.gather(classDim, safe.unsqueeze(classDim)).squeeze(
+    classDim,
+  );
+  const w = weight ? weight.gather(0, safe.reshape(-1)).reshape(tsh) : null;
+  const totalWeight = where(keep, w ?? 1, 0).to(input.dtype);
+  // where (not a product with the mask) writes +0 at ignored places, as PyTorch does.
+  const each = where(keep, w ? picked.mul(w).neg() : picked.neg(), 0);
+  const loss = r === "none"
+    ? each
+    : r === "sum"
+    ? each.sum()
+    : each.sum().div(totalWeight.sum());
+  return { loss, keep, totalWeight };
+}
+
+/**
+ * `F.nll_loss(input, target, { weight, ignore_index, reduction })`: the negative log-likelihood of
+ * class-index targets, given log-probabilities `input` of shape [N, C, d1...] (or [C]).
+ * @example F.nll_loss(torch.log_softmax(torch.randn(3, 5), 1), torch.tensor([1, 0, 4]))
+ */
+export function nll_loss(
+  input: Tensor,
+  target: Tensor,
+  options: NLLOptions = {},
+): Tensor {
+  const r = checkReduction(reductionOf(options));
+  return nllCore(input, target, options.weight, r, options.ignore_index ?? -100)
+    .loss;
+}
+
+/** The class weight shaped to broadcast along the class dim of an input of `rank` dims. */
+function classView(weight: Tensor, rank: number): Tensor {
+  if (rank <= 1) return weight;
+  const shape = new Array<number>(rank).fill(1);
+  shape[1] = weight.numel();
+  return weight.reshape(shape);
+}
+
+function checkSmoothing(ls: number): void {
+  if (ls > 1) {
+    throw new RuntimeError(
+      `label_smoothing must be between 0.0 and 1.0. Got: ${ls}`,
+    );
+  }
+}
+
+/**
+ * `F.cross_entropy(input, target, { weight, ignore_index, label_smoothing, reduction })`:
+ * log_softmax over the class dim (1, or 0 for an unbatched [C] input) followed by the negative
+ * log-likelihood. The target holds class indices ([N] or [N, d1...], int64 or uint8) or, when it
+ * has the input's shape, class probabilities.
+ * @example
+ * F.cross_entropy(torch.randn(3, 5), torch.tensor([1, 0, 4]), { label_smoothing: 0.1 })
+ * F.cross_entropy(torch.randn(3, 5), torch.randn(3, 5).softmax(1))
+ */
+export function cross_entropy(
+  input: Tensor,
+  target: Tensor,
+  options: CrossEntropyOptions = {},
+): Tensor {
+  const r = checkReduction(reductionOf(options));
+  const weight = options.weight ?? null;
+  const ignore = options.ignore_index ?? -100;
+  const ls = options.label_smoothing ?? 0;
+  const classDim = input.dim() === 1 ? 0 : 1;
+  if (sameShape(input._shape, target._shape)) {
+    return probabilityTargets(input, target, weight, r, ignore, ls, classDim);
+  }
+  if (ls <= 0) {
+    return nllCore(log_softmax(input, classDim), target, weight, r, ignore)
+      .loss;
+  }
+  // Label smoothing with indices: (1 - ε) · nll + ε/C · Σ_c -w_c log p_c, the second term over
+  // the same non-ignored targets (and, for "mean", the same total weight) as the first.
+  checkSmoothing(ls);
+  const logp = log_softmax(input, classDim);
+  const nll = nllCore(logp, target, weight, r, ignore);
+  const C = input._shape[classDim];
+  const perClass = weight ? logp.mul(classView(weight, logp.dim())) : logp;
+  const smooth = where(nll.keep, perClass.sum(classDim).neg(), 0);
+  const smoothed = r === "none"
+    ? smooth
+    : r === "sum"
+    ? smooth.sum()
+    : smooth.sum().div(nll.totalWeight.sum());
+  return nll.loss.mul(1 - ls).add(smoothed.mul(ls / C));
+}
+
+/** Cross entropy against class probabilities: -Σ_c w_c t_c log p_c per sample; "mean" divides by N·d1·…. */
+function probabilityTargets(
+  input: Tensor,
+  target: Tensor,
+  weight: Tensor | null,
+  r: Reduction,
+  ignore: number,
+  ls: number,
+  classDim: number,
+): Tensor {
+  if (!target.dtype.is_floating_point) {
+    throw new RuntimeError(
+      `Expected floating point type for target with class probabilities, got ${target.dtype.scalar_name}`,
+    );
+  }
+  if (ignore >= 0) {
+    throw new RuntimeError(
+      "ignore_index is not supported for floating point target",
+    );
+  }
+  const C = input._shape[classDim];
+  checkWeight(
+    weight,
+    (w) => w.dim() === 1 && w.numel() === C,
+    `cross_entropy: weight tensor should be defined either for all ${C} classes or no classes but got weight tensor of shape: ${
+      dims(weight?._shape ?? [])
+    }`,
+  );
+  const logp = log_softmax(input, classDim);
+  let t = target;
+  if (ls > 0) {
+    checkSmoothing(ls);
+    t = target.mul(1 - ls).add(ls / C);
+  }
+  let prod = logp.mul(t);
+  if (weight) prod = prod.mul(classView(weight, logp.dim()));
+  if (r === "none") return prod.sum(classDim).neg();
+  if (r === "sum") return prod.sum().neg();
+  return prod.sum().neg().div(input.numel() / C);
+}
+
+/** PyTorch's floor on x (1 - x) in the BCE gradient: the float 1e-12, widened. */
+const EPSILON = Math.fround(1e-12);
+
+/**
+ * The binary cross entropy as one graph node, as PyTorch: -w (t log x + (1 - t) log(1 - x)) with
+ * each log clamped at -100, so that x = 0 or 1 gives a finite loss. Its gradient is PyTorch's,
+ * w (x - t) / max(x (1 - x), 1e-12), finite there too (a composition would give 0 or NaN).
+ */
+function bceNode(
+  x: Tensor,
+  t: Tensor,
+  w: Tensor | null,
+  r: Reduction,
+): Tensor {
+  const shape = [...x._shape], n = x.numel();
+  const out = no_grad(() => {
+    // PyTorch's order of operations: (t - 1) log(1 - x) - t log(x), so a zero loss is +0.
+    const log1mx = x.neg().log1p().clamp({ min: -100 });
+    const each = t.sub(1).mul(log1mx).sub(t.mul(x.log().clamp({ min: -100 })));
+    return reduce(w ? each.mul(w) : each, r);
+  });
+  record({
+    name: "BinaryCrossEntropyBackward0",
+    inputs: [x, t, w],
+    outputs: [out],
+    save: [x, t],
+    backward: ([g], [xs, ts]) => {
+      const ge = r === "none" ? g : (r === "mean" ? g.div(n) : g).expand(shape);
+      const scale = w ? ge.mul(w) : ge;
+      const gx = scale.mul(xs.sub(ts)).div(
+        xs.mul(sub(1, xs)).clamp({ min: EPSILON }),
+      );
+      // d/dt = log(1 - x) - log(x) = -logit(x), unclamped as in PyTorch.
+      const gt = scale.mul(sub(1, xs).log().sub(xs.log()));
+      return [gx, gt, undefined];
+    },
+  });
+  return out;
+}
+
+/**
+ * `F.binary_cross_entropy(input, target, { weight, reduction })`: for probabilities `input` in
+ * [0, 1], -w (t log x + (1 - t) log(1 - x)), each log clamped at -100 as in PyTorch.
+ * @example F.binary_cross_entropy(torch.tensor([0.9, 0.2]), torch.tensor([1, 0], { dtype: torch.float32 }))
+ */
+export function binary_cross_entropy(
+  input: Tensor,
+  target: Tensor,
+  options: BCEOptions = {},
+): Tensor {
+  const r = checkReduction(reductionOf(options));
+  if (!sameShape(input._shape, target._shape)) {
+    throw new ValueError(
+      `Using a target size (${
+        torchSize(target._shape)
+      }) that is different to the input size (${
+        torchSize(input._shape)
+      }) is deprecated. Please ensure they have the same size.`,
+    );
+  }
+  let weight = options.weight ?? null;
+  if (weight) {
+    weight = weight.expand(broadcastShapes(target._shape, weight._shape));
+  }
+  for (const other of [target, weight]) {
+    if (other && other.dtype !== input.dtype) {
+      throw new RuntimeError(
+        `Found dtype ${other.dtype.scalar_name} but expected ${input.dtype.scalar_name}`,
+      );
+    }
+  }
+  // NaN fails both comparisons, as in PyTorch's check.
+  if (
+    (input.reshape(-1).tolist() as number[]).some((v) => !(v >= 0 && v <= 1))
+  ) {
+    throw new RuntimeError("all elements of input should be between 0 and 1");
+  }
+  return bceNode(input, target, weight, r);
+}
+
+/**
+ * `F.binary_cross_entropy_with_logits(input, target, { weight, pos_weight, reduction })`: the
+ * binary cross entropy of sigmoid(input), computed from the logits without overflow:
+ * (1 - t) x + (1 + (pos_weight - 1) t) · softplus(-x), softplus(-x) = m + log(e^-m + e^(-x-m))
+ * with m = max(-x, 0), so no exponent is positive.
+ * @example F.binary_cross_entropy_with_logits(torch.tensor([2.5, -1]), torch.tensor([1, 0.5]))
+ */
+export function binary_cross_entropy_with_logits(
+  input: Tensor,
+  target: Tensor,
+  options: BCEWithLogitsOptions = {},
+): Tensor {
+  const r = checkReduction(reductionOf(options));
+  if (!sameShape(input._shape, target._shape)) {
+    throw new ValueError(
+      `Target size (${
+        torchSize(target._shape)
+      }) must be the same as input size (${torchSize(input._shape)})`,
+    );
+  }
+  const m = input.neg().clamp({ min: 0 });
+  const softplus = m.neg().exp().add(input.neg().sub(m).exp()).log().add(m);
+  const pw = options.pos_weight;
+  const logWeight = pw ? pw.sub(1).mul(target).add(1) : null;
+  let loss = sub(1, target).mul(input).add(
+    logWeight ? logWeight.mul(softplus) : softplus,
+  );
+  if (options.weight) loss = loss.mul(options.weight);
+  return reduce(loss, r);
+}
+
+/**
+ * `F.kl_div(input, target, { reduction, log_target })`: with log-probabilities `input`, the
+ * pointwise KL divergence t (log t - input), taken as 0 where t = 0 (PyTorch's xlogy), or
+ * e^t (t - input) when `log_target`. "batchmean" is the sum over the batch size, the true KL.
+ * @example F.kl_div(torch.randn(2, 3).log_softmax(1), torch.randn(2, 3).softmax(1), { reduction: "batchmean" })
+ */
+export function kl_div(
+  input: Tensor,
+  target: Tensor,
+  options: KLDivOptions = {},
+): Tensor {
+  const name = reductionOf(options);
+  const r = name === "batchmean" ? "sum" : checkReduction(name);
+  let each: Tensor;
+  if (options.log_target) each = target.exp().mul(target.sub(input));
+  else {
+    // xlogy(t, t): the log of 1 where t = 0 keeps 0 · log 0 (and its gradient) out of the graph.
+    const tlogt = target.mul(where(target.eq(0), 1, target).log());
+    each = tlogt.sub(target.mul(input));
+  }
+  const out = reduce(each, r);
+  return name === "batchmean" && input.dim() !== 0
+    ? out.div(input._shape[0])
+    : out;
+}
+
+// ---------------------------------------------------------------------------------------------
+// Modules: the functional losses with their options stored, as torch.nn's loss classes.
+
+/** PyTorch's `_Loss`: the reduction, resolved from the legacy pair when either is given. */
+class Loss extends Module {
+  /** "mean", "sum" or "none" ("batchmean" for KLDivLoss). */
+  reduction: string;
+
+  /** Stores the options, PyTorch's keyword arguments. */
+  constructor(options: AnyReduction = {}) {
+    super();
+    this.reduction = reductionOf(options);
+  }
+}
+
+/** PyTorch's `_WeightedLoss`: a loss with a per-class `weight` buffer (null when not given). */
+class WeightedLoss extends Loss {
+  /** The rescaling weight buffer, or null. */
+  declare weight: Tensor | null;
+
+  /** Stores the options, PyTorch's keyword arguments. */
+  constructor(options: NLLOptions = {}) {
+    super(options);
+    this.register_buffer("weight", options.weight ?? null);
+  }
+}
+
+/**
+ * `nn.MSELoss({ reduction })`: the mean squared error.
+ * @example const loss = new nn.MSELoss()(torch.randn(3), torch.randn(3));
+ */
+export class MSELoss extends Loss {
+  /** Stores the options, PyTorch's keyword arguments. */
+  constructor(options: ReductionOptions = {}) {
+    super(options);
+  }
+
+  /** The loss of `input` against `target`. */
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return mse_loss(input, target, { reduction: this.reduction as Reduction });
+  }
+}
+
+/**
+ * `nn.L1Loss({ reduction })`: the mean absolute error.
+ * @example const loss = new nn.L1Loss({ reduction: "sum" })(torch.randn(3), torch.randn(3));
+ */
+export class L1Loss extends Loss {
+  /** Stores the options, PyTorch's keyword arguments. */
+  constructor(options: ReductionOptions = {}) {
+    super(options);
+  }
+
+  /** The loss of `input` against `target`. */
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return l1_loss(input, target, { reduction: this.reduction as Reduction });
+  }
+}
+
+/**
+ * `nn.SmoothL1Loss({ reduction, beta })`: quadratic below beta, linear above.
+ * @example const loss = new nn.SmoothL1Loss({ beta: 0.5 })(torch.randn(3), torch.randn(3));
+ */
+export class SmoothL1Loss extends Loss {
+  /** Where the loss turns from quadratic to linear. */
+  beta: number;
+
+  /** Stores the options, PyTorch's keyword arguments. */
+  constructor(options: SmoothL1Options = {}) {
+    super(options);
+    this.beta = options.beta ?? 1;
+  }
+
+  /** The loss of `input` against `target`. */
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return smooth_l1_loss(input, target, {
+      reduction: this.reduction as Reduction,
+      beta: this.beta,
+    });
+  }
+}
+
+/**
+ * `nn.NLLLoss({ weight, ignore_index, reduction })`: the negative log-likelihood of class indices.
+ * @example const loss = new nn.NLLLoss()(torch.randn(3, 5).log_softmax(1), torch.tensor([1, 0, 4]));
+ */
+export class NLLLoss extends WeightedLoss {
+  /** The target value that is left out. */
+  ignore_index: number;
+
+  /** Stores the options, PyTorch's keyword arguments. */
+  constructor(options: NLLOptions = {}) {
+    super(options);
+    this.ignore_index = options.ignore_index ?? -100;
+  }
+
+  /** The loss of `input` against `target`. */
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return nll_loss(input, target, {
+      weight: this.weight,
+      ignore_index: this.ignore_index,
+      reduction: this.reduction as Reduction,
+    });
+  }
+}
+
+/**
+ * `nn.CrossEntropyLoss({ weight, ignore_index, reduction, label_smoothing })`.
+ * @example
+ * const criterion = new nn.CrossEntropyLoss();
+ * const loss = criterion(torch.randn(3, 5), torch.tensor([1, 0, 4]));
+ */
+export class CrossEntropyLoss extends WeightedLoss {
+  /** The target value that is left out. */
+  ignore_index: number;
+  /** The weight of the uniform distribution mixed into the target. */
+  label_smoothing: number;
+
+  /** Stores the options, PyTorch's keyword arguments. */
+  constructor(options: CrossEntropyOptions = {}) {
+    super(options);
+    this.ignore_index = options.ignore_index ?? -100;
+    this.label_smoothing = options.label_smoothing ?? 0;
+  }
+
+  /** The loss of `input` against `target`. */
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return cross_entropy(input, target, {
+      weight: this.weight,
+      ignore_index: this.ignore_index,
+      reduction: this.reduction as Reduction,
+      label_smoothing: this.label_smoothing,
+    });
+  }
+}
+
+/**
+ * `nn.BCELoss({ weight, reduction })`: the binary cross entropy of probabilities.
+ * @example const loss = new nn.BCELoss()(torch.rand(3), torch.tensor([1, 0, 1], { dtype: torch.float32 }));
+ */
+export class BCELoss extends WeightedLoss {
+  /** Stores the options, PyTorch's keyword arguments. */
+  constructor(options: BCEOptions = {}) {
+    super(options);
+  }
+
+  /** The loss of `input` against `target`. */
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return binary_cross_entropy(input, target, {
+      weight: this.weight,
+      reduction: this.reduction as Reduction,
+    });
+  }
+}
+
+/**
+ * `nn.BCEWithLogitsLoss({ weight, reduction, pos_weight })`: sigmoid and binary cross entropy in
+ * one stable step; `weight` and `pos_weight` are buffers.
+ * @example const loss = new nn.BCEWithLogitsLoss({ pos_weight: torch.ones(3) })(torch.randn(2, 3), torch.rand(2, 3));
+ */
+export class BCEWithLogitsLoss extends Loss {
+  /** The rescaling weight buffer, or null. */
+  declare weight: Tensor | null;
+  /** The positive-class weight buffer, or null. */
+  declare pos_weight: Tensor | null;
+
+  /** Stores the options, PyTorch's keyword arguments. */
+  constructor(options: BCEWithLogitsOptions = {}) {
+    super(options);
+    this.register_buffer("weight", options.weight ?? null);
+    this.register_buffer("pos_weight", options.pos_weight ?? null);
+  }
+
+  /** The loss of `input` against `target`. */
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return binary_cross_entropy_with_logits(input, target, {
+      weight: this.weight,
+      pos_weight: this.pos_weight,
+      reduction: this.reduction as Reduction,
+    });
+  }
+}
+
+/**
+ * `nn.KLDivLoss({ reduction, log_target })`: the KL divergence of log-probabilities from a target.
+ * @example const loss = new nn.KLDivLoss({ reduction: "batchmean" })(torch.randn(2, 3).log_softmax(1), torch.rand(2, 3));
+ */
+export class KLDivLoss extends Loss {
+  /** Whether the target holds log-probabilities. */
+  log_target: boolean;
+
+  /** Stores the options, PyTorch's keyword arguments. */
+  constructor(options: KLDivOptions = {}) {
+    super(options);
+    this.log_target = options.log_target ?? false;
+  }
+
+  /** The loss of `input` against `target`. */
+  override forward(input: Tensor, target: Tensor): Tensor {
+    return kl_div(input, target, {
+      reduction: this.reduction as Reduction | "batchmean",
+      log_target: this.log_target,
+    });
+  }
+}
