@@ -227,7 +227,12 @@ export function result_type(
   return resultTypeOf(op(a), op(b));
 }
 
-export { enable_grad, is_grad_enabled, no_grad, set_grad_enabled } from "./src/autograd/grad_mode.ts";
+export {
+  enable_grad,
+  is_grad_enabled,
+  no_grad,
+  set_grad_enabled,
+} from "./src/autograd/grad_mode.ts";
 import * as autogradFns from "./src/autograd/functions.ts";
 import * as gradMode from "./src/autograd/grad_mode.ts";
 import { gradcheck } from "./src/autograd/gradcheck.ts";
@@ -247,10 +252,17 @@ export const autograd = {
     opts: autogradFns.BackwardOptions = {},
   ): void {
     const ts = Array.isArray(tensors) ? tensors : [tensors];
-    const gs = grad_tensors == null ? [] : Array.isArray(grad_tensors) ? grad_tensors : [grad_tensors];
+    const gs = grad_tensors == null
+      ? []
+      : Array.isArray(grad_tensors)
+      ? grad_tensors
+      : [grad_tensors];
     // One sweep per root keeps the engine single-rooted; the graph must be kept between them.
     ts.forEach((t, i) =>
-      autogradFns.backward(t, gs[i], { ...opts, retain_graph: i < ts.length - 1 ? true : opts.retain_graph })
+      autogradFns.backward(t, gs[i], {
+        ...opts,
+        retain_graph: i < ts.length - 1 ? true : opts.retain_graph,
+      })
     );
   },
   no_grad: gradMode.no_grad,

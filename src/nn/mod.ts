@@ -2,7 +2,20 @@
 
 export { Module, type RemovableHandle, type StateDict } from "./module.ts";
 export { Parameter } from "./parameter.ts";
+/** `torch.nn.functional` (F): the layers as functions. */
 export * as functional from "./functional.ts";
+/** `torch.nn.init`: in-place initialisers with PyTorch's draws. */
 export * as init from "./init.ts";
+/** `torch.nn.utils`: gradient clipping and parameter helpers. */
 export * as utils from "./utils.ts";
-export * from "./losses.ts";
+export {
+  BCELoss,
+  BCEWithLogitsLoss,
+  CrossEntropyLoss,
+  KLDivLoss,
+  L1Loss,
+  MSELoss,
+  NLLLoss,
+  SmoothL1Loss,
+} from "./losses.ts";
+export * from "./modules/mod.ts";

@@ -1,5 +1,159 @@
-// CPU matrix multiply: batched row-major GEMM with a double accumulator row (i-k-j order, so the
-// inner loop walks both B and the accumulator contiguously).
+// CPU matrix multiply: a strided GEMM with a 4×4 register block, on the storage's own typed arrays.
+//
+// Each 4×4 tile of the output is summed in 16 local doubles over the whole k range, so every
+// element read from A or B feeds four multiply-adds and nothing is written until the end. Strides
+// make transposed operands (x @ W.t(), col buffers read row-wise) free: no copies are made.
+
+/** Dense arrays a kernel may read and write directly (the float dtypes, and doubles for the rest). */
+export type Floats = Float32Array | Float64Array;
+
+/**
+ * out[oOff + i*n + j] (+)= Σ_q A(i, q) · B(q, j) for i < m, j < n, q < k, where
+ * A(i, q) = a[aOff + i*as0 + q*as1] and B(q, j) = b[bOff + q*bs0 + j*bs1].
+ * With `accumulate` the products are added to what `out` holds; otherwise they replace it.
+ */
+export function gemmInto(
+  out: Floats,
+  oOff: number,
+  a: ArrayLike<number>,
+  aOff: number,
+  as0: number,
+  as1: number,
+  b: ArrayLike<number>,
+  bOff: number,
+  bs0: number,
+  bs1: number,
+  m: number,
+  k: number,
+  n: number,
+  accumulate: boolean,
+): void {
+  const m4 = m - (m % 4), n4 = n - (n % 4);
+  for (let i = 0; i < m4; i += 4) {
+    const ar = aOff + i * as0;
+    const o0 = oOff + i * n, o1 = o0 + n, o2 = o1 + n, o3 = o2 + n;
+    for (let j = 0; j < n4; j += 4) {
+      let c00 = 0, c01 = 0, c02 = 0, c03 = 0;
+      let c10 = 0, c11 = 0, c12 = 0, c13 = 0;
+      let c20 = 0, c21 = 0, c22 = 0, c23 = 0;
+      let c30 = 0, c31 = 0, c32 = 0, c33 = 0;
+      let pa = ar, pb = bOff + j * bs1;
+      for (let q = 0; q < k; q++, pa += as1, pb += bs0) {
+        const a0 = a[pa], a1 = a[pa + as0];
+        const a2 = a[pa + 2 * as0], a3 = a[pa + 3 * as0];
+        const b0 = b[pb], b1 = b[pb + bs1];
+        const b2 = b[pb + 2 * bs1], b3 = b[pb + 3 * bs1];
+        c00 += a0 * b0;
+        c01 += a0 * b1;
+        c02 += a0 * b2;
+        c03 += a0 * b3;
+        c10 += a1 * b0;
+        c11 += a1 * b1;
+        c12 += a1 * b2;
+        c13 += a1 * b3;
+        c20 += a2 * b0;
+        c21 += a2 * b1;
+        c22 += a2 * b2;
+        c23 += a2 * b3;
+        c30 += a3 * b0;
+        c31 += a3 * b1;
+        c32 += a3 * b2;
+        c33 += a3 * b3;
+      }
+      if (accumulate) {
+        out[o0 + j] += c00;
+        out[o0 + j + 1] += c01;
+        out[o0 + j + 2] += c02;
+        out[o0 + j + 3] += c03;
+        out[o1 + j] += c10;
+        out[o1 + j + 1] += c11;
+        out[o1 + j + 2] += c12;
+        out[o1 + j + 3] += c13;
+        out[o2 + j] += c20;
+        out[o2 + j + 1] += c21;
+        out[o2 + j + 2] += c22;
+        out[o2 + j + 3] += c23;
+        out[o3 + j] += c30;
+        out[o3 + j + 1] += c31;
+        out[o3 + j + 2] += c32;
+        out[o3 + j + 3] += c33;
+      } else {
+        out[o0 + j] = c00;
+        out[o0 + j + 1] = c01;
+        out[o0 + j + 2] = c02;
+        out[o0 + j + 3] = c03;
+        out[o1 + j] = c10;
+        out[o1 + j + 1] = c11;
+        out[o1 + j + 2] = c12;
+        out[o1 + j + 3] = c13;
+        out[o2 + j] = c20;
+        out[o2 + j + 1] = c21;
+        out[o2 + j + 2] = c22;
+        out[o2 + j + 3] = c23;
+        out[o3 + j] = c30;
+        out[o3 + j + 1] = c31;
+        out[o3 + j + 2] = c32;
+        out[o3 + j + 3] = c33;
+      }
+    }
+    // Leftover columns: four rows at a time, one column.
+    for (let j = n4; j < n; j++) {
+      let c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+      let pa = ar, pb = bOff + j * bs1;
+      for (let q = 0; q < k; q++, pa += as1, pb += bs0) {
+        const bv = b[pb];
+        c0 += a[pa] * bv;
+        c1 += a[pa + as0] * bv;
+        c2 += a[pa + 2 * as0] * bv;
+        c3 += a[pa + 3 * as0] * bv;
+      }
+      if (accumulate) {
+        out[o0 + j] += c0;
+        out[o1 + j] += c1;
+        out[o2 + j] += c2;
+        out[o3 + j] += c3;
+      } else {
+        out[o0 + j] = c0;
+        out[o1 + j] = c1;
+        out[o2 + j] = c2;
+        out[o3 + j] = c3;
+      }
+    }
+  }
+  // Leftover rows: one row, four columns at a time, then single columns.
+  for (let i = m4; i < m; i++) {
+    const ar = aOff + i * as0, o = oOff + i * n;
+    for (let j = 0; j < n4; j += 4) {
+      let c0 = 0, c1 = 0, c2 = 0, c3 = 0;
+      let pa = ar, pb = bOff + j * bs1;
+      for (let q = 0; q < k; q++, pa += as1, pb += bs0) {
+        const av = a[pa];
+        c0 += av * b[pb];
+        c1 += av * b[pb + bs1];
+        c2 += av * b[pb + 2 * bs1];
+        c3 += av * b[pb + 3 * bs1];
+      }
+      if (accumulate) {
+        out[o + j] += c0;
+        out[o + j + 1] += c1;
+        out[o + j + 2] += c2;
+        out[o + j + 3] += c3;
+      } else {
+        out[o + j] = c0;
+        out[o + j + 1] = c1;
+        out[o + j + 2] = c2;
+        out[o + j + 3] = c3;
+      }
+    }
+    for (let j = n4; j < n; j++) {
+      let c = 0;
+      let pa = ar, pb = bOff + j * bs1;
+      for (let q = 0; q < k; q++, pa += as1, pb += bs0) c += a[pa] * b[pb];
+      if (accumulate) out[o + j] += c;
+      else out[o + j] = c;
+    }
+  }
+}
 
 /** out[b] = a[b] (m×k) · b[b] (k×n) for `batch` contiguous matrices, as doubles. */
 export function gemm(
@@ -12,16 +166,22 @@ export function gemm(
 ): Float64Array {
   const out = new Float64Array(batch * m * n);
   for (let p = 0; p < batch; p++) {
-    const aBase = p * m * k, bBase = p * k * n, oBase = p * m * n;
-    for (let i = 0; i < m; i++) {
-      const row = oBase + i * n;
-      for (let q = 0; q < k; q++) {
-        const av = a[aBase + i * k + q];
-        if (av === 0) continue;
-        const bRow = bBase + q * n;
-        for (let j = 0; j < n; j++) out[row + j] += av * b[bRow + j];
-      }
-    }
+    gemmInto(
+      out,
+      p * m * n,
+      a,
+      p * m * k,
+      k,
+      1,
+      b,
+      p * k * n,
+      n,
+      1,
+      m,
+      k,
+      n,
+      false,
+    );
   }
   return out;
 }
