@@ -207,6 +207,8 @@ import * as data from "./src/data/mod.ts";
 /** `torch.utils`: `torch.utils.data` (Dataset, DataLoader, random_split). */
 export const utils = { data };
 
+export { from_numpy, type NDArray, type NDArrayLike } from "./interop/numpy.ts";
+
 /** `torch.is_tensor(x)`. */
 export function is_tensor(x: unknown): x is TensorClass {
   return x instanceof TensorClass;

@@ -31,6 +31,7 @@ import * as so from "./sorting.ts";
 import * as vw from "./views.ts";
 import * as rnd from "./random.ts";
 import * as act from "./activation.ts";
+import { numpy } from "./ndarray.ts";
 import * as autograd from "../autograd/functions.ts";
 import { record } from "../autograd/record.ts";
 
@@ -221,6 +222,7 @@ const METHOD_FNS = {
   ) => (self.is_contiguous() ? self : castRecorded(self, self.dtype, true)),
   clone: (self: Tensor) => castRecorded(self, self.dtype, true),
   cpu: (self: Tensor) => self,
+  numpy,
   /** `x.copy_(src)`: src's values (broadcast and cast) written into x. */
   /** `x.copy_(src)`: src's values (broadcast and cast to x's dtype) written into x; differentiable. */
   copy_: (self: Tensor, src: Tensor) =>

@@ -1,0 +1,2 @@
+// Placeholder: filled by the interop work (see interop/mod.ts).
+export {};

@@ -1,0 +1,48 @@
+// Tensor.numpy(): a tensor's memory as an ndarray-like view, the way back of torch.from_numpy.
+
+import type { StorageArray } from "../dtype.ts";
+import { RuntimeError } from "../errors.ts";
+import type { Tensor } from "../tensor.ts";
+
+/** What `t.numpy()` returns: a view of the tensor's memory. */
+export interface NDArray {
+  data: StorageArray;
+  shape: number[];
+  strides: number[];
+  offset: number;
+  /** NumPy's name for the dtype: "float32", "int64", "bool", ... */
+  dtype: string;
+}
+
+/**
+ * `t.numpy()`: the tensor's memory as an ndarray-like view (no copy; int64 as BigInt64Array, bool
+ * as Uint8Array). Writes through either side are seen by the other.
+ */
+export function numpy(t: Tensor): NDArray {
+  if (t.requires_grad) {
+    throw new RuntimeError(
+      "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.",
+    );
+  }
+  if (t.device !== "cpu") {
+    throw new TypeError(
+      `can't convert ${t.device}:0 device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first.`,
+    );
+  }
+  // Give exactly the span of storage the view reaches, so a contiguous tensor's data is its elements.
+  let lo = t.storage_offset_, hi = t.storage_offset_;
+  const n = t.numel();
+  for (let i = 0; i < t._shape.length && n > 0; i++) {
+    const reach = t._strides[i] * (t._shape[i] - 1);
+    if (reach < 0) lo += reach;
+    else hi += reach;
+  }
+  const data = t.storage.data.subarray(lo, n > 0 ? hi + 1 : lo) as StorageArray;
+  return {
+    data,
+    shape: [...t._shape],
+    strides: [...t._strides],
+    offset: t.storage_offset_ - lo,
+    dtype: t.dtype.name,
+  };
+}
