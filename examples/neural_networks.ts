@@ -15,7 +15,7 @@ class Net extends nn.Module {
   fc1 = new nn.Linear(16 * 5 * 5, 120); // an affine operation: y = Wx + b
   fc2 = new nn.Linear(120, 84);
   fc3 = new nn.Linear(84, 10);
-  override forward(x: torch.Tensor): torch.Tensor {
+  forward(x: torch.Tensor): torch.Tensor {
     x = F.max_pool2d(F.relu(this.conv1(x)), [2, 2]); // max pooling over a (2, 2) window
     x = F.max_pool2d(F.relu(this.conv2(x)), 2); // a square window can be given as one number
     x = x.view(-1, this.num_flat_features(x));

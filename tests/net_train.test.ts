@@ -16,7 +16,7 @@ class Net extends nn.Module {
   fc1 = new nn.Linear(16 * 5 * 5, 120);
   fc2 = new nn.Linear(120, 84);
   fc3 = new nn.Linear(84, 10);
-  override forward(x: torch.Tensor): torch.Tensor {
+  forward(x: torch.Tensor): torch.Tensor {
     x = F.max_pool2d(F.relu(this.conv1(x)), [2, 2]);
     x = F.max_pool2d(F.relu(this.conv2(x)), 2);
     x = x.view(-1, this.num_flat_features(x));

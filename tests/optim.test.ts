@@ -466,7 +466,7 @@ describe("Optimizer API", () => {
   test("parameters from a Module's generator", () => {
     class Net extends nn.Module {
       w = f64Param([1, 2]);
-      override forward() {
+      forward() {
         return this.w.mul(this.w).sum();
       }
     }

@@ -544,7 +544,7 @@ export class MSELoss extends Loss {
   }
 
   /** The loss of `input` against `target`. */
-  override forward(input: Tensor, target: Tensor): Tensor {
+  forward(input: Tensor, target: Tensor): Tensor {
     return mse_loss(input, target, { reduction: this.reduction as Reduction });
   }
 }
@@ -560,7 +560,7 @@ export class L1Loss extends Loss {
   }
 
   /** The loss of `input` against `target`. */
-  override forward(input: Tensor, target: Tensor): Tensor {
+  forward(input: Tensor, target: Tensor): Tensor {
     return l1_loss(input, target, { reduction: this.reduction as Reduction });
   }
 }
@@ -580,7 +580,7 @@ export class SmoothL1Loss extends Loss {
   }
 
   /** The loss of `input` against `target`. */
-  override forward(input: Tensor, target: Tensor): Tensor {
+  forward(input: Tensor, target: Tensor): Tensor {
     return smooth_l1_loss(input, target, {
       reduction: this.reduction as Reduction,
       beta: this.beta,
@@ -603,7 +603,7 @@ export class NLLLoss extends WeightedLoss {
   }
 
   /** The loss of `input` against `target`. */
-  override forward(input: Tensor, target: Tensor): Tensor {
+  forward(input: Tensor, target: Tensor): Tensor {
     return nll_loss(input, target, {
       weight: this.weight,
       ignore_index: this.ignore_index,
@@ -632,7 +632,7 @@ export class CrossEntropyLoss extends WeightedLoss {
   }
 
   /** The loss of `input` against `target`. */
-  override forward(input: Tensor, target: Tensor): Tensor {
+  forward(input: Tensor, target: Tensor): Tensor {
     return cross_entropy(input, target, {
       weight: this.weight,
       ignore_index: this.ignore_index,
@@ -653,7 +653,7 @@ export class BCELoss extends WeightedLoss {
   }
 
   /** The loss of `input` against `target`. */
-  override forward(input: Tensor, target: Tensor): Tensor {
+  forward(input: Tensor, target: Tensor): Tensor {
     return binary_cross_entropy(input, target, {
       weight: this.weight,
       reduction: this.reduction as Reduction,
@@ -680,7 +680,7 @@ export class BCEWithLogitsLoss extends Loss {
   }
 
   /** The loss of `input` against `target`. */
-  override forward(input: Tensor, target: Tensor): Tensor {
+  forward(input: Tensor, target: Tensor): Tensor {
     return binary_cross_entropy_with_logits(input, target, {
       weight: this.weight,
       pos_weight: this.pos_weight,
@@ -704,7 +704,7 @@ export class KLDivLoss extends Loss {
   }
 
   /** The loss of `input` against `target`. */
-  override forward(input: Tensor, target: Tensor): Tensor {
+  forward(input: Tensor, target: Tensor): Tensor {
     return kl_div(input, target, {
       reduction: this.reduction as Reduction | "batchmean",
       log_target: this.log_target,

@@ -66,15 +66,17 @@ export class Module {
     return self;
   }
 
-  /** The computation; every subclass defines it. */
-  forward(..._args: unknown[]): unknown {
-    throw new RuntimeError(
-      `Module [${this.constructor.name}] is missing the required "forward" function`,
-    );
-  }
-
+  // `forward` is deliberately not declared here: a subclass's `forward` is then not an override,
+  // so the tutorial's classes type-check as PyTorch users write them (no `override` keyword).
   _call(args: unknown[]): unknown {
-    let out = this.forward(...args);
+    const forward =
+      (this as unknown as { forward?: (...a: unknown[]) => unknown }).forward;
+    if (typeof forward !== "function") {
+      throw new RuntimeError(
+        `Module [${this.constructor.name}] is missing the required "forward" function`,
+      );
+    }
+    let out = forward.apply(this, args);
     for (const hook of this._forwardHooks.values()) {
       const replaced = hook(this, args, out);
       if (replaced !== undefined) out = replaced;

@@ -22,7 +22,7 @@ export class ReLU extends Module {
     this.inplace = inplaceArg("ReLU", args);
   }
 
-  override forward(input: Tensor): Tensor {
+  forward(input: Tensor): Tensor {
     return F.relu(input, this.inplace);
   }
 
@@ -53,7 +53,7 @@ export class LeakyReLU extends Module {
     this.inplace = o.inplace;
   }
 
-  override forward(input: Tensor): Tensor {
+  forward(input: Tensor): Tensor {
     return F.leaky_relu(input, this.negative_slope, this.inplace);
   }
 
@@ -88,7 +88,7 @@ export class ELU extends Module {
     this.inplace = o.inplace;
   }
 
-  override forward(input: Tensor): Tensor {
+  forward(input: Tensor): Tensor {
     return F.elu(input, this.alpha, this.inplace);
   }
 
@@ -119,7 +119,7 @@ export class GELU extends Module {
     }).approximate;
   }
 
-  override forward(input: Tensor): Tensor {
+  forward(input: Tensor): Tensor {
     return F.gelu(input, { approximate: this.approximate });
   }
 
@@ -140,7 +140,7 @@ export class SiLU extends Module {
     this.inplace = inplaceArg("SiLU", args);
   }
 
-  override forward(input: Tensor): Tensor {
+  forward(input: Tensor): Tensor {
     return F.silu(input, this.inplace);
   }
 
@@ -154,7 +154,7 @@ export class SiLU extends Module {
  * @example new nn.Sigmoid()(x)
  */
 export class Sigmoid extends Module {
-  override forward(input: Tensor): Tensor {
+  forward(input: Tensor): Tensor {
     return input.sigmoid();
   }
 
@@ -168,7 +168,7 @@ export class Sigmoid extends Module {
  * @example new nn.Tanh()(x)
  */
 export class Tanh extends Module {
-  override forward(input: Tensor): Tensor {
+  forward(input: Tensor): Tensor {
     return input.tanh();
   }
 
@@ -196,7 +196,7 @@ export class Softmax extends Module {
     }).dim;
   }
 
-  override forward(input: Tensor): Tensor {
+  forward(input: Tensor): Tensor {
     return F.softmax(input, this.dim ?? softmaxDim(input.dim()));
   }
 
@@ -223,7 +223,7 @@ export class LogSoftmax extends Module {
     }).dim;
   }
 
-  override forward(input: Tensor): Tensor {
+  forward(input: Tensor): Tensor {
     return F.log_softmax(input, this.dim ?? softmaxDim(input.dim()));
   }
 

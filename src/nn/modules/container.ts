@@ -59,7 +59,7 @@ export class Sequential extends Module {
     return childList(this)[Symbol.iterator]();
   }
 
-  override forward(input: unknown): unknown {
+  forward(input: unknown): unknown {
     let x = input;
     for (const m of childList(this)) x = m(x);
     return x;

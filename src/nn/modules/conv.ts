@@ -183,7 +183,7 @@ export class Conv1d extends _ConvNd {
     );
   }
 
-  override forward(input: Tensor): Tensor {
+  forward(input: Tensor): Tensor {
     return conv1d(
       input,
       this.weight,
@@ -218,7 +218,7 @@ export class Conv2d extends _ConvNd {
     );
   }
 
-  override forward(input: Tensor): Tensor {
+  forward(input: Tensor): Tensor {
     return conv2d(
       input,
       this.weight,
@@ -252,7 +252,7 @@ export class ConvTranspose2d extends _ConvNd {
     super(2, true, in_channels, out_channels, kernel_size, o);
   }
 
-  override forward(input: Tensor): Tensor {
+  forward(input: Tensor): Tensor {
     return conv_transpose2d(
       input,
       this.weight,

@@ -31,7 +31,7 @@ export class Dropout extends Module {
     this.inplace = o.inplace;
   }
 
-  override forward(input: Tensor): Tensor {
+  forward(input: Tensor): Tensor {
     return F.dropout(input, this.p, this.training, this.inplace);
   }
 

@@ -22,7 +22,7 @@ export class Flatten extends Module {
     this.end_dim = o.end_dim;
   }
 
-  override forward(input: Tensor): Tensor {
+  forward(input: Tensor): Tensor {
     return input.flatten(this.start_dim, this.end_dim);
   }
 

@@ -17,7 +17,7 @@ export class Identity extends Module {
     super();
   }
 
-  override forward(input: Tensor): Tensor {
+  forward(input: Tensor): Tensor {
     return input;
   }
 }
@@ -62,7 +62,7 @@ export class Linear extends Module {
     }
   }
 
-  override forward(input: Tensor): Tensor {
+  forward(input: Tensor): Tensor {
     return F.linear(input, this.weight, this.bias);
   }
 
@@ -120,7 +120,7 @@ export class Bilinear extends Module {
     if (this.bias) init.uniform_(this.bias, -bound, bound);
   }
 
-  override forward(input1: Tensor, input2: Tensor): Tensor {
+  forward(input1: Tensor, input2: Tensor): Tensor {
     return F.bilinear(input1, input2, this.weight, this.bias);
   }
 

@@ -88,7 +88,7 @@ export class _BatchNorm extends Module {
 
   _check_input_dim(_input: Tensor): void {}
 
-  override forward(input: Tensor): Tensor {
+  forward(input: Tensor): Tensor {
     this._check_input_dim(input);
     let factor = this.momentum ?? 0;
     if (this.training && this.track_running_stats && this.num_batches_tracked) {
@@ -198,7 +198,7 @@ export class LayerNorm extends Module {
     if (this.bias) init.zeros_(this.bias);
   }
 
-  override forward(input: Tensor): Tensor {
+  forward(input: Tensor): Tensor {
     return F.layer_norm(
       input,
       this.normalized_shape,

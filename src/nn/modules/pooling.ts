@@ -66,7 +66,7 @@ export class MaxPool1d extends _MaxPoolNd {
     super(kernel_size, args);
   }
 
-  override forward(input: Tensor): unknown {
+  forward(input: Tensor): unknown {
     return max_pool1d(
       input,
       this.kernel_size,
@@ -98,7 +98,7 @@ export class MaxPool2d extends _MaxPoolNd {
     super(kernel_size, args);
   }
 
-  override forward(input: Tensor): unknown {
+  forward(input: Tensor): unknown {
     return max_pool2d(
       input,
       this.kernel_size,
@@ -159,7 +159,7 @@ export class AvgPool2d extends Module {
     this.divisor_override = o.divisor_override;
   }
 
-  override forward(input: Tensor): Tensor {
+  forward(input: Tensor): Tensor {
     return avg_pool2d(input, this.kernel_size, this.stride, this.padding, {
       ceil_mode: this.ceil_mode,
       count_include_pad: this.count_include_pad,
@@ -194,7 +194,7 @@ export class AdaptiveAvgPool2d extends Module {
     this.output_size = output_size;
   }
 
-  override forward(input: Tensor): Tensor {
+  forward(input: Tensor): Tensor {
     return adaptive_avg_pool2d(input, this.output_size);
   }
 

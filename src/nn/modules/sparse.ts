@@ -89,7 +89,7 @@ export class Embedding extends Module {
     }
   }
 
-  override forward(input: Tensor): Tensor {
+  forward(input: Tensor): Tensor {
     return F.embedding(input, this.weight, this.padding_idx, this.max_norm);
   }
 
