@@ -208,6 +208,8 @@ import * as data from "./src/data/mod.ts";
 export const utils = { data };
 
 export { from_numpy, type NDArray, type NDArrayLike } from "./interop/numpy.ts";
+export { load, save } from "./interop/checkpoint.ts";
+export { load_npy } from "./interop/npy.ts";
 
 /** `torch.is_tensor(x)`. */
 export function is_tensor(x: unknown): x is TensorClass {
