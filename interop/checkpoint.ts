@@ -1,15 +1,20 @@
 // torch.load / torch.save: PyTorch's zip checkpoints, read with an allow-list unpickler and zero-copy storages.
 
-import { inflateSync, type Zippable, zipSync } from "fflate";
-import { readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
-import process from "node:process";
 import { fileURLToPath } from "node:url";
 import type { DType } from "../src/dtype.ts";
 import type { Size } from "../src/shape.ts";
 import { Storage } from "../src/storage.ts";
 import type { Tensor } from "../src/tensor.ts";
+import { readFileBytes, writeFileAtomic } from "./_files.ts";
 import { pickle } from "./_pickle.ts";
 import { PickleError, StorageRef, unpickle } from "./_unpickle.ts";
+import {
+  readMember,
+  readZip,
+  writeZip,
+  ZipError,
+  type ZipMember,
+} from "./_zip.ts";
 
 /**
  * What `load` returns: Python values as JavaScript ones. `None` → `null`; int → number (bigint
@@ -46,109 +51,6 @@ if (new Uint8Array(new Uint16Array([1]).buffer)[0] !== 1) {
 
 // The first 14 bytes of the legacy (pre-1.6, non-zip) format: PROTO 2, LONG1 of the magic number.
 const LEGACY = [0x80, 0x02, 0x8a, 0x0a, 0x6c, 0xfc, 0x9c, 0x46, 0xf9, 0x20];
-const utf8 = new TextDecoder("utf-8", { fatal: true });
-
-interface Member {
-  name: string;
-  method: number;
-  /** Payload offset in the file and its stored size. */
-  at: number;
-  size: number;
-  usize: number;
-}
-
-/**
- * The members of a zip, from its central directory, every offset checked against the file.
- * fflate's unzipSync copies every member and does not say where payloads lie, so zero-copy needs
- * this walk; fflate still inflates deflated members and writes the archives.
- */
-function members(b: Uint8Array): Member[] {
-  const v = new DataView(b.buffer, b.byteOffset, b.byteLength);
-  const len = b.length;
-  const u64 = (at: number) => Number(v.getBigUint64(at, true));
-  let end = -1;
-  for (let p = len - 22; p >= Math.max(0, len - 22 - 0xffff); p--) {
-    if (
-      v.getUint32(p, true) === 0x06054b50 &&
-      p + 22 + v.getUint16(p + 20, true) === len
-    ) {
-      end = p;
-      break;
-    }
-  }
-  if (end < 0) throw new Error("zip end record not found (truncated file?)");
-  let count = v.getUint16(end + 10, true);
-  let cdSize = v.getUint32(end + 12, true);
-  let cdAt = v.getUint32(end + 16, true);
-  if (end >= 20 && v.getUint32(end - 20, true) === 0x07064b50) {
-    const z = u64(end - 12);
-    if (z + 56 > end || v.getUint32(z, true) !== 0x06064b50) {
-      throw new Error("zip64 end record missing");
-    }
-    [count, cdSize, cdAt] = [u64(z + 32), u64(z + 40), u64(z + 48)];
-  }
-  if (cdAt + cdSize > len || count * 46 > cdSize) {
-    throw new Error("zip central directory outside the file");
-  }
-  const out: Member[] = [];
-  const names = new Set<string>();
-  for (let i = 0, p = cdAt; i < count; i++) {
-    if (p + 46 > cdAt + cdSize || v.getUint32(p, true) !== 0x02014b50) {
-      throw new Error("zip central directory is corrupt");
-    }
-    const [n, e, c] = [
-      v.getUint16(p + 28, true),
-      v.getUint16(p + 30, true),
-      v.getUint16(p + 32, true),
-    ];
-    if (p + 46 + n + e + c > cdAt + cdSize) {
-      throw new Error("zip central directory is corrupt");
-    }
-    let name;
-    try {
-      name = utf8.decode(b.subarray(p + 46, p + 46 + n));
-    } catch {
-      throw new Error("zip member name is not valid UTF-8");
-    }
-    let [size, usize, local] = [
-      v.getUint32(p + 20, true),
-      v.getUint32(p + 24, true),
-      v.getUint32(p + 42, true),
-    ];
-    // zip64 extra field: the values that overflowed, in the order usize, size, offset.
-    for (
-      let x = p + 46 + n;
-      x + 4 <= p + 46 + n + e;
-      x += 4 + v.getUint16(x + 2, true)
-    ) {
-      if (v.getUint16(x, true) !== 1) continue;
-      let y = x + 4;
-      const next = () => {
-        if (y + 8 > p + 46 + n + e) {
-          throw new Error("zip64 extra field is corrupt");
-        }
-        return u64((y += 8) - 8);
-      };
-      if (usize === 0xffffffff) usize = next();
-      if (size === 0xffffffff) size = next();
-      if (local === 0xffffffff) local = next();
-    }
-    if (local + 30 > len || v.getUint32(local, true) !== 0x04034b50) {
-      throw new Error(`zip local header of ${name} is corrupt`);
-    }
-    const at = local + 30 + v.getUint16(local + 26, true) +
-      v.getUint16(local + 28, true);
-    if (at + size > len) {
-      throw new Error(`zip member ${name} runs past the end of the file`);
-    }
-    if (names.has(name)) throw new Error(`zip member ${name} appears twice`);
-    names.add(name);
-    out.push({ name, method: v.getUint16(p + 10, true), at, size, usize });
-    p += 46 + n + e + c;
-  }
-  return out;
-}
-
 function notZip(b: Uint8Array): string {
   const starts = (s: number[], at = 0) => s.every((x, i) => b[at + i] === x);
   const ascii = (s: string) => [...s].map((c) => c.charCodeAt(0));
@@ -191,48 +93,35 @@ export function load<T = unknown>(
     : f instanceof URL
     ? fileURLToPath(f)
     : "<bytes>";
-  let record = "";
   try {
     const b = typeof f === "string" || f instanceof URL
-      ? readFileSync(f)
+      ? readFileBytes(f)
       : f instanceof ArrayBuffer
       ? new Uint8Array(f)
       : f;
     if (!(b[0] === 0x50 && b[1] === 0x4b && b[2] === 0x03 && b[3] === 0x04)) {
       throw new Error(notZip(b));
     }
-    const list = members(b);
+    const list = readZip(b, name);
     const folder = list[0]?.name.split("/")[0];
     if (!list[0]?.name.includes("/")) {
       throw new Error("file in archive is not in a subdirectory");
     }
-    const recs = new Map<string, Member>();
+    const recs = new Map<string, ZipMember>();
     for (const m of list) {
       if (!m.name.startsWith(`${folder}/`)) {
         throw new Error(`member ${m.name} lies outside the folder ${folder}/`);
       }
-      recs.set(m.name.slice(folder.length + 1), m);
+      const r = m.name.slice(folder.length + 1);
+      if (recs.has(r)) throw new Error(`zip member ${m.name} appears twice`);
+      // Every local header is checked up front: a checkpoint loads whole or not at all.
+      void m.dataOffset;
+      recs.set(r, m);
     }
+    // No CRC-32 check: it would read every storage's bytes at load time, which views are there to avoid.
     const read = (r: string): Uint8Array | undefined => {
       const m = recs.get(r);
-      if (!m) return undefined;
-      record = r;
-      const raw = b.subarray(m.at, m.at + m.size);
-      let out = raw;
-      if (m.method === 8) {
-        // The inflated size comes from the file: refuse sizes no deflate stream of this length makes.
-        if (m.usize > raw.length * 1032 + 64) {
-          throw new Error("inflated size is implausible");
-        }
-        out = inflateSync(raw, { out: new Uint8Array(m.usize) });
-        if (out.length !== m.usize) {
-          throw new Error(`inflates to ${out.length} bytes, not ${m.usize}`);
-        }
-      } else if (m.method !== 0) {
-        throw new Error(`compression method ${m.method} is not supported`);
-      }
-      record = "";
-      return out;
+      return m && readMember(m, { crc: false });
     };
     if (recs.has("constants.pkl")) {
       throw new Error(
@@ -296,12 +185,15 @@ export function load<T = unknown>(
       return ref;
     }) as T;
   } catch (e) {
+    if (e instanceof ZipError) {
+      // readZip names the archive and member its own way; checkpoints name them after torch.load.
+      const at = e.member === undefined ? "" : `${e.member}: `;
+      throw new CheckpointError(`torch.load(${name}): ${at}${e.detail}`, {
+        cause: e,
+      });
+    }
     const msg = e instanceof Error ? e.message : String(e);
-    const where = e instanceof PickleError
-      ? "data.pkl: "
-      : record && !msg.includes(record)
-      ? `${record}: `
-      : "";
+    const where = e instanceof PickleError ? "data.pkl: " : "";
     throw new CheckpointError(`torch.load(${name}): ${where}${msg}`, {
       cause: e,
     });
@@ -329,16 +221,12 @@ export function serialize(obj: unknown): Uint8Array {
     ]),
     ["archive/version", new TextEncoder().encode("3\n")],
   ];
-  const zippable: Zippable = {};
-  let at = 0;
-  for (const [name, bytes] of files) {
-    // The padding field PyTorch writes ("FB", then 'Z's) puts every payload on a 64-byte boundary.
-    const pad = (64 - ((at + 30 + name.length + 4) % 64)) % 64;
-    const extra = { 0x4246: new Uint8Array(pad).fill(0x5a) };
-    zippable[name] = [bytes, { level: 0, extra, mtime: new Date(1980, 0, 1) }];
-    at += 30 + name.length + 4 + pad + bytes.length;
-  }
-  return zipSync(zippable);
+  // PyTorch's own padding field ("FB", then 'Z's) puts every payload on a 64-byte boundary.
+  return writeZip(files, {
+    align: 64,
+    padding: "pytorch",
+    mtime: new Date(1980, 0, 1),
+  });
 }
 
 /**
@@ -350,15 +238,5 @@ export function serialize(obj: unknown): Uint8Array {
  */
 export function save(obj: unknown, f: string | URL): void {
   const path = typeof f === "string" ? f : fileURLToPath(f);
-  const bytes = serialize(obj);
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
-  } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch { /* it was never written */ }
-    throw e;
-  }
+  writeFileAtomic(path, [serialize(obj)]);
 }

@@ -12,21 +12,13 @@
 // the writer below are ours; the header grammar is a small Python-literal parser like NumPy's
 // `safe_eval`, with a depth limit so garbage cannot exhaust the stack.
 
-import {
-  closeSync,
-  fstatSync,
-  openSync,
-  readSync,
-  renameSync,
-  unlinkSync,
-  writeSync,
-} from "node:fs";
 import { fileURLToPath } from "node:url";
 import { type DTypeName, DTYPES, type StorageArray } from "../src/dtype.ts";
 import { contiguous as contiguousCopy } from "../src/ops/core.ts";
 import { type NDArray, numpy } from "../src/ops/ndarray.ts";
 import { ValueError } from "../src/errors.ts";
 import { Tensor } from "../src/tensor.ts";
+import { readFileBytes, writeFileAtomic } from "./_files.ts";
 import { from_numpy, type NDArrayLike } from "./numpy.ts";
 
 /** What `npy.load` reads: a path (string or file URL) or the file's bytes. */
@@ -70,24 +62,6 @@ const NUMPY_NAMES: Record<string, string> = {
 };
 const SUPPORTED =
   "The only supported types are: float64, float32, float16, int64, int32, int16, int8, uint8, and bool.";
-
-/** Reads a whole file into a fresh buffer (one copy, exactly the file's size). */
-export function readFileBytes(path: string | URL): Uint8Array {
-  const fd = openSync(path, "r");
-  try {
-    const size = fstatSync(fd).size;
-    const out = new Uint8Array(size);
-    let got = 0;
-    while (got < size) {
-      const n = readSync(fd, out, got, Math.min(size - got, 1 << 30), null);
-      if (n === 0) break;
-      got += n;
-    }
-    return got === size ? out : out.subarray(0, got);
-  } finally {
-    closeSync(fd);
-  }
-}
 
 function sourceBytes(src: Source): [Uint8Array, string] {
   if (typeof src === "string" || src instanceof URL) {
@@ -506,34 +480,6 @@ export function encode(x: Tensor | NDArrayLike | ArrayBufferView): Uint8Array {
   out.set(head);
   out.set(body, head.length);
   return out;
-}
-
-/**
- * Writes `bytes` (the chunks in order) to `path` through a temporary file in the same folder and a
- * rename, so that a failed write never leaves a half-written file at `path`.
- */
-export function writeFileAtomic(path: string, chunks: Uint8Array[]): void {
-  const tmp = `${path}.${Date.now().toString(36)}${
-    Math.random().toString(36).slice(2, 8)
-  }.tmp`;
-  const fd = openSync(tmp, "wx");
-  try {
-    for (const chunk of chunks) {
-      for (let at = 0; at < chunk.length;) {
-        at += writeSync(fd, chunk, at, Math.min(chunk.length - at, 1 << 30));
-      }
-    }
-    closeSync(fd);
-    renameSync(tmp, path);
-  } catch (e) {
-    try {
-      closeSync(fd);
-    } catch { /* already closed */ }
-    try {
-      unlinkSync(tmp);
-    } catch { /* never created */ }
-    throw e;
-  }
 }
 
 /**

@@ -1,12 +1,11 @@
 // safetensors: save and load Hugging Face's format (8-byte header length, JSON header, raw little-endian data).
 
-import { readFileSync, renameSync, unlinkSync, writeFileSync } from "node:fs";
-import process from "node:process";
 import * as torch from "../mod.ts";
 // A tensor over foreign memory needs the Tensor constructor; the public API has no frombuffer yet.
 import { contiguousStrides } from "../src/shape.ts";
 import { Storage } from "../src/storage.ts";
 import { Tensor } from "../src/tensor.ts";
+import { readFileBytes, writeFileAtomic } from "./_files.ts";
 
 /** A record of named tensors, as `safetensors.torch.save_file` takes and `load_file` returns. */
 export type Tensors = Record<string, torch.Tensor>;
@@ -70,7 +69,8 @@ export function serialize(
     CODES[b.code].rank - CODES[a.code].rank ||
     (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)
   );
-  const header: Record<string, unknown> = {};
+  // No prototype: a tensor named "__proto__" must become a key, not replace the prototype.
+  const header: Record<string, unknown> = Object.create(null);
   if (metadata !== undefined) {
     for (const [k, v] of Object.entries(metadata)) {
       if (typeof v !== "string") {
@@ -120,21 +120,22 @@ export function save(
   tensors: Tensors,
   metadata?: Record<string, string>,
 ): void {
-  const bytes = serialize(tensors, metadata);
-  const tmp = `${path}.tmp-${process.pid}-${Date.now()}`;
-  try {
-    writeFileSync(tmp, bytes);
-    renameSync(tmp, path);
-  } catch (err) {
-    try {
-      unlinkSync(tmp);
-    } catch { /* the temporary file was never made */ }
-    throw err;
-  }
+  writeFileAtomic(path, [serialize(tensors, metadata)]);
 }
 
 function fail(msg: string): never {
   throw new Error(`safetensors: ${msg}`);
+}
+
+/** A JSON value for an error message: short, and never a throw of its own (deep nesting). */
+function show(v: unknown): string {
+  let text;
+  try {
+    text = JSON.stringify(v) ?? String(v);
+  } catch {
+    text = "(unprintable)";
+  }
+  return text.length > 60 ? `${text.slice(0, 57)}...` : text;
 }
 
 function isShape(s: unknown): s is number[] {
@@ -183,14 +184,16 @@ export function parse(
     fail("the header is not a JSON object");
   }
   const size = bytes.length - start;
-  const metadata: Record<string, string> = {};
+  // Entries first, objects by Object.fromEntries: it defines keys such as "__proto__" as own
+  // properties, where assigning them would set the prototype instead.
+  const metadata: [string, string][] = [];
   const spans: { name: string; begin: number; end: number }[] = [];
-  const tensors: Tensors = {};
+  const tensors: [string, torch.Tensor][] = [];
   for (
     const [name, info] of Object.entries(header as Record<string, unknown>)
   ) {
     if (name === "__metadata__") {
-      if (info === null || typeof info !== "object") {
+      if (info === null || typeof info !== "object" || Array.isArray(info)) {
         fail(
           "__metadata__ must be an object of strings",
         );
@@ -201,7 +204,7 @@ export function parse(
             `__metadata__ value of '${k}' is not a string`,
           );
         }
-        metadata[k] = v;
+        metadata.push([k, v]);
       }
       continue;
     }
@@ -209,19 +212,17 @@ export function parse(
       string,
       unknown
     >;
-    const known = CODES[code as string];
-    if (known === undefined) {
-      fail(
-        `tensor '${name}' has unknown dtype ${JSON.stringify(code)}`,
-      );
-    }
+    // Own keys only: "toString" or "__proto__" must not find Object.prototype's members.
+    const known = typeof code === "string" && Object.hasOwn(CODES, code)
+      ? CODES[code]
+      : fail(`tensor '${name}' has unknown dtype ${show(code)}`);
     if (!isShape(shape)) {
       fail(
-        `tensor '${name}' has an invalid shape ${JSON.stringify(shape)}`,
+        `tensor '${name}' has an invalid shape ${show(shape)}`,
       );
     }
     if (!isShape(off) || off.length !== 2 || off[0] > off[1]) {
-      fail(`tensor '${name}' has invalid data_offsets ${JSON.stringify(off)}`);
+      fail(`tensor '${name}' has invalid data_offsets ${show(off)}`);
     }
     const [begin, end] = off;
     const itemsize = known.dtype.itemsize;
@@ -247,13 +248,16 @@ export function parse(
         0,
         numel,
       );
-    tensors[name] = new Tensor(
-      new Storage(data),
-      shape,
-      contiguousStrides(shape),
-      0,
-      known.dtype,
-    );
+    tensors.push([
+      name,
+      new Tensor(
+        new Storage(data),
+        shape,
+        contiguousStrides(shape),
+        0,
+        known.dtype,
+      ),
+    ]);
   }
   // The reference reader also demands that the tensors tile the data exactly: no overlap, no gap.
   spans.sort((a, b) => a.begin - b.begin || a.end - b.end);
@@ -272,7 +276,10 @@ export function parse(
   if (covered !== size) {
     fail(`the data is ${size} bytes but the tensors cover ${covered}`);
   }
-  return { tensors, metadata };
+  return {
+    tensors: Object.fromEntries(tensors),
+    metadata: Object.fromEntries(metadata),
+  };
 }
 
 /**
@@ -300,5 +307,6 @@ export function load_metadata(
 function toBytes(src: string | URL | Uint8Array | ArrayBuffer): Uint8Array {
   if (src instanceof Uint8Array) return src;
   if (src instanceof ArrayBuffer) return new Uint8Array(src);
-  return readFileSync(src);
+  // A fresh buffer at offset 0: the data then sits at the alignment the writer gave it.
+  return readFileBytes(src);
 }
