@@ -1,0 +1,154 @@
+// The interactive prompt: node:readline for line editing, history, completion and Ctrl-C.
+
+import * as readline from "node:readline";
+import { appendFileSync, readFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import type { Session } from "./session.ts";
+import { COMMAND_NAMES } from "./commands.ts";
+
+/** `$FLAMBEAU_HISTORY`, else ~/.flambeau_history; one input per line, oldest first. */
+export function historyFile(): string {
+  return process.env.FLAMBEAU_HISTORY || join(homedir(), ".flambeau_history");
+}
+
+function loadHistory(file: string): string[] {
+  try {
+    // readline wants the newest entry first.
+    return readFileSync(file, "utf8").split("\n").filter((l) => l !== "")
+      .slice(-1000).reverse();
+  } catch {
+    return [];
+  }
+}
+
+const KEYWORDS = [
+  "async",
+  "await",
+  "class",
+  "const",
+  "else",
+  "false",
+  "for",
+  "function",
+  "if",
+  "import",
+  "let",
+  "new",
+  "null",
+  "return",
+  "true",
+  "typeof",
+  "undefined",
+  "while",
+];
+
+/** Property names along an object's prototype chain, stopping at the built-in roots. */
+function propertyNames(obj: unknown): string[] {
+  const names = new Set<string>();
+  let o: unknown = obj;
+  while (
+    o !== null && o !== undefined && o !== Object.prototype &&
+    o !== Function.prototype
+  ) {
+    for (const n of Object.getOwnPropertyNames(o)) names.add(n);
+    o = Object.getPrototypeOf(o);
+  }
+  return [...names];
+}
+
+/**
+ * Completes the word before the cursor: a dot command, a global, or, after `a.b.`, a property of
+ * the object that path names. The path is walked by property access, never evaluated as code, so
+ * completing cannot run a call.
+ */
+export function complete(line: string): [string[], string] {
+  if (/^\s*\.\w*$/.test(line)) {
+    const word = line.trim();
+    return [COMMAND_NAMES.filter((c) => c.startsWith(word)), word];
+  }
+  const m = /((?:[A-Za-z_$][\w$]*\.)*)([\w$]*)$/.exec(line);
+  if (!m) return [[], ""];
+  const [, path, word] = m;
+  let candidates: string[];
+  if (path === "") {
+    candidates = [...propertyNames(globalThis), ...KEYWORDS];
+  } else {
+    let o: unknown = globalThis;
+    try {
+      for (const part of path.slice(0, -1).split(".")) {
+        o = (o as Record<string, unknown>)[part];
+        if (o === null || o === undefined) return [[], word];
+      }
+    } catch {
+      return [[], word];
+    }
+    candidates = propertyNames(o);
+  }
+  const hits = [...new Set(candidates)]
+    .filter((n) => n.startsWith(word) && /^[A-Za-z_$][\w$]*$/.test(n))
+    .sort();
+  return [hits, word];
+}
+
+/** Runs the prompt until .exit, Ctrl-D, or Ctrl-C twice on an empty line. */
+export function interactive(session: Session, banner: string): Promise<void> {
+  const file = historyFile();
+  const rl = readline.createInterface({
+    input: process.stdin,
+    output: process.stdout,
+    terminal: true,
+    completer: complete,
+    history: loadHistory(file),
+    historySize: 1000,
+    removeHistoryDuplicates: true,
+    prompt: session.prompt,
+  } as readline.ReadLineOptions);
+  console.log(banner);
+  // Lines arrive faster than they are evaluated when a block is pasted: run them in order.
+  let queue = Promise.resolve();
+  let interrupted = false;
+  const prompt = () => {
+    rl.setPrompt(session.prompt);
+    rl.prompt();
+  };
+  return new Promise((done) => {
+    rl.on("line", (line) => {
+      interrupted = false;
+      if (line.trim() !== "") {
+        try {
+          appendFileSync(file, line.replace(/\n/g, " ") + "\n");
+        } catch {
+          // An unwritable home directory costs the history file, not the session.
+        }
+      }
+      queue = queue.then(async () => {
+        if (await session.line(line) === "exit") rl.close();
+        else prompt();
+      });
+    });
+    rl.on("SIGINT", () => {
+      // `line` and `cursor` are the Interface's own fields in Node, Deno and Bun alike.
+      const rli = rl as unknown as { line: string; cursor: number };
+      if (rli.line === "" && session.prompt === ">>> ") {
+        if (interrupted) return rl.close();
+        interrupted = true;
+        process.stdout.write(
+          "\n(To exit, press Ctrl-C again or Ctrl-D or type .exit)\n",
+        );
+      } else {
+        interrupted = false;
+        rli.line = "";
+        rli.cursor = 0;
+        session.cancel();
+        process.stdout.write("\nKeyboardInterrupt\n");
+      }
+      prompt();
+    });
+    rl.on("close", () => {
+      process.stdout.write("\n");
+      queue.then(() => done());
+    });
+    prompt();
+  });
+}

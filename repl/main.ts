@@ -1,0 +1,100 @@
+// The REPL's entry point: `deno task repl`, `npm run repl` or `bun repl/main.ts`.
+
+import { readFileSync } from "node:fs";
+import { ROOT, Session } from "./session.ts";
+import { interactive } from "./editor.ts";
+
+const USAGE = `usage: repl/main.ts [--eval CODE] [--echo] [--help]
+
+With a terminal, an interactive prompt. With --eval, or with a script piped to stdin, each input
+runs in turn and its result prints as the prompt would; the exit code is 1 when an input failed.
+  --eval CODE, -e CODE   run CODE (lines separated by newlines) instead of reading stdin
+  --echo                 also print each input after its prompt, so the output reads as a session`;
+
+function runtime(): string {
+  const g = globalThis as {
+    Deno?: { version: { deno: string } };
+    Bun?: { version: string };
+  };
+  if (g.Deno) return `Deno ${g.Deno.version.deno}`;
+  if (g.Bun) return `Bun ${g.Bun.version}`;
+  return `Node ${process.versions.node}`;
+}
+
+/** The adapter's short name, or `none`; the request is cut short so that startup stays quick. */
+async function webgpuName(): Promise<string> {
+  type Adapter = { info?: { description?: string; vendor?: string } };
+  const gpu = (globalThis.navigator as {
+    gpu?: { requestAdapter(): Promise<Adapter | null> };
+  })
+    ?.gpu;
+  if (!gpu) return "none";
+  const timeout = new Promise<null>((r) => setTimeout(() => r(null), 1500));
+  const adapter = await Promise.race([
+    gpu.requestAdapter().catch(() => null),
+    timeout,
+  ]);
+  if (!adapter) return "none";
+  const info = adapter.info ?? {};
+  return (info.description || info.vendor || "available").split(" (")[0];
+}
+
+async function readStdin(): Promise<string> {
+  const chunks: Uint8Array[] = [];
+  for await (const chunk of process.stdin) chunks.push(chunk as Uint8Array);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+async function main(argv: string[]): Promise<number> {
+  let code: string | undefined;
+  let echo = false;
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i];
+    if (a === "--help" || a === "-h") {
+      console.log(USAGE);
+      return 0;
+    } else if (a === "--eval" || a === "-e") {
+      if (i + 1 >= argv.length) {
+        console.error("--eval needs CODE");
+        return 2;
+      }
+      code = argv[++i];
+    } else if (a === "--echo") echo = true;
+    else {
+      console.error(`unknown argument ${a}\n${USAGE}`);
+      return 2;
+    }
+  }
+  const session = new Session({ echo });
+  // A rejection nobody awaited, or a throw from a timer, is reported; the session goes on.
+  // Without a terminal, one that comes after the last input still makes the exit code 1.
+  process.on("unhandledRejection", (e) => {
+    session.err("Uncaught (in promise)");
+    session.fail(e);
+    process.exitCode = 1;
+  });
+  process.on("uncaughtException", (e) => {
+    session.fail(e);
+    process.exitCode = 1;
+  });
+
+  if (code === undefined && process.stdin.isTTY) {
+    const pkg = JSON.parse(readFileSync(`${ROOT}/package.json`, "utf8"));
+    const banner =
+      `flambeau ${pkg.version} on ${runtime()} (webgpu: ${await webgpuName()})` +
+      ` — torch, nn, F, optim, np are loaded. .help for help`;
+    await interactive(session, banner);
+    return 0;
+  }
+  try {
+    await session.script(code ?? await readStdin());
+  } catch (e) {
+    session.fail(e);
+  }
+  return session.failed ? 1 : 0;
+}
+
+const status = await main(process.argv.slice(2));
+if (process.stdin.isTTY) process.exit(status);
+// Without a terminal, let pending output drain (Bun writes pipes asynchronously) and timers run.
+process.exitCode = status;

@@ -1,0 +1,151 @@
+// One REPL session: collects lines into inputs, evaluates them in one persistent scope, prints.
+
+import { fileURLToPath } from "node:url";
+import * as torch from "../mod.ts";
+import { read, RESULT } from "./transform.ts";
+import { formatError, formatResult, formatSyntaxError } from "./print.ts";
+import { np } from "./np.ts";
+import { runCommand } from "./commands.ts";
+
+/** The repository root: library frames in tracebacks are shown relative to it. */
+export const ROOT = fileURLToPath(new URL("..", import.meta.url)).replace(
+  /\/$/,
+  "",
+);
+
+/** What the session asks of its host after a line: keep reading, or stop. */
+export type Next = "more" | "done" | "exit";
+
+export type SessionOptions = {
+  /** Writes a result or other normal output, one call per printed block. */
+  out?: (text: string) => void;
+  /** Writes an error report. */
+  err?: (text: string) => void;
+  /** Echo each line after a `>>> ` or `... ` prompt, so that piped output reads as a transcript. */
+  echo?: boolean;
+  cwd?: string;
+};
+
+const g = globalThis as Record<string, unknown>;
+
+/** The names every session starts with. */
+export function preloaded(): Record<string, unknown> {
+  return {
+    torch,
+    nn: torch.nn,
+    F: torch.nn.functional,
+    optim: torch.optim,
+    np,
+  };
+}
+
+export class Session {
+  readonly out: (text: string) => void;
+  readonly err: (text: string) => void;
+  readonly echo: boolean;
+  readonly cwd: string;
+  /** Every evaluated input, for `.save`. */
+  readonly inputs: string[] = [];
+  /** Set once any input failed; a non-interactive run exits non-zero then. */
+  failed = false;
+  /** The device `.device` picked, exposed to the session as `device`. */
+  device = "cpu";
+  private buffer: string[] = [];
+  private count = 0;
+  private readonly baseline: Set<string>;
+
+  constructor(opts: SessionOptions = {}) {
+    this.out = opts.out ?? ((t) => console.log(t));
+    this.err = opts.err ?? ((t) => console.error(t));
+    this.echo = opts.echo ?? false;
+    this.cwd = opts.cwd ?? process.cwd();
+    this.baseline = new Set(Object.getOwnPropertyNames(globalThis));
+    this.reset();
+  }
+
+  /** The prompt for the next line: `... ` while an input is unfinished. */
+  get prompt(): string {
+    return this.buffer.length > 0 ? "... " : ">>> ";
+  }
+
+  /** Drops an unfinished input (Ctrl-C). */
+  cancel(): void {
+    this.buffer = [];
+  }
+
+  /** Forgets every binding the session made and loads the starting names again (`.clear`). */
+  reset(): void {
+    this.buffer = [];
+    for (const name of Object.getOwnPropertyNames(globalThis)) {
+      if (!this.baseline.has(name)) Reflect.deleteProperty(g, name);
+    }
+    Object.assign(g, preloaded(), { device: this.device });
+  }
+
+  /** Reports an error in Python's words and marks the session failed. */
+  fail(e: unknown): void {
+    this.failed = true;
+    this.err(formatError(e, ROOT));
+  }
+
+  /** Takes one line; evaluates the input once it is complete. */
+  async line(line: string): Promise<Next> {
+    if (this.echo) this.out(this.prompt + line);
+    if (this.buffer.length === 0 && /^\s*\.[a-z]/.test(line)) {
+      return await runCommand(this, line.trim());
+    }
+    this.buffer.push(line);
+    const text = this.buffer.join("\n");
+    if (text.trim() === "") {
+      this.buffer = [];
+      return "done";
+    }
+    const parsed = read(text, this.cwd);
+    if (parsed.kind === "incomplete") return "more";
+    this.buffer = [];
+    this.inputs.push(text);
+    if (parsed.kind === "error") {
+      this.failed = true;
+      const { line: l, column, text: src, message } = parsed;
+      this.err(formatSyntaxError("<stdin>", l, column, src, message));
+      return "done";
+    }
+    await this.evaluate(parsed.js);
+    return "done";
+  }
+
+  /** Feeds a whole script, line by line, as if typed; says whether it ended mid-input. */
+  async script(text: string): Promise<Next> {
+    const lines = text.replace(/\r\n/g, "\n").replace(/\n$/, "").split("\n");
+    for (const l of lines) {
+      if (await this.line(l) === "exit") return "exit";
+    }
+    if (this.buffer.length > 0) {
+      this.buffer = [];
+      this.failed = true;
+      this.err("SyntaxError: unexpected end of input");
+    }
+    return "done";
+  }
+
+  private async evaluate(js: string): Promise<void> {
+    // The sourceURL names the chunk in stack traces, which formatError shows as <stdin>.
+    const code = `${js}\n//# sourceURL=<input-${++this.count}>`;
+    try {
+      // Indirect eval: global scope, sloppy mode, so that `x = 1` makes a binding like Python.
+      const result = await (0, eval)(code) as
+        | Record<string, unknown>
+        | undefined;
+      if (result && RESULT in result) {
+        const value = result[RESULT];
+        const text = formatResult(value);
+        if (text !== undefined) {
+          g._ = value;
+          this.out(text);
+        }
+      }
+    } catch (e) {
+      this.fail(e);
+    }
+  }
+}

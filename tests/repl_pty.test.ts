@@ -1,0 +1,180 @@
+// End to end through a pseudo-terminal (util-linux `script`): line editing, history, completion, Ctrl-C.
+
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
+import { mkdtempSync, readFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const isDeno = "Deno" in globalThis;
+const hasScript = spawnSync("script", ["--version"]).status === 0;
+if (!hasScript) {
+  console.warn(
+    "SKIPPED: the REPL's pseudo-terminal tests need `script` (util-linux)",
+  );
+}
+const ptyTest = hasScript ? test : test.skip;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+// Cursor moves and line redraws that readline writes; the tests read the text around them.
+// deno-lint-ignore no-control-regex
+const ANSI = /\x1b\[[0-9;?]*[A-Za-z]/g;
+
+/** One REPL session in a pseudo-terminal: `script` copies our writes to the terminal as keys. */
+class Terminal {
+  private child: ChildProcess;
+  private raw = "";
+  readonly exited: Promise<number | null>;
+
+  constructor(history: string) {
+    const cmd = isDeno
+      ? `'${process.execPath}' run -A repl/main.ts`
+      : `'${process.execPath}' repl/main.ts`;
+    this.child = spawn("script", ["-qfec", cmd, "/dev/null"], {
+      cwd: root,
+      env: {
+        ...process.env,
+        TERM: "xterm",
+        NO_COLOR: "1",
+        FLAMBEAU_HISTORY: history,
+      },
+    });
+    this.child.stdout!.on("data", (d) => (this.raw += d));
+    this.exited = new Promise((r) => this.child.on("exit", (code) => r(code)));
+  }
+
+  get text(): string {
+    return this.raw.replace(ANSI, "");
+  }
+
+  /** Waits until the screen text matches, after `from` characters; fails after 20 s. */
+  async waitFor(pattern: RegExp, from = 0): Promise<number> {
+    for (let t = 0; t < 400; t++) {
+      const m = pattern.exec(this.text.slice(from));
+      if (m) return from + m.index + m[0].length;
+      await sleep(50);
+    }
+    this.child.kill();
+    throw new Error(`timed out waiting for ${pattern}; screen:\n${this.text}`);
+  }
+
+  /** Types keys one chunk at a time: readline treats a multi-key chunk as a paste (no completion). */
+  async type(...keys: string[]): Promise<void> {
+    for (const k of keys) {
+      this.child.stdin!.write(k);
+      await sleep(80);
+    }
+  }
+
+  async close(): Promise<number | null> {
+    const timer = setTimeout(() => this.child.kill(), 20000);
+    const code = await this.exited;
+    clearTimeout(timer);
+    return code;
+  }
+}
+
+const LEFT = "\x1b[D",
+  UP = "\x1b[A",
+  BACKSPACE = "\x7f",
+  CTRL_C = "\x03",
+  CTRL_D = "\x04";
+
+function historyPath(): string {
+  return join(mkdtempSync(join(tmpdir(), "flambeau-pty-")), "history");
+}
+
+describe("repl in a terminal", () => {
+  ptyTest(
+    "banner, line editing, history kept across sessions, Ctrl-D exits",
+    async () => {
+      const history = historyPath();
+      const t = new Terminal(history);
+      await t.waitFor(
+        /flambeau 0\.1\.0 on (Deno|Bun) [\d.]+ \(webgpu: [^)]+\) — torch, nn, F, optim, np are loaded\. \.help for help\r\n>>> /,
+      );
+      await t.type("40+2\r");
+      let at = await t.waitFor(/\r\n42\r\n>>> /);
+      await t.type(UP, "\r"); // the previous line again
+      at = await t.waitFor(/>>> 40\+2\r+\n42\r\n>>> /, at);
+      await t.type("10*3", LEFT, LEFT, BACKSPACE, "\r"); // deletes the 0: 1*3
+      at = await t.waitFor(/\r\n3\r\n>>> /, at);
+      await t.type(CTRL_D);
+      assert.equal(await t.close(), 0);
+      assert.equal(readFileSync(history, "utf8"), "40+2\n40+2\n1*3\n");
+
+      const again = new Terminal(history);
+      await again.waitFor(/>>> /);
+      await again.type(UP, UP, "\r"); // newest first: 1*3, then 40+2
+      await again.waitFor(/\r\n42\r\n>>> /);
+      await again.type(".exit\r");
+      assert.equal(await again.close(), 0);
+    },
+  );
+
+  ptyTest(
+    "tab completes globals, properties after a dot and commands",
+    async () => {
+      const t = new Terminal(historyPath());
+      await t.waitFor(/>>> /);
+      await t.type("torc", "\t", ".zeros_li", "\t", "(torch.ones(1))\r");
+      let at = await t.waitFor(
+        /torch\.zeros_like\(torch\.ones\(1\)\)\r+\n\r\n 0\r\n\[torch\.FloatTensor of size 1\]/,
+      );
+      await t.type("const obj = { alpha: 41 }\r", "obj.al", "\t", " + 1\r");
+      at = await t.waitFor(/obj\.alpha \+ 1\r+\n42\r\n/, at);
+      await t.type(".he", "\t", "\r");
+      await t.waitFor(/\.help\r+\n(?:.*\r\n)*\.load FILE/, at);
+      await t.type(CTRL_D);
+      assert.equal(await t.close(), 0);
+    },
+  );
+
+  ptyTest(
+    "Ctrl-C cancels the current input; twice on an empty line exits",
+    async () => {
+      const t = new Terminal(historyPath());
+      await t.waitFor(/>>> /);
+      await t.type("1 +\r");
+      let at = await t.waitFor(/\.\.\. /);
+      await t.type(CTRL_C);
+      at = await t.waitFor(/KeyboardInterrupt\r\n>>> /, at);
+      await t.type("2*2\r");
+      at = await t.waitFor(/\r\n4\r\n>>> /, at);
+      await t.type("garbage", CTRL_C);
+      at = await t.waitFor(/KeyboardInterrupt\r\n>>> /, at);
+      await t.type("5*5\r");
+      at = await t.waitFor(/\r\n25\r\n>>> /, at);
+      assert.doesNotMatch(t.text, /Error/);
+      await t.type(CTRL_C);
+      await t.waitFor(/To exit, press Ctrl-C again/, at);
+      await t.type(CTRL_C);
+      assert.equal(await t.close(), 0);
+    },
+  );
+
+  ptyTest(
+    "errors and a rejected promise leave the prompt running",
+    async () => {
+      const t = new Terminal(historyPath());
+      await t.waitFor(/>>> /);
+      await t.type("a b\r");
+      let at = await t.waitFor(/SyntaxError: .*\r\n>>> /);
+      await t.type("Promise.reject(new Error('later')); 7\r");
+      at = await t.waitFor(/\r\n7\r\n/, at);
+      at = await t.waitFor(/Uncaught \(in promise\)/, at);
+      await t.type("torch.ones(2).view(3)\r");
+      at = await t.waitFor(
+        /RuntimeError: shape '\[3\]' is invalid for input of size 2\r\n>>> /,
+        at,
+      );
+      await t.type("6*7\r");
+      await t.waitFor(/\r\n42\r\n>>> /, at);
+      await t.type(".exit\r");
+      assert.equal(await t.close(), 0);
+    },
+  );
+});
