@@ -1,6 +1,12 @@
 // flambeau: PyTorch for TypeScript. `import * as torch from "./mod.ts"` gives the torch namespace.
 
-import { binaryFns, installMethods, unaryFns } from "./src/ops/methods.ts";
+import {
+  type Binary,
+  binaryFns,
+  installMethods,
+  type Unary,
+  unaryFns,
+} from "./src/ops/methods.ts";
 import { Tensor as TensorClass } from "./src/tensor.ts";
 import { type DType, result_type as resultTypeOf } from "./src/dtype.ts";
 
@@ -10,6 +16,21 @@ export type { NestedList } from "./src/tensor.ts";
 
 /** The tensor type: `x: torch.Tensor`. As a value, `torch.Tensor` is the legacy constructor. */
 export type Tensor = TensorClass;
+/**
+ * The Tensor class itself, exported under a second name for documentation only: `torch.Tensor`
+ * cannot name it, since that value is the legacy constructor. Write `torch.Tensor` in your types.
+ */
+export type { Tensor as TensorInstance } from "./src/tensor.ts";
+export type { Edge, Meta, Node } from "./src/autograd/node.ts";
+export type { Binary, Unary } from "./src/ops/methods.ts";
+export type { OutOptions } from "./src/ops/core.ts";
+export type { TensorOrScalar } from "./src/ops/elementwise.ts";
+export type { FactoryOptions, TensorData } from "./src/ops/creation.ts";
+export type { RandomOptions } from "./src/ops/random.ts";
+export type { Slice } from "./src/ops/views.ts";
+export type { DTypeName, StorageArray } from "./src/dtype.ts";
+export type { GradModeScope } from "./src/autograd/grad_mode.ts";
+export type { PrintOptions, SetPrintOptions } from "./src/print/mod.ts";
 export {
   BoolTensor,
   ByteTensor,
@@ -94,50 +115,113 @@ export {
   sub as subtract,
   where,
 } from "./src/ops/elementwise.ts";
-export const {
-  neg,
-  abs,
-  sign,
-  exp,
-  log,
-  log1p,
-  expm1,
-  sqrt,
-  rsqrt,
-  sin,
-  cos,
-  tan,
-  tanh,
-  sigmoid,
-  erf,
-  reciprocal,
-  floor,
-  ceil,
-  trunc,
-  relu,
-  logical_not,
-  isnan,
-  isfinite,
-  isinf,
-} = unaryFns;
-export const {
-  mul,
-  remainder,
-  fmod,
-  pow,
-  maximum,
-  minimum,
-  atan2,
-  eq,
-  ne,
-  lt,
-  le,
-  gt,
-  ge,
-  logical_and,
-  logical_or,
-  logical_xor,
-} = binaryFns;
+// Unary ops take `(input, { out })`; the functions are generated from the op table in
+// src/ops/elementwise.ts, and declared one by one here so that each carries its type and doc.
+/** `torch.neg(input)`: -input, same dtype (bool input is an error, as in PyTorch). */
+export const neg: Unary = unaryFns.neg;
+/** `torch.abs(input)`: |input|, same dtype. */
+export const abs: Unary = unaryFns.abs;
+/** `torch.sign(input)`: -1, 0 or 1 elementwise, same dtype. */
+export const sign: Unary = unaryFns.sign;
+/**
+ * `torch.exp(input)`: e^input; integer and bool inputs give the default float dtype.
+ *
+ * ```ts
+ * torch.exp(torch.tensor([0, 1])); // [1, 2.7183]: integers promote to float32
+ * ```
+ */
+export const exp: Unary = unaryFns.exp;
+/** `torch.log(input)`: natural logarithm; integers give the default float dtype. */
+export const log: Unary = unaryFns.log;
+/** `torch.log1p(input)`: log(1 + input), accurate for small input. */
+export const log1p: Unary = unaryFns.log1p;
+/** `torch.expm1(input)`: e^input - 1, accurate for small input. */
+export const expm1: Unary = unaryFns.expm1;
+/** `torch.sqrt(input)`: square root; negative input gives NaN. */
+export const sqrt: Unary = unaryFns.sqrt;
+/** `torch.rsqrt(input)`: 1 / sqrt(input). */
+export const rsqrt: Unary = unaryFns.rsqrt;
+/** `torch.sin(input)`: sine, in radians. */
+export const sin: Unary = unaryFns.sin;
+/** `torch.cos(input)`: cosine, in radians. */
+export const cos: Unary = unaryFns.cos;
+/** `torch.tan(input)`: tangent, in radians. */
+export const tan: Unary = unaryFns.tan;
+/** `torch.tanh(input)`: hyperbolic tangent. */
+export const tanh: Unary = unaryFns.tanh;
+/** `torch.sigmoid(input)`: 1 / (1 + e^-input). */
+export const sigmoid: Unary = unaryFns.sigmoid;
+/** `torch.erf(input)`: the Gauss error function. */
+export const erf: Unary = unaryFns.erf;
+/** `torch.reciprocal(input)`: 1 / input; integers give the default float dtype. */
+export const reciprocal: Unary = unaryFns.reciprocal;
+/** `torch.floor(input)`: rounds down, keeping the dtype. */
+export const floor: Unary = unaryFns.floor;
+/** `torch.ceil(input)`: rounds up, keeping the dtype. */
+export const ceil: Unary = unaryFns.ceil;
+/** `torch.trunc(input)`: rounds towards zero, keeping the dtype. */
+export const trunc: Unary = unaryFns.trunc;
+/**
+ * `torch.relu(input)`: max(input, 0), keeping the dtype.
+ *
+ * ```ts
+ * torch.relu(torch.tensor([-1, 2])); // [0, 2], still int64
+ * ```
+ */
+export const relu: Unary = unaryFns.relu;
+/** `torch.logical_not(input)`: a bool tensor, true where input is zero. */
+export const logical_not: Unary = unaryFns.logical_not;
+/** `torch.isnan(input)`: a bool tensor, true where input is NaN. */
+export const isnan: Unary = unaryFns.isnan;
+/** `torch.isfinite(input)`: a bool tensor, true where input is neither infinite nor NaN. */
+export const isfinite: Unary = unaryFns.isfinite;
+/** `torch.isinf(input)`: a bool tensor, true where input is +inf or -inf. */
+export const isinf: Unary = unaryFns.isinf;
+// Binary ops take `(input, other, { out })`, broadcast, and promote dtypes as PyTorch does.
+/**
+ * `torch.mul(input, other)` (alias `multiply`): elementwise product, broadcasting and promoting dtypes.
+ *
+ * ```ts
+ * torch.mul(torch.tensor([1, 2]), 3); // [3, 6]
+ * ```
+ */
+export const mul: Binary = binaryFns.mul;
+/** `torch.remainder(input, other)`: Python's modulus; the result takes the sign of `other`. */
+export const remainder: Binary = binaryFns.remainder;
+/** `torch.fmod(input, other)`: C's fmod; the result takes the sign of `input`. */
+export const fmod: Binary = binaryFns.fmod;
+/** `torch.pow(input, exponent)`: either may be a number (`torch.pow(2, t)`); integer powers stay integers. */
+export const pow: Binary = binaryFns.pow;
+/** `torch.maximum(input, other)`: elementwise maximum, propagating NaN. */
+export const maximum: Binary = binaryFns.maximum;
+/** `torch.minimum(input, other)`: elementwise minimum, propagating NaN. */
+export const minimum: Binary = binaryFns.minimum;
+/** `torch.atan2(input, other)`: atan(input / other) in the correct quadrant; integers give floats. */
+export const atan2: Binary = binaryFns.atan2;
+/**
+ * `torch.eq(input, other)`: a bool tensor, true where input == other (broadcasting).
+ *
+ * ```ts
+ * torch.eq(torch.tensor([1, 2]), 2); // [false, true], dtype bool
+ * ```
+ */
+export const eq: Binary = binaryFns.eq;
+/** `torch.ne(input, other)`: a bool tensor, true where input != other. */
+export const ne: Binary = binaryFns.ne;
+/** `torch.lt(input, other)` (alias `less`): a bool tensor, true where input < other. */
+export const lt: Binary = binaryFns.lt;
+/** `torch.le(input, other)`: a bool tensor, true where input <= other. */
+export const le: Binary = binaryFns.le;
+/** `torch.gt(input, other)` (alias `greater`): a bool tensor, true where input > other. */
+export const gt: Binary = binaryFns.gt;
+/** `torch.ge(input, other)`: a bool tensor, true where input >= other. */
+export const ge: Binary = binaryFns.ge;
+/** `torch.logical_and(input, other)`: a bool tensor, true where both are nonzero. */
+export const logical_and: Binary = binaryFns.logical_and;
+/** `torch.logical_or(input, other)`: a bool tensor, true where either is nonzero. */
+export const logical_or: Binary = binaryFns.logical_or;
+/** `torch.logical_xor(input, other)`: a bool tensor, true where exactly one is nonzero. */
+export const logical_xor: Binary = binaryFns.logical_xor;
 export { gt as greater, lt as less, mul as multiply };
 export { floor_divide } from "./src/ops/methods.ts";
 
@@ -200,7 +284,9 @@ export {
   unsqueeze,
 } from "./src/ops/views.ts";
 
+/** `torch.nn`: modules, layers, losses, `functional` (F), `init` and `utils`. */
 export * as nn from "./src/nn/mod.ts";
+/** `torch.optim`: optimizers (SGD, Adam, ...) and `lr_scheduler`. */
 export * as optim from "./src/optim/mod.ts";
 import * as data from "./src/data/mod.ts";
 

@@ -10,10 +10,13 @@ export type { NDArray } from "../src/ops/ndarray.ts";
 
 /** An ndarray as NumPy-minded JS libraries describe one (npyjs, scijs/ndarray, our own numpy()). */
 export interface NDArrayLike {
+  /** The elements, in a TypedArray (or any view; its element type gives the dtype). */
   data: ArrayBufferView;
+  /** The sizes. */
   shape: readonly number[];
   /** In elements, as `Tensor.stride()`; scijs/ndarray spells it `stride`. */
   strides?: readonly number[];
+  /** scijs/ndarray's spelling of `strides`. */
   stride?: readonly number[];
   /** In elements. */
   offset?: number;

@@ -1,5 +1,6 @@
 // dtypes: names, storage arrays, and PyTorch's type-promotion rules.
 
+/** The name of a dtype, as `dtype.name` gives it: `"float32"`, `"int64"`, `"bool"`, ... */
 export type DTypeName =
   | "float32"
   | "float64"
@@ -34,16 +35,30 @@ type ArrayCtor = {
 
 /** A tensor element type, printed as PyTorch prints it: `torch.float32`. */
 export class DType {
+  /** The canonical name, without `torch.`: `"float32"`. */
   readonly name: DTypeName;
+  /** `dtype.itemsize`: bytes per element. */
   readonly itemsize: number;
+  /** `dtype.is_floating_point`: true for float16, float32 and float64. */
   readonly is_floating_point: boolean;
+  /** `dtype.is_signed`: false for uint8 and bool. */
   readonly is_signed: boolean;
   /** The legacy class name, e.g. `FloatTensor`. */
   readonly legacy: string;
+  /**
+   * The TypedArray constructor that stores this dtype on the CPU.
+   *
+   * @ignore
+   */
   readonly array: ArrayCtor;
   /** Promotion category: 0 bool, 1 integer, 2 floating. */
   readonly category: 0 | 1 | 2;
 
+  /**
+   * Internal: the dtypes are fixed; use `torch.float32` and the others.
+   *
+   * @ignore
+   */
   constructor(
     name: DTypeName,
     array: ArrayCtor,
@@ -65,50 +80,97 @@ export class DType {
     return this.legacy.slice(0, -"Tensor".length);
   }
 
+  /** Prints as PyTorch does: `torch.float32`. */
   toString(): string {
     return `torch.${this.name}`;
   }
 
+  /** Node's `console.log` hook: prints as `toString()`. */
   [Symbol.for("nodejs.util.inspect.custom")](): string {
     return this.toString();
   }
 }
 
-export const float32 = new DType(
+/** `torch.float32` (alias `torch.float`): 32-bit IEEE float, the default dtype. */
+export const float32: DType = new DType(
   "float32",
   Float32Array,
   "FloatTensor",
   2,
   true,
 );
-export const float64 = new DType(
+/** `torch.float64` (alias `torch.double`): 64-bit IEEE float. */
+export const float64: DType = new DType(
   "float64",
   Float64Array,
   "DoubleTensor",
   2,
   true,
 );
-export const float16 = new DType(
+/** `torch.float16` (alias `torch.half`): 16-bit IEEE float, stored in a Float16Array. */
+export const float16: DType = new DType(
   "float16",
   Float16Array,
   "HalfTensor",
   2,
   true,
 );
-export const int64 = new DType("int64", BigInt64Array, "LongTensor", 1, true);
-export const int32 = new DType("int32", Int32Array, "IntTensor", 1, true);
-export const int16 = new DType("int16", Int16Array, "ShortTensor", 1, true);
-export const int8 = new DType("int8", Int8Array, "CharTensor", 1, true);
-export const uint8 = new DType("uint8", Uint8Array, "ByteTensor", 1, false);
-export const bool = new DType("bool", Uint8Array, "BoolTensor", 0, false);
+/** `torch.int64` (alias `torch.long`): 64-bit integer, stored in a BigInt64Array; the dtype of integer data. */
+export const int64: DType = new DType(
+  "int64",
+  BigInt64Array,
+  "LongTensor",
+  1,
+  true,
+);
+/** `torch.int32` (alias `torch.int`): 32-bit integer. */
+export const int32: DType = new DType(
+  "int32",
+  Int32Array,
+  "IntTensor",
+  1,
+  true,
+);
+/** `torch.int16` (alias `torch.short`): 16-bit integer. */
+export const int16: DType = new DType(
+  "int16",
+  Int16Array,
+  "ShortTensor",
+  1,
+  true,
+);
+/** `torch.int8`: 8-bit signed integer. */
+export const int8: DType = new DType("int8", Int8Array, "CharTensor", 1, true);
+/** `torch.uint8`: 8-bit unsigned integer. */
+export const uint8: DType = new DType(
+  "uint8",
+  Uint8Array,
+  "ByteTensor",
+  1,
+  false,
+);
+/** `torch.bool`: true/false, stored as bytes. */
+export const bool: DType = new DType(
+  "bool",
+  Uint8Array,
+  "BoolTensor",
+  0,
+  false,
+);
 
 // PyTorch's aliases.
-export const float = float32;
-export const double = float64;
-export const half = float16;
-export const long = int64;
-export const int = int32;
-export const short = int16;
+/** `torch.float`: the same dtype as `torch.float32`. */
+export const float: DType = float32;
+/** `torch.double`: the same dtype as `torch.float64`. */
+export const double: DType = float64;
+/** `torch.half`: the same dtype as `torch.float16`. */
+export const half: DType = float16;
+/** `torch.long`: the same dtype as `torch.int64`. */
+export const long: DType = int64;
+/** `torch.int`: the same dtype as `torch.int32`. */
+export const int: DType = int32;
+/** `torch.short`: the same dtype as `torch.int16`. */
+export const short: DType = int16;
 
 export const DTYPES: Record<DTypeName, DType> = {
   float32,

@@ -2,15 +2,18 @@
 
 /** PyTorch's `RuntimeError`: shape mismatches, bad casts, unsupported operations. */
 export class RuntimeError extends Error {
+  /** `"RuntimeError"`, as Python names the exception. */
   override name = "RuntimeError";
 }
 
 /** PyTorch's `IndexError`: a dimension or index out of range. */
 export class IndexError extends Error {
+  /** `"IndexError"`, as Python names the exception. */
   override name = "IndexError";
 }
 
 /** PyTorch's `ValueError`: an argument with a bad value. */
 export class ValueError extends Error {
+  /** `"ValueError"`, as Python names the exception. */
   override name = "ValueError";
 }

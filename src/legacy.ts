@@ -7,11 +7,17 @@ import { tensor, zeros } from "./ops/creation.ts";
 
 /** A legacy constructor such as `torch.FloatTensor`: call it with sizes, or with data. */
 export interface LegacyConstructor {
+  /** `torch.FloatTensor(2, 3)`: a zero-filled tensor of that shape (PyTorch leaves it uninitialised). */
   (...sizes: number[]): TensorClass;
+  /** `torch.FloatTensor([1, 2])`: the data, converted to this constructor's dtype. */
   (data: ArrayLike<unknown> | TensorClass): TensorClass;
+  /** `new torch.FloatTensor(2, 3)`: as the call with sizes. */
   new (...sizes: number[]): TensorClass;
+  /** `new torch.FloatTensor([1, 2])`: as the call with data. */
   new (data: ArrayLike<unknown> | TensorClass): TensorClass;
+  /** The dtype this constructor makes (for `torch.Tensor`, the current default dtype). */
   readonly dtype: DType;
+  /** `Tensor.prototype`, so that `x instanceof torch.FloatTensor` holds for every tensor. */
   readonly prototype: TensorClass;
 }
 
@@ -49,38 +55,47 @@ function legacy(name: string, dtype: () => DType): LegacyConstructor {
 
 /** `torch.Tensor`: the default dtype's legacy constructor (FloatTensor unless changed). */
 export const Tensor: LegacyConstructor = legacy("Tensor", get_default_dtype);
+/** `torch.FloatTensor`: the legacy constructor of float32 tensors. */
 export const FloatTensor: LegacyConstructor = legacy(
   "FloatTensor",
   () => DTYPES.float32,
 );
+/** `torch.DoubleTensor`: the legacy constructor of float64 tensors. */
 export const DoubleTensor: LegacyConstructor = legacy(
   "DoubleTensor",
   () => DTYPES.float64,
 );
+/** `torch.HalfTensor`: the legacy constructor of float16 tensors. */
 export const HalfTensor: LegacyConstructor = legacy(
   "HalfTensor",
   () => DTYPES.float16,
 );
+/** `torch.LongTensor`: the legacy constructor of int64 tensors. */
 export const LongTensor: LegacyConstructor = legacy(
   "LongTensor",
   () => DTYPES.int64,
 );
+/** `torch.IntTensor`: the legacy constructor of int32 tensors. */
 export const IntTensor: LegacyConstructor = legacy(
   "IntTensor",
   () => DTYPES.int32,
 );
+/** `torch.ShortTensor`: the legacy constructor of int16 tensors. */
 export const ShortTensor: LegacyConstructor = legacy(
   "ShortTensor",
   () => DTYPES.int16,
 );
+/** `torch.CharTensor`: the legacy constructor of int8 tensors. */
 export const CharTensor: LegacyConstructor = legacy(
   "CharTensor",
   () => DTYPES.int8,
 );
+/** `torch.ByteTensor`: the legacy constructor of uint8 tensors. */
 export const ByteTensor: LegacyConstructor = legacy(
   "ByteTensor",
   () => DTYPES.uint8,
 );
+/** `torch.BoolTensor`: the legacy constructor of bool tensors. */
 export const BoolTensor: LegacyConstructor = legacy(
   "BoolTensor",
   () => DTYPES.bool,

@@ -10,6 +10,7 @@ export class Size extends Array<number> {
     if (typeof dims === "number") this.length = dims; // Array species construction
     else for (const d of dims) this.push(d);
   }
+  /** Derived arrays (`map`, `slice`, ...) are plain arrays, not Sizes. */
   static override get [Symbol.species](): ArrayConstructor {
     return Array;
   }
@@ -19,9 +20,11 @@ export class Size extends Array<number> {
     for (const d of this) n *= d;
     return n;
   }
+  /** Prints as PyTorch does: `torch.Size([2, 3])`. */
   override toString(): string {
     return `torch.Size([${this.join(", ")}])`;
   }
+  /** Node's `console.log` hook: prints as `toString()`. */
   [Symbol.for("nodejs.util.inspect.custom")](): string {
     return this.toString();
   }

@@ -13,7 +13,7 @@ import { formatTensor } from "./print/mod.ts";
 /** A nested array of numbers or booleans, as `tolist()` returns and `tensor()` accepts. */
 export type NestedList = number | boolean | NestedList[];
 
-// Methods generated from the op declarations are merged into the class type here.
+/** The methods generated from the op declarations (`x.add(y)`, `x.exp_()`, ...), merged into the class type. */
 export interface Tensor extends TensorMethods {}
 
 /**
@@ -21,11 +21,19 @@ export interface Tensor extends TensorMethods {}
  * an in-place write through one is seen by all.
  */
 export class Tensor {
+  /**
+   * The shared memory this tensor views.
+   *
+   * @ignore
+   */
   storage: Storage;
   /** Offset of element [0, ..., 0] into the storage, in elements. */
   storage_offset_: number;
+  /** Internal: the sizes, as a plain array (`shape` wraps it in a `torch.Size`). */
   _shape: number[];
+  /** Internal: the strides in elements, one per dim. */
   _strides: number[];
+  /** The element type, e.g. `torch.float32`. */
   readonly dtype: DType;
   /** Set by `torch.autograd.Variable` (and on results of ops on one): legacy printing says `Variable containing:`. */
   _variable = false;
@@ -37,9 +45,18 @@ export class Tensor {
   grad: Tensor | null = null;
   /** A leaf's own flag; non-leaves require grad because they have a `grad_fn`. */
   _requires_grad = false;
-  /** The AccumulateGrad node of a leaf, made once so that every use of the leaf shares it. */
+  /**
+   * The AccumulateGrad node of a leaf, made once so that every use of the leaf shares it.
+   *
+   * @ignore
+   */
   _accumulator: AccumulateGrad | undefined;
 
+  /**
+   * Internal: wraps a storage. Make tensors with `torch.tensor`, `torch.zeros`, ... instead.
+   *
+   * @ignore
+   */
   constructor(
     storage: Storage,
     shape: number[],
@@ -137,6 +154,7 @@ export class Tensor {
 
   /** `x.size()` gives the `torch.Size`; `x.size(d)` one dimension (negative d counts from the end). */
   size(): Size;
+  /** `x.size(dim)`: the size of one dimension. */
   size(dim: number): number;
   size(dim?: number): Size | number {
     if (dim === undefined) return new Size(this._shape);
@@ -145,44 +163,54 @@ export class Tensor {
 
   /** `x.stride()` in elements, or one dimension's stride. */
   stride(): number[];
+  /** `x.stride(dim)`: one dimension's stride, in elements. */
   stride(dim: number): number;
   stride(dim?: number): number[] | number {
     if (dim === undefined) return [...this._strides];
     return this._strides[wrapDim(dim, this._strides.length)];
   }
 
+  /** `x.storage_offset()`: where element [0, ..., 0] lies in the storage, in elements. */
   storage_offset(): number {
     return this.storage_offset_;
   }
 
+  /** `x.dim()`: the number of dimensions (0 for a scalar tensor). */
   dim(): number {
     return this._shape.length;
   }
 
+  /** `x.ndim`: the number of dimensions, as `x.dim()`. */
   get ndim(): number {
     return this._shape.length;
   }
 
+  /** `x.numel()`: the number of elements. */
   numel(): number {
     return numel(this._shape);
   }
 
+  /** `x.nelement()`: an alias of `numel()`. */
   nelement(): number {
     return this.numel();
   }
 
+  /** `x.element_size()`: bytes per element (4 for float32). */
   element_size(): number {
     return this.dtype.itemsize;
   }
 
+  /** `x.device`: `"cpu"` for every tensor until the WebGPU backend lands. */
   get device(): string {
     return this.storage.device;
   }
 
+  /** `x.is_cuda`: whether the tensor lives on a GPU (false for now). */
   get is_cuda(): boolean {
     return this.storage.device !== "cpu";
   }
 
+  /** `x.is_floating_point()`: whether the dtype is float16, float32 or float64. */
   is_floating_point(): boolean {
     return this.dtype.is_floating_point;
   }
@@ -198,7 +226,11 @@ export class Tensor {
     return true;
   }
 
-  /** The memory and walk of this tensor, for kernels. */
+  /**
+   * The memory and walk of this tensor, for kernels.
+   *
+   * @ignore
+   */
   _operand(): Operand {
     return {
       data: this.storage.data,
@@ -252,6 +284,7 @@ export class Tensor {
    * of a legacy constructor (`torch.DoubleTensor`), a dtype, or a type name.
    */
   type(): string;
+  /** `x.type(torch.DoubleTensor)`: a copy converted to that dtype (x itself when it already has it). */
   type(to: DType | string | { dtype: DType }): Tensor;
   type(to?: DType | string | { dtype: DType }): string | Tensor {
     if (to === undefined) return legacyTypeName(this);
@@ -264,6 +297,7 @@ export class Tensor {
     return this.to("name" in to ? to : to.dtype);
   }
 
+  /** The tensor printed as PyTorch prints it, in the style `torch.set_printoptions` selects. */
   toString(): string {
     const c = this.contiguous();
     const off = c.storage_offset_;
@@ -285,10 +319,12 @@ export class Tensor {
     return this._variable || this.requires_grad ? "Variable" : undefined;
   }
 
+  /** Node's `console.log` hook: prints as `toString()`. */
   [Symbol.for("nodejs.util.inspect.custom")](): string {
     return this.toString();
   }
 
+  /** Deno's `console.log` hook: prints as `toString()`. */
   [Symbol.for("Deno.customInspect")](): string {
     return this.toString();
   }

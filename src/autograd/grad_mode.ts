@@ -37,6 +37,7 @@ function withMode<T>(mode: boolean, fn: () => T): T {
  * @example const y = torch.no_grad(() => x.mul(2)); // y.requires_grad === false
  */
 export function no_grad(): GradModeScope;
+/** `torch.no_grad(fn)`: runs fn with recording off and returns its result. */
 export function no_grad<T>(fn: () => T): T;
 export function no_grad<T>(fn?: () => T): T | GradModeScope {
   return fn ? withMode(false, fn) : scope(false);
@@ -44,6 +45,7 @@ export function no_grad<T>(fn?: () => T): T | GradModeScope {
 
 /** `torch.enable_grad(fn)` or `using _ = torch.enable_grad()`: recording on inside no_grad. */
 export function enable_grad(): GradModeScope;
+/** `torch.enable_grad(fn)`: runs fn with recording on and returns its result. */
 export function enable_grad<T>(fn: () => T): T;
 export function enable_grad<T>(fn?: () => T): T | GradModeScope {
   return fn ? withMode(true, fn) : scope(true);
@@ -54,6 +56,7 @@ export function enable_grad<T>(fn?: () => T): T | GradModeScope {
  * or with a function, runs it in that mode.
  */
 export function set_grad_enabled(mode: boolean): GradModeScope;
+/** `torch.set_grad_enabled(mode, fn)`: runs fn in that mode and returns its result. */
 export function set_grad_enabled<T>(mode: boolean, fn: () => T): T;
 export function set_grad_enabled<T>(
   mode: boolean,

@@ -6,13 +6,17 @@ import type { Tensor } from "../tensor.ts";
 
 /** Where a gradient flows: input `nr` of `node`'s outputs (for AccumulateGrad, always 0). */
 export interface Edge {
+  /** The node the gradient goes to. */
   node: Node;
+  /** Which of that node's outputs the gradient belongs to. */
   nr: number;
 }
 
 /** Shape and dtype of something a gradient must match. */
 export interface Meta {
+  /** The sizes. */
   shape: number[];
+  /** The dtype. */
   dtype: Tensor["dtype"];
 }
 
@@ -32,7 +36,12 @@ export type BackwardFn = (
   saved: Tensor[],
 ) => (Tensor | null | undefined)[];
 
+/**
+ * A `grad_fn`: the record of one op in the autograd graph, named as PyTorch names it
+ * (`x.mul(2).grad_fn.name` is `"MulBackward0"`).
+ */
 export class Node {
+  /** PyTorch's node name, e.g. `"MulBackward0"` or `"AccumulateGrad"`. */
   readonly name: string;
   /** One entry per op input: the edge its gradient flows to, or null when it needs none. */
   readonly next: (Edge | null)[];
@@ -46,6 +55,11 @@ export class Node {
   private readonly hadSaved: boolean;
   private readonly fn: BackwardFn;
 
+  /**
+   * Internal: nodes are made by the ops that record them.
+   *
+   * @ignore
+   */
   constructor(
     name: string,
     next: (Edge | null)[],

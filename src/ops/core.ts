@@ -8,6 +8,9 @@ import * as cpu from "../backend/cpu/elementwise.ts";
 import { checkInPlace } from "../autograd/functions.ts";
 import { is_grad_enabled, no_grad } from "../autograd/grad_mode.ts";
 
+/** The `out=` keyword of ops that can write their result into an existing tensor. */
+export type OutOptions = { out?: Tensor };
+
 /** PyTorch's ScalarType names, used in its error messages ("Float", "Long"). */
 export function scalarTypeName(d: DType): string {
   return d.scalar_name;

@@ -20,8 +20,11 @@ import { dtypeArg } from "./core.ts";
 
 /** Options every factory takes. */
 export interface FactoryOptions {
+  /** The dtype, or its name (`"float32"`, `"long"`); each factory documents its default. */
   dtype?: DType | string;
+  /** Only `"cpu"` for now. */
   device?: string;
+  /** Makes the result a leaf that records autograd history. */
   requires_grad?: boolean;
 }
 
@@ -212,18 +215,22 @@ function likeOpts(
   return { ...opts, dtype: dtypeArg(opts.dtype) ?? x.dtype };
 }
 
+/** `torch.empty_like(x)`: x's shape and dtype (unless opts say otherwise); zero-filled here. */
 export function empty_like(x: Tensor, opts: FactoryOptions = {}): Tensor {
   return zeros(x._shape, likeOpts(x, opts));
 }
 
+/** `torch.zeros_like(x)`: zeros of x's shape and dtype (unless opts say otherwise). */
 export function zeros_like(x: Tensor, opts: FactoryOptions = {}): Tensor {
   return zeros(x._shape, likeOpts(x, opts));
 }
 
+/** `torch.ones_like(x)`: ones of x's shape and dtype (unless opts say otherwise). */
 export function ones_like(x: Tensor, opts: FactoryOptions = {}): Tensor {
   return ones(x._shape, likeOpts(x, opts));
 }
 
+/** `torch.full_like(x, fill_value)`: fill_value in x's shape and dtype (unless opts say otherwise). */
 export function full_like(
   x: Tensor,
   fill_value: number | boolean,

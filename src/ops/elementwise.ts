@@ -8,7 +8,7 @@ import { Tensor } from "../tensor.ts";
 import * as cpu from "../backend/cpu/elementwise.ts";
 import { parseArgs } from "./_args.ts";
 import { erf, pyMod, roundHalfEven } from "./_math.ts";
-import { cast, deliver, scalarTensor } from "./core.ts";
+import { cast, deliver, type OutOptions, scalarTensor } from "./core.ts";
 import { nonzero } from "./indexing.ts";
 import { propagate, record } from "../autograd/record.ts";
 import { no_grad } from "../autograd/grad_mode.ts";
@@ -602,13 +602,11 @@ function recordBinary(
   });
 }
 
-type OutOpt = { out?: Tensor };
-
 /** `torch.add(input, other, { alpha, out })`: input + alpha * other. */
 export function add(
   input: TensorOrScalar,
   other: TensorOrScalar,
-  opts: { alpha?: number } & OutOpt = {},
+  opts: { alpha?: number } & OutOptions = {},
 ): Tensor {
   return deliver(withAlpha("add", input, other, opts.alpha), opts.out);
 }
@@ -617,7 +615,7 @@ export function add(
 export function sub(
   input: TensorOrScalar,
   other: TensorOrScalar,
-  opts: { alpha?: number } & OutOpt = {},
+  opts: { alpha?: number } & OutOptions = {},
 ): Tensor {
   return deliver(withAlpha("sub", input, other, opts.alpha), opts.out);
 }
@@ -649,7 +647,7 @@ function withAlpha(
 export function div(
   input: TensorOrScalar,
   other: TensorOrScalar,
-  opts: { rounding_mode?: "trunc" | "floor" | null } & OutOpt = {},
+  opts: { rounding_mode?: "trunc" | "floor" | null } & OutOptions = {},
 ): Tensor {
   const mode = opts.rounding_mode ?? null;
   if (mode !== null && mode !== "trunc" && mode !== "floor") {
@@ -746,7 +744,7 @@ function clampValues(
 /** `torch.round(input, { decimals })`: half to even, as PyTorch. */
 export function round(
   input: Tensor,
-  opts: { decimals?: number } & OutOpt = {},
+  opts: { decimals?: number } & OutOptions = {},
 ): Tensor {
   const d = opts.decimals ?? 0;
   if (d === 0) {
@@ -786,6 +784,13 @@ function mapSame(x: Tensor, f: (v: number) => number, node: string): Tensor {
  * `torch.where(condition)` alone is `torch.nonzero(condition, { as_tuple: true })`.
  */
 export function where(condition: Tensor): Tensor[];
+/**
+ * `torch.where(condition, input, other)`: broadcasts the three and promotes input and other.
+ *
+ * ```ts
+ * torch.where(torch.tensor([true, false]), 1, 0); // [1, 0]
+ * ```
+ */
 export function where(
   condition: Tensor,
   input: TensorOrScalar,

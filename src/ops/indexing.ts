@@ -12,7 +12,14 @@ import { Tensor } from "../tensor.ts";
 import { readDoubles, writeDoubles } from "../backend/cpu/elementwise.ts";
 import { elementOffsets } from "../backend/cpu/iter.ts";
 import { parseArgs } from "./_args.ts";
-import { cast, contiguous, copyInto, deliver, scalarTypeName } from "./core.ts";
+import {
+  cast,
+  contiguous,
+  copyInto,
+  deliver,
+  type OutOptions,
+  scalarTypeName,
+} from "./core.ts";
 import type { TensorOrScalar } from "./elementwise.ts";
 import { narrow, unsqueeze } from "./views.ts";
 import { record } from "../autograd/record.ts";
@@ -20,13 +27,11 @@ import { no_grad } from "../autograd/grad_mode.ts";
 import { where } from "./elementwise.ts";
 import { tensor } from "./creation.ts";
 
-type OutOpt = { out?: Tensor };
-
 /** `torch.cat(tensors, dim = 0)`: joins along an existing dim, promoting dtypes. */
 export function cat(
   tensors: Tensor[],
-  dim: number | ({ dim?: number } & OutOpt) = 0,
-  opts: OutOpt = {},
+  dim: number | ({ dim?: number } & OutOptions) = 0,
+  opts: OutOptions = {},
 ): Tensor {
   const o = typeof dim === "number"
     ? { dim, out: opts.out }
@@ -94,7 +99,8 @@ export function cat(
   return deliver(out, o.out);
 }
 
-export const concat = cat;
+/** `torch.concat(tensors, dim = 0)`: an alias of `torch.cat`. */
+export const concat: typeof cat = cat;
 
 /** `torch.stack(tensors, dim = 0, { out })`: joins along a new dim; all shapes must be equal. */
 export function stack(tensors: Tensor[], ...args: unknown[]): Tensor {
@@ -164,7 +170,7 @@ export function gather(
   input: Tensor,
   dim: number,
   index: Tensor,
-  opts: OutOpt = {},
+  opts: OutOptions = {},
 ): Tensor {
   checkIndex("gather", index);
   const d = wrapDim(dim, input.dim());
@@ -302,7 +308,7 @@ export function index_select(
   input: Tensor,
   dim: number,
   index: Tensor,
-  opts: OutOpt = {},
+  opts: OutOptions = {},
 ): Tensor {
   if (index.dim() > 1) {
     throw new IndexError("index_select(): Index is supposed to be a vector");
@@ -406,7 +412,7 @@ export function masked_fill(
 export function masked_select(
   input: Tensor,
   mask: Tensor,
-  opts: OutOpt = {},
+  opts: OutOptions = {},
 ): Tensor {
   if (mask.dtype !== bool && mask.dtype.name !== "uint8") {
     throw new RuntimeError(
@@ -449,7 +455,7 @@ export function masked_select(
 /** `torch.nonzero(input)`: [n, ndim] int64 coordinates; `{ as_tuple: true }` gives one 1-D tensor per dim. */
 export function nonzero(
   input: Tensor,
-  opts: { as_tuple?: boolean } & OutOpt = {},
+  opts: { as_tuple?: boolean } & OutOptions = {},
 ): Tensor | Tensor[] {
   const values = readDoubles(input._operand(), input._shape);
   const coords: number[] = [];

@@ -6,13 +6,11 @@ import { Tensor } from "../tensor.ts";
 import { readDoubles, writeDoubles } from "../backend/cpu/elementwise.ts";
 import { type Floats, gemm, gemmInto } from "../backend/cpu/matmul.ts";
 import { elementOffsets } from "../backend/cpu/iter.ts";
-import { deliver, scalarTypeName } from "./core.ts";
+import { deliver, type OutOptions, scalarTypeName } from "./core.ts";
 import { applyBinary } from "./elementwise.ts";
 import { expand, reshape, squeeze, unsqueeze } from "./views.ts";
 import { record } from "../autograd/record.ts";
 import { no_grad } from "../autograd/grad_mode.ts";
-
-type OutOpt = { out?: Tensor };
 
 function sameDtype(a: Tensor, b: Tensor): void {
   if (a.dtype !== b.dtype) {
@@ -84,7 +82,7 @@ function batched(a: Tensor, b: Tensor): Tensor {
 }
 
 /** `torch.mm(a, b)`: [m, k] · [k, n]. */
-export function mm(input: Tensor, mat2: Tensor, opts: OutOpt = {}): Tensor {
+export function mm(input: Tensor, mat2: Tensor, opts: OutOptions = {}): Tensor {
   if (input.dim() !== 2) throw new RuntimeError("self must be a matrix");
   if (mat2.dim() !== 2) throw new RuntimeError("mat2 must be a matrix");
   if (input._shape[1] !== mat2._shape[0]) {
@@ -107,7 +105,11 @@ export function mm(input: Tensor, mat2: Tensor, opts: OutOpt = {}): Tensor {
 }
 
 /** `torch.bmm(a, b)`: [B, m, k] · [B, k, n]. */
-export function bmm(input: Tensor, mat2: Tensor, opts: OutOpt = {}): Tensor {
+export function bmm(
+  input: Tensor,
+  mat2: Tensor,
+  opts: OutOptions = {},
+): Tensor {
   if (input.dim() !== 3) throw new RuntimeError("batch1 must be a 3D tensor");
   if (mat2.dim() !== 3) throw new RuntimeError("batch2 must be a 3D tensor");
   const [bs, , k] = input._shape;
@@ -137,7 +139,7 @@ function batchedProduct(name: string, a: Tensor, b: Tensor): Tensor {
 }
 
 /** `torch.mv(mat, vec)`: [m, k] · [k]. */
-export function mv(input: Tensor, vec: Tensor, opts: OutOpt = {}): Tensor {
+export function mv(input: Tensor, vec: Tensor, opts: OutOptions = {}): Tensor {
   if (input.dim() !== 2 || vec.dim() !== 1) {
     throw new RuntimeError(
       `vector + matrix @ vector expected, got 1, ${input.dim()}, ${vec.dim()}`,
@@ -163,7 +165,11 @@ export function mv(input: Tensor, vec: Tensor, opts: OutOpt = {}): Tensor {
 }
 
 /** `torch.dot(a, b)`: the inner product of two vectors, a 0-d tensor. */
-export function dot(input: Tensor, other: Tensor, opts: OutOpt = {}): Tensor {
+export function dot(
+  input: Tensor,
+  other: Tensor,
+  opts: OutOptions = {},
+): Tensor {
   if (input.dim() !== 1 || other.dim() !== 1) {
     throw new RuntimeError(
       `1D tensors expected, but got ${input.dim()}D and ${other.dim()}D tensors`,
@@ -201,7 +207,11 @@ export function dot(input: Tensor, other: Tensor, opts: OutOpt = {}): Tensor {
 }
 
 /** `torch.outer(a, b)`: [n] ⊗ [m] → [n, m], with type promotion as multiplication. */
-export function outer(input: Tensor, vec2: Tensor, opts: OutOpt = {}): Tensor {
+export function outer(
+  input: Tensor,
+  vec2: Tensor,
+  opts: OutOptions = {},
+): Tensor {
   for (const [name, v] of [["self", input], ["vec2", vec2]] as const) {
     if (v.dim() !== 1) {
       throw new RuntimeError(
@@ -222,7 +232,7 @@ export function outer(input: Tensor, vec2: Tensor, opts: OutOpt = {}): Tensor {
 export function matmul(
   input: Tensor,
   other: Tensor,
-  opts: OutOpt = {},
+  opts: OutOptions = {},
 ): Tensor {
   const da = input.dim(), db = other.dim();
   if (da === 0 || db === 0) {

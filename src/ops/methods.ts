@@ -21,6 +21,7 @@ import {
   copyInto,
   deliver,
   dtypeArg,
+  type OutOptions,
   scalarTensor,
 } from "./core.ts";
 import * as ew from "./elementwise.ts";
@@ -35,12 +36,13 @@ import { numpy } from "./ndarray.ts";
 import * as autograd from "../autograd/functions.ts";
 import { record } from "../autograd/record.ts";
 
-type OutOpt = { out?: Tensor };
-type Unary = (input: Tensor, opts?: OutOpt) => Tensor;
-type Binary = (
+/** A table-generated unary op such as `torch.exp(input, { out })`. */
+export type Unary = (input: Tensor, opts?: OutOptions) => Tensor;
+/** A table-generated binary op such as `torch.mul(input, other, { out })`; either side may be a number. */
+export type Binary = (
   input: ew.TensorOrScalar,
   other: ew.TensorOrScalar,
-  opts?: OutOpt,
+  opts?: OutOptions,
 ) => Tensor;
 
 function makeUnary(name: ew.UnaryName): Unary {
@@ -71,7 +73,7 @@ export const binaryFns = Object.fromEntries(
 ) as Record<PlainBinary, Binary>;
 
 /** `torch.floor_divide(a, b)`: division rounded down (PyTorch 1.13 semantics). */
-export const floor_divide: Binary = (a, b, opts = {}) =>
+export const floor_divide: Binary = (a, b, opts = {}): Tensor =>
   ew.div(a, b, { ...opts, rounding_mode: "floor" });
 
 /** `torch.pow(self, exponent)`: self may be a number (`torch.pow(2, t)`). */
@@ -274,7 +276,11 @@ type DropSelf<F> = F extends (self: Tensor, ...rest: infer A) => infer R
   : never;
 type InPlaceName = typeof IN_PLACE[number];
 
-/** Every generated Tensor method, typed from the function it wraps. */
+/**
+ * Every generated Tensor method, typed from the function it wraps.
+ *
+ * @ignore
+ */
 export type TensorMethods =
   & { [K in Exclude<keyof Fns, "where">]: DropSelf<Fns[K]> }
   & { [K in InPlaceName as `${K}_`]: DropSelf<Fns[K]> }

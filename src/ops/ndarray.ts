@@ -6,9 +6,13 @@ import type { Tensor } from "../tensor.ts";
 
 /** What `t.numpy()` returns: a view of the tensor's memory. */
 export interface NDArray {
+  /** The tensor's whole storage (not a copy): int64 as BigInt64Array, bool as Uint8Array. */
   data: StorageArray;
+  /** The sizes. */
   shape: number[];
+  /** In elements, as `Tensor.stride()` (NumPy counts bytes). */
   strides: number[];
+  /** Where element [0, ..., 0] lies in `data`, in elements. */
   offset: number;
   /** NumPy's name for the dtype: "float32", "int64", "bool", ... */
   dtype: string;

@@ -21,6 +21,7 @@ import { applyBinary } from "./elementwise.ts";
 
 /** Factory options plus the generator to draw from. */
 export interface RandomOptions extends FactoryOptions {
+  /** The `torch.Generator` to draw from; `torch.default_generator` when absent. */
   generator?: Generator;
 }
 
@@ -231,6 +232,7 @@ export function rand_like(x: Tensor, opts: RandomOptions = {}): Tensor {
   return rand(x._shape, { ...opts, dtype: dtypeArg(opts.dtype) ?? x.dtype });
 }
 
+/** `torch.randn_like(x)`: standard normal samples of x's shape and dtype. */
 export function randn_like(x: Tensor, opts: RandomOptions = {}): Tensor {
   return randn(x._shape, { ...opts, dtype: dtypeArg(opts.dtype) ?? x.dtype });
 }

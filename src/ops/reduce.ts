@@ -329,12 +329,15 @@ function extreme(
 
 /** `torch.max(x)` (a 0-d tensor), `torch.max(x, dim, keepdim?)` ([values, indices]), `torch.max(a, b)`. */
 export function max(input: Tensor): Tensor;
+/** `torch.max(a, b)`: the elementwise maximum, as `torch.maximum`. */
 export function max(input: Tensor, other: Tensor): Tensor;
+/** `torch.max(x, dim, keepdim = false)`: `[values, indices]` along dim (also `.values`, `.indices`). */
 export function max(
   input: Tensor,
   dim: number,
   keepdim?: boolean | { keepdim?: boolean },
 ): ValuesIndices;
+/** `torch.max(x, { dim, keepdim })`: the keyword form of `torch.max(x, dim, keepdim)`. */
 export function max(
   input: Tensor,
   opts: { dim: number; keepdim?: boolean },
@@ -345,12 +348,15 @@ export function max(input: Tensor, ...args: unknown[]): Tensor | ValuesIndices {
 
 /** `torch.min`: as `torch.max`. */
 export function min(input: Tensor): Tensor;
+/** `torch.min(a, b)`: the elementwise minimum, as `torch.minimum`. */
 export function min(input: Tensor, other: Tensor): Tensor;
+/** `torch.min(x, dim, keepdim = false)`: `[values, indices]` along dim (also `.values`, `.indices`). */
 export function min(
   input: Tensor,
   dim: number,
   keepdim?: boolean | { keepdim?: boolean },
 ): ValuesIndices;
+/** `torch.min(x, { dim, keepdim })`: the keyword form of `torch.min(x, dim, keepdim)`. */
 export function min(
   input: Tensor,
   opts: { dim: number; keepdim?: boolean },

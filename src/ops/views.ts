@@ -323,8 +323,10 @@ export function transpose(x: Tensor, dim0: number, dim1: number): Tensor {
   );
 }
 
-export const swapaxes = transpose;
-export const swapdims = transpose;
+/** `torch.swapaxes(x, dim0, dim1)`: NumPy's name for `torch.transpose`. */
+export const swapaxes: typeof transpose = transpose;
+/** `torch.swapdims(x, dim0, dim1)`: an alias of `torch.transpose`. */
+export const swapdims: typeof transpose = transpose;
 
 /** `x.t()`: transpose of a matrix; vectors and scalars come back as they are. */
 export function t(x: Tensor): Tensor {
@@ -590,9 +592,13 @@ export function flip(x: Tensor, dims: number | number[]): Tensor {
 
 /** `torch.slice(start, stop, step)`: a range for `x.index(...)`, as Python's `start:stop:step`. */
 export class Slice {
+  /** The first index, or null for the start of the dim (negative counts from the end). */
   readonly start: number | null;
+  /** The index to stop before, or null for the end of the dim. */
   readonly stop: number | null;
+  /** The stride, at least 1 (PyTorch has no negative steps). */
   readonly step: number;
+  /** `new Slice(start, stop, step)`, as `torch.slice(start, stop, step)`. */
   constructor(
     start: number | null = null,
     stop: number | null = null,
@@ -605,6 +611,14 @@ export class Slice {
   }
 }
 
+/**
+ * `torch.slice(start, stop, step)`: Python's `start:stop:step`, for `x.index(...)`.
+ *
+ * ```ts
+ * const x = torch.arange(6);
+ * x.index(torch.slice(1, null, 2)); // [1, 3, 5], a view of x
+ * ```
+ */
 export function slice(
   start: number | null = null,
   stop: number | null = null,

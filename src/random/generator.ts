@@ -40,6 +40,11 @@ function nondeterministicSeed(): bigint {
  * ```
  */
 export class Generator {
+  /**
+   * The Mersenne Twister that produces the raw 32-bit words.
+   *
+   * @ignore
+   */
   readonly engine: MT19937 = new MT19937();
   #initialSeed = 0n;
   /** The second Box–Muller value of the scalar normal path, kept across calls (§8.1). */
