@@ -133,6 +133,16 @@ export class Generator {
     return this.#normalCache;
   }
 
+  /** Prints as PyTorch's generator object does, rather than dumping the 624-word state. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return "<torch.Generator object>";
+  }
+
+  /** Deno's console and REPL read this symbol. */
+  [Symbol.for("Deno.customInspect")](): string {
+    return "<torch.Generator object>";
+  }
+
   /** PyTorch's 5056-byte CPUGeneratorImplState, little-endian. */
   get_state(): Uint8Array {
     const bytes = new Uint8Array(STATE_SIZE);
