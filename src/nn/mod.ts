@@ -17,5 +17,5 @@ export {
   MSELoss,
   NLLLoss,
   SmoothL1Loss,
-} from "./losses.ts";
+} from "./modules/loss.ts";
 export * from "./modules/mod.ts";

@@ -1,21 +1,30 @@
 // Reductions over dims (sum, mean, max with indices, var, norm, ...) and scans (cumsum, cumprod).
 //
 // Each reduction reads the input, reduced dims last, into one row of doubles per output element and
-// folds each row; accumulating in double is at least as accurate as PyTorch's float32 accumulation.
+// folds each row; accumulating in double is at least as accurate as PyTorch's float32 accumulation.// The row machinery is in _rows.ts; var, std, norm and logsumexp in _stats.ts; scans in _scan.ts.
 
-import { bool, type DType, get_default_dtype, int64 } from "../dtype.ts";
-import { IndexError, RuntimeError } from "../errors.ts";
-import { wrapDim } from "../shape.ts";
+import { bool, int64 } from "../dtype.ts";
+import { RuntimeError } from "../errors.ts";
 import { Tensor } from "../tensor.ts";
-import { readDoubles, writeDoubles } from "../backend/cpu/elementwise.ts";
-import { dimList, parseArgs } from "./_args.ts";
-import { cast, deliver, dtypeArg, scalarTypeName } from "./core.ts";
+import { dimList } from "./_args.ts";
+import { deliver, dtypeArg, scalarTypeName } from "./core.ts";
 import { applyBinary, type TensorOrScalar } from "./elementwise.ts";
-import { flip, permute } from "./views.ts";
+import { flip } from "./views.ts";
 import { cat, scatter } from "./indexing.ts";
-import { where } from "./elementwise.ts";
-import { arange } from "./creation.ts";
 import { propagate, record } from "../autograd/record.ts";
+import {
+  accumulateDtype,
+  build,
+  dimArgs,
+  fold,
+  reduced,
+  rowsOf,
+  shareAmongTies,
+  sumRow,
+} from "./_rows.ts";
+
+export { logsumexp, norm, std, std_mean, var_, var_mean } from "./_stats.ts";
+export { cumprod, cumsum } from "./_scan.ts";
 
 /** A tuple result with PyTorch's field names, e.g. `const [values, indices] = x.max(1)`. */
 export type ValuesIndices = [Tensor, Tensor] & {
@@ -46,112 +55,6 @@ export function valuesIndices(
   return pair;
 }
 
-type Rows = {
-  rows: Float64Array;
-  count: number;
-  len: number;
-  outShape: number[];
-  keptShape: number[];
-  /** The reduced dims, ascending, and whether they were kept: to expand gradients back. */
-  dims: number[];
-  keepdim: boolean;
-  inShape: number[];
-};
-
-/** Reads x with the reduced dims last: `count` rows of `len` doubles each. */
-function rowsOf(
-  x: Tensor,
-  dims: number[] | undefined,
-  keepdim: boolean,
-  name: string,
-): Rows {
-  const rank = x.dim();
-  // An empty dim list (`x.sum(())`) reduces every dim, as no dim at all does.
-  if (dims?.length === 0) dims = undefined;
-  const reduced = new Set(
-    (dims ?? [...Array(rank).keys()]).map((d) => wrapDim(d, rank)),
-  );
-  if (dims && reduced.size !== dims.length) {
-    throw new RuntimeError(
-      `dim ${
-        [...dims].find((d, i) => dims.indexOf(d) !== i)
-      } appears multiple times in the list of dims`,
-    );
-  }
-  const kept = [...Array(rank).keys()].filter((d) => !reduced.has(d));
-  const red = [...Array(rank).keys()].filter((d) => reduced.has(d));
-  const p = rank === 0 ? x : permute(x, [...kept, ...red]);
-  const keptShape = kept.map((d) => x._shape[d]);
-  const len = red.reduce((a, d) => a * x._shape[d], 1);
-  const count = keptShape.reduce((a, b) => a * b, 1);
-  if (
-    len === 0 &&
-    ["max", "min", "amax", "amin", "argmax", "argmin"].includes(name) &&
-    count > 0
-  ) {
-    throw new IndexError(
-      `${name}(): Expected reduction dim ${
-        dims ? [...reduced][0] : ""
-      } to have non-zero size.`.replace("dim  to", "dim to"),
-    );
-  }
-  const outShape = keepdim
-    ? x._shape.map((s, d) => (reduced.has(d) ? 1 : s))
-    : keptShape;
-  return {
-    rows: readDoubles(p._operand(), p._shape),
-    count,
-    len,
-    outShape,
-    keptShape,
-    dims: red,
-    keepdim,
-    inShape: [...x._shape],
-  };
-}
-
-/** A reduced tensor brought back to the input's shape: reduced dims restored, then expanded. */
-function expandBack(t: Tensor, r: Rows): Tensor {
-  let e = t;
-  if (!r.keepdim) { for (const d of r.dims) e = e.unsqueeze(d); }
-  return e.expand(r.inShape);
-}
-
-/**
- * Builds a reduction's output and records its gradient: `grad` receives the output gradient and the
- * output, both expanded back to the input's shape, and the input.
- */
-function reduced(
-  node: string,
-  input: Tensor,
-  r: Rows,
-  values: Float64Array,
-  dtype: DType,
-  grad: (g: Tensor, x: Tensor, y: Tensor) => Tensor,
-  saves = true,
-): Tensor {
-  const out = build(values, r.outShape, dtype);
-  // sum and mean read neither input nor output: they save nothing, as in PyTorch.
-  record({
-    name: node,
-    inputs: [input],
-    outputs: [out],
-    save: saves ? [input, out] : [],
-    backward: (
-      [g],
-      [x, y],
-    ) => [grad(expandBack(g, r), x, y && expandBack(y, r))],
-  });
-  return out;
-}
-
-/** Sum of the gradient over ties: each of k tied extremes gets 1/k of it (PyTorch's convention). */
-function shareAmongTies(g: Tensor, x: Tensor, y: Tensor, r: Rows): Tensor {
-  // A NaN extreme takes the gradient at the NaN positions, as PyTorch.
-  const mask = x.eq(y).logical_or(x.isnan().logical_and(y.isnan()));
-  return g.mul(mask).div(mask.sum(r.dims, { keepdim: true }));
-}
-
 /** For every element, the product of the others along `d` (exact with zeros, no division). */
 function productOfOthers(x: Tensor, d: number): Tensor {
   const n = x._shape[d];
@@ -159,40 +62,6 @@ function productOfOthers(x: Tensor, d: number): Tensor {
   const exclusive = (t: Tensor) =>
     cat([ones, t.cumprod(d).narrow(d, 0, n - 1)], d);
   return exclusive(x).mul(flip(exclusive(flip(x, [d])), [d]));
-}
-
-function build(values: Float64Array, shape: number[], dtype: DType): Tensor {
-  const out = Tensor.empty(shape, dtype);
-  writeDoubles(out._operand(), dtype.name, values, shape);
-  return out;
-}
-
-function fold(r: Rows, f: (row: Float64Array) => number): Float64Array {
-  const out = new Float64Array(r.count);
-  for (let i = 0; i < r.count; i++) {
-    out[i] = f(r.rows.subarray(i * r.len, (i + 1) * r.len));
-  }
-  return out;
-}
-
-function dimArgs(fn: string, args: unknown[]) {
-  return parseArgs(fn, args, ["dim", "keepdim"], {
-    dim: undefined as number | number[] | undefined | null,
-    keepdim: false,
-    dtype: undefined as unknown,
-    out: undefined as Tensor | undefined,
-  });
-}
-
-/** Integer and bool inputs sum and multiply in int64, as PyTorch. */
-function accumulateDtype(x: Tensor, requested: unknown): DType {
-  return dtypeArg(requested) ?? (x.dtype.is_floating_point ? x.dtype : int64);
-}
-
-function sumRow(row: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < row.length; i++) s += row[i];
-  return s;
 }
 
 /** `torch.sum(input, dim?, keepdim?, { dtype })`. */
@@ -451,191 +320,6 @@ export function argmin(input: Tensor, ...args: unknown[]): Tensor {
   return argOp("argmin", input, args);
 }
 
-function varArgs(fn: string, input: Tensor, args: unknown[]) {
-  // PyTorch's legacy form var(input, unbiased: bool) is accepted too.
-  const legacy = typeof args[0] === "boolean";
-  const o = parseArgs(fn, legacy ? args.slice(1) : args, [
-    "dim",
-    "unbiased",
-    "keepdim",
-  ], {
-    dim: undefined as number | number[] | undefined | null,
-    unbiased: legacy ? args[0] as boolean : undefined as boolean | undefined,
-    keepdim: false,
-    correction: undefined as number | undefined,
-    out: undefined as Tensor | undefined,
-  });
-  if (!input.dtype.is_floating_point) {
-    throw new RuntimeError(
-      `${
-        fn === "var" || fn === "std" ? "std and var" : fn
-      } only support floating point and complex dtypes`,
-    );
-  }
-  const correction = o.correction ?? (o.unbiased === false ? 0 : 1);
-  const r = rowsOf(input, dimList(o.dim), o.keepdim, fn);
-  const means = fold(r, (row) => sumRow(row) / row.length);
-  const variance = fold(r, (row) => {
-    const m = sumRow(row) / row.length;
-    let ss = 0;
-    for (let i = 0; i < row.length; i++) ss += (row[i] - m) * (row[i] - m);
-    return ss / Math.max(row.length - correction, 0);
-  });
-  const result = (values: Float64Array) =>
-    build(values, r.outShape, input.dtype);
-  const n = r.len - correction;
-  // d var / dx = 2 (x - mean) / (N - correction); d std = d var / (2 std).
-  const centered = (x: Tensor) => x.sub(x.mean(r.dims, { keepdim: true }));
-  const varOut = () =>
-    reduced(
-      "VarBackward0",
-      input,
-      r,
-      variance,
-      input.dtype,
-      (g, x) => g.mul(centered(x)).mul(2 / n),
-    );
-  const stdOut = () =>
-    reduced(
-      "StdBackward0",
-      input,
-      r,
-      variance.map(Math.sqrt),
-      input.dtype,
-      (g, x, y) => g.mul(centered(x)).div(y.mul(n)),
-    );
-  return { out: o.out, result, means, variance, varOut, stdOut };
-}
-
-/** `torch.var(input, dim?, { correction = 1, unbiased, keepdim })`. */
-export function var_(input: Tensor, ...args: unknown[]): Tensor {
-  const { out, varOut } = varArgs("var", input, args);
-  return deliver(varOut(), out);
-}
-
-/** `torch.std(input, dim?, { correction = 1, unbiased, keepdim })`. */
-export function std(input: Tensor, ...args: unknown[]): Tensor {
-  const { out, stdOut } = varArgs("std", input, args);
-  return deliver(stdOut(), out);
-}
-
-/**
- * `torch.var_mean(input, dim?, { correction = 1, unbiased, keepdim })`: [var, mean] in one pass.
- * @example const [v, m] = torch.var_mean(x, 1);
- */
-export function var_mean(input: Tensor, ...args: unknown[]): [Tensor, Tensor] {
-  const { varOut } = varArgs("var_mean", input, args);
-  return [varOut(), mean(input, ...meanArgs(args))];
-}
-
-/** `torch.std_mean(input, dim?, { correction = 1, unbiased, keepdim })`: [std, mean]. */
-export function std_mean(input: Tensor, ...args: unknown[]): [Tensor, Tensor] {
-  const { stdOut } = varArgs("std_mean", input, args);
-  return [stdOut(), mean(input, ...meanArgs(args))];
-}
-
-/** The arguments of var_mean/std_mean that mean takes too (dim and keepdim). */
-function meanArgs(args: unknown[]): unknown[] {
-  const legacy = typeof args[0] === "boolean";
-  const o = parseArgs("var_mean", legacy ? args.slice(1) : args, [
-    "dim",
-    "unbiased",
-    "keepdim",
-  ], {
-    dim: undefined as number | number[] | undefined | null,
-    unbiased: undefined as boolean | undefined,
-    keepdim: false,
-    correction: undefined as number | undefined,
-    out: undefined as Tensor | undefined,
-  });
-  return [{ dim: o.dim, keepdim: o.keepdim }];
-}
-
-/** `torch.norm(input, p = "fro", dim?, keepdim?)`: vector p-norms, inf and -inf included. */
-export function norm(input: Tensor, ...args: unknown[]): Tensor {
-  const o = parseArgs("norm", args, ["p", "dim", "keepdim"], {
-    p: "fro" as number | "fro",
-    dim: undefined as number | number[] | undefined | null,
-    keepdim: false,
-    dtype: undefined as unknown,
-    out: undefined as Tensor | undefined,
-  });
-  if (!input.dtype.is_floating_point) {
-    throw new RuntimeError(
-      `norm(): input dtype should be either floating point or complex. Got ${
-        scalarTypeName(input.dtype)
-      } instead.`,
-    );
-  }
-  const p = o.p === "fro" ? 2 : o.p;
-  const r = rowsOf(input, dimList(o.dim), o.keepdim, "norm");
-  const f = (row: Float64Array): number => {
-    if (p === Infinity) {
-      return row.reduce((a, v) => Math.max(a, Math.abs(v)), 0);
-    }
-    if (p === -Infinity) {
-      return row.reduce((a, v) => Math.min(a, Math.abs(v)), Infinity);
-    }
-    if (p === 0) return row.reduce((a, v) => a + (v !== 0 ? 1 : 0), 0);
-    if (p === 2) return Math.sqrt(row.reduce((a, v) => a + v * v, 0));
-    return Math.pow(
-      row.reduce((a, v) => a + Math.pow(Math.abs(v), p), 0),
-      1 / p,
-    );
-  };
-  // d|x|_p / dx = x |x|^(p-2) / |x|_p^(p-1); inf-norms share among the extreme |x|, as PyTorch.
-  const grad = (g: Tensor, x: Tensor, y: Tensor): Tensor => {
-    if (p === 0) return g.mul(0);
-    if (p === 1) return g.mul(x.sign());
-    if (p === Infinity || p === -Infinity) {
-      return shareAmongTies(g, x.abs(), y, r).mul(x.sign());
-    }
-    if (p === 2) return where(y.eq(0), 0, g.mul(x).div(y));
-    return where(
-      y.eq(0),
-      0,
-      g.mul(x).mul(x.abs().pow(p - 2)).div(y.pow(p - 1)),
-    );
-  };
-  const dtype = dtypeArg(o.dtype) ?? input.dtype;
-  return deliver(
-    reduced("NormBackward1", input, r, fold(r, f), dtype, grad),
-    o.out,
-  );
-}
-
-/** `torch.logsumexp(input, dim, keepdim?)`: log(sum(exp(x))) without overflow. */
-export function logsumexp(input: Tensor, ...args: unknown[]): Tensor {
-  const o = dimArgs("logsumexp", args);
-  if (o.dim === undefined || o.dim === null) {
-    throw new TypeError("logsumexp() missing required argument 'dim'");
-  }
-  const r = rowsOf(input, dimList(o.dim), o.keepdim, "logsumexp");
-  const dtype = input.dtype.is_floating_point
-    ? input.dtype
-    : get_default_dtype();
-  return deliver(
-    reduced(
-      "LogsumexpBackward0",
-      input,
-      r,
-      fold(r, (row) => {
-        let m = -Infinity;
-        for (const v of row) if (v > m) m = v;
-        if (m === -Infinity || m === Infinity) {
-          return m === Infinity ? Infinity : Math.log(0);
-        }
-        let s = 0;
-        for (const v of row) s += Math.exp(v - m);
-        return m + Math.log(s);
-      }),
-      dtype,
-      (g, x, y) => g.mul(x.sub(y).exp()),
-    ),
-    o.out,
-  );
-}
-
 function truth(name: "all" | "any", input: Tensor, args: unknown[]): Tensor {
   const o = dimArgs(name, args);
   const r = rowsOf(input, dimList(o.dim), o.keepdim, name);
@@ -660,85 +344,4 @@ export function all(input: Tensor, ...args: unknown[]): Tensor {
 /** `torch.any(input, dim?, keepdim?)`. */
 export function any(input: Tensor, ...args: unknown[]): Tensor {
   return truth("any", input, args);
-}
-
-function scan(
-  name: "cumsum" | "cumprod",
-  input: Tensor,
-  args: unknown[],
-): Tensor {
-  const o = parseArgs(name, args, ["dim"], {
-    dim: undefined as number | undefined,
-    dtype: undefined as unknown,
-    out: undefined as Tensor | undefined,
-  });
-  if (o.dim === undefined) {
-    throw new TypeError(`${name}() missing required argument 'dim'`);
-  }
-  const rank = input.dim();
-  const d = wrapDim(o.dim, rank);
-  const order = [...Array(rank).keys()].filter((k) => k !== d).concat(
-    rank ? [d] : [],
-  );
-  const p = rank ? permute(input, order) : input;
-  const vals = readDoubles(p._operand(), p._shape);
-  const len = rank ? input._shape[d] : 1;
-  for (let start = 0; start < vals.length; start += len) {
-    for (let i = start + 1; i < start + len; i++) {
-      vals[i] = name === "cumsum"
-        ? vals[i - 1] + vals[i]
-        : vals[i - 1] * vals[i];
-    }
-  }
-  const dtype = accumulateDtype(input, o.dtype);
-  const permuted = build(vals, p._shape, dtype);
-  const inverse = order.map((_, k) => order.indexOf(k));
-  const result = rank
-    ? cast(permute(permuted, inverse), dtype, true)
-    : permuted;
-  // cumsum's gradient is the reversed cumulative sum of g; cumprod's (without zeros in x) is the
-  // reversed cumulative sum of g * y, divided by x.
-  const reverseCumsum = (t: Tensor) =>
-    rank ? flip(flip(t, [d]).cumsum(d), [d]) : t;
-  record({
-    name: name === "cumsum" ? "CumsumBackward0" : "CumprodBackward0",
-    inputs: [input],
-    outputs: [result],
-    save: name === "cumsum" ? [] : [input, result],
-    backward: ([g], saved) =>
-      name === "cumsum"
-        ? [reverseCumsum(g)]
-        : [cumprodGrad(g, saved[0], saved[1], d)],
-  });
-  return deliver(result, o.out);
-}
-
-/**
- * cumprod's gradient: sum over k >= i of g_k * y_k / x_i, or, where x has zeros, the same sum with
- * each product recomputed without x_i (exact, O(n^2) along the dim).
- */
-function cumprodGrad(g: Tensor, x: Tensor, y: Tensor, d: number): Tensor {
-  if (x.dim() === 0) return g;
-  const rev = (t: Tensor) => flip(flip(t, [d]).cumsum(d), [d]);
-  if (!x.eq(0).any().item()) return rev(g.mul(y)).div(x);
-  const n = x._shape[d];
-  const position = arange(n).reshape(x._shape.map((s, k) => (k === d ? s : 1)));
-  const parts: Tensor[] = [];
-  for (let i = 0; i < n; i++) {
-    const withoutI = where(position.eq(i), 1, x);
-    parts.push(
-      g.mul(withoutI.cumprod(d)).narrow(d, i, n - i).sum(d, { keepdim: true }),
-    );
-  }
-  return cat(parts, d);
-}
-
-/** `torch.cumsum(input, dim, { dtype })`. */
-export function cumsum(input: Tensor, ...args: unknown[]): Tensor {
-  return scan("cumsum", input, args);
-}
-
-/** `torch.cumprod(input, dim, { dtype })`. */
-export function cumprod(input: Tensor, ...args: unknown[]): Tensor {
-  return scan("cumprod", input, args);
 }
