@@ -37,6 +37,10 @@ export class Tensor {
   readonly dtype: DType;
   /** Set by `torch.autograd.Variable` (and on results of ops on one): legacy printing says `Variable containing:`. */
   _variable = false;
+  /** For a view, the tensor whose storage it views (PyTorch's `_base`); null otherwise. */
+  _base: Tensor | null = null;
+  /** Set when a view of this tensor was taken while it required grad (see checkInPlace). */
+  _hasGraphViews = false;
   /** The node that made this tensor, or null for a leaf. */
   grad_fn: Node | null = null;
   /** Which output of `grad_fn` this tensor is. */

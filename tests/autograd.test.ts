@@ -199,6 +199,21 @@ describe("PyTorch's errors", () => {
     assert.equal(y.grad_fn?.name, "AddBackward0");
   });
 
+  test("in-place writes through views that autograd cannot follow are refused, not silently wrong", () => {
+    const x = f64([1, 2, 3]);
+    assert.throws(
+      () => x.index(0).add_(1),
+      /a view of a leaf Variable that requires grad is being used in an in-place operation\./,
+    );
+    const y = x.mul(1);
+    const v = y.index(0);
+    assert.throws(() => v.mul_(2), /not supported yet in flambeau/);
+    assert.throws(() => y.mul_(2), /not supported yet in flambeau/);
+    // Without grad recording, views of any tensor can be written as usual.
+    torch.no_grad(() => x.index(0).fill_(5));
+    assert.deepEqual(x.tolist(), [5, 2, 3]);
+  });
+
   test("backward on a tensor that does not require grad", () => {
     assert.throws(
       () => torch.ones(1).backward(),

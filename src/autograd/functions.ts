@@ -186,11 +186,28 @@ export function Variable(
   return v;
 }
 
-/** Refuses in-place writes that autograd cannot follow, with PyTorch's message. */
+/**
+ * Refuses in-place writes that autograd cannot follow, with PyTorch's message where PyTorch refuses
+ * too. PyTorch also rebases the history of views and their bases after an in-place write
+ * (CopySlices); flambeau does not yet, so those writes are refused rather than giving wrong
+ * gradients.
+ */
 export function checkInPlace(t: Tensor): void {
-  if (is_grad_enabled() && t.is_leaf && t._requires_grad) {
+  if (!is_grad_enabled()) return;
+  if (t.is_leaf && t._requires_grad) {
     throw new RuntimeError(
       "a leaf Variable that requires grad is being used in an in-place operation.",
+    );
+  }
+  const base = t._base;
+  if (base && base.is_leaf && base._requires_grad) {
+    throw new RuntimeError(
+      "a view of a leaf Variable that requires grad is being used in an in-place operation.",
+    );
+  }
+  if ((base && base.requires_grad) || (t._hasGraphViews && t.requires_grad)) {
+    throw new RuntimeError(
+      "an in-place operation on a view of a tensor that requires grad (or on a tensor whose views autograd tracks) is not supported yet in flambeau; use the out-of-place op",
     );
   }
 }

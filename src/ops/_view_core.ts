@@ -3,6 +3,7 @@
 
 import { Tensor } from "../tensor.ts";
 import { record } from "../autograd/record.ts";
+import { is_grad_enabled } from "../autograd/grad_mode.ts";
 import { copy } from "../backend/cpu/elementwise.ts";
 
 /** A tensor sharing x's storage with another shape, strides and offset. */
@@ -14,6 +15,8 @@ export function asStrided(
 ): Tensor {
   const v = new Tensor(x.storage, shape, strides, offset, x.dtype);
   v._variable = x._variable;
+  v._base = x._base ?? x;
+  if (x.requires_grad && is_grad_enabled()) v._base._hasGraphViews = true;
   return v;
 }
 
