@@ -171,8 +171,20 @@ export function linear(
   weight: Tensor,
   bias: Tensor | null = null,
 ): Tensor {
-  const out = input.matmul(weight.t());
-  return bias ? out.add(bias) : out;
+  if (input.dim() !== 2 || !bias) {
+    const out = input.matmul(weight.t());
+    return bias ? out.add(bias) : out;
+  }
+  // The 2-D case is one addmm node, as in PyTorch (AddmmBackward0): x Wᵀ + b.
+  const out = no_grad(() => input.matmul(weight.t()).add(bias));
+  record({
+    name: "AddmmBackward0",
+    inputs: [input, weight, bias],
+    outputs: [out],
+    save: [input, weight],
+    backward: ([g], [x, w]) => [g.mm(w), g.t().mm(x), g.sum(0)],
+  });
+  return out;
 }
 
 /**
