@@ -360,8 +360,14 @@ export const autograd = {
   set_grad_enabled: gradMode.set_grad_enabled,
 };
 
-/** `torch.cuda`: CUDA is spelled WebGPU here; no device is available until the WebGPU backend lands. */
-export const cuda = {
+/**
+ * `torch.webgpu`: the WebGPU device. Its backend (design.md §4, the device thread) is the next wave, so
+ * `is_available()` is false even where the runtime has an adapter: no tensor can live there yet.
+ */
+export const webgpu: { is_available(): boolean; device_count(): number } = {
   is_available: (): boolean => false,
   device_count: (): number => 0,
 };
+
+/** `torch.cuda`: CUDA is spelled WebGPU here (`"cuda"` is an alias of `"webgpu"`); see `torch.webgpu`. */
+export const cuda: { is_available(): boolean; device_count(): number } = webgpu;
