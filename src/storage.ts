@@ -1,6 +1,7 @@
 // Storage: the memory behind tensors, shared by every view of it, with a version counter.
 
 import { type DType, type StorageArray } from "./dtype.ts";
+import { RuntimeError } from "./errors.ts";
 
 /** Where a storage lives. Only the CPU exists until the WebGPU device thread lands. */
 export type DeviceType = "cpu" | "webgpu";
@@ -18,6 +19,16 @@ export class Storage {
   }
 
   static allocate(dtype: DType, n: number): Storage {
-    return new Storage(new dtype.array(n));
+    try {
+      return new Storage(new dtype.array(n));
+    } catch (e) {
+      // The runtime's RangeError says nothing about sizes; PyTorch's allocator error does.
+      if (!(e instanceof RangeError)) throw e;
+      throw new RuntimeError(
+        `DefaultCPUAllocator: can't allocate memory: you tried to allocate ${
+          n * dtype.itemsize
+        } bytes.`,
+      );
+    }
   }
 }

@@ -172,6 +172,13 @@ describe("errors", () => {
     );
   });
 
+  test("an allocation the machine cannot make is PyTorch's allocator error, not a crash", () => {
+    assert.throws(
+      () => torch.zeros(1e15),
+      /RuntimeError: DefaultCPUAllocator: can't allocate memory/,
+    );
+  });
+
   test("out= writes the result into the given tensor and returns it", () => {
     const out = torch.empty(2);
     const r = torch.mul(torch.tensor([1, 2]), 3, { out });
