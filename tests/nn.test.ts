@@ -5,6 +5,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as torch from "../mod.ts";
+import { Net } from "./_support/lenet.ts";
 import {
   assertTensorClose,
   decodeTensor,
@@ -17,26 +18,6 @@ const F = nn.functional;
 type Module = InstanceType<typeof nn.Module>;
 // deno-lint-ignore no-explicit-any
 const NN = nn as any;
-
-/** The tutorial's network, exactly as the issue writes it. */
-class Net extends nn.Module {
-  conv1 = new nn.Conv2d(1, 6, 5);
-  conv2 = new nn.Conv2d(6, 16, 5);
-  fc1 = new nn.Linear(16 * 5 * 5, 120);
-  fc2 = new nn.Linear(120, 84);
-  fc3 = new nn.Linear(84, 10);
-  forward(x: torch.Tensor): torch.Tensor {
-    x = F.max_pool2d(F.relu(this.conv1(x)), [2, 2]);
-    x = F.max_pool2d(F.relu(this.conv2(x)), 2);
-    x = x.view(-1, this.num_flat_features(x));
-    x = F.relu(this.fc1(x));
-    x = F.relu(this.fc2(x));
-    return this.fc3(x);
-  }
-  num_flat_features(x: torch.Tensor): number {
-    return x.size().slice(1).reduce((a, b) => a * b, 1);
-  }
-}
 
 /** The fixture's Python constructor expressions, built the same way in TypeScript. */
 const BUILD: Record<string, () => Module> = {
