@@ -371,3 +371,54 @@ export const webgpu: { is_available(): boolean; device_count(): number } = {
 
 /** `torch.cuda`: CUDA is spelled WebGPU here (`"cuda"` is an alias of `"webgpu"`); see `torch.webgpu`. */
 export const cuda: { is_available(): boolean; device_count(): number } = webgpu;
+
+import * as fallback from "./src/ops/_fallback.ts";
+import {
+  findBackend,
+  registerBackend,
+  registeredDevices,
+  unregisterBackend,
+} from "./src/backend/registry.ts";
+export type {
+  Backend,
+  BinaryOp,
+  Primitives,
+  ReduceOp,
+  UnaryOp,
+  View,
+} from "./src/backend/backend.ts";
+
+/**
+ * `torch.backends`: the device seam. `fallback` counts the ops that ran on the host for want of a
+ * primitive (and can refuse them off the CPU); `register` plugs a device backend in.
+ *
+ * ```ts
+ * torch.backends.fallback.set_mode("error"); // no silent host round trips off the CPU
+ * torch.backends.fallback.counts();          // { sort: 2, ... }
+ * ```
+ */
+export const backends: {
+  fallback: {
+    counts(): Record<string, number>;
+    total(): number;
+    reset(): void;
+    set_mode(m: "allow" | "error"): void;
+    get_mode(): "allow" | "error";
+  };
+  register: typeof registerBackend;
+  unregister: typeof unregisterBackend;
+  find: typeof findBackend;
+  devices: typeof registeredDevices;
+} = {
+  fallback: {
+    counts: fallback.counts,
+    total: fallback.total,
+    reset: fallback.reset,
+    set_mode: fallback.set_mode,
+    get_mode: fallback.get_mode,
+  },
+  register: registerBackend,
+  unregister: unregisterBackend,
+  find: findBackend,
+  devices: registeredDevices,
+};

@@ -109,15 +109,21 @@ export function pickle(obj: unknown): {
     if (i < 256) w.bytes(0x71, i);
     else w.u32(0x72, i);
   };
+  const copies = new Map<Tensor, Tensor>();
+  const onCpu = (t: Tensor) => {
+    let c = copies.get(t);
+    if (!c) copies.set(t, c = t.detach().cpu());
+    return c;
+  };
   const ordered = () => {
     w.global("collections", "OrderedDict");
     w.bytes(0x29, 0x52);
   };
 
   const tensor = (t: Tensor, rg: boolean) => {
-    if (t.storage.device !== "cpu") {
-      throw new TypeError("only CPU tensors can be saved");
-    }
+    // A tensor off the CPU is saved as a CPU copy of its elements (so views of one device
+    // storage become separate storages in the file; the values are the same).
+    if (t.device !== "cpu") t = onCpu(t);
     let s = storages.get(t.storage);
     if (!s) {
       s = { key: String(storages.size), storage: t.storage, dtype: t.dtype };

@@ -454,7 +454,8 @@ function headerBytes(
 function encodeParts(
   x: Tensor | NDArrayLike | ArrayBufferView,
 ): [Uint8Array, Uint8Array] {
-  const t = x instanceof Tensor ? x.detach() : from_numpy(x);
+  // A tensor off the CPU is copied to it first (numpy() views CPU memory only).
+  const t = x instanceof Tensor ? x.detach().cpu() : from_numpy(x);
   let nd = numpy(t);
   const c = contiguous(nd.shape, nd.strides, false);
   const f = !c && contiguous(nd.shape, nd.strides, true);

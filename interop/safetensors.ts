@@ -56,7 +56,8 @@ export function serialize(
     if (name === "__metadata__") {
       throw new TypeError("safetensors: '__metadata__' is not a tensor name");
     }
-    const c = t.detach().contiguous();
+    // A tensor off the CPU is copied to it; the bytes are then read from CPU memory.
+    const c = t.detach().cpu().contiguous();
     const d = c.storage.data;
     const bytes = new Uint8Array(
       d.buffer,

@@ -5,8 +5,8 @@ import { RuntimeError, ValueError } from "./errors.ts";
 import { contiguousStrides, numel, Size, wrapDim } from "./shape.ts";
 import { Storage } from "./storage.ts";
 import type { AccumulateGrad, Node } from "./autograd/node.ts";
-import type { Operand } from "./backend/cpu/elementwise.ts";
-import { readDoubles } from "./backend/cpu/elementwise.ts";
+import type { Backend, View } from "./backend/backend.ts";
+import { hostDoubles, hostElements } from "./host.ts";
 import type { TensorMethods } from "./ops/methods.ts";
 import { formatTensor } from "./print/mod.ts";
 
@@ -75,8 +75,12 @@ export class Tensor {
     this.dtype = dtype;
   }
 
-  /** A new contiguous tensor of `shape`, zero-filled. */
-  static empty(shape: readonly number[], dtype: DType = float32): Tensor {
+  /** A new contiguous tensor of `shape`, zero-filled, on the CPU or the given backend. */
+  static empty(
+    shape: readonly number[],
+    dtype: DType = float32,
+    backend?: Backend,
+  ): Tensor {
     const negative = shape.find((d) => d < 0);
     if (negative !== undefined) {
       throw new RuntimeError(
@@ -86,7 +90,7 @@ export class Tensor {
       );
     }
     return new Tensor(
-      Storage.allocate(dtype, numel(shape)),
+      Storage.allocate(dtype, numel(shape), backend),
       [...shape],
       contiguousStrides(shape),
       0,
@@ -204,12 +208,12 @@ export class Tensor {
     return this.dtype.itemsize;
   }
 
-  /** `x.device`: `"cpu"` for every tensor until the WebGPU backend lands. */
+  /** `x.device`: `"cpu"`, or the device type of the backend that holds the storage. */
   get device(): string {
     return this.storage.device;
   }
 
-  /** `x.is_cuda`: whether the tensor lives on a GPU (false for now). */
+  /** `x.is_cuda`: whether the tensor lives off the CPU (on WebGPU, which `"cuda"` names). */
   get is_cuda(): boolean {
     return this.storage.device !== "cpu";
   }
@@ -231,13 +235,14 @@ export class Tensor {
   }
 
   /**
-   * The memory and walk of this tensor, for kernels.
+   * This tensor as a kernel operand: its backend buffer, dtype, offset and strides.
    *
    * @ignore
    */
-  _operand(): Operand {
+  _view(): View {
     return {
-      data: this.storage.data,
+      buffer: this.storage.buffer,
+      dtype: this.dtype.name,
       offset: this.storage_offset_,
       strides: this._strides,
     };
@@ -261,14 +266,15 @@ export class Tensor {
         `a Tensor with ${n} elements cannot be converted to Scalar`,
       );
     }
-    const v = this.storage.data[this.storage_offset_];
+    const { backend, buffer } = this.storage;
+    const v = backend.read(buffer, this.dtype.name, this.storage_offset_, 1)[0];
     if (this.dtype.name === "bool") return v !== 0;
     return Number(v);
   }
 
   /** Nested arrays of numbers (booleans for bool tensors), as PyTorch's `tolist()`. */
   tolist(): NestedList {
-    const flat = readDoubles(this._operand(), this._shape);
+    const flat = hostDoubles(this);
     const isBool = this.dtype.name === "bool";
     let p = 0;
     const build = (d: number): NestedList => {
@@ -303,14 +309,12 @@ export class Tensor {
 
   /** The tensor printed as PyTorch prints it, in the style `torch.set_printoptions` selects. */
   toString(): string {
-    const c = this.contiguous();
-    const off = c.storage_offset_;
     return formatTensor({
       dtype: this.dtype.name,
       shape: this._shape,
       values: this.dtype.name === "int64"
-        ? (c.storage.data as BigInt64Array).subarray(off, off + c.numel())
-        : readDoubles(this._operand(), this._shape),
+        ? hostElements(this) as BigInt64Array
+        : hostDoubles(this),
       device: this.device,
       wrapper: this._printWrapper(),
       requires_grad: this.requires_grad,

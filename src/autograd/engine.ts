@@ -154,5 +154,5 @@ function detachFor(g: Tensor, opts: RunOptions): Tensor {
 
 /** The gradient of an output nobody used: zeros (fresh memory is zero-filled). */
 function zerosFor(m: Meta): Tensor {
-  return Tensor.empty(m.shape, m.dtype);
+  return Tensor.empty(m.shape, m.dtype, m.backend);
 }

@@ -23,7 +23,7 @@ function rootGrad(t: Tensor, grad: Tensor | undefined, index: number): Tensor {
         "grad can be implicitly created only for scalar outputs",
       );
     }
-    return Tensor.empty(t._shape, t.dtype).fill_(1);
+    return Tensor.empty(t._shape, t.dtype, t.storage.backend).fill_(1);
   }
   if (!(grad instanceof Tensor)) {
     throw new TypeError("gradient must be a Tensor");

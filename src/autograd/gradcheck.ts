@@ -2,7 +2,8 @@
 
 import { RuntimeError } from "../errors.ts";
 import { Tensor } from "../tensor.ts";
-import { elementOffsets } from "../backend/cpu/iter.ts";
+import { hostDoubles } from "../host.ts";
+import { roundScalar } from "../ops/core.ts";
 import { no_grad } from "./grad_mode.ts";
 import { grad } from "./functions.ts";
 
@@ -22,6 +23,24 @@ function outputsOf(fn: Fn, inputs: Tensor[]): Tensor[] {
   return (Array.isArray(out) ? out : [out]).filter((t) =>
     t.dtype.is_floating_point
   );
+}
+
+/** The storage offset of each element of x, in row-major order. */
+function storageOffsets(x: Tensor): number[] {
+  const out: number[] = [];
+  const n = x.numel();
+  const coord = new Array<number>(x.dim()).fill(0);
+  let at = x.storage_offset_;
+  for (let e = 0; e < n; e++) {
+    out.push(at);
+    for (let d = x.dim() - 1; d >= 0; d--) {
+      at += x._strides[d];
+      if (++coord[d] < x._shape[d]) break;
+      at -= x._strides[d] * x._shape[d];
+      coord[d] = 0;
+    }
+  }
+  return out;
 }
 
 function values(t: Tensor): number[] {
@@ -56,8 +75,13 @@ export function gradcheck(
       Array.from({ length: x.numel() }, () => new Float64Array(n))
     );
     for (let k = 0; k < n; k++) {
-      const onehot = Tensor.empty(out._shape, out.dtype);
-      (onehot.storage.data as Float64Array)[k] = 1;
+      // Zeros with a 1 at element k (the tensor is fresh, so k is its storage offset).
+      const onehot = Tensor.empty(out._shape, out.dtype, out.storage.backend);
+      onehot.storage.backend.ops.fill(
+        { ...onehot._view(), offset: k, strides: [] },
+        1,
+        [],
+      );
       const grads = grad([out], wrt, {
         grad_outputs: [onehot],
         retain_graph: true,
@@ -68,19 +92,26 @@ export function gradcheck(
         values(g).forEach((v, j) => (analytical[wi][j][k] = v));
       });
     }
-    // Numerical Jacobian by central differences, writing straight into each input's storage.
+    // Numerical Jacobian by central differences, writing each perturbed element in place through
+    // its backend (a one-element fill at the element's storage offset).
     for (let wi = 0; wi < wrt.length; wi++) {
       const x = wrt[wi];
-      const data = x.storage.data as Float64Array;
-      const offsets = elementOffsets(x._shape, x._strides, x.storage_offset_);
+      const originals = hostDoubles(x);
+      const offsets = storageOffsets(x);
+      const set = (j: number, v: number) =>
+        x.storage.backend.ops.fill(
+          { ...x._view(), offset: offsets[j], strides: [] },
+          roundScalar(v, x.dtype),
+          [],
+        );
       for (let j = 0; j < offsets.length; j++) {
-        const orig = data[offsets[j]];
+        const orig = originals[j];
         const probe = (delta: number) => {
-          data[offsets[j]] = orig + delta;
+          set(j, orig + delta);
           return values(no_grad(() => outputsOf(fn, ins))[oi]);
         };
         const plus = probe(eps), minus = probe(-eps);
-        data[offsets[j]] = orig;
+        set(j, orig);
         for (let k = 0; k < n; k++) {
           const numerical = (plus[k] - minus[k]) / (2 * eps);
           const a = analytical[wi][j][k];

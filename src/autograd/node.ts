@@ -18,6 +18,8 @@ export interface Meta {
   shape: number[];
   /** The dtype. */
   dtype: Tensor["dtype"];
+  /** Where the tensor lives (outputs only: zero gradients of unused outputs are made there). */
+  backend?: Tensor["storage"]["backend"];
 }
 
 /** A tensor saved for backward, with the version it had and what produced it (for the error). */

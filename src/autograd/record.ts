@@ -62,7 +62,11 @@ export function record(r: Recording): void {
     r.name,
     edgeInputs.map((t) => (t ? edgeOf(t) : null)),
     edgeInputs.map((t) => (t ? { shape: t._shape, dtype: t.dtype } : null)),
-    r.outputs.map((o) => ({ shape: o._shape, dtype: o.dtype })),
+    r.outputs.map((o) => ({
+      shape: o._shape,
+      dtype: o.dtype,
+      backend: o.storage.backend,
+    })),
     [...(r.save ?? [])],
     r.backward,
   );

@@ -4,7 +4,7 @@
 import { ValueError } from "../errors.ts";
 import { Tensor } from "../tensor.ts";
 import { no_grad } from "../autograd/grad_mode.ts";
-import { erf } from "../ops/_math.ts";
+import { erf } from "../backend/math.ts";
 import { tensor as makeTensor } from "../ops/creation.ts";
 import * as rnd from "../ops/random.ts";
 import type { Generator } from "../random/generator.ts";

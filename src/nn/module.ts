@@ -264,29 +264,31 @@ export class Module {
     else if (typeof target === "string") {
       opts = isDtypeName(target) ? { dtype: target } : { device: target };
     } else opts = target;
-    if (opts.device !== undefined && opts.device !== "cpu") {
-      throw new RuntimeError(
-        `device '${opts.device}' is not available yet: only 'cpu' tensors exist in this build`,
-      );
-    }
-    if (opts.dtype === undefined) return this;
-    const dtype = toDType(opts.dtype);
-    if (!dtype.is_floating_point) {
+    const device = opts.device;
+    const dtype = opts.dtype === undefined ? undefined : toDType(opts.dtype);
+    if (dtype && !dtype.is_floating_point) {
       throw new TypeError(
         `nn.Module.to only accepts floating point dtypes, but got desired dtype=${dtype}`,
       );
     }
+    // Floating tensors take the dtype; every tensor takes the device.
+    const move = (t: Tensor) =>
+      t.to({
+        dtype: dtype && t.is_floating_point() ? dtype : t.dtype,
+        ...(device === undefined ? {} : { device }),
+      });
     no_grad(() => {
       for (const m of this.modules()) {
-        for (const [, p] of m._ownParameters()) {
-          if (p.is_floating_point()) p.data = p.data.to(dtype);
-        }
-        for (const [k, b] of m._ownBuffers()) {
-          if (b.is_floating_point()) m._buffers.set(k, b.to(dtype));
-        }
+        for (const [, p] of m._ownParameters()) p.data = move(p.data);
+        for (const [k, b] of m._ownBuffers()) m._buffers.set(k, move(b));
       }
     });
     return this;
+  }
+
+  /** `cuda()`: parameters and buffers moved to the WebGPU device (`"cuda"` is its alias). */
+  cuda(): this {
+    return this.to({ device: "cuda" });
   }
 
   double(): this {
@@ -302,7 +304,7 @@ export class Module {
   }
 
   cpu(): this {
-    return this;
+    return this.to({ device: "cpu" });
   }
 
   /** `state_dict()`: parameters and persistent buffers, detached, keyed by dotted names. */

@@ -2,11 +2,17 @@
 
 import { bool, type DType, get_default_dtype, result_type } from "../dtype.ts";
 import { RuntimeError } from "../errors.ts";
-import { broadcastShapes, broadcastStrides } from "../shape.ts";
+import { broadcastShapes } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
-import * as cpu from "../backend/cpu/elementwise.ts";
-import { pyMod } from "./_math.ts";
-import { cast, scalarTensor } from "./core.ts";
+import type { BinaryOp, ViewOrScalar } from "../backend/backend.ts";
+import {
+  backendOf,
+  broadcastView,
+  canWriteInto,
+  cast,
+  roundScalar,
+  scalarTensor,
+} from "./core.ts";
 import { where } from "./elementwise.ts";
 import { nodeName, zeroGrad } from "./_unary.ts";
 import { propagate, record } from "../autograd/record.ts";
@@ -14,10 +20,11 @@ import { propagate, record } from "../autograd/record.ts";
 /** What a binary op returns: arithmetic in the promoted dtype, true division in a float, or bool. */
 type BinaryResult = "arith" | "float" | "bool";
 
+/**
+ * One binary op: promotion rule, checks and gradients. The forward is each backend's kernel of the
+ * same name (the CPU's expressions are in src/backend/cpu/maps.ts).
+ */
 interface BinaryDecl {
-  f: (a: number, b: number) => number;
-  /** An integer version where the float formula would be wrong (division, powers). */
-  int?: (a: number, b: number) => number;
   result: BinaryResult;
   /** PyTorch computes comparisons in the promoted dtype; logical ops only look at truthiness. */
   castInputs?: boolean;
@@ -96,51 +103,16 @@ function extremeGrad(keepWhere: "gt" | "lt") {
 }
 const maxGrad = extremeGrad("gt"), minGrad = extremeGrad("lt");
 
-function intPow(a: number, b: number): number {
-  if (b < 0) {
-    if (a === 1) return 1;
-    if (a === -1) return b % 2 === 0 ? 1 : -1;
-    throw new RuntimeError(
-      "Integers to negative integer powers are not allowed.",
-    );
-  }
-  return Math.pow(a, b);
-}
-
-/** The binary table: one line per op. */
-/** Every binary op; the table below must have exactly these keys. */
-export type BinaryName =
-  | "add"
-  | "sub"
-  | "mul"
-  | "div"
-  | "div_trunc"
-  | "div_floor"
-  | "remainder"
-  | "fmod"
-  | "pow"
-  | "maximum"
-  | "minimum"
-  | "atan2"
-  | "eq"
-  | "ne"
-  | "lt"
-  | "le"
-  | "gt"
-  | "ge"
-  | "logical_and"
-  | "logical_or"
-  | "logical_xor";
+/** Every binary op of the table: the backends' binary primitives but the clamps. */
+export type BinaryName = Exclude<BinaryOp, "clamp_min" | "clamp_max">;
 
 export const BINARY: Record<BinaryName, BinaryDecl> = {
   add: {
-    f: (a, b) => a + b,
     result: "arith",
     da: (g) => g,
     db: (g, _a, _b, _y, alpha) => (alpha === 1 ? g : g.mul(alpha)),
   },
   sub: {
-    f: (a, b) => a - b,
     result: "arith",
     da: (g) => g,
     db: (g, _a, _b, _y, alpha) => g.mul(-alpha),
@@ -150,21 +122,18 @@ export const BINARY: Record<BinaryName, BinaryDecl> = {
       "Subtraction, the `-` operator, with a bool tensor is not supported. If you are trying to invert a mask, use the `~` or `logical_not()` operator instead.",
   },
   mul: {
-    f: (a, b) => a * b,
     result: "arith",
     da: (g, _a, b) => g.mul(b),
     db: (g, a) => g.mul(a),
     uses: { a: ["b"], b: ["a"] },
   },
   div: {
-    f: (a, b) => a / b,
     result: "float",
     da: (g, _a, b) => g.div(b),
     db: (g, a, b) => g.mul(a).div((b as Tensor).mul(b)).neg(),
     uses: { a: ["b"], b: ["a", "b"] },
   },
   div_trunc: {
-    f: (a, b) => Math.trunc(a / b),
     result: "arith",
     intZeroDivision: true,
     da: zeroGrad,
@@ -172,7 +141,6 @@ export const BINARY: Record<BinaryName, BinaryDecl> = {
     node: () => "DivBackward2",
   },
   div_floor: {
-    f: (a, b) => Math.floor(a / b),
     result: "arith",
     intZeroDivision: true,
     da: zeroGrad,
@@ -180,7 +148,6 @@ export const BINARY: Record<BinaryName, BinaryDecl> = {
     node: () => "DivBackward2",
   },
   remainder: {
-    f: pyMod,
     result: "arith",
     intZeroDivision: true,
     da: (g) => g,
@@ -189,7 +156,6 @@ export const BINARY: Record<BinaryName, BinaryDecl> = {
     node: (_a, b) => (isT(b) ? "RemainderBackward1" : "RemainderBackward0"),
   },
   fmod: {
-    f: (a, b) => a % b,
     result: "arith",
     intZeroDivision: true,
     da: (g) => g,
@@ -198,8 +164,6 @@ export const BINARY: Record<BinaryName, BinaryDecl> = {
     node: (_a, b) => (isT(b) ? "FmodBackward1" : "FmodBackward0"),
   },
   pow: {
-    f: Math.pow,
-    int: intPow,
     result: "arith",
     da: powGradBase,
     db: powGradExponent,
@@ -210,14 +174,12 @@ export const BINARY: Record<BinaryName, BinaryDecl> = {
     ) => (!isT(a) ? "PowBackward2" : isT(b) ? "PowBackward1" : "PowBackward0"),
   },
   maximum: {
-    f: (a, b) => (a !== a || b !== b ? NaN : Math.max(a, b)),
     result: "arith",
     da: maxGrad(true),
     db: maxGrad(false),
     uses: { a: ["a", "b"], b: ["a", "b"] },
   },
   minimum: {
-    f: (a, b) => (a !== a || b !== b ? NaN : Math.min(a, b)),
     result: "arith",
     da: minGrad(true),
     db: minGrad(false),
@@ -225,7 +187,6 @@ export const BINARY: Record<BinaryName, BinaryDecl> = {
   },
   // d atan2(a, b) = (b da - a db) / (a^2 + b^2)
   atan2: {
-    f: Math.atan2,
     result: "float",
     da: (g, a, b) =>
       g.mul(b).div((a as Tensor).mul(a).add((b as Tensor).mul(b))),
@@ -233,16 +194,15 @@ export const BINARY: Record<BinaryName, BinaryDecl> = {
       g.mul(a).neg().div((a as Tensor).mul(a).add((b as Tensor).mul(b))),
     uses: { a: ["a", "b"], b: ["a", "b"] },
   },
-  eq: { f: (a, b) => (a === b ? 1 : 0), result: "bool", castInputs: true },
-  ne: { f: (a, b) => (a !== b ? 1 : 0), result: "bool", castInputs: true },
-  lt: { f: (a, b) => (a < b ? 1 : 0), result: "bool", castInputs: true },
-  le: { f: (a, b) => (a <= b ? 1 : 0), result: "bool", castInputs: true },
-  gt: { f: (a, b) => (a > b ? 1 : 0), result: "bool", castInputs: true },
-  ge: { f: (a, b) => (a >= b ? 1 : 0), result: "bool", castInputs: true },
-  logical_and: { f: (a, b) => (a !== 0 && b !== 0 ? 1 : 0), result: "bool" },
-  logical_or: { f: (a, b) => (a !== 0 || b !== 0 ? 1 : 0), result: "bool" },
+  eq: { result: "bool", castInputs: true },
+  ne: { result: "bool", castInputs: true },
+  lt: { result: "bool", castInputs: true },
+  le: { result: "bool", castInputs: true },
+  gt: { result: "bool", castInputs: true },
+  ge: { result: "bool", castInputs: true },
+  logical_and: { result: "bool" },
+  logical_or: { result: "bool" },
   logical_xor: {
-    f: (a, b) => ((a !== 0) !== (b !== 0) ? 1 : 0),
     result: "bool",
   },
 };
@@ -266,13 +226,19 @@ export function toTensor(v: TensorOrScalar, dtype: DType): Tensor {
   return v instanceof Tensor ? cast(v, dtype) : scalarTensor(v, dtype);
 }
 
-/** Applies a binary op from the table with broadcasting and PyTorch's type promotion. */
+/**
+ * Applies a binary op from the table with broadcasting and PyTorch's type promotion. `kernel`
+ * runs a different primitive under the same rules (clamp's bounds); `alpha` scales b in add/sub.
+ * With `into` (an out= tensor, or self for in-place) the result is written there when
+ * `canWriteInto` allows, and `into` is returned; otherwise a new tensor.
+ */
 export function applyBinary(
   name: BinaryName,
   a: TensorOrScalar,
   b: TensorOrScalar,
-  f?: (x: number, y: number) => number,
   alpha = 1,
+  kernel: BinaryOp = name,
+  into?: Tensor,
 ): Tensor {
   const decl: BinaryDecl = BINARY[name];
   const common = result_type(asOperand(a), asOperand(b));
@@ -290,40 +256,54 @@ export function applyBinary(
     : decl.result === "float"
     ? outDtype
     : common;
-  const x = compute
-    ? toTensor(a, compute)
-    : toTensor(a, a instanceof Tensor ? a.dtype : common);
-  const y = compute
-    ? toTensor(b, compute)
-    : toTensor(b, b instanceof Tensor ? b.dtype : common);
-  const shape = broadcastShapes(x._shape, y._shape);
+  const backend = backendOf(...hostScalarsAside(a, b));
+  const operand = (v: TensorOrScalar): Tensor | number => {
+    if (v instanceof Tensor) {
+      // A 0-d CPU tensor beside a tensor on another device enters as a scalar, as in PyTorch.
+      if (v.storage.backend !== backend) {
+        return roundScalar(v.item(), compute ?? v.dtype);
+      }
+      return compute ? cast(v, compute) : v;
+    }
+    return roundScalar(v, compute ?? common);
+  };
+  const x = operand(a), y = operand(b);
+  const shape = broadcastShapes(shapeOf(x), shapeOf(y));
   const integral = compute !== undefined && !compute.is_floating_point;
-  if (integral && decl.intZeroDivision && y.eq(0).any().item()) {
+  if (
+    integral && decl.intZeroDivision &&
+    (y instanceof Tensor ? y.eq(0).any().item() : y === 0)
+  ) {
     throw new RuntimeError("ZeroDivisionError");
   }
-  let fn = f ?? (integral && decl.int ? decl.int : decl.f);
-  if (outDtype === bool && decl.result !== "bool") {
-    const g = fn;
-    fn = (p, q) => (g(p, q) !== 0 ? 1 : 0);
+  const view = (v: Tensor | number): ViewOrScalar =>
+    v instanceof Tensor ? broadcastView(v, shape) : v;
+  const s = alpha !== 1 && common.name === "float32"
+    ? Math.fround(alpha)
+    : alpha;
+  if (canWriteInto(into, shape, outDtype, backend, [a, b, x, y])) {
+    backend.ops.binary(kernel, view(x), view(y), into._view(), shape, s);
+    into._bump();
+    return into;
   }
-  const out = Tensor.empty(shape, outDtype);
-  cpu.binary(
-    fn,
-    {
-      data: x.storage.data,
-      offset: x.storage_offset_,
-      strides: broadcastStrides(x._shape, x._strides, shape),
-    },
-    {
-      data: y.storage.data,
-      offset: y.storage_offset_,
-      strides: broadcastStrides(y._shape, y._strides, shape),
-    },
-    out._operand(),
-    shape,
-  );
+  const out = Tensor.empty(shape, outDtype, backend);
+  backend.ops.binary(kernel, view(x), view(y), out._view(), shape, s);
   recordBinary(name, decl, a, b, out, alpha);
   return out;
+}
+
+const NO_DIMS: number[] = [];
+const shapeOf = (
+  v: Tensor | number,
+) => (v instanceof Tensor ? v._shape : NO_DIMS);
+
+/** The tensors whose device decides where an op runs: 0-d CPU tensors defer to the others. */
+function hostScalarsAside(a: TensorOrScalar, b: TensorOrScalar): unknown[] {
+  if (!(a instanceof Tensor) || !(b instanceof Tensor)) return [a, b];
+  if (a.storage.device === b.storage.device) return [a];
+  if (a.dim() === 0 && a.storage.device === "cpu") return [b];
+  if (b.dim() === 0 && b.storage.device === "cpu") return [a];
+  return [a, b];
 }
 
 /** Links a binary op's output to its tensor operands, saving what its gradients read. */

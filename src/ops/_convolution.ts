@@ -3,14 +3,8 @@
 
 import { Tensor } from "../tensor.ts";
 import { record } from "../autograd/record.ts";
-import {
-  convBackwardData,
-  convBackwardWeight,
-  convForward,
-  type ConvGeom,
-} from "../backend/cpu/conv.ts";
-import type { Floats } from "../backend/cpu/matmul.ts";
-import { contiguous } from "./core.ts";
+import type { ConvGeom, View } from "../backend/backend.ts";
+import { backendOf, contiguous } from "./core.ts";
 
 /** A convolution call's parameters, one entry per spatial dim (1 or 2). */
 export interface ConvParams {
@@ -71,8 +65,6 @@ function outputPaddingFor(
   );
 }
 
-const data = (t: Tensor) => t.storage.data as Floats;
-
 /**
  * ATen's convolution on batched input: the forward convolution, or with `transposed` its adjoint.
  * Records one ConvolutionBackward0 node: the input gradient is the convolution the other way
@@ -84,6 +76,7 @@ export function convolution(
   bias: Tensor | null,
   p: ConvParams,
 ): Tensor {
+  const backend = backendOf(input, weight, bias);
   const x = contiguous(input), w = contiguous(weight);
   const ws = weight._shape;
   let out: Tensor;
@@ -98,16 +91,9 @@ export function convolution(
         ) + 1,
       );
     }
-    out = Tensor.empty(small, input.dtype);
+    out = Tensor.empty(small, input.dtype, backend);
     const g = geometry(input._shape, small, ws, p);
-    convForward(
-      data(x),
-      x.storage_offset_,
-      data(w),
-      w.storage_offset_,
-      data(out),
-      g,
-    );
+    backend.ops.conv2d(x._view(), w._view(), out._view(), g);
   } else {
     const big = [input._shape[0], ws[1] * p.groups];
     for (let i = 0; i < p.stride.length; i++) {
@@ -116,16 +102,9 @@ export function convolution(
           p.dilation[i] * (ws[i + 2] - 1) + p.outputPadding[i] + 1,
       );
     }
-    out = Tensor.empty(big, input.dtype);
+    out = Tensor.empty(big, input.dtype, backend);
     const g = geometry(big, input._shape, ws, p);
-    convBackwardData(
-      data(x),
-      x.storage_offset_,
-      data(w),
-      w.storage_offset_,
-      data(out),
-      g,
-    );
+    backend.ops.conv2dBackwardInput(x._view(), w._view(), out._view(), g);
   }
   if (bias) addBias(out, bias);
   const needs = [
@@ -163,18 +142,20 @@ export function convolution(
   return out;
 }
 
-/** out[:, c] += bias[c] over every plane. */
+/**
+ * out[:, c] += bias[c] over every plane: the binary add primitive, in place, with the bias walked
+ * as a [1, C, 1, ...] broadcast (stride 0 everywhere but the channel dim). Not recorded: the
+ * convolution's node gives the bias its gradient.
+ */
 function addBias(out: Tensor, bias: Tensor): void {
-  const o = data(out), b = contiguous(bias);
-  const bd = data(b), boff = b.storage_offset_;
-  const [N, C] = out._shape;
-  const L = out.numel() / (N * C);
-  for (let n = 0; n < N; n++) {
-    for (let c = 0; c < C; c++) {
-      const v = bd[boff + c], base = (n * C + c) * L;
-      for (let t = 0; t < L; t++) o[base + t] += v;
-    }
-  }
+  const o = out._view();
+  const b: View = {
+    buffer: bias.storage.buffer,
+    dtype: bias.dtype.name,
+    offset: bias.storage_offset_,
+    strides: out._shape.map((_, i) => (i === 1 ? bias._strides[0] : 0)),
+  };
+  out.storage.backend.ops.binary("add", o, b, o, out._shape);
 }
 
 /**
@@ -188,17 +169,11 @@ function convWeight(
   shape: number[],
   p: ConvParams,
 ): Tensor {
+  const backend = backendOf(big, small);
   const b = contiguous(big), s = contiguous(small);
-  const out = Tensor.empty(shape, big.dtype);
+  const out = Tensor.empty(shape, big.dtype, backend);
   const g = geometry(big._shape, small._shape, shape, p);
-  convBackwardWeight(
-    data(b),
-    b.storage_offset_,
-    data(s),
-    s.storage_offset_,
-    data(out),
-    g,
-  );
+  backend.ops.conv2dBackwardWeight(b._view(), s._view(), out._view(), g);
   const needs = [big.requires_grad, small.requires_grad];
   record({
     name: "ConvolutionBackwardBackward0",

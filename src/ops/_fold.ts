@@ -2,7 +2,7 @@
 
 import { RuntimeError } from "../errors.ts";
 import { Tensor } from "../tensor.ts";
-import { im2colMap } from "../backend/cpu/conv.ts";
+import { im2colMap } from "../backend/geometry.ts";
 import { parseArgs } from "./_args.ts";
 import { applyAdjoint, applyMap, type MapOp } from "./_plane.ts";
 import { type IntOrList, list } from "./conv.ts";

@@ -4,13 +4,7 @@
 
 import { Tensor } from "../tensor.ts";
 import { record } from "../autograd/record.ts";
-import { readDoubles, writeDoubles } from "../backend/cpu/elementwise.ts";
-import {
-  type Dense,
-  mapAdjoint,
-  mapForward,
-  type PlaneMap,
-} from "../backend/cpu/conv.ts";
+import type { PlaneMap } from "../backend/backend.ts";
 import { contiguous } from "./core.ts";
 
 /** One linear op: its map, how many planes it applies to, and its node names both ways. */
@@ -27,33 +21,41 @@ export interface MapOp {
   fill?: number;
 }
 
-/** Runs `kernel` on x's data as a dense array (int64 through doubles), giving a tensor of `shape`. */
-function run(
-  x: Tensor,
-  shape: number[],
-  kernel: (src: Dense, srcOff: number, dst: Dense) => void,
-): Tensor {
-  const out = Tensor.empty(shape, x.dtype);
-  if (x.storage.data instanceof BigInt64Array) {
-    const src = readDoubles(x._operand(), x._shape);
-    const dst = new Float64Array(out.numel());
-    kernel(src, 0, dst);
-    writeDoubles(out._operand(), x.dtype.name, dst, shape);
-    return out;
+/** op.map applied to every plane of x on x's device, unrecorded: a fresh tensor of op.outShape. */
+function forward(x: Tensor, op: MapOp): Tensor {
+  const backend = x.storage.backend;
+  const out = Tensor.empty(op.outShape, x.dtype, backend);
+  if (out.numel() > 0) {
+    backend.ops.mapForward(
+      contiguous(x)._view(),
+      out._view(),
+      op.planes,
+      op.map,
+      op.fill ?? 0,
+    );
   }
-  const c = contiguous(x);
-  kernel(c.storage.data as Dense, c.storage_offset_, out.storage.data as Dense);
+  return out;
+}
+
+/** The adjoint of op.map on x's device, unrecorded: a fresh tensor of op.inShape. */
+function adjoint(x: Tensor, op: MapOp): Tensor {
+  const backend = x.storage.backend;
+  const out = Tensor.empty(op.inShape, x.dtype, backend);
+  if (out.numel() > 0 && x.numel() > 0) {
+    // The primitive accumulates into its target, which starts from zeros here.
+    backend.ops.mapAdjoint(
+      contiguous(x)._view(),
+      out._view(),
+      op.planes,
+      op.map,
+    );
+  }
   return out;
 }
 
 /** op.map applied to every plane of x (shape op.inShape), recorded as op.name. */
 export function applyMap(x: Tensor, op: MapOp): Tensor {
-  const out = run(
-    x,
-    op.outShape,
-    (src, off, dst) =>
-      mapForward(src, off, dst, 0, op.planes, op.map, op.fill ?? 0),
-  );
+  const out = forward(x, op);
   record({
     name: op.name,
     inputs: [x],
@@ -65,11 +67,7 @@ export function applyMap(x: Tensor, op: MapOp): Tensor {
 
 /** The adjoint of op.map (x has shape op.outShape), recorded as op.adjointName. */
 export function applyAdjoint(x: Tensor, op: MapOp): Tensor {
-  const out = run(
-    x,
-    op.inShape,
-    (src, off, dst) => mapAdjoint(src, off, dst, 0, op.planes, op.map),
-  );
+  const out = adjoint(x, op);
   record({
     name: op.adjointName,
     inputs: [x],

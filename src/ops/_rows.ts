@@ -1,18 +1,19 @@
-// The row machinery every reduction shares: the input read with the reduced dims last, one row of
-// doubles per output element, folded; the result built and its gradient expanded back.
+// What every reduction shares: the input seen with the reduced dims last, one reduce primitive
+// call into a contiguous result, and its gradient expanded back to the input's shape.
 
 import { type DType, int64 } from "../dtype.ts";
+import type { ArgReduceOp, ReduceOp } from "../backend/backend.ts";
 import { IndexError, RuntimeError } from "../errors.ts";
 import { wrapDim } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
-import { readDoubles, writeDoubles } from "../backend/cpu/elementwise.ts";
+import { fromHost } from "./_fallback.ts";
 import { parseArgs } from "./_args.ts";
 import { dtypeArg } from "./core.ts";
-import { permute } from "./views.ts";
 import { record } from "../autograd/record.ts";
 
 export type Rows = {
-  rows: Float64Array;
+  /** The permutation that puts the reduced dims last. */
+  order: number[];
   count: number;
   len: number;
   outShape: number[];
@@ -45,7 +46,6 @@ export function rowsOf(
   }
   const kept = [...Array(rank).keys()].filter((d) => !reduced.has(d));
   const red = [...Array(rank).keys()].filter((d) => reduced.has(d));
-  const p = rank === 0 ? x : permute(x, [...kept, ...red]);
   const keptShape = kept.map((d) => x._shape[d]);
   const len = red.reduce((a, d) => a * x._shape[d], 1);
   const count = keptShape.reduce((a, b) => a * b, 1);
@@ -64,7 +64,7 @@ export function rowsOf(
     ? x._shape.map((s, d) => (reduced.has(d) ? 1 : s))
     : keptShape;
   return {
-    rows: readDoubles(p._operand(), p._shape),
+    order: [...kept, ...red],
     count,
     len,
     outShape,
@@ -82,20 +82,62 @@ export function expandBack(t: Tensor, r: Rows): Tensor {
   return e.expand(r.inShape);
 }
 
+/** x (of the reduction's input shape) folded by `op` over the reduced dims into a new `dtype` tensor. */
+export function reduceRows(
+  op: ReduceOp,
+  r: Rows,
+  x: Tensor,
+  dtype: DType,
+): Tensor {
+  const backend = x.storage.backend;
+  const out = Tensor.empty(r.outShape, dtype, backend);
+  backend.ops.reduce(
+    op,
+    { ...x._view(), strides: r.order.map((d) => x._strides[d]) },
+    r.order.map((d) => x._shape[d]),
+    r.dims.length,
+    out._view(),
+  );
+  return out;
+}
+
+/** The index (and value) of the extreme along the one reduced dim: [values, indices]. */
+export function argRows(
+  op: ArgReduceOp,
+  r: Rows,
+  x: Tensor,
+  withValues: boolean,
+): [Tensor | null, Tensor] {
+  const backend = x.storage.backend;
+  const indices = Tensor.empty(r.outShape, int64, backend);
+  const values = withValues ? Tensor.empty(r.outShape, x.dtype, backend) : null;
+  // A 0-d input is one row of one element.
+  const scalar = x.dim() === 0;
+  backend.ops.argReduce(
+    op,
+    {
+      ...x._view(),
+      strides: scalar ? [0] : r.order.map((d) => x._strides[d]),
+    },
+    scalar ? [1] : r.order.map((d) => x._shape[d]),
+    indices._view(),
+    values?._view() ?? null,
+  );
+  return [values, indices];
+}
+
 /**
- * Builds a reduction's output and records its gradient: `grad` receives the output gradient and the
- * output, both expanded back to the input's shape, and the input.
+ * Records a reduction's output: `grad` receives the output gradient and the output, both expanded
+ * back to the input's shape, and the input.
  */
 export function reduced(
   node: string,
   input: Tensor,
   r: Rows,
-  values: Float64Array,
-  dtype: DType,
+  out: Tensor,
   grad: (g: Tensor, x: Tensor, y: Tensor) => Tensor,
   saves = true,
 ): Tensor {
-  const out = build(values, r.outShape, dtype);
   // sum and mean read neither input nor output: they save nothing, as in PyTorch.
   record({
     name: node,
@@ -122,22 +164,14 @@ export function shareAmongTies(
   return g.mul(mask).div(mask.sum(r.dims, { keepdim: true }));
 }
 
+/** A tensor of row-major doubles (host fallbacks that have no primitive yet). */
 export function build(
   values: Float64Array,
   shape: number[],
   dtype: DType,
+  like?: Tensor,
 ): Tensor {
-  const out = Tensor.empty(shape, dtype);
-  writeDoubles(out._operand(), dtype.name, values, shape);
-  return out;
-}
-
-export function fold(r: Rows, f: (row: Float64Array) => number): Float64Array {
-  const out = new Float64Array(r.count);
-  for (let i = 0; i < r.count; i++) {
-    out[i] = f(r.rows.subarray(i * r.len, (i + 1) * r.len));
-  }
-  return out;
+  return fromHost(values, shape, dtype, like);
 }
 
 export function dimArgs(fn: string, args: unknown[]) {
@@ -152,10 +186,4 @@ export function dimArgs(fn: string, args: unknown[]) {
 /** Integer and bool inputs sum and multiply in int64, as PyTorch. */
 export function accumulateDtype(x: Tensor, requested: unknown): DType {
   return dtypeArg(requested) ?? (x.dtype.is_floating_point ? x.dtype : int64);
-}
-
-export function sumRow(row: Float64Array): number {
-  let s = 0;
-  for (let i = 0; i < row.length; i++) s += row[i];
-  return s;
 }

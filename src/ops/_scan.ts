@@ -1,8 +1,9 @@
-// Scans along one dim: cumsum and cumprod, with cumprod's exact gradient where x has zeros.
+// Scans along one dim: cumsum and cumprod, with cumprod's exact gradient where x has zeros. There
+// is no scan primitive yet: the forward computes on the host through the counted fallback.
 
 import { wrapDim } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
-import { readDoubles } from "../backend/cpu/elementwise.ts";
+import { hostValues } from "./_fallback.ts";
 import { parseArgs } from "./_args.ts";
 import { cast, deliver } from "./core.ts";
 import { where } from "./elementwise.ts";
@@ -30,8 +31,8 @@ function scan(
   const order = [...Array(rank).keys()].filter((k) => k !== d).concat(
     rank ? [d] : [],
   );
-  const p = rank ? permute(input, order) : input;
-  const vals = readDoubles(p._operand(), p._shape);
+  const p = rank ? permute(input.detach(), order) : input;
+  const [vals] = hostValues(name, p);
   const len = rank ? input._shape[d] : 1;
   for (let start = 0; start < vals.length; start += len) {
     for (let i = start + 1; i < start + len; i++) {
@@ -41,7 +42,7 @@ function scan(
     }
   }
   const dtype = accumulateDtype(input, o.dtype);
-  const permuted = build(vals, p._shape, dtype);
+  const permuted = build(vals, p._shape, dtype, input);
   const inverse = order.map((_, k) => order.indexOf(k));
   const result = rank
     ? cast(permute(permuted, inverse), dtype, true)
@@ -72,7 +73,9 @@ function cumprodGrad(g: Tensor, x: Tensor, y: Tensor, d: number): Tensor {
   const rev = (t: Tensor) => flip(flip(t, [d]).cumsum(d), [d]);
   if (!x.eq(0).any().item()) return rev(g.mul(y)).div(x);
   const n = x._shape[d];
-  const position = arange(n).reshape(x._shape.map((s, k) => (k === d ? s : 1)));
+  const position = arange(n, { device: x.device }).reshape(
+    x._shape.map((s, k) => (k === d ? s : 1)),
+  );
   const parts: Tensor[] = [];
   for (let i = 0; i < n; i++) {
     const withoutI = where(position.eq(i), 1, x);

@@ -1,21 +1,19 @@
-// Spread and size reductions: var, std (with their _mean forms), norm and logsumexp.
+// Spread and size reductions: var, std (with their _mean forms), norm and logsumexp. Each is a
+// composition of primitives computed in float64 (as the first wave's double rows were), recorded
+// as one node with PyTorch's name and gradient.
 
-import { get_default_dtype } from "../dtype.ts";
+import { float64, get_default_dtype } from "../dtype.ts";
 import { RuntimeError } from "../errors.ts";
 import { Tensor } from "../tensor.ts";
 import { dimList, parseArgs } from "./_args.ts";
-import { deliver, dtypeArg, scalarTypeName } from "./core.ts";
+import { cast, deliver, dtypeArg, scalarTypeName } from "./core.ts";
 import { where } from "./elementwise.ts";
 import { mean } from "./reduce.ts";
-import {
-  build,
-  dimArgs,
-  fold,
-  reduced,
-  rowsOf,
-  shareAmongTies,
-  sumRow,
-} from "./_rows.ts";
+import { no_grad } from "../autograd/grad_mode.ts";
+import { dimArgs, reduced, rowsOf, shareAmongTies } from "./_rows.ts";
+
+/** input's values in float64, outside the graph. */
+const doubles = (input: Tensor) => cast(input.detach(), float64);
 
 function varArgs(fn: string, input: Tensor, args: unknown[]) {
   // PyTorch's legacy form var(input, unbiased: bool) is accepted too.
@@ -40,15 +38,13 @@ function varArgs(fn: string, input: Tensor, args: unknown[]) {
   }
   const correction = o.correction ?? (o.unbiased === false ? 0 : 1);
   const r = rowsOf(input, dimList(o.dim), o.keepdim, fn);
-  const means = fold(r, (row) => sumRow(row) / row.length);
-  const variance = fold(r, (row) => {
-    const m = sumRow(row) / row.length;
-    let ss = 0;
-    for (let i = 0; i < row.length; i++) ss += (row[i] - m) * (row[i] - m);
-    return ss / Math.max(row.length - correction, 0);
+  const variance = no_grad(() => {
+    const x = doubles(input);
+    const d = x.sub(x.mean(r.dims, { keepdim: true }));
+    return d.mul(d).sum(r.dims, { keepdim: r.keepdim }).div(
+      Math.max(r.len - correction, 0),
+    );
   });
-  const result = (values: Float64Array) =>
-    build(values, r.outShape, input.dtype);
   const n = r.len - correction;
   // d var / dx = 2 (x - mean) / (N - correction); d std = d var / (2 std).
   const centered = (x: Tensor) => x.sub(x.mean(r.dims, { keepdim: true }));
@@ -57,8 +53,7 @@ function varArgs(fn: string, input: Tensor, args: unknown[]) {
       "VarBackward0",
       input,
       r,
-      variance,
-      input.dtype,
+      cast(variance, input.dtype),
       (g, x) => g.mul(centered(x)).mul(2 / n),
     );
   const stdOut = () =>
@@ -66,11 +61,10 @@ function varArgs(fn: string, input: Tensor, args: unknown[]) {
       "StdBackward0",
       input,
       r,
-      variance.map(Math.sqrt),
-      input.dtype,
+      cast(no_grad(() => variance.sqrt()), input.dtype),
       (g, x, y) => g.mul(centered(x)).div(y.mul(n)),
     );
-  return { out: o.out, result, means, variance, varOut, stdOut };
+  return { out: o.out, varOut, stdOut };
 }
 
 /** `torch.var(input, dim?, { correction = 1, unbiased, keepdim })`. */
@@ -135,20 +129,15 @@ export function norm(input: Tensor, ...args: unknown[]): Tensor {
   }
   const p = o.p === "fro" ? 2 : o.p;
   const r = rowsOf(input, dimList(o.dim), o.keepdim, "norm");
-  const f = (row: Float64Array): number => {
-    if (p === Infinity) {
-      return row.reduce((a, v) => Math.max(a, Math.abs(v)), 0);
-    }
-    if (p === -Infinity) {
-      return row.reduce((a, v) => Math.min(a, Math.abs(v)), Infinity);
-    }
-    if (p === 0) return row.reduce((a, v) => a + (v !== 0 ? 1 : 0), 0);
-    if (p === 2) return Math.sqrt(row.reduce((a, v) => a + v * v, 0));
-    return Math.pow(
-      row.reduce((a, v) => a + Math.pow(Math.abs(v), p), 0),
-      1 / p,
-    );
-  };
+  const dims = r.dims, keepdim = r.keepdim;
+  const values = no_grad(() => {
+    const x = doubles(input);
+    if (p === Infinity) return x.abs().amax(dims, keepdim);
+    if (p === -Infinity) return x.abs().amin(dims, keepdim);
+    if (p === 0) return x.ne(0).double().sum(dims, { keepdim });
+    if (p === 2) return x.mul(x).sum(dims, { keepdim }).sqrt();
+    return x.abs().pow(p).sum(dims, { keepdim }).pow(1 / p);
+  });
   // d|x|_p / dx = x |x|^(p-2) / |x|_p^(p-1); inf-norms share among the extreme |x|, as PyTorch.
   const grad = (g: Tensor, x: Tensor, y: Tensor): Tensor => {
     if (p === 0) return g.mul(0);
@@ -165,7 +154,7 @@ export function norm(input: Tensor, ...args: unknown[]): Tensor {
   };
   const dtype = dtypeArg(o.dtype) ?? input.dtype;
   return deliver(
-    reduced("NormBackward1", input, r, fold(r, f), dtype, grad),
+    reduced("NormBackward1", input, r, cast(values, dtype), grad),
     o.out,
   );
 }
@@ -185,17 +174,18 @@ export function logsumexp(input: Tensor, ...args: unknown[]): Tensor {
       "LogsumexpBackward0",
       input,
       r,
-      fold(r, (row) => {
-        let m = -Infinity;
-        for (const v of row) if (v > m) m = v;
-        if (m === -Infinity || m === Infinity) {
-          return m === Infinity ? Infinity : Math.log(0);
+      no_grad(() => {
+        const x = doubles(input);
+        // An empty row sums to 0, whose log is -inf.
+        if (r.len === 0) {
+          return cast(x.sum(r.dims, { keepdim: r.keepdim }).log(), dtype);
         }
-        let s = 0;
-        for (const v of row) s += Math.exp(v - m);
-        return m + Math.log(s);
+        // Shifting by the max keeps exp in range; an infinite max shifts by 0 instead.
+        const m = x.amax(r.dims, true);
+        const shift = where(m.isinf(), 0, m);
+        const s = x.sub(shift).exp().sum(r.dims, { keepdim: true }).log();
+        return cast(s.add(shift).reshape(r.outShape), dtype);
       }),
-      dtype,
       (g, x, y) => g.mul(x.sub(y).exp()),
     ),
     o.out,

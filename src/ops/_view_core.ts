@@ -4,7 +4,6 @@
 import { Tensor } from "../tensor.ts";
 import { record } from "../autograd/record.ts";
 import { is_grad_enabled } from "../autograd/grad_mode.ts";
-import { copy } from "../backend/cpu/elementwise.ts";
 
 /** A tensor sharing x's storage with another shape, strides and offset. */
 export function asStrided(
@@ -46,9 +45,10 @@ export function embed(
   shape: number[],
   pick: (t: Tensor) => Tensor,
 ): Tensor {
-  const out = Tensor.empty(shape, g.dtype);
+  const backend = g.storage.backend;
+  const out = Tensor.empty(shape, g.dtype, backend);
   const target = pick(out);
-  copy(target._operand(), g.dtype.name, g._operand(), g._shape);
+  backend.ops.copy(target._view(), g._view(), g._shape);
   record({
     name: "EmbedBackward0",
     inputs: [g],

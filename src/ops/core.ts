@@ -4,7 +4,9 @@ import { type DType, DTYPES, toDType } from "../dtype.ts";
 import { RuntimeError } from "../errors.ts";
 import { broadcastStrides, sameShape } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
-import * as cpu from "../backend/cpu/elementwise.ts";
+import type { Backend, View } from "../backend/backend.ts";
+import { cpu, findBackend, registeredDevices } from "../backend/registry.ts";
+import { hostElements } from "../host.ts";
 import { checkInPlace } from "../autograd/functions.ts";
 import { is_grad_enabled, no_grad } from "../autograd/grad_mode.ts";
 
@@ -23,30 +25,116 @@ export function canCast(from: DType, to: DType): boolean {
   return true;
 }
 
-/** A 0-d tensor holding `v` in `dtype` (rounded as the dtype stores it). */
+/** A scalar as the dtype stores it: rounded to float32/float16, truncated for integers, 0/1 for bool. */
+export function roundScalar(v: number | boolean, dtype: DType): number {
+  const x = Number(v);
+  switch (dtype.name) {
+    case "float64":
+      return x;
+    case "float32":
+      return Math.fround(x);
+    case "bool":
+      return x !== 0 ? 1 : 0;
+    case "float16":
+    case "int32":
+    case "int16":
+    case "int8":
+    case "uint8": {
+      const a = new dtype.array(1) as Float32Array;
+      a[0] = x;
+      return a[0];
+    }
+    default:
+      return x !== x ? 0 : Math.trunc(x);
+  }
+}
+
+/** A 0-d tensor holding `v` in `dtype` (rounded as the dtype stores it), on `backend` (the CPU). */
 export function scalarTensor(
   v: number | boolean | bigint,
   dtype: DType,
+  backend: Backend = cpu,
 ): Tensor {
-  const t = Tensor.empty([], dtype);
-  if (t.storage.data instanceof BigInt64Array) {
-    t.storage.data[0] = typeof v === "bigint"
-      ? v
-      : BigInt(Math.trunc(Number(v)));
-  } else if (dtype.name === "bool") t.storage.data[0] = v ? 1 : 0;
-  else t.storage.data[0] = Number(v);
+  const t = Tensor.empty([], dtype, backend);
+  if (typeof v === "bigint") {
+    backend.write(t.storage.buffer, dtype.name, 0, BigInt64Array.of(v));
+  } else backend.ops.fill(t._view(), roundScalar(v, dtype), []);
   return t;
 }
 
-/** Copies `src` into `dst`, broadcasting `src` and casting its dtype. */
+/** The backend every tensor among `values` lives on; PyTorch's error when they differ. */
+export function backendOf(...values: unknown[]): Backend {
+  let found: Backend | undefined;
+  for (const v of values) {
+    if (!(v instanceof Tensor)) continue;
+    const b = v.storage.backend;
+    if (found && b !== found) {
+      throw new RuntimeError(
+        `Expected all tensors to be on the same device, but found at least two devices, ${found.name} and ${b.name}!`,
+      );
+    }
+    found = b;
+  }
+  return found ?? cpu;
+}
+
+/** x as a kernel operand walked over `shape` (broadcast dims get stride 0). */
+export function broadcastView(x: Tensor, shape: readonly number[]): View {
+  return {
+    buffer: x.storage.buffer,
+    dtype: x.dtype.name,
+    offset: x.storage_offset_,
+    strides: broadcastStrides(x._shape, x._strides, shape),
+  };
+}
+
+/** A contiguous copy of x on `backend` (x itself when it is already there). */
+export function transfer(x: Tensor, backend: Backend): Tensor {
+  if (x.storage.backend === backend) return x;
+  const out = Tensor.empty(x._shape, x.dtype, backend);
+  if (x.numel() > 0) {
+    backend.write(out.storage.buffer, x.dtype.name, 0, hostElements(x));
+  }
+  return out;
+}
+
+/**
+ * Whether an op may write its result straight into `into` (its `out=` tensor, or self for an
+ * in-place op) instead of a new tensor that is then copied: same device, dtype and shape, no
+ * autograd involved, and every input that shares into's memory reads exactly the element it
+ * writes. When false the caller takes the general path, which raises PyTorch's errors.
+ */
+export function canWriteInto(
+  into: Tensor | undefined,
+  shape: readonly number[],
+  dtype: DType,
+  backend: Backend,
+  inputs: readonly unknown[],
+): into is Tensor {
+  if (!(into instanceof Tensor) || into.storage.backend !== backend) {
+    return false;
+  }
+  if (into.dtype !== dtype || !sameShape(into._shape, shape)) return false;
+  const grad = is_grad_enabled();
+  if (grad && into.requires_grad) return false;
+  for (const t of inputs) {
+    if (!(t instanceof Tensor)) continue;
+    if (grad && t.requires_grad) return false;
+    if (t.storage !== into.storage || t === into) continue;
+    if (
+      t.storage_offset_ !== into.storage_offset_ ||
+      !sameShape(t._shape, into._shape) ||
+      !sameShape(t._strides, into._strides)
+    ) return false;
+  }
+  return true;
+}
+
+/** Copies `src` into `dst`, broadcasting `src` and casting its dtype (across devices too). */
 export function copyInto(dst: Tensor, src: Tensor): Tensor {
-  const shape = dst._shape;
-  const strides = broadcastStrides(src._shape, src._strides, shape);
-  cpu.copy(dst._operand(), dst.dtype.name, {
-    data: src.storage.data,
-    offset: src.storage_offset_,
-    strides,
-  }, shape);
+  const backend = dst.storage.backend;
+  const from = transfer(src, backend);
+  backend.ops.copy(dst._view(), broadcastView(from, dst._shape), dst._shape);
   dst._bump();
   return dst;
 }
@@ -54,9 +142,8 @@ export function copyInto(dst: Tensor, src: Tensor): Tensor {
 /** `x.to(dtype)` without the argument parsing: the same tensor when nothing changes. */
 export function cast(x: Tensor, dtype: DType, copy = false): Tensor {
   if (x.dtype === dtype && !copy) return x;
-  const out = Tensor.empty(x._shape, dtype);
-  copyInto(out, x);
-  out.storage.version = 0;
+  const out = Tensor.empty(x._shape, dtype, x.storage.backend);
+  x.storage.backend.ops.copy(out._view(), x._view(), x._shape);
   return out;
 }
 
@@ -157,7 +244,7 @@ export function assignInPlace(
 
 /** Gives `t` a new shape over fresh storage when its element count differs (out= resizing). */
 function resizeInPlace(t: Tensor, shape: readonly number[]): void {
-  const fresh = Tensor.empty(shape, t.dtype);
+  const fresh = Tensor.empty(shape, t.dtype, t.storage.backend);
   if (t.numel() === fresh.numel() && t.is_contiguous()) {
     t._shape = [...shape];
     t._strides = fresh._strides;
@@ -167,4 +254,49 @@ function resizeInPlace(t: Tensor, shape: readonly number[]): void {
   t._shape = fresh._shape;
   t._strides = fresh._strides;
   t.storage_offset_ = 0;
+}
+
+/**
+ * The backend a device argument names: `"cpu"`, `"webgpu"`, `"cuda"` (an alias of `"webgpu"`),
+ * any registered device type, each optionally with `:0`, or a tensor's `device` string.
+ */
+export function resolveDevice(device: unknown): Backend {
+  const spec = typeof device === "object" && device !== null && "type" in device
+    ? String((device as { type: unknown }).type)
+    : String(device);
+  const m = /^([A-Za-z_]\w*)(?::(\d+))?$/.exec(spec);
+  const type = m?.[1] === "cuda" ? "webgpu" : m?.[1];
+  const backend = type === undefined ? undefined : findBackend(type);
+  if (!m || !backend) {
+    if (type === "webgpu") {
+      throw new RuntimeError(
+        `device '${spec}' is not available: no WebGPU adapter was found (torch.cuda.is_available() is false)`,
+      );
+    }
+    throw new RuntimeError(
+      `Expected one of ${
+        [...registeredDevices(), "cuda", "webgpu"].filter((d, i, all) =>
+          all.indexOf(d) === i
+        ).join(", ")
+      } device type at start of device string: ${spec}`,
+    );
+  }
+  if (m[2] !== undefined && m[2] !== "0") {
+    throw new RuntimeError(
+      `Invalid device ordinal ${m[2]}: only ${type}:0 exists`,
+    );
+  }
+  return backend;
+}
+
+/** Whether `v` reads as a device (any string that is not a dtype name, or `{ type }`). */
+export function isDeviceSpec(v: unknown): boolean {
+  if (typeof v === "object" && v !== null && "type" in v) return true;
+  if (typeof v !== "string") return false;
+  try {
+    toDType(v);
+    return false;
+  } catch {
+    return true;
+  }
 }

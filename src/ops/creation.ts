@@ -13,16 +13,27 @@ import {
   uint8,
 } from "../dtype.ts";
 import { RuntimeError } from "../errors.ts";
+import { contiguousStrides } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
-import { writeDoubles } from "../backend/cpu/elementwise.ts";
+import type { Backend } from "../backend/backend.ts";
+import { cpu } from "../backend/registry.ts";
 import { isOptions, parseArgs, required, shapeArg } from "./_args.ts";
-import { dtypeArg } from "./core.ts";
+import {
+  cast,
+  dtypeArg,
+  resolveDevice,
+  roundScalar,
+  transfer,
+} from "./core.ts";
 
 /** Options every factory takes. */
 export interface FactoryOptions {
   /** The dtype, or its name (`"float32"`, `"long"`); each factory documents its default. */
   dtype?: DType | string;
-  /** Only `"cpu"` for now. */
+  /**
+   * Where the tensor lives: `"cpu"` (the default), `"webgpu"` (`"cuda"` and `"cuda:0"` name it),
+   * or another registered device type.
+   */
   device?: string;
   /** Makes the result a leaf that records autograd history. */
   requires_grad?: boolean;
@@ -36,17 +47,30 @@ export type TensorData =
   | ArrayLike<unknown>
   | Tensor;
 
-function checkDevice(device: string | undefined): void {
-  if (device !== undefined && device !== "cpu") {
-    throw new RuntimeError(
-      `device '${device}' is not available yet: only 'cpu' tensors exist in this build`,
-    );
-  }
+/**
+ * The backend a factory allocates on: the `device` option's (PyTorch's errors for an unknown or
+ * unavailable one), else `fallback` (the CPU, or the source tensor's device for the *_like forms).
+ */
+export function factoryBackend(
+  opts: { device?: unknown },
+  fallback: Backend = cpu,
+): Backend {
+  return opts.device === undefined || opts.device === null
+    ? fallback
+    : resolveDevice(opts.device);
 }
 
-/** Applies the factory options that are not about values. */
-export function finishFactory(t: Tensor, opts: FactoryOptions): Tensor {
-  checkDevice(opts.device);
+/**
+ * Applies the factory options that are not about values: the device (a tensor made elsewhere is
+ * copied there) and requires_grad.
+ */
+export function finishFactory(
+  t: Tensor,
+  opts: FactoryOptions,
+  fallback?: Backend,
+): Tensor {
+  const backend = factoryBackend(opts, fallback ?? t.storage.backend);
+  if (t.storage.backend !== backend) t = transfer(t, backend);
   if (opts.requires_grad) {
     if (!t.dtype.is_floating_point) {
       throw new RuntimeError(
@@ -56,6 +80,33 @@ export function finishFactory(t: Tensor, opts: FactoryOptions): Tensor {
     t.requires_grad = true;
   }
   return t;
+}
+
+/**
+ * A tensor of `shape` and `dtype` on `backend` holding row-major `values` (doubles, or BigInts for
+ * int64): made on the host, converted by the CPU's copy, and written to the device. Creation from
+ * JS data, not a fallback: nothing is counted.
+ */
+export function fromValues(
+  values: ArrayLike<number> | BigInt64Array,
+  shape: readonly number[],
+  dtype: DType,
+  backend: Backend = cpu,
+): Tensor {
+  const host = Tensor.empty(shape, dtype);
+  if (host.numel() > 0) {
+    const big = values instanceof BigInt64Array;
+    const buffer = big || values instanceof Float64Array
+      ? values
+      : Float64Array.from(values);
+    cpu.ops.copy(host._view(), {
+      buffer,
+      dtype: big ? "int64" : "float64",
+      offset: 0,
+      strides: contiguousStrides(shape),
+    }, shape);
+  }
+  return backend === cpu ? host : transfer(host, backend);
 }
 
 const TYPED: [new (...a: never[]) => unknown, DType][] = [
@@ -134,19 +185,23 @@ function flattenData(
  * @example torch.tensor([[1, 2], [3, 4]], { dtype: torch.float64 })
  */
 export function tensor(data: TensorData, opts: FactoryOptions = {}): Tensor {
+  if (data instanceof Tensor) {
+    // A copy of the tensor's elements, exact in every dtype, on its device unless one is given.
+    const dtype = dtypeArg(opts.dtype) ?? data.dtype;
+    return finishFactory(
+      cast(data.detach(), dtype, true),
+      opts,
+      data.storage.backend,
+    );
+  }
   const { shape, values, inferred } = flattenData(data);
-  const dtype = dtypeArg(opts.dtype) ??
-    (data instanceof Tensor ? data.dtype : inferred);
-  const t = Tensor.empty(shape, dtype);
-  if (data instanceof BigInt64Array && dtype === int64) {
-    (t.storage.data as BigInt64Array).set(data);
-  } else {writeDoubles(
-      t._operand(),
-      dtype.name,
-      Float64Array.from(values),
-      shape,
-    );}
-  return finishFactory(t, opts);
+  const dtype = dtypeArg(opts.dtype) ?? inferred;
+  const backend = factoryBackend(opts);
+  const exact = data instanceof BigInt64Array && dtype === int64;
+  return finishFactory(
+    fromValues(exact ? data : values, shape, dtype, backend),
+    opts,
+  );
 }
 
 /** Splits `(2, 3, { dtype })` or `([2, 3], { dtype })` into a shape and options. */
@@ -166,8 +221,11 @@ function filled(
   opts: FactoryOptions,
   dtype: DType,
 ): Tensor {
-  const t = Tensor.empty(shape, dtype);
-  if (value !== 0) t.fill_(value);
+  const backend = factoryBackend(opts);
+  const t = Tensor.empty(shape, dtype, backend);
+  if (value !== 0 && t.numel() > 0) {
+    backend.ops.fill(t._view(), roundScalar(value, dtype), shape);
+  }
   return finishFactory(t, opts);
 }
 
@@ -208,11 +266,16 @@ export function full(
   );
 }
 
+/** x's dtype and device unless opts say otherwise. */
 function likeOpts(
   x: Tensor,
   opts: FactoryOptions,
 ): FactoryOptions & { dtype: DType } {
-  return { ...opts, dtype: dtypeArg(opts.dtype) ?? x.dtype };
+  return {
+    ...opts,
+    dtype: dtypeArg(opts.dtype) ?? x.dtype,
+    device: opts.device ?? x.device,
+  };
 }
 
 /** `torch.empty_like(x)`: x's shape and dtype (unless opts say otherwise); zero-filled here. */
@@ -270,9 +333,10 @@ export function arange(...args: (number | FactoryOptions)[]): Tensor {
   const n = Math.ceil((end - start) / step);
   const values = new Float64Array(n);
   for (let i = 0; i < n; i++) values[i] = start + i * step;
-  const t = Tensor.empty([n], dtype);
-  writeDoubles(t._operand(), dtype.name, values, [n]);
-  return finishFactory(t, opts);
+  return finishFactory(
+    fromValues(values, [n], dtype, factoryBackend(opts)),
+    opts,
+  );
 }
 
 /**
@@ -303,9 +367,10 @@ export function linspace(...args: unknown[]): Tensor {
     values[i] = i < half ? start + step * i : end - step * (steps - 1 - i);
   }
   if (steps === 1) values[0] = start;
-  const t = Tensor.empty([steps], dtype);
-  writeDoubles(t._operand(), dtype.name, values, [steps]);
-  return finishFactory(t, o);
+  return finishFactory(
+    fromValues(values, [steps], dtype, factoryBackend(o)),
+    o,
+  );
 }
 
 /** `torch.eye(n, m = n)`: ones on the diagonal. */
@@ -323,11 +388,16 @@ export function eye(
   }
   const t = zeros([n, cols], {
     dtype: dtypeArg(opts.dtype) ?? get_default_dtype(),
+    device: opts.device,
   });
-  const d = t.storage.data;
-  for (let i = 0; i < Math.min(n, cols); i++) {
-    if (d instanceof BigInt64Array) d[i * cols + i] = 1n;
-    else d[i * cols + i] = 1;
+  // The diagonal is a strided view of the storage: one fill.
+  const k = Math.min(n, cols);
+  if (k > 0) {
+    t.storage.backend.ops.fill(
+      { ...t._view(), strides: [cols + 1] },
+      1,
+      [k],
+    );
   }
   return finishFactory(t, opts);
 }

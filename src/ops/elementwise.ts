@@ -5,23 +5,22 @@
 
 import { bool, result_type } from "../dtype.ts";
 import { RuntimeError } from "../errors.ts";
-import { broadcastShapes, broadcastStrides } from "../shape.ts";
+import { broadcastShapes } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
-import * as cpu from "../backend/cpu/elementwise.ts";
 import { parseArgs } from "./_args.ts";
-import { roundHalfEven } from "./_math.ts";
-import { cast, deliver, type OutOptions } from "./core.ts";
+import {
+  backendOf,
+  broadcastView,
+  cast,
+  deliver,
+  type OutOptions,
+  roundScalar,
+} from "./core.ts";
 import { nonzero } from "./indexing.ts";
 import { record } from "../autograd/record.ts";
 import { no_grad } from "../autograd/grad_mode.ts";
 import { notForBool, zeroGrad } from "./_unary.ts";
-import {
-  applyBinary,
-  asOperand,
-  isT,
-  type TensorOrScalar,
-  toTensor,
-} from "./_binary.ts";
+import { applyBinary, asOperand, isT, type TensorOrScalar } from "./_binary.ts";
 
 export { applyUnary, UNARY, type UnaryName } from "./_unary.ts";
 export {
@@ -37,7 +36,8 @@ export function add(
   other: TensorOrScalar,
   opts: { alpha?: number } & OutOptions = {},
 ): Tensor {
-  return deliver(withAlpha("add", input, other, opts.alpha), opts.out);
+  const r = withAlpha("add", input, other, opts.alpha, opts.out);
+  return r === opts.out ? r : deliver(r, opts.out);
 }
 
 /** `torch.sub(input, other, { alpha, out })`: input - alpha * other. */
@@ -46,7 +46,8 @@ export function sub(
   other: TensorOrScalar,
   opts: { alpha?: number } & OutOptions = {},
 ): Tensor {
-  return deliver(withAlpha("sub", input, other, opts.alpha), opts.out);
+  const r = withAlpha("sub", input, other, opts.alpha, opts.out);
+  return r === opts.out ? r : deliver(r, opts.out);
 }
 
 function withAlpha(
@@ -54,22 +55,16 @@ function withAlpha(
   a: TensorOrScalar,
   b: TensorOrScalar,
   alpha = 1,
+  into?: Tensor,
 ): Tensor {
-  if (alpha === 1) return applyBinary(name, a, b);
+  if (alpha === 1) return applyBinary(name, a, b, 1, name, into);
   const common = result_type(asOperand(a), asOperand(b));
   if (!common.is_floating_point && !Number.isInteger(alpha)) {
     throw new RuntimeError(
       "For integral input tensors, argument alpha must not be a floating point number.",
     );
   }
-  const s = common.name === "float32" ? Math.fround(alpha) : alpha;
-  return applyBinary(
-    name,
-    a,
-    b,
-    name === "add" ? (x, y) => x + s * y : (x, y) => x - s * y,
-    alpha,
-  );
+  return applyBinary(name, a, b, alpha, name, into);
 }
 
 /** `torch.div(input, other, { rounding_mode, out })`: true division, or "trunc" / "floor". */
@@ -152,20 +147,10 @@ function clampValues(
   let r: Tensor = input;
   // PyTorch applies min first, then max, so max wins when min > max; NaN in input propagates.
   if (o.min !== null) {
-    r = applyBinary(
-      "maximum",
-      r,
-      o.min,
-      (x, lo) => (x !== x ? x : x < lo ? lo : x),
-    );
+    r = applyBinary("maximum", r, o.min, 1, "clamp_min");
   }
   if (o.max !== null) {
-    r = applyBinary(
-      "minimum",
-      r,
-      o.max,
-      (x, hi) => (x !== x ? x : x > hi ? hi : x),
-    );
+    r = applyBinary("minimum", r, o.max, 1, "clamp_max");
   }
   return r;
 }
@@ -187,18 +172,15 @@ export function round(
     const node = opts.decimals === undefined
       ? "RoundBackward0"
       : "RoundBackward1";
-    return deliver(mapSame(input, roundHalfEven, node), opts.out);
+    return deliver(rounded(input, 0, node), opts.out);
   }
-  const scale = Math.pow(10, Math.abs(d));
-  const f = d > 0
-    ? (x: number) => roundHalfEven(x * scale) / scale
-    : (x: number) => roundHalfEven(x / scale) * scale;
-  return deliver(mapSame(input, f, "RoundBackward1"), opts.out);
+  return deliver(rounded(input, d, "RoundBackward1"), opts.out);
 }
 
-function mapSame(x: Tensor, f: (v: number) => number, node: string): Tensor {
-  const out = Tensor.empty(x._shape, x.dtype);
-  cpu.unary(f, x._operand(), out._operand(), x._shape);
+function rounded(x: Tensor, decimals: number, node: string): Tensor {
+  const backend = x.storage.backend;
+  const out = Tensor.empty(x._shape, x.dtype, backend);
+  backend.ops.unary("round", x._view(), out._view(), x._shape, decimals);
   record({
     name: node,
     inputs: [x],
@@ -245,20 +227,21 @@ export function where(
     );
   }
   const dtype = result_type(asOperand(input), asOperand(other));
-  const x = toTensor(input, dtype), y = toTensor(other, dtype);
-  const shape = broadcastShapes(condition._shape, x._shape, y._shape);
-  const out = Tensor.empty(shape, dtype);
-  const op = (t: Tensor) => ({
-    data: t.storage.data,
-    offset: t.storage_offset_,
-    strides: broadcastStrides(t._shape, t._strides, shape),
-  });
-  cpu.ternary(
-    (c, p, q) => (c !== 0 ? p : q),
-    op(condition),
-    op(x),
-    op(y),
-    out._operand(),
+  const backend = backendOf(condition, input, other);
+  const x = isT(input) ? cast(input, dtype) : roundScalar(input, dtype);
+  const y = isT(other) ? cast(other, dtype) : roundScalar(other, dtype);
+  const shape = broadcastShapes(
+    condition._shape,
+    isT(x) ? x._shape : [],
+    isT(y) ? y._shape : [],
+  );
+  const out = Tensor.empty(shape, dtype, backend);
+  const view = (v: Tensor | number) => (isT(v) ? broadcastView(v, shape) : v);
+  backend.ops.where(
+    broadcastView(condition, shape),
+    view(x),
+    view(y),
+    out._view(),
     shape,
   );
   record({

@@ -1,31 +1,31 @@
-// Joining and indexing: cat, stack, gather, scatter, index_select, masked ops, nonzero.
+// Joining and indexing: cat, stack, gather, scatter, index_select, index_add, masked ops, nonzero.
+// Each calls its primitive (copy, gather, scatter, indexSelect, indexAdd, where) on the inputs'
+// backend; the ops whose result size depends on the values (masked_select, nonzero) read what
+// decides it through the counted host fallback.
 
-import { bool, int64, result_type } from "../dtype.ts";
+import { bool, get_default_dtype, int64, result_type } from "../dtype.ts";
 import { IndexError, RuntimeError } from "../errors.ts";
-import {
-  broadcastShapes,
-  broadcastStrides,
-  contiguousStrides,
-  wrapDim,
-} from "../shape.ts";
+import { broadcastShapes, broadcastStrides, wrapDim } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
-import { readDoubles, writeDoubles } from "../backend/cpu/elementwise.ts";
-import { elementOffsets } from "../backend/cpu/iter.ts";
+import type { View } from "../backend/backend.ts";
 import { parseArgs } from "./_args.ts";
 import {
+  backendOf,
+  broadcastView,
   cast,
   contiguous,
-  copyInto,
   deliver,
   type OutOptions,
+  roundScalar,
   scalarTypeName,
+  transfer,
 } from "./core.ts";
 import type { TensorOrScalar } from "./elementwise.ts";
-import { narrow, unsqueeze } from "./views.ts";
+import { unsqueeze } from "./views.ts";
 import { record } from "../autograd/record.ts";
 import { no_grad } from "../autograd/grad_mode.ts";
 import { where } from "./elementwise.ts";
-import { tensor } from "./creation.ts";
+import { fromHost, hostValues } from "./_fallback.ts";
 
 /** `torch.cat(tensors, dim = 0)`: joins along an existing dim, promoting dtypes. */
 export function cat(
@@ -39,12 +39,15 @@ export function cat(
   if (!Array.isArray(tensors) || tensors.length === 0) {
     throw new RuntimeError("torch.cat(): expected a non-empty list of Tensors");
   }
+  const backend = backendOf(...tensors);
   // 1-D empty tensors are skipped, a legacy rule PyTorch keeps.
   const parts = tensors.filter((t) => !(t.dim() === 1 && t._shape[0] === 0));
   const dtype = result_type(
     ...tensors.map((t) => ({ dtype: t.dtype, dim: Math.max(t.dim(), 1) })),
   );
-  if (parts.length === 0) return deliver(Tensor.empty([0], dtype), o.out);
+  if (parts.length === 0) {
+    return deliver(Tensor.empty([0], dtype, backend), o.out);
+  }
   const ref = parts[0];
   const d = wrapDim(o.dim, ref.dim());
   parts.forEach((t, i) => {
@@ -65,13 +68,20 @@ export function cat(
   });
   const shape = [...ref._shape];
   shape[d] = parts.reduce((a, t) => a + t._shape[d], 0);
-  const out = Tensor.empty(shape, dtype);
+  const out = Tensor.empty(shape, dtype, backend);
+  // Each part is copied (and cast) into its slice of out along d.
+  const dst = out._view();
   let start = 0;
   for (const t of parts) {
-    copyInto(narrow(out, d, start, t._shape[d]), t);
+    if (t.numel() > 0) {
+      backend.ops.copy(
+        { ...dst, offset: start * out._strides[d] },
+        t._view(),
+        t._shape,
+      );
+    }
     start += t._shape[d];
   }
-  out.storage.version = 0;
   // Each input's gradient is its slice of g; skipped empty inputs get none.
   const starts: number[] = [];
   let at = 0;
@@ -83,15 +93,11 @@ export function cat(
     name: "CatBackward0",
     inputs: [tensors, o.dim],
     outputs: [out],
-    backward: (
-      [g],
-    ) => [
-      ...tensors.map((
-        t,
-        i,
-      ) => (starts[i] < 0
-        ? Tensor.empty(t._shape, g.dtype)
-        : g.narrow(d, starts[i], t._shape[d]))
+    backward: ([g]) => [
+      ...tensors.map((t, i) =>
+        starts[i] < 0
+          ? Tensor.empty(t._shape, g.dtype, g.storage.backend)
+          : g.narrow(d, starts[i], t._shape[d])
       ),
       undefined,
     ],
@@ -140,29 +146,31 @@ function checkIndex(fn: string, index: Tensor): void {
   }
 }
 
-/** Row-major coordinates of every element of `shape`, one callback per element (index ops only). */
-function forEachCoord(
-  shape: readonly number[],
-  f: (coord: number[], flat: number) => void,
-): void {
-  const n = shape.reduce((a, b) => a * b, 1);
-  const coord = new Array<number>(shape.length).fill(0);
-  for (let flat = 0; flat < n; flat++) {
-    f(coord, flat);
-    for (let d = shape.length - 1; d >= 0; d--) {
-      if (++coord[d] < shape[d]) break;
-      coord[d] = 0;
-    }
-  }
+/**
+ * t as a kernel operand with at least one dim: a 0-d tensor is seen as [1], so that gather and
+ * scatter between 0-d and 1-D tensors walk operands of one rank.
+ */
+function ranked(t: Tensor): { view: View; shape: number[] } {
+  if (t.dim() > 0) return { view: t._view(), shape: t._shape };
+  return { view: { ...t._view(), strides: [1] }, shape: [1] };
 }
 
-function indexValue(v: number, size: number, dim: number): number {
-  if (v < -size || v >= size) {
-    throw new IndexError(
-      `index ${v} is out of bounds for dimension ${dim} with size ${size}`,
-    );
-  }
-  return v < 0 ? v + size : v;
+/** Strides of `view` padded with zeros to `rank` (a 0-d operand against a 1-D index). */
+function padded(view: View, rank: number): View {
+  if (view.strides.length >= rank) return view;
+  return {
+    ...view,
+    strides: [
+      ...view.strides,
+      ...new Array(rank - view.strides.length).fill(0),
+    ],
+  };
+}
+
+function outOfBounds(v: number, d: number, size: number): IndexError {
+  return new IndexError(
+    `index ${v} is out of bounds for dimension ${d} with size ${size}`,
+  );
 }
 
 /** `torch.gather(input, dim, index)`: out[i][j] = input[index[i][j]][j] for dim 0, and so on. */
@@ -190,20 +198,18 @@ export function gather(
       );
     }
   });
-  const idx = readDoubles(index._operand(), index._shape);
-  const src = readDoubles(input._operand(), input._shape);
-  const inStrides = contiguousStrides(input._shape);
-  const values = new Float64Array(idx.length);
-  forEachCoord(index._shape, (c, flat) => {
-    let off = 0;
-    for (let k = 0; k < c.length; k++) {
-      off += (k === d ? indexValue(idx[flat], input._shape[d] ?? 1, d) : c[k]) *
-        (inStrides[k] ?? 0);
-    }
-    values[flat] = src[off];
-  });
-  const out = Tensor.empty(index._shape, input.dtype);
-  writeDoubles(out._operand(), input.dtype.name, values, index._shape);
+  const backend = backendOf(input, index);
+  const out = Tensor.empty(index._shape, input.dtype, backend);
+  const x = ranked(input);
+  const bad = backend.ops.gather(
+    padded(x.view, index.dim()),
+    x.shape,
+    d,
+    index._view(),
+    out._view(),
+    index._shape,
+  );
+  if (bad !== undefined) throw outOfBounds(bad, d, x.shape[d]);
   const inShape = [...input._shape];
   record({
     name: "GatherBackward0",
@@ -214,7 +220,7 @@ export function gather(
       [g],
       [i],
     ) => [
-      scatter_add(Tensor.empty(inShape, g.dtype), d, i, g),
+      scatter_add(Tensor.empty(inShape, g.dtype, g.storage.backend), d, i, g),
       undefined,
       undefined,
     ],
@@ -222,13 +228,34 @@ export function gather(
   return deliver(out, opts.out);
 }
 
+/** PyTorch's scatter_gather_shape_check: index may not exceed self (but along dim) nor src. */
+function checkScatterShapes(
+  self: Tensor,
+  d: number,
+  index: Tensor,
+  src: Tensor | undefined,
+): void {
+  const wrong = index._shape.some((s, k) =>
+    (k !== d && s > (self._shape[k] ?? 1)) ||
+    (src !== undefined && s > (src._shape[k] ?? 1))
+  );
+  if (!wrong) return;
+  const sizes = (t: Tensor) => `[${t._shape.join(", ")}]`;
+  throw new RuntimeError(
+    `Expected index ${sizes(index)} to be smaller than self ${
+      sizes(self)
+    } apart from dimension ${d}${
+      src ? ` and to be smaller size than src ${sizes(src)}` : ""
+    }`,
+  );
+}
+
 function scatterInto(
-  fn: string,
+  fn: "scatter" | "scatter_add",
   input: Tensor,
   dim: number,
   index: Tensor,
   src: TensorOrScalar,
-  reduce: (old: number, v: number) => number,
 ): Tensor {
   checkIndex(fn, index);
   const d = wrapDim(dim, input.dim());
@@ -237,29 +264,29 @@ function scatterInto(
       "Index tensor must have the same number of dimensions as self tensor",
     );
   }
-  const out = cast(input, input.dtype, true);
-  const values = readDoubles(out._operand(), out._shape);
-  const idx = readDoubles(index._operand(), index._shape);
   const srcT = src instanceof Tensor ? src : undefined;
   if (srcT && srcT.dtype !== input.dtype) {
     throw new RuntimeError(
       `${fn}(): Expected self.dtype to be equal to src.dtype`,
     );
   }
-  const srcVals = srcT ? readDoubles(srcT._operand(), srcT._shape) : undefined;
-  const srcStrides = srcT ? contiguousStrides(srcT._shape) : [];
-  const outStrides = contiguousStrides(out._shape);
-  const scalar = typeof src === "boolean" ? Number(src) : src as number;
-  forEachCoord(index._shape, (c, flat) => {
-    let off = 0, soff = 0;
-    for (let k = 0; k < c.length; k++) {
-      off += (k === d ? indexValue(idx[flat], out._shape[d] ?? 1, d) : c[k]) *
-        (outStrides[k] ?? 0);
-      soff += c[k] * (srcStrides[k] ?? 0);
-    }
-    values[off] = reduce(values[off], srcVals ? srcVals[soff] : scalar);
-  });
-  writeDoubles(out._operand(), out.dtype.name, values, out._shape);
+  checkScatterShapes(input, d, index, srcT);
+  const backend = backendOf(input, index, srcT);
+  const out = cast(input, input.dtype, true);
+  const target = ranked(out);
+  const value = srcT
+    ? padded(ranked(srcT).view, index.dim())
+    : roundScalar(src as number | boolean, input.dtype);
+  const bad = backend.ops.scatter(
+    fn === "scatter_add" ? "add" : "set",
+    padded(target.view, index.dim()),
+    target.shape,
+    d,
+    index._view(),
+    value,
+    index._shape,
+  );
+  if (bad !== undefined) throw outOfBounds(bad, d, target.shape[d]);
   // Overwritten places take no gradient from input (scatter); src's gradient is g at its targets.
   record({
     name: fn === "scatter_add"
@@ -290,7 +317,7 @@ export function scatter(
   const s = typeof src === "object" && !(src instanceof Tensor)
     ? src.value
     : src;
-  return scatterInto("scatter", input, dim, index, s, (_, v) => v);
+  return scatterInto("scatter", input, dim, index, s);
 }
 
 /** `torch.scatter_add(input, dim, index, src)`: as scatter, adding into the target. */
@@ -300,7 +327,7 @@ export function scatter_add(
   index: Tensor,
   src: Tensor,
 ): Tensor {
-  return scatterInto("scatter_add", input, dim, index, src, (a, v) => a + v);
+  return scatterInto("scatter_add", input, dim, index, src);
 }
 
 /** `torch.index_select(input, dim, index)`: whole slices picked by a 1-D index. */
@@ -319,17 +346,24 @@ export function index_select(
     );
   }
   const d = wrapDim(dim, input.dim());
-  const idx = readDoubles(index._operand(), index._shape);
-  const size = input.dim() === 0 ? 1 : input._shape[d];
+  const backend = backendOf(input, index);
+  const n = index.numel();
   const shape = input.dim() === 0 ? [...index._shape] : [...input._shape];
-  if (input.dim() > 0) shape[d] = idx.length;
-  const out = Tensor.empty(shape, input.dtype);
-  idx.forEach((v, i) => {
-    if (v < 0 || v >= size) throw new IndexError(`index out of range in self`);
-    if (input.dim() === 0) copyInto(narrow(out, 0, i, 1), input);
-    else copyInto(narrow(out, d, i, 1), narrow(input, d, v, 1));
-  });
-  out.storage.version = 0;
+  if (input.dim() > 0) shape[d] = n;
+  const out = Tensor.empty(shape, input.dtype, backend);
+  // A 0-d input is a one-element vector.
+  const x = ranked(input);
+  const outShape = [...x.shape];
+  outShape[d] = n;
+  const bad = backend.ops.indexSelect(
+    x.view,
+    x.shape,
+    d,
+    index._view(),
+    n,
+    { ...out._view(), strides: contiguousOf(outShape) },
+  );
+  if (bad !== undefined) throw new IndexError("index out of range in self");
   const inShape = [...input._shape];
   record({
     name: "IndexSelectBackward0",
@@ -339,20 +373,90 @@ export function index_select(
     backward: ([g], [i]) => {
       if (inShape.length === 0) return [g.sum(), undefined, undefined];
       // index_add: every selected slice adds its gradient back at its index.
-      const along = inShape.map((_, k) => (k === d ? -1 : 1));
-      return [
-        scatter_add(
-          Tensor.empty(inShape, g.dtype),
-          d,
-          i.long().reshape(along).expand(g._shape),
-          g,
-        ),
-        undefined,
-        undefined,
-      ];
+      const zeros = Tensor.empty(inShape, g.dtype, g.storage.backend);
+      return [index_add(zeros, d, i, g), undefined, undefined];
     },
   });
   return deliver(out, opts.out);
+}
+
+function contiguousOf(shape: readonly number[]): number[] {
+  const s = new Array<number>(shape.length);
+  for (let i = shape.length - 1, acc = 1; i >= 0; acc *= shape[i], i--) {
+    s[i] = acc;
+  }
+  return s;
+}
+
+/**
+ * `torch.index_add(input, dim, index, source, { alpha = 1 })`: a copy of input with alpha ·
+ * source's slices along dim added at the 1-D index's positions (repeats accumulate).
+ */
+export function index_add(
+  input: Tensor,
+  dim: number,
+  index: Tensor,
+  source: Tensor,
+  opts: { alpha?: number } = {},
+): Tensor {
+  const alpha = opts.alpha ?? 1;
+  if (index.dim() > 1) {
+    throw new IndexError("index_add_(): Index is supposed to be a vector");
+  }
+  if (index.dtype !== int64 && index.dtype.name !== "int32") {
+    throw new RuntimeError(
+      "index_add_(): Expected dtype int32/int64 for index",
+    );
+  }
+  if (source.dtype !== input.dtype) {
+    throw new RuntimeError(
+      "index_add_(): self and source expected to have the same dtype, but got (self) " +
+        `${scalarTypeName(input.dtype)} and (source) ${
+          scalarTypeName(source.dtype)
+        }`,
+    );
+  }
+  const d = wrapDim(dim, input.dim());
+  const backend = backendOf(input, index, source);
+  const x = ranked(input), s = ranked(source);
+  const n = index.numel();
+  if (
+    s.shape.length !== x.shape.length || s.shape[d] !== n ||
+    s.shape.some((v, k) => k !== d && v !== x.shape[k])
+  ) {
+    throw new RuntimeError(
+      `index_add_(): source [${source._shape.join(", ")}] must match self [${
+        input._shape.join(", ")
+      }] except along dim ${d}, where its size must be the index's length ${n}`,
+    );
+  }
+  const out = cast(input, input.dtype, true);
+  const bad = backend.ops.indexAdd(
+    ranked(out).view,
+    x.shape,
+    d,
+    index._view(),
+    s.view,
+    s.shape,
+    roundScalar(alpha, input.dtype),
+  );
+  if (bad !== undefined) throw new IndexError("index out of range in self");
+  record({
+    name: "IndexAddBackward0",
+    inputs: [input, dim, index, source],
+    outputs: [out],
+    save: [index],
+    backward: ([g], [i]) => {
+      const gs = input.dim() === 0 ? g : index_select(g, d, i);
+      return [
+        g,
+        undefined,
+        undefined,
+        (alpha === 1 ? gs : gs.mul(alpha)).reshape(source._shape),
+      ];
+    },
+  });
+  return out;
 }
 
 function checkMask(fn: string, mask: Tensor): void {
@@ -365,33 +469,45 @@ function checkMask(fn: string, mask: Tensor): void {
   }
 }
 
-/** `torch.masked_fill(input, mask, value)`: value where mask is true (mask broadcasts to input). */
+/** t seen over `shape` (stride 0 along broadcast dims), without autograd: an operand for host reads. */
+function broadcastTo(t: Tensor, shape: number[]): Tensor {
+  return new Tensor(
+    t.storage,
+    [...shape],
+    broadcastStrides(t._shape, t._strides, shape),
+    t.storage_offset_,
+    t.dtype,
+  );
+}
+
+/** `torch.masked_fill(input, mask, value)`: value where mask is true (mask broadcasts with input). */
 export function masked_fill(
   input: Tensor,
   mask: Tensor,
   value: number | boolean | Tensor,
 ): Tensor {
   checkMask("masked_fill_", mask);
-  // PyTorch broadcasts the mask with self ("tensor a" is the mask), and self cannot grow.
-  broadcastShapes(mask._shape, input._shape);
+  // PyTorch broadcasts the mask with self ("tensor a" is the mask).
+  const shape = broadcastShapes(mask._shape, input._shape);
   if (value instanceof Tensor && value.dim() !== 0) {
     throw new RuntimeError(
       `masked_fill_ only supports a 0-dimensional value tensor, but got tensor with ${value.dim()} dimension(s).`,
     );
   }
-  const v = value instanceof Tensor ? Number(value.item()) : Number(value);
-  const m = readDoubles(
-    {
-      data: mask.storage.data,
-      offset: mask.storage_offset_,
-      strides: broadcastStrides(mask._shape, mask._strides, input._shape),
-    },
-    input._shape,
+  const backend = backendOf(input, mask);
+  // A 0-d value tensor stays where it is read: on the device, cast to input's dtype (a 0-d CPU
+  // value is moved, as PyTorch accepts one with a device self).
+  const v = value instanceof Tensor
+    ? broadcastView(transfer(cast(value, input.dtype), backend), shape)
+    : roundScalar(value, input.dtype);
+  const out = Tensor.empty(shape, input.dtype, backend);
+  backend.ops.where(
+    broadcastView(mask, shape),
+    v,
+    broadcastView(input, shape),
+    out._view(),
+    shape,
   );
-  const values = readDoubles(input._operand(), input._shape);
-  for (let i = 0; i < values.length; i++) if (m[i] !== 0) values[i] = v;
-  const out = Tensor.empty(input._shape, input.dtype);
-  writeDoubles(out._operand(), out.dtype.name, values, out._shape);
   record({
     name: value instanceof Tensor
       ? "MaskedFillBackward1"
@@ -408,6 +524,17 @@ export function masked_fill(
   return out;
 }
 
+/** Row-major positions of the nonzero elements of doubles. */
+function positionsOf(values: Float64Array): Float64Array {
+  let count = 0;
+  for (let i = 0; i < values.length; i++) if (values[i] !== 0) count++;
+  const out = new Float64Array(count);
+  for (let i = 0, k = 0; i < values.length; i++) {
+    if (values[i] !== 0) out[k++] = i;
+  }
+  return out;
+}
+
 /** `torch.masked_select(input, mask)`: the elements where mask is true, as a 1-D tensor. */
 export function masked_select(
   input: Tensor,
@@ -420,32 +547,27 @@ export function masked_select(
     );
   }
   const shape = broadcastShapes(mask._shape, input._shape);
-  const view = (t: Tensor) => ({
-    data: t.storage.data,
-    offset: t.storage_offset_,
-    strides: broadcastStrides(t._shape, t._strides, shape),
-  });
-  const m = readDoubles(view(mask), shape);
-  const offsets = elementOffsets(
-    shape,
-    view(input).strides,
-    input.storage_offset_,
+  backendOf(input, mask);
+  // The result's size depends on the mask: it is read on the host (counted); the values are
+  // then picked on the device by index_select from the flattened, broadcast input.
+  const [m] = hostValues("masked_select", broadcastTo(mask, shape));
+  const picked = positionsOf(m);
+  const at = fromHost(picked, [picked.length], int64, input);
+  const out = no_grad(() =>
+    index_select(
+      contiguous(broadcastTo(input, shape)).reshape(-1),
+      0,
+      at,
+    )
   );
-  const picked: number[] = [];
-  for (let i = 0; i < m.length; i++) if (m[i] !== 0) picked.push(offsets[i]);
-  const out = Tensor.empty([picked.length], input.dtype);
-  const src = input.storage.data, dst = out.storage.data;
-  picked.forEach((off, i) => (dst[i] = src[off]));
   // The gradient lands back at the selected positions of the broadcast shape.
-  const positions: number[] = [];
-  for (let i = 0; i < m.length; i++) if (m[i] !== 0) positions.push(i);
+  const total = m.length;
   record({
     name: "MaskedSelectBackward0",
     inputs: [input, mask],
     outputs: [out],
     backward: ([g]) => {
-      const flat = Tensor.empty([m.length], g.dtype);
-      const at = tensor(Float64Array.from(positions), { dtype: int64 });
+      const flat = Tensor.empty([total], g.dtype, g.storage.backend);
       return [scatter_add(flat, 0, at, g).reshape(shape), undefined];
     },
   });
@@ -457,26 +579,31 @@ export function nonzero(
   input: Tensor,
   opts: { as_tuple?: boolean } & OutOptions = {},
 ): Tensor | Tensor[] {
-  const values = readDoubles(input._operand(), input._shape);
-  const coords: number[] = [];
-  let count = 0;
-  forEachCoord(input._shape, (c, flat) => {
-    if (values[flat] !== 0) {
-      coords.push(...c);
-      count++;
-    }
-  });
+  const [values] = hostValues("nonzero", input);
   const rank = input.dim();
-  const out = Tensor.empty([count, rank], int64);
-  writeDoubles(out._operand(), "int64", Float64Array.from(coords), out._shape);
+  const flat = positionsOf(values);
+  const count = flat.length;
+  const coords = new Float64Array(count * rank);
+  for (let k = 0; k < count; k++) {
+    let rest = flat[k];
+    for (let d = rank - 1; d >= 0; d--) {
+      const size = input._shape[d];
+      coords[k * rank + d] = rest % size;
+      rest = Math.floor(rest / size);
+    }
+  }
+  const out = fromHost(coords, [count, rank], int64, input);
   if (opts.as_tuple) {
-    if (rank === 0) return [Tensor.empty([count], int64).fill_(0)];
+    if (rank === 0) return [Tensor.empty([count], int64, out.storage.backend)];
     return [...Array(rank).keys()].map((d) => contiguous(out.select(1, d)));
   }
   return deliver(out, opts.out);
 }
 
-/** `torch.allclose(a, b, { rtol = 1e-5, atol = 1e-8, equal_nan = false })`. */
+/**
+ * `torch.allclose(a, b, { rtol = 1e-5, atol = 1e-8, equal_nan = false })`: PyTorch's isclose, in
+ * the inputs' dtype, then all(): equal, or |a − b| finite and within atol + |rtol · b|.
+ */
 export function allclose(
   input: Tensor,
   other: Tensor,
@@ -494,25 +621,27 @@ export function allclose(
       }`,
     );
   }
-  const shape = broadcastShapes(input._shape, other._shape);
-  const a = readDoubles({
-    ...input._operand(),
-    strides: broadcastStrides(input._shape, input._strides, shape),
-  }, shape);
-  const b = readDoubles({
-    ...other._operand(),
-    strides: broadcastStrides(other._shape, other._strides, shape),
-  }, shape);
-  for (let i = 0; i < a.length; i++) {
-    const x = a[i], y = b[i];
-    if (x === y) continue;
-    if (x !== x || y !== y) {
-      if (o.equal_nan && x !== x && y !== y) continue;
-      return false;
+  for (const [name, v] of [["rtol", o.rtol], ["atol", o.atol]] as const) {
+    if (!(v >= 0)) {
+      throw new RuntimeError(
+        `${name} must be greater than or equal to zero, but got ${v}`,
+      );
     }
-    if (!(Math.abs(x - y) <= o.atol + o.rtol * Math.abs(y))) return false;
   }
-  return true;
+  backendOf(input, other);
+  return no_grad(() => {
+    const a = input.detach(), b = other.detach();
+    let close = a.eq(b);
+    if (o.equal_nan && a.is_floating_point()) {
+      close = close.logical_or(a.isnan().logical_and(b.isnan()));
+    }
+    // Integer inputs measure the allowed error in the default dtype, as PyTorch's isclose.
+    const scale = a.is_floating_point() ? b : cast(b, get_default_dtype());
+    const allowed = scale.mul(o.rtol).abs().add(o.atol);
+    const actual = a.sub(b).abs();
+    close = close.logical_or(actual.isfinite().logical_and(actual.le(allowed)));
+    return close.all().item() as boolean;
+  });
 }
 
 /** `torch.equal(a, b)`: same shape and the same values (false, not an error, on other shapes). */
@@ -521,8 +650,8 @@ export function equal(input: Tensor, other: Tensor): boolean {
     input._shape.length !== other._shape.length ||
     input._shape.some((s, i) => s !== other._shape[i])
   ) return false;
-  const a = readDoubles(input._operand(), input._shape),
-    b = readDoubles(other._operand(), other._shape);
-  for (let i = 0; i < a.length; i++) if (a[i] !== b[i]) return false;
-  return true;
+  backendOf(input, other);
+  return no_grad(() =>
+    input.detach().eq(other.detach()).all().item() as boolean
+  );
 }

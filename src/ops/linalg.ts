@@ -3,10 +3,7 @@
 import { RuntimeError } from "../errors.ts";
 import { broadcastShapes } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
-import { readDoubles, writeDoubles } from "../backend/cpu/elementwise.ts";
-import { type Floats, gemm, gemmInto } from "../backend/cpu/matmul.ts";
-import { elementOffsets } from "../backend/cpu/iter.ts";
-import { deliver, type OutOptions, scalarTypeName } from "./core.ts";
+import { backendOf, deliver, type OutOptions, scalarTypeName } from "./core.ts";
 import { applyBinary } from "./elementwise.ts";
 import { expand, reshape, squeeze, unsqueeze } from "./views.ts";
 import { record } from "../autograd/record.ts";
@@ -25,59 +22,21 @@ function sameDtype(a: Tensor, b: Tensor): void {
   }
 }
 
-/** Batched product of [..., m, k] and [..., k, n] whose batch dims already match. */
+/**
+ * Batched product of [..., m, k] and [..., k, n] whose batch dims already match, on the operands'
+ * device. Operands are read in place through their strides: a transposed weight or an expanded
+ * (stride-0) batch dim costs nothing.
+ */
 function batched(a: Tensor, b: Tensor): Tensor {
+  const backend = backendOf(a, b);
   const m = a._shape[a.dim() - 2],
     k = a._shape[a.dim() - 1],
     n = b._shape[b.dim() - 1];
-  const batchShape = a._shape.slice(0, -2);
-  const batch = batchShape.reduce((x, y) => x * y, 1);
-  const shape = [...batchShape, m, n];
-  const out = Tensor.empty(shape, a.dtype);
-  const od = out.storage.data;
-  if (od instanceof Float32Array || od instanceof Float64Array) {
-    // Float operands are read in place through their strides (a transposed weight costs nothing).
-    const ad = a.storage.data as Floats, bd = b.storage.data as Floats;
-    const as = a._strides, bs = b._strides, r = a.dim();
-    const aOffs = elementOffsets(
-      batchShape,
-      as.slice(0, -2),
-      a.storage_offset_,
-    );
-    const bOffs = elementOffsets(
-      batchShape,
-      bs.slice(0, -2),
-      b.storage_offset_,
-    );
-    for (let p = 0; p < batch; p++) {
-      gemmInto(
-        od,
-        p * m * n,
-        ad,
-        aOffs[p],
-        as[r - 2],
-        as[r - 1],
-        bd,
-        bOffs[p],
-        bs[r - 2],
-        bs[r - 1],
-        m,
-        k,
-        n,
-        false,
-      );
-    }
-    return out;
+  const batch = a._shape.slice(0, -2);
+  const out = Tensor.empty([...batch, m, n], a.dtype, backend);
+  if (out.numel() > 0) {
+    backend.ops.matmul(a._view(), b._view(), out._view(), batch, m, k, n);
   }
-  const values = gemm(
-    readDoubles(a._operand(), a._shape),
-    readDoubles(b._operand(), b._shape),
-    batch,
-    m,
-    k,
-    n,
-  );
-  writeDoubles(out._operand(), a.dtype.name, values, shape);
   return out;
 }
 

@@ -18,12 +18,16 @@ import { isOptions } from "./_args.ts";
 import {
   assignInPlace,
   cast,
-  copyInto,
   deliver,
   dtypeArg,
+  isDeviceSpec,
   type OutOptions,
-  scalarTensor,
+  resolveDevice,
+  roundScalar,
+  transfer,
 } from "./core.ts";
+import type { Backend } from "../backend/backend.ts";
+import { cpu as cpuBackend } from "../backend/registry.ts";
 import * as ew from "./elementwise.ts";
 import * as red from "./reduce.ts";
 import * as la from "./linalg.ts";
@@ -34,6 +38,7 @@ import * as rnd from "./random.ts";
 import * as act from "./activation.ts";
 import { numpy } from "./ndarray.ts";
 import * as autograd from "../autograd/functions.ts";
+import { checkInPlace } from "../autograd/functions.ts";
 import { record } from "../autograd/record.ts";
 
 /** A table-generated unary op such as `torch.exp(input, { out })`. */
@@ -45,14 +50,82 @@ export type Binary = (
   opts?: OutOptions,
 ) => Tensor;
 
+/** The result delivered into `out`, unless the op already wrote it there. */
+const into = (r: Tensor, out: Tensor | undefined) =>
+  r === out ? r : deliver(r, out);
+
 function makeUnary(name: ew.UnaryName): Unary {
-  return (input, opts = {}) => deliver(ew.applyUnary(name, input), opts.out);
+  return (input, opts = {}) =>
+    into(ew.applyUnary(name, input, opts.out), opts.out);
 }
 
 function makeBinary(name: ew.BinaryName): Binary {
   return (input, other, opts = {}) =>
-    deliver(ew.applyBinary(name, input, other), opts.out);
+    into(
+      ew.applyBinary(name, input, other, 1, name, opts.out),
+      opts.out,
+    );
 }
+
+/**
+ * In-place forms that can write straight into self (no autograd involved, same dtype and shape):
+ * the optimizers' `p.add_(...)`, `buf.mul_(m)` then cost no temporary. The others, and these
+ * when `canWriteInto` says no, compute a result and assign it.
+ */
+const DIRECT: Partial<
+  Record<string, (self: Tensor, args: unknown[]) => Tensor>
+> = {
+  ...Object.fromEntries(
+    (Object.keys(ew.UNARY) as ew.UnaryName[]).map((n) => [
+      n,
+      (self: Tensor) => ew.applyUnary(n, self, self),
+    ]),
+  ),
+  ...Object.fromEntries(
+    ([
+      "mul",
+      "maximum",
+      "minimum",
+      "pow",
+      "remainder",
+      "fmod",
+      "atan2",
+    ] as const)
+      .map((n) => [
+        n,
+        (self: Tensor, [other]: unknown[]) =>
+          ew.applyBinary(n, self, other as ew.TensorOrScalar, 1, n, self),
+      ]),
+  ),
+  ...Object.fromEntries(
+    (["add", "sub"] as const).map((n) => [
+      n,
+      (self: Tensor, [other, opts]: unknown[]) => {
+        const alpha = (opts as { alpha?: number } | undefined)?.alpha ?? 1;
+        // A fractional alpha on integers is refused by the general path.
+        if (alpha !== 1 && !self.dtype.is_floating_point) {
+          return ew[n](self, other as ew.TensorOrScalar, { alpha });
+        }
+        return ew.applyBinary(
+          n,
+          self,
+          other as ew.TensorOrScalar,
+          alpha,
+          n,
+          self,
+        );
+      },
+    ]),
+  ),
+  div: (self: Tensor, [other, opts]: unknown[]) =>
+    opts === undefined
+      ? ew.applyBinary("div", self, other as ew.TensorOrScalar, 1, "div", self)
+      : ew.div(
+        self,
+        other as ew.TensorOrScalar,
+        opts as { rounding_mode?: "trunc" | "floor" | null },
+      ),
+};
 
 /** `torch.exp`, `torch.sin`, ...: one function per entry of the unary table. */
 export const unaryFns = Object.fromEntries(
@@ -81,26 +154,34 @@ export const pow = binaryFns.pow;
 
 // Conversions PyTorch offers as methods.
 function to(self: Tensor, ...args: unknown[]): Tensor {
-  let dtype: DType | undefined, copy = false;
+  let dtype: DType | undefined, copy = false, device: Backend | undefined;
   for (const a of args) {
     if (isOptions(a)) {
       dtype = dtypeArg(a.dtype) ?? dtype;
       copy = Boolean(a.copy);
-      if (a.device !== undefined && a.device !== "cpu") {
-        throw new Error(`device '${String(a.device)}' is not available`);
-      }
-    } else if (a instanceof Tensor) dtype = a.dtype;
-    else if (typeof a === "string" && (a === "cpu" || a.startsWith("cpu:"))) {
-      continue;
-    } else if (
-      typeof a === "string" && (a.startsWith("cuda") || a.startsWith("webgpu"))
-    ) {
-      throw new Error(
-        `device '${a}' is not available: WebGPU tensors are not implemented yet`,
-      );
-    } else dtype = dtypeArg(a);
+      if (a.device !== undefined) device = resolveDevice(a.device);
+    } else if (a instanceof Tensor) {
+      dtype = a.dtype;
+      device = a.storage.backend;
+    } else if (isDeviceSpec(a)) device = resolveDevice(a);
+    else dtype = dtypeArg(a);
   }
-  return castRecorded(self, dtype ?? self.dtype, copy);
+  const moved = device ? toDevice(self, device) : self;
+  return castRecorded(moved, dtype ?? self.dtype, copy && moved === self);
+}
+
+/** x copied to another device; autograd brings the gradient back (ToCopyBackward0). */
+export function toDevice(x: Tensor, backend: Backend): Tensor {
+  if (x.storage.backend === backend) return x;
+  const out = transfer(x, backend);
+  const home = x.storage.backend;
+  record({
+    name: "ToCopyBackward0",
+    inputs: [x],
+    outputs: [out],
+    backward: ([g]) => [toDevice(g, home)],
+  });
+  return out;
 }
 
 /** A dtype change or copy that autograd follows (ToCopyBackward0 / CloneBackward0). */
@@ -120,9 +201,12 @@ const castTo = (d: DType) => (self: Tensor) => castRecorded(self, d);
  * (FillBackward0) so that no gradient flows to what the tensor held before.
  */
 function fillWith(self: Tensor, value: number | boolean): Tensor {
-  const constant = copyInto(
-    Tensor.empty(self._shape, self.dtype),
-    scalarTensor(value, self.dtype),
+  const backend = self.storage.backend;
+  const constant = Tensor.empty(self._shape, self.dtype, backend);
+  backend.ops.fill(
+    constant._view(),
+    roundScalar(value, self.dtype),
+    self._shape,
   );
   record({
     name: "FillBackward0",
@@ -223,7 +307,10 @@ const METHOD_FNS = {
     self: Tensor,
   ) => (self.is_contiguous() ? self : castRecorded(self, self.dtype, true)),
   clone: (self: Tensor) => castRecorded(self, self.dtype, true),
-  cpu: (self: Tensor) => self,
+  /** `x.cpu()`: x itself on the CPU, else a copy there. */
+  cpu: (self: Tensor) => toDevice(self, cpuBackend),
+  /** `x.cuda()`: a copy on the WebGPU device (`"cuda"` is its alias). */
+  cuda: (self: Tensor) => toDevice(self, resolveDevice("cuda")),
   numpy,
   /** `x.copy_(src)`: src's values (broadcast and cast) written into x. */
   /** `x.copy_(src)`: src's values (broadcast and cast to x's dtype) written into x; differentiable. */
@@ -323,9 +410,21 @@ export function installMethods(): void {
   }
   for (const name of IN_PLACE) {
     const fn = fns[name];
-    proto[`${name}_`] = function (this: Tensor, ...args: unknown[]) {
-      return assignInPlace(this, fn(this, ...args) as Tensor);
-    };
+    const direct = DIRECT[name];
+    proto[`${name}_`] = direct
+      ? function (this: Tensor, ...args: unknown[]) {
+        checkInPlace(this);
+        const r = direct(this, args);
+        if (r !== this) return assignInPlace(this, r);
+        // As assignInPlace does: writing a Variable's values makes a Variable (legacy printing).
+        for (const a of args) {
+          if (a instanceof Tensor && a._variable) this._variable = true;
+        }
+        return this;
+      }
+      : function (this: Tensor, ...args: unknown[]) {
+        return assignInPlace(this, fn(this, ...args) as Tensor);
+      };
   }
   proto.max = function (this: Tensor, ...args: unknown[]) {
     return (red.max as (...a: unknown[]) => unknown)(this, ...args);

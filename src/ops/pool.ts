@@ -5,17 +5,10 @@ import { RuntimeError } from "../errors.ts";
 import { Tensor } from "../tensor.ts";
 import { int64 } from "../dtype.ts";
 import { record } from "../autograd/record.ts";
-import {
-  gatherPlanes,
-  maxPool2d as maxPoolKernel,
-  type PlaneMap,
-  type PoolGeom,
-  scatterPlanes,
-} from "../backend/cpu/conv.ts";
-import type { Floats } from "../backend/cpu/matmul.ts";
+import type { PlaneMap, PoolGeom } from "../backend/backend.ts";
 import { parseArgs } from "./_args.ts";
 import { applyMap } from "./_plane.ts";
-import { contiguous, scalarTypeName } from "./core.ts";
+import { backendOf, contiguous, scalarTypeName } from "./core.ts";
 import { squeeze, unsqueeze } from "./views.ts";
 
 type IntOrPair = number | number[];
@@ -117,35 +110,37 @@ function poolGeom(
   return { H, W, oh, ow, kh, kw, sh, sw, ph, pw, dh, dw };
 }
 
-const floats = (t: Tensor) => t.storage.data as Floats;
-
 /**
- * g scattered into zeros of `shape` at the argmax positions: max pool's gradient, as a node whose
- * own gradient gathers by the same indices.
+ * g scattered into zeros of `shape` at the argmax positions (int64 `indices`, one per element of
+ * g, flat in each H×W plane): max pool's gradient, as a node whose own gradient gathers by the
+ * same indices.
  */
 function scatterByIndices(
   g: Tensor,
-  indices: Int32Array,
+  indices: Tensor,
   shape: number[],
 ): Tensor {
+  const backend = backendOf(g, indices);
   const gc = contiguous(g);
-  const out = Tensor.empty(shape, g.dtype);
+  const out = Tensor.empty(shape, g.dtype, backend);
   const [H, W] = shape.slice(-2), HW = H * W;
   const L = g._shape[g.dim() - 1] * g._shape[g.dim() - 2];
-  scatterPlanes(
-    floats(gc),
-    gc.storage_offset_,
-    out.numel() / HW,
-    L,
-    indices,
-    floats(out),
-    HW,
-  );
+  if (out.numel() > 0) {
+    backend.ops.scatterPlanes(
+      gc._view(),
+      indices._view(),
+      out.numel() / HW,
+      L,
+      out._view(),
+      HW,
+    );
+  }
   record({
     name: "MaxPool2DWithIndicesBackwardBackward0",
     inputs: [g],
     outputs: [out],
-    backward: ([gg]) => [gatherByIndices(gg, indices, g._shape)],
+    save: [indices],
+    backward: ([gg], [idx]) => [gatherByIndices(gg, idx, g._shape)],
   });
   return out;
 }
@@ -153,27 +148,30 @@ function scatterByIndices(
 /** x's values at the argmax positions, shaped like the pooled output (the adjoint of the scatter). */
 function gatherByIndices(
   x: Tensor,
-  indices: Int32Array,
+  indices: Tensor,
   shape: number[],
 ): Tensor {
+  const backend = backendOf(x, indices);
   const xc = contiguous(x);
-  const out = Tensor.empty(shape, x.dtype);
+  const out = Tensor.empty(shape, x.dtype, backend);
   const [H, W] = x._shape.slice(-2), HW = H * W;
   const L = shape[shape.length - 1] * shape[shape.length - 2];
-  gatherPlanes(
-    floats(xc),
-    xc.storage_offset_,
-    out.numel() / L,
-    HW,
-    indices,
-    floats(out),
-    L,
-  );
+  if (out.numel() > 0) {
+    backend.ops.gatherPlanes(
+      xc._view(),
+      indices._view(),
+      out.numel() / L,
+      HW,
+      out._view(),
+      L,
+    );
+  }
   record({
     name: "GatherBackward0",
     inputs: [x],
     outputs: [out],
-    backward: ([g]) => [scatterByIndices(g, indices, x._shape)],
+    save: [indices],
+    backward: ([g], [idx]) => [scatterByIndices(g, idx, x._shape)],
   });
   return out;
 }
@@ -214,35 +212,30 @@ function maxPool(x: Tensor, o: MaxPoolArgs): Tensor | [Tensor, Tensor] {
     o.dilation,
     o.ceil_mode,
   );
+  const backend = x.storage.backend;
   const shape = [...x._shape.slice(0, -2), g.oh, g.ow];
-  const out = Tensor.empty(shape, x.dtype);
-  const xc = contiguous(x);
+  const out = Tensor.empty(shape, x.dtype, backend);
+  // Each window's argmax stays on the device as int64: the gradient scatters by it.
+  const indices = Tensor.empty(shape, int64, backend);
   const planes = x.numel() / (g.H * g.W);
-  // Int32 argmax for the kernels; the int64 tensor is only made when the caller asks for it.
-  const indices = new Int32Array(out.numel());
-  maxPoolKernel(
-    floats(xc),
-    xc.storage_offset_,
-    planes,
-    g,
-    floats(out),
-    indices,
-  );
+  if (out.numel() > 0) {
+    backend.ops.maxPool2d(
+      contiguous(x)._view(),
+      planes,
+      g,
+      out._view(),
+      indices._view(),
+    );
+  }
   const inShape = [...x._shape];
   record({
     name: "MaxPool2DWithIndicesBackward0",
     inputs: [x],
     outputs: [out],
-    backward: ([gr]) => [scatterByIndices(gr, indices, inShape)],
+    save: [indices],
+    backward: ([gr], [idx]) => [scatterByIndices(gr, idx, inShape)],
   });
-  return o.return_indices ? [out, longOf(indices, shape)] : out;
-}
-
-function longOf(v: Int32Array, shape: number[]): Tensor {
-  const t = Tensor.empty(shape, int64);
-  const d = t.storage.data as BigInt64Array;
-  for (let i = 0; i < v.length; i++) d[i] = BigInt(v[i]);
-  return t;
+  return o.return_indices ? [out, indices] : out;
 }
 
 /**

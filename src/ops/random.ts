@@ -1,17 +1,20 @@
 // Random sampling: factories (rand, randn, randint, randperm, normal) and in-place fills, all drawing
-// from PyTorch's generator (src/random) so that a seed gives PyTorch's numbers.
+// from PyTorch's generator (src/random) so that a seed gives PyTorch's numbers. The numbers are made
+// on the host, in the order PyTorch's CPU generator makes them, and written to the tensor's device.
 
 import { type DType, float64, get_default_dtype, int64 } from "../dtype.ts";
 import { RuntimeError } from "../errors.ts";
-import { broadcastShapes } from "../shape.ts";
+import { broadcastShapes, contiguousStrides } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
+import { Storage } from "../storage.ts";
 import type { StorageArray } from "../dtype.ts";
-import { readDoubles } from "../backend/cpu/elementwise.ts";
+import { hostValues } from "./_fallback.ts";
 import { default_generator, type Generator } from "../random/generator.ts";
 import * as dist from "../random/distributions.ts";
 import { isOptions, parseArgs } from "./_args.ts";
 import { cast, copyInto, dtypeArg } from "./core.ts";
 import {
+  factoryBackend,
   type FactoryOptions,
   finishFactory,
   sizeAndOptions,
@@ -38,9 +41,21 @@ function isDense(t: Tensor): boolean {
   return true;
 }
 
+/** A CPU tensor over a host array of row-major elements. */
+function hostTensor(data: StorageArray, t: Tensor): Tensor {
+  return new Tensor(
+    new Storage(data),
+    [...t._shape],
+    contiguousStrides(t._shape),
+    0,
+    t.dtype,
+  );
+}
+
 /**
- * Runs `fill(span, contiguous)` over the tensor's memory: the contiguous slab itself, a dense
- * permuted tensor in storage order (PyTorch's TensorIterator order), else a row-major scratch copy.
+ * Runs `fill(span, contiguous)` on a host array and writes it over the tensor's memory: the
+ * contiguous slab itself, a dense permuted tensor in storage order (PyTorch's TensorIterator
+ * order), else in row-major order through a strided copy.
  */
 function fillTensor(
   t: Tensor,
@@ -48,17 +63,19 @@ function fillTensor(
 ): Tensor {
   const n = t.numel();
   if (n === 0) return t;
+  const host = new t.dtype.array(n);
   if (t.is_contiguous() || isDense(t)) {
     const start = t.storage_offset_ +
       t._strides.reduce(
         (a, st, i) => a + (st < 0 ? st * (t._shape[i] - 1) : 0),
         0,
       );
-    fill(t.storage.data.subarray(start, start + n), t.is_contiguous());
+    fill(host, t.is_contiguous());
+    const { backend, buffer } = t.storage;
+    backend.write(buffer, t.dtype.name, start, host);
   } else {
-    const tmp = Tensor.empty(t._shape, t.dtype);
-    fill(tmp.storage.data, false);
-    copyInto(t, tmp);
+    fill(host, false);
+    copyInto(t, hostTensor(host, t));
   }
   t._bump();
   return t;
@@ -131,16 +148,17 @@ export function bernoulli_(self: Tensor, ...args: unknown[]): Tensor {
   if (o.p instanceof Tensor) {
     const p = o.p;
     broadcastShapes(self._shape, p._shape);
-    const probs = readDoubles(p.expand(self._shape)._operand(), self._shape);
-    const tmp = Tensor.empty(self._shape, self.dtype);
+    // The probabilities are read on the host (counted: there is no primitive for this draw).
+    const [probs] = hostValues("bernoulli", p.detach().expand(self._shape));
+    const host = new self.dtype.array(self.numel());
     dist.fill_bernoulli_tensor(
       gen(o),
-      tmp.storage.data,
+      host,
       self.dtype.name,
       probs,
       p.dtype === float64,
     );
-    return copyInto(self, tmp);
+    return copyInto(self, hostTensor(host, self));
   }
   const p = o.p;
   return fillTensor(
@@ -154,7 +172,7 @@ export function bernoulli(
   input: Tensor,
   opts: { generator?: Generator; p?: number } = {},
 ): Tensor {
-  const out = Tensor.empty(input._shape, input.dtype);
+  const out = Tensor.empty(input._shape, input.dtype, input.storage.backend);
   return bernoulli_(out, opts.p ?? input, { generator: opts.generator });
 }
 
@@ -173,7 +191,7 @@ function randomFactory(
       }" not implemented for '${dtype.scalar_name}'`,
     );
   }
-  const t = Tensor.empty(shape, dtype);
+  const t = Tensor.empty(shape, dtype, factoryBackend(opts));
   fill(t, gen(opts));
   t.storage.version = 0;
   return finishFactory(t, opts);
@@ -208,7 +226,7 @@ export function randint(
     throw new TypeError("randint() missing required argument 'high'");
   }
   const dtype = dtypeArg(opts.dtype) ?? int64;
-  const t = Tensor.empty(size, dtype);
+  const t = Tensor.empty(size, dtype, factoryBackend(opts));
   fillTensor(
     t,
     (out) => dist.fill_random(gen(opts), out, dtype.name, low, high),
@@ -224,17 +242,28 @@ export function randperm(n: number, opts: RandomOptions = {}): Tensor {
   }
   const values = dist.randperm(gen(opts), n);
   const dtype = dtypeArg(opts.dtype) ?? int64;
-  return finishFactory(tensor(values, { dtype }), opts);
+  return finishFactory(
+    tensor(values, { dtype, device: opts.device }),
+    opts,
+  );
 }
 
 /** `torch.rand_like(x)`, `torch.randn_like(x)`: the same shape and dtype, fresh samples. */
 export function rand_like(x: Tensor, opts: RandomOptions = {}): Tensor {
-  return rand(x._shape, { ...opts, dtype: dtypeArg(opts.dtype) ?? x.dtype });
+  return rand(x._shape, {
+    ...opts,
+    dtype: dtypeArg(opts.dtype) ?? x.dtype,
+    device: opts.device ?? x.device,
+  });
 }
 
 /** `torch.randn_like(x)`: standard normal samples of x's shape and dtype. */
 export function randn_like(x: Tensor, opts: RandomOptions = {}): Tensor {
-  return randn(x._shape, { ...opts, dtype: dtypeArg(opts.dtype) ?? x.dtype });
+  return randn(x._shape, {
+    ...opts,
+    dtype: dtypeArg(opts.dtype) ?? x.dtype,
+    device: opts.device ?? x.device,
+  });
 }
 
 /**
@@ -266,12 +295,14 @@ export function normal(
   );
   const dtype: DType = ref.dtype;
   if (typeof std === "number") {
-    const z = normal_(Tensor.empty(shape, dtype), 0, std, {
+    const z = normal_(Tensor.empty(shape, dtype, ref.storage.backend), 0, std, {
       generator: gen(opts),
     });
     return applyBinary("add", z, mean);
   }
-  const z = normal_(Tensor.empty(shape, dtype), 0, 1, { generator: gen(opts) });
+  const z = normal_(Tensor.empty(shape, dtype, ref.storage.backend), 0, 1, {
+    generator: gen(opts),
+  });
   return applyBinary(
     "add",
     applyBinary("mul", z, std),

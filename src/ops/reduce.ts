@@ -1,9 +1,10 @@
 // Reductions over dims (sum, mean, max with indices, var, norm, ...) and scans (cumsum, cumprod).
 //
-// Each reduction reads the input, reduced dims last, into one row of doubles per output element and
-// folds each row; accumulating in double is at least as accurate as PyTorch's float32 accumulation.// The row machinery is in _rows.ts; var, std, norm and logsumexp in _stats.ts; scans in _scan.ts.
+// Each reduction is one reduce (or arg-reduce) primitive over the input seen with the reduced dims
+// last; kernels accumulate in double, at least as accurate as PyTorch's float32 accumulation.
+// The shared machinery is in _rows.ts; var, std, norm and logsumexp in _stats.ts; scans in _scan.ts.
 
-import { bool, int64 } from "../dtype.ts";
+import { bool } from "../dtype.ts";
 import { RuntimeError } from "../errors.ts";
 import { Tensor } from "../tensor.ts";
 import { dimList } from "./_args.ts";
@@ -14,13 +15,12 @@ import { cat, scatter } from "./indexing.ts";
 import { propagate, record } from "../autograd/record.ts";
 import {
   accumulateDtype,
-  build,
+  argRows,
   dimArgs,
-  fold,
   reduced,
+  reduceRows,
   rowsOf,
   shareAmongTies,
-  sumRow,
 } from "./_rows.ts";
 
 export { logsumexp, norm, std, std_mean, var_, var_mean } from "./_stats.ts";
@@ -76,8 +76,7 @@ export function sum(input: Tensor, ...args: unknown[]): Tensor {
       node,
       input,
       r,
-      fold(r, sumRow),
-      accumulateDtype(input, o.dtype),
+      reduceRows("sum", r, input, accumulateDtype(input, o.dtype)),
       (g) => g,
       false,
     ),
@@ -100,9 +99,15 @@ export function mean(input: Tensor, ...args: unknown[]): Tensor {
   const node = o.dim === undefined || o.dim === null
     ? "MeanBackward0"
     : "MeanBackward1";
-  const values = fold(r, (row) => sumRow(row) / row.length);
   return deliver(
-    reduced(node, input, r, values, dtype, (g) => g.div(r.len), false),
+    reduced(
+      node,
+      input,
+      r,
+      reduceRows("mean", r, input, dtype),
+      (g) => g.div(r.len),
+      false,
+    ),
     o.out,
   );
 }
@@ -112,7 +117,6 @@ export function prod(input: Tensor, ...args: unknown[]): Tensor {
   const o = dimArgs("prod", args);
   const r = rowsOf(input, dimList(o.dim), o.keepdim, "prod");
   const whole = o.dim === undefined || o.dim === null;
-  const values = fold(r, (row) => row.reduce((a, b) => a * b, 1));
   const others = (x: Tensor) =>
     whole
       ? productOfOthers(x.reshape(-1), 0).reshape(x._shape)
@@ -122,23 +126,11 @@ export function prod(input: Tensor, ...args: unknown[]): Tensor {
       whole ? "ProdBackward0" : "ProdBackward1",
       input,
       r,
-      values,
-      accumulateDtype(input, o.dtype),
+      reduceRows("prod", r, input, accumulateDtype(input, o.dtype)),
       (g, x) => (x.numel() === 0 ? g : g.mul(others(x))),
     ),
     o.out,
   );
-}
-
-/** Index of the max (or min) of a row; NaN wins, the first occurrence on ties. */
-function argExtreme(row: Float64Array, max: boolean): number {
-  let best = 0;
-  for (let i = 0; i < row.length; i++) {
-    const v = row[i], b = row[best];
-    if (v !== v) return i;
-    if (max ? v > b : v < b) best = i;
-  }
-  return best;
 }
 
 function extreme(
@@ -161,13 +153,11 @@ function extreme(
       );
     }
     const r = rowsOf(input, undefined, false, name);
-    const values = fold(r, (row) => row[argExtreme(row, name === "max")]);
     return reduced(
       name === "max" ? "MaxBackward1" : "MinBackward1",
       input,
       r,
-      values,
-      input.dtype,
+      reduceRows(name, r, input, input.dtype),
       (g, x, y) => shareAmongTies(g, x, y, r),
     );
   }
@@ -175,11 +165,13 @@ function extreme(
     throw new TypeError(`${name}(): argument 'dim' must be int, not list`);
   }
   const r = rowsOf(input, [o.dim], o.keepdim, name);
-  const idx = fold(r, (row) => argExtreme(row, name === "max"));
-  const vals = new Float64Array(r.count);
-  for (let i = 0; i < r.count; i++) vals[i] = r.rows[i * r.len + idx[i]];
-  const values = build(vals, r.outShape, input.dtype);
-  const indices = build(idx, r.outShape, int64);
+  const [picked, indices] = argRows(
+    name === "max" ? "argmax" : "argmin",
+    r,
+    input,
+    true,
+  );
+  const values = picked!;
   const d = r.dims[0];
   // The gradient of each extreme goes to the position its index names.
   record({
@@ -244,14 +236,12 @@ export function amax(input: Tensor, ...args: unknown[]): Tensor {
     o.keepdim,
     "amax",
   );
-  const values = fold(r, (row) => row[argExtreme(row, true)]);
   return deliver(
     reduced(
       "AmaxBackward0",
       input,
       r,
-      values,
-      input.dtype,
+      reduceRows("max", r, input, input.dtype),
       (g, x, y) => shareAmongTies(g, x, y, r),
     ),
     o.out,
@@ -268,14 +258,12 @@ export function amin(input: Tensor, ...args: unknown[]): Tensor {
     o.keepdim,
     "amin",
   );
-  const values = fold(r, (row) => row[argExtreme(row, false)]);
   return deliver(
     reduced(
       "AminBackward0",
       input,
       r,
-      values,
-      input.dtype,
+      reduceRows("min", r, input, input.dtype),
       (g, x, y) => shareAmongTies(g, x, y, r),
     ),
     o.out,
@@ -294,18 +282,16 @@ function argOp(
         `${name}(): Expected reduction dim to be specified for input.numel() == 0.`,
       );
     }
-    const r = rowsOf(input, undefined, false, name);
-    const idx = fold(r, (row) => argExtreme(row, name === "argmax"));
-    const out = build(idx, o.keepdim ? input._shape.map(() => 1) : [], int64);
+    // The flat index: the input seen as one row.
+    const flat = input.detach().reshape(-1);
+    const r = rowsOf(flat, [0], false, name);
+    const [, idx] = argRows(name, r, flat, false);
+    const out = o.keepdim ? idx.reshape(input._shape.map(() => 1)) : idx;
     propagate([input], [out]);
     return out;
   }
   const r = rowsOf(input, [o.dim as number], o.keepdim, name);
-  const out = build(
-    fold(r, (row) => argExtreme(row, name === "argmax")),
-    r.outShape,
-    int64,
-  );
+  const [, out] = argRows(name, r, input, false);
   propagate([input], [out]);
   return out;
 }
@@ -323,13 +309,11 @@ export function argmin(input: Tensor, ...args: unknown[]): Tensor {
 function truth(name: "all" | "any", input: Tensor, args: unknown[]): Tensor {
   const o = dimArgs(name, args);
   const r = rowsOf(input, dimList(o.dim), o.keepdim, name);
-  const f = name === "all"
-    ? (row: Float64Array) => (row.every((v) => v !== 0) ? 1 : 0)
-    : (row: Float64Array) => (row.some((v) => v !== 0) ? 1 : 0);
   // uint8 inputs give uint8 results in PyTorch, everything else bool.
-  const out = build(
-    fold(r, f),
-    r.outShape,
+  const out = reduceRows(
+    name,
+    r,
+    input,
     input.dtype.name === "uint8" ? input.dtype : bool,
   );
   propagate([input], [out]);

@@ -4,8 +4,10 @@
 import { RuntimeError, ValueError } from "../errors.ts";
 import { int64 } from "../dtype.ts";
 import { Tensor } from "../tensor.ts";
-import { readDoubles } from "../backend/cpu/elementwise.ts";
 import { parseArgs } from "./_args.ts";
+import { cast } from "./core.ts";
+import { applyBinary } from "./elementwise.ts";
+import { unsqueeze } from "./views.ts";
 import { applyMap } from "./_plane.ts";
 import { propagate } from "../autograd/record.ts";
 
@@ -251,28 +253,33 @@ export function one_hot(input: Tensor, ...args: unknown[]): Tensor {
     throw new RuntimeError("one_hot is only applicable to index tensor.");
   }
   let nc = o.num_classes;
-  const v = readDoubles(input._operand(), input._shape);
-  if (v.length === 0) {
+  if (input.numel() === 0) {
     if (nc <= 0) {
       throw new RuntimeError(
         "Can not infer total number of classes from empty tensor.",
       );
     }
   } else {
-    let lo = Infinity, hi = -Infinity;
-    for (const x of v) {
-      if (x < lo) lo = x;
-      if (x > hi) hi = x;
+    // The checks need the extremes on the host: two reductions and a read of one value each.
+    if (Number(input.min().item()) < 0) {
+      throw new RuntimeError("Class values must be non-negative.");
     }
-    if (lo < 0) throw new RuntimeError("Class values must be non-negative.");
+    const hi = Number(input.max().item());
     if (nc === -1) nc = hi + 1;
     else if (hi >= nc) {
       throw new RuntimeError("Class values must be smaller than num_classes.");
     }
   }
-  const out = Tensor.empty([...input._shape, nc], int64);
-  const d = out.storage.data as BigInt64Array;
-  for (let i = 0; i < v.length; i++) d[i * nc + v[i]] = 1n;
+  // out[..., c] = (input[...] == c): a broadcast comparison against the class numbers.
+  const backend = input.storage.backend;
+  const classes = Tensor.empty([nc], int64, backend);
+  backend.write(
+    classes.storage.buffer,
+    "int64",
+    0,
+    BigInt64Array.from({ length: nc }, (_, i) => BigInt(i)),
+  );
+  const out = cast(applyBinary("eq", unsqueeze(input, -1), classes), int64);
   propagate([input], [out]);
   return out;
 }

@@ -1,17 +1,19 @@
-// Sorting along a dim: sort, topk, unique.
+// Sorting along a dim: sort, topk, unique. There is no sorting primitive yet: the order is found
+// on the host through the counted fallback, and the values are then picked on the tensor's device
+// (gather, index_select), so they keep their exact dtype values.
 
 import { int64 } from "../dtype.ts";
 import { RuntimeError } from "../errors.ts";
 import { wrapDim } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
-import { readDoubles, writeDoubles } from "../backend/cpu/elementwise.ts";
+import { fromHost, hostValues } from "./_fallback.ts";
 import { isOptions, parseArgs, required } from "./_args.ts";
 import { cast } from "./core.ts";
 import { type ValuesIndices, valuesIndices } from "./reduce.ts";
 import { permute } from "./views.ts";
 import { record } from "../autograd/record.ts";
-import { scatter } from "./indexing.ts";
-import { index_select } from "./indexing.ts";
+import { gather, index_select, scatter } from "./indexing.ts";
+import { no_grad } from "../autograd/grad_mode.ts";
 import { introsort, type Less, nthElement, partialSort } from "./_stl.ts";
 
 /** Ascending order with NaN after every number, as PyTorch sorts. */
@@ -38,26 +40,22 @@ function alongDim(
   const order = [...Array(rank).keys()].filter((i) => i !== d).concat(
     rank ? [d] : [],
   );
-  const p = rank ? permute(x, order) : x;
+  const p = rank ? permute(x.detach(), order) : x;
   const len = rank ? x._shape[d] : 1;
-  const rows = readDoubles(p._operand(), p._shape);
+  const [rows] = hostValues(name, p);
   const count = len === 0 ? 0 : rows.length / len;
-  const vals = new Float64Array(count * k), idx = new Float64Array(count * k);
+  const idx = new Float64Array(count * k);
   for (let r = 0; r < count; r++) {
     const row = rows.subarray(r * len, (r + 1) * len);
-    pick(row).forEach((pos, j) => {
-      vals[r * k + j] = row[pos];
-      idx[r * k + j] = pos;
-    });
+    pick(row).forEach((pos, j) => (idx[r * k + j] = pos));
   }
   const pshape = rank ? [...p._shape.slice(0, -1), k] : [];
   const inverse = order.map((_, i) => order.indexOf(i));
-  const build = (v: Float64Array, dtype = x.dtype) => {
-    const t = Tensor.empty(pshape, dtype);
-    writeDoubles(t._operand(), dtype.name, v, pshape);
-    return rank ? cast(permute(t, inverse), dtype, true) : t;
-  };
-  const values = build(vals), indices = build(idx, int64);
+  const picked = fromHost(idx, pshape, int64, x);
+  const indices = rank ? cast(permute(picked, inverse), int64, true) : picked;
+  const values = no_grad(() =>
+    rank ? gather(x.detach(), d, indices) : cast(x.detach(), x.dtype, true)
+  );
   const inShape = [...x._shape];
   // Each value's gradient goes back to the position it came from.
   record({
@@ -68,7 +66,11 @@ function alongDim(
     backward: (
       [g],
       [i],
-    ) => [rank ? scatter(Tensor.empty(inShape, g.dtype), d, i, g) : g],
+    ) => [
+      rank
+        ? scatter(Tensor.empty(inShape, g.dtype, g.storage.backend), d, i, g)
+        : g,
+    ],
   });
   return valuesIndices(values, indices, name);
 }
@@ -144,8 +146,8 @@ function uniqueDim(
   const d = wrapDim(dim, input.dim());
   const n = input._shape[d];
   const others = [...Array(input.dim()).keys()].filter((i) => i !== d);
-  const moved = permute(input, [d, ...others]);
-  const flat = readDoubles(moved._operand(), moved._shape);
+  const moved = permute(input.detach(), [d, ...others]);
+  const [flat] = hostValues("unique", moved);
   const width = n === 0 ? 0 : flat.length / n;
   const slice = (i: number) => flat.subarray(i * width, (i + 1) * width);
   const compare = (i: number, j: number) => {
@@ -167,10 +169,7 @@ function uniqueDim(
     inverse[i] = firsts.length - 1;
     counts[counts.length - 1]++;
   });
-  const picks = Tensor.empty([firsts.length], int64);
-  writeDoubles(picks._operand(), "int64", Float64Array.from(firsts), [
-    firsts.length,
-  ]);
+  const picks = fromHost(firsts, [firsts.length], int64, input);
   return { out: index_select(input, d, picks), inverse, counts };
 }
 
@@ -194,15 +193,21 @@ export function unique(input: Tensor, ...args: unknown[]): Tensor | Tensor[] {
     const { out, inverse, counts } = uniqueDim(input, o.dim);
     return withExtras(out, o, inverse, counts);
   }
-  const values = readDoubles(input._operand(), input._shape);
+  const [values] = hostValues("unique", input);
   const distinct = [...new Set(values)].sort(ascending);
   const where = new Map(distinct.map((v, i) => [v, i]));
-  const out = Tensor.empty([distinct.length], input.dtype);
-  writeDoubles(
-    out._operand(),
-    input.dtype.name,
-    Float64Array.from(distinct),
-    out._shape,
+  // Each distinct value is picked from its first occurrence, on the device and exactly.
+  const firsts = new Float64Array(distinct.length).fill(-1);
+  values.forEach((v, i) => {
+    const at = where.get(v)!;
+    if (firsts[at] < 0) firsts[at] = i;
+  });
+  const out = no_grad(() =>
+    index_select(
+      input.detach().reshape(-1),
+      0,
+      fromHost(firsts, [firsts.length], int64, input),
+    )
   );
   const inverse = Array.from(values, (v) => where.get(v)!);
   const counts = new Array<number>(distinct.length).fill(0);
@@ -219,11 +224,8 @@ function withExtras(
   inverseShape = [inverse.length],
 ): Tensor | Tensor[] {
   if (!o.return_inverse && !o.return_counts) return out;
-  const int64Tensor = (values: number[], shape: number[]) => {
-    const t = Tensor.empty(shape, int64);
-    writeDoubles(t._operand(), "int64", Float64Array.from(values), shape);
-    return t;
-  };
+  const int64Tensor = (values: number[], shape: number[]) =>
+    fromHost(values, shape, int64, out);
   const result: Tensor[] = [out];
   if (o.return_inverse) result.push(int64Tensor(inverse, inverseShape));
   if (o.return_counts) result.push(int64Tensor(counts, [counts.length]));

@@ -7,6 +7,7 @@ import { contiguousStrides, inferShape, wrapDim } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
 import type { DType } from "../dtype.ts";
 import { Storage } from "../storage.ts";
+import { cpu } from "../backend/registry.ts";
 import { dimList, parseArgs, shapeArg } from "./_args.ts";
 import { contiguous, dtypeArg, scalarTypeName } from "./core.ts";
 import { asStrided, viewOf } from "./_view_core.ts";
@@ -131,6 +132,12 @@ function viewAsDtype(x: Tensor, dtype: DType): Tensor {
       offset /= ratio;
     }
   }
+  // Reinterpreting bytes needs the host's ArrayBuffer: only CPU storage has one to share.
+  if (x.storage.backend !== cpu) {
+    throw new RuntimeError(
+      `view(dtype) reinterprets the bytes of CPU memory, but the tensor is on ${x.device}: copy it with .cpu() first`,
+    );
+  }
   const old = x.storage.data;
   if (old.byteOffset % to !== 0) {
     throw new RuntimeError(
@@ -142,7 +149,7 @@ function viewAsDtype(x: Tensor, dtype: DType): Tensor {
     old.byteOffset,
     Math.floor(old.byteLength / to),
   );
-  const storage = new Storage(data, x.storage.device);
+  const storage = new Storage(data, x.storage.backend);
   return new Tensor(storage, shape, strides, offset, dtype);
 }
 

@@ -1,6 +1,9 @@
 // CPU kernels for convolution (im2col + GEMM), max pooling, and the linear "plane maps" behind
-// unfold/fold, padding, average pooling and resampling.
+// unfold/fold, padding, average pooling and resampling. The geometry (ConvGeom, PoolGeom, PlaneMap
+// and the im2col map) is the backend-neutral description in ../backend.ts and ../geometry.ts.
 
+import type { ConvGeom, PlaneMap, PoolGeom } from "../backend.ts";
+import { im2colMap } from "../geometry.ts";
 import { type Floats, gemmInto } from "./matmul.ts";
 
 /** Typed arrays the kernels walk (int64 data is converted to doubles by the caller). */
@@ -11,21 +14,6 @@ export type Dense =
   | Int16Array
   | Int8Array
   | Uint8Array;
-
-/**
- * A linear map from one plane (the trailing dims of an input) to another, applied to every
- * leading index alike: out[t] = Σ_s w[t*taps + s] · in[idx[t*taps + s]], where idx -1 is a padding
- * tap (it reads `fill` in the forward map and is skipped by the adjoint). Without `w` every
- * weight is 1. Unfold, padding, nearest upsampling (1 tap), bilinear (4 taps) and average pooling
- * (a window of taps) are all such maps, so each gets its adjoint (its gradient) for free.
- */
-export interface PlaneMap {
-  inSize: number;
-  outSize: number;
-  taps: number;
-  idx: Int32Array;
-  w?: Float64Array;
-}
 
 /** dst[p, t] = map(src[p, :])[t] for `planes` contiguous planes. */
 export function mapForward(
@@ -81,88 +69,20 @@ export function mapAdjoint(
   }
 }
 
-/**
- * The geometry of one 2-D convolution (1-D is the H = 1 case), always seen from the forward
- * convolution: the "big" side has C channels of H×W, the "small" side O channels of oh×ow, and
- * the weight is [O, C/G, kh, kw]. A transposed convolution runs the same geometry backwards.
- */
-export interface ConvGeom {
-  N: number;
-  C: number;
-  H: number;
-  W: number;
-  O: number;
-  oh: number;
-  ow: number;
-  G: number;
-  kh: number;
-  kw: number;
-  sh: number;
-  sw: number;
-  ph: number;
-  pw: number;
-  dh: number;
-  dw: number;
-}
-
-const im2colCache = new Map<string, PlaneMap>();
-
-/**
- * The im2col map of one channel: H×W → [kh*kw, oh*ow], row (i, j) of the columns holding the
- * input pixel each output position sees through kernel tap (i, j), or -1 in the zero padding.
- */
-export function im2colMap(g: Omit<ConvGeom, "N" | "C" | "O" | "G">): PlaneMap {
-  const key = [
-    g.H,
-    g.W,
-    g.oh,
-    g.ow,
-    g.kh,
-    g.kw,
-    g.sh,
-    g.sw,
-    g.ph,
-    g.pw,
-    g.dh,
-    g.dw,
-  ].join();
-  let map = im2colCache.get(key);
-  if (map) return map;
-  const L = g.oh * g.ow;
-  const idx = new Int32Array(g.kh * g.kw * L);
-  for (let i = 0; i < g.kh; i++) {
-    for (let j = 0; j < g.kw; j++) {
-      const row = (i * g.kw + j) * L;
-      for (let y = 0; y < g.oh; y++) {
-        const iy = y * g.sh - g.ph + i * g.dh;
-        for (let x = 0; x < g.ow; x++) {
-          const ix = x * g.sw - g.pw + j * g.dw;
-          idx[row + y * g.ow + x] = iy < 0 || iy >= g.H || ix < 0 || ix >= g.W
-            ? -1
-            : iy * g.W + ix;
-        }
-      }
-    }
-  }
-  map = { inSize: g.H * g.W, outSize: g.kh * g.kw * L, taps: 1, idx };
-  if (im2colCache.size > 256) im2colCache.clear();
-  im2colCache.set(key, map);
-  return map;
-}
-
 function scratch(like: Floats, n: number): Floats {
   return like instanceof Float32Array
     ? new Float32Array(n)
     : new Float64Array(n);
 }
 
-/** small[n, o] = W_g · im2col(big[n, g]): the forward convolution (no bias). */
+/** small[n, o] = W_g · im2col(big[n, g]): the forward convolution (no bias), over small. */
 export function convForward(
   big: Floats,
   bigOff: number,
   w: Floats,
   wOff: number,
   small: Floats,
+  smallOff: number,
   g: ConvGeom,
 ): void {
   const map = im2colMap(g);
@@ -174,7 +94,7 @@ export function convForward(
       mapForward(big, bigOff + (n * g.C + gr * Cg) * HW, cols, 0, Cg, map);
       gemmInto(
         small,
-        (n * g.O + gr * Og) * L,
+        smallOff + (n * g.O + gr * Og) * L,
         w,
         wOff + gr * Og * K,
         K,
@@ -192,18 +112,21 @@ export function convForward(
   }
 }
 
-/** big[n, g] += col2im(W_gᵀ · small[n, g]): the transposed convolution (the input gradient). */
+/** big[n, g] = col2im(W_gᵀ · small[n, g]): the transposed convolution (the input gradient), over big. */
 export function convBackwardData(
   small: Floats,
   smallOff: number,
   w: Floats,
   wOff: number,
   big: Floats,
+  bigOff: number,
   g: ConvGeom,
 ): void {
   const map = im2colMap(g);
   const Cg = g.C / g.G, Og = g.O / g.G, K = Cg * g.kh * g.kw;
   const HW = g.H * g.W, L = g.oh * g.ow;
+  // col2im accumulates overlapping taps, so the target starts from zeros.
+  big.fill(0, bigOff, bigOff + g.N * g.C * HW);
   const cols = scratch(big, K * L);
   for (let n = 0; n < g.N; n++) {
     for (let gr = 0; gr < g.G; gr++) {
@@ -223,30 +146,32 @@ export function convBackwardData(
         L,
         false,
       );
-      mapAdjoint(cols, 0, big, (n * g.C + gr * Cg) * HW, Cg, map);
+      mapAdjoint(cols, 0, big, bigOff + (n * g.C + gr * Cg) * HW, Cg, map);
     }
   }
 }
 
-/** w[g] = Σ_n small[n, g] · im2col(big[n, g])ᵀ: the weight gradient. */
+/** w[g] = Σ_n small[n, g] · im2col(big[n, g])ᵀ: the weight gradient, over w. */
 export function convBackwardWeight(
   big: Floats,
   bigOff: number,
   small: Floats,
   smallOff: number,
   w: Floats,
+  wOff: number,
   g: ConvGeom,
 ): void {
   const map = im2colMap(g);
   const Cg = g.C / g.G, Og = g.O / g.G, K = Cg * g.kh * g.kw;
   const HW = g.H * g.W, L = g.oh * g.ow;
+  if (g.N === 0) w.fill(0, wOff, wOff + g.O * K);
   const cols = scratch(w, K * L);
   for (let n = 0; n < g.N; n++) {
     for (let gr = 0; gr < g.G; gr++) {
       mapForward(big, bigOff + (n * g.C + gr * Cg) * HW, cols, 0, Cg, map);
       gemmInto(
         w,
-        gr * Og * K,
+        wOff + gr * Og * K,
         small,
         smallOff + (n * g.O + gr * Og) * L,
         L,
@@ -264,26 +189,11 @@ export function convBackwardWeight(
   }
 }
 
-/** Window geometry of a 2-D pooling over planes of H×W. */
-export interface PoolGeom {
-  H: number;
-  W: number;
-  oh: number;
-  ow: number;
-  kh: number;
-  kw: number;
-  sh: number;
-  sw: number;
-  ph: number;
-  pw: number;
-  dh: number;
-  dw: number;
-}
-
 /**
  * Max pooling with the argmax of each window (flat index into its H×W plane). As ATen's kernel:
  * the first maximum wins ties, NaN wins over everything, and an all -inf window points at its
- * first in-bounds element.
+ * first in-bounds element. The indices are int64, written as little-endian pairs of 32-bit words
+ * (`words` views the int64 buffer; `idxOff` counts int64 elements).
  */
 export function maxPool2d(
   src: Floats,
@@ -291,7 +201,9 @@ export function maxPool2d(
   planes: number,
   g: PoolGeom,
   out: Floats,
-  indices: Int32Array,
+  outOff: number,
+  words: Int32Array,
+  idxOff: number,
 ): void {
   const HW = g.H * g.W, L = g.oh * g.ow;
   for (let p = 0; p < planes; p++) {
@@ -316,27 +228,33 @@ export function maxPool2d(
             }
           }
         }
-        const o = p * L + y * g.ow + x;
-        out[o] = best;
-        indices[o] = arg;
+        const o = p * L + y * g.ow + x, q = 2 * (idxOff + o);
+        out[outOff + o] = best;
+        words[q] = arg;
+        words[q + 1] = 0;
       }
     }
   }
 }
 
-/** dst[p, indices[p, t]] += src[p, t]: the max-pool gradient, a scatter by the saved argmax. */
+/**
+ * dst[p, indices[p, t]] += src[p, t]: the max-pool gradient, a scatter by the saved argmax. The
+ * indices are int64 as in maxPool2d (low words read; pooling indices are small and ≥ 0).
+ */
 export function scatterPlanes(
   src: Floats,
   srcOff: number,
   planes: number,
   L: number,
-  indices: Int32Array,
+  words: Int32Array,
+  idxOff: number,
   dst: Floats,
+  dstOff: number,
   HW: number,
 ): void {
   for (let p = 0; p < planes; p++) {
-    const s = srcOff + p * L, d = p * HW, q = p * L;
-    for (let t = 0; t < L; t++) dst[d + indices[q + t]] += src[s + t];
+    const s = srcOff + p * L, d = dstOff + p * HW, q = 2 * (idxOff + p * L);
+    for (let t = 0; t < L; t++) dst[d + words[q + 2 * t]] += src[s + t];
   }
 }
 
@@ -346,12 +264,14 @@ export function gatherPlanes(
   srcOff: number,
   planes: number,
   HW: number,
-  indices: Int32Array,
+  words: Int32Array,
+  idxOff: number,
   dst: Floats,
+  dstOff: number,
   L: number,
 ): void {
   for (let p = 0; p < planes; p++) {
-    const s = srcOff + p * HW, d = p * L;
-    for (let t = 0; t < L; t++) dst[d + t] = src[s + indices[d + t]];
+    const s = srcOff + p * HW, d = dstOff + p * L, q = 2 * (idxOff + p * L);
+    for (let t = 0; t < L; t++) dst[d + t] = src[s + words[q + 2 * t]];
   }
 }

@@ -154,34 +154,3 @@ export function gemmInto(
     }
   }
 }
-
-/** out[b] = a[b] (m×k) · b[b] (k×n) for `batch` contiguous matrices, as doubles. */
-export function gemm(
-  a: ArrayLike<number>,
-  b: ArrayLike<number>,
-  batch: number,
-  m: number,
-  k: number,
-  n: number,
-): Float64Array {
-  const out = new Float64Array(batch * m * n);
-  for (let p = 0; p < batch; p++) {
-    gemmInto(
-      out,
-      p * m * n,
-      a,
-      p * m * k,
-      k,
-      1,
-      b,
-      p * k * n,
-      n,
-      1,
-      m,
-      k,
-      n,
-      false,
-    );
-  }
-  return out;
-}

@@ -1,4 +1,5 @@
-// Scalar math JavaScript lacks: erf, and rounding half to even.
+// Scalar math JavaScript lacks (erf, rounding half to even, floor modulo), shared by the CPU kernels
+// and nn.init.
 
 /** erf(x) to about 1 ulp in double: Taylor series near 0, a continued fraction for erfc beyond. */
 export function erf(x: number): number {

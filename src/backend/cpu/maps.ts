@@ -1,0 +1,352 @@
+// CPU elementwise kernels: copy with casting, fill, and the unary, binary and where maps. Each op
+// is one expression over doubles; _loops.ts turns it into a loop per (op, dtypes) at first use.
+
+import type { DTypeName, StorageArray } from "../../dtype.ts";
+import { RuntimeError } from "../../errors.ts";
+import type { BinaryOp, UnaryOp, View, ViewOrScalar } from "../backend.ts";
+import { erf, pyMod, roundHalfEven } from "../math.ts";
+import {
+  compile,
+  elementwiseBody,
+  isContiguous,
+  type LoopOperand,
+  readAs,
+  storeAs,
+  toBig,
+} from "./_loops.ts";
+
+type Arr = StorageArray;
+type CpuView = View<Arr>;
+type Operand = ViewOrScalar<Arr>;
+
+/** Rounds half to even at `decimals` places, as `torch.round(x, decimals=d)`. */
+function roundTo(x: number, decimals: number): number {
+  if (decimals === 0) return roundHalfEven(x);
+  const scale = Math.pow(10, Math.abs(decimals));
+  return decimals > 0
+    ? roundHalfEven(x * scale) / scale
+    : roundHalfEven(x / scale) * scale;
+}
+
+function intPow(a: number, b: number): number {
+  if (b < 0) {
+    if (a === 1) return 1;
+    if (a === -1) return b % 2 === 0 ? 1 : -1;
+    throw new RuntimeError(
+      "Integers to negative integer powers are not allowed.",
+    );
+  }
+  return Math.pow(a, b);
+}
+
+const HELPERS = { erf, pyMod, roundTo, intPow, RuntimeError };
+
+/** Each unary op as an expression of `a` (and `P`, its parameter). */
+const UNARY: Record<UnaryOp, string> = {
+  neg: "-a",
+  abs: "Math.abs(a)",
+  // torch.sign(nan) is 0 in 1.13, and sign(-0.0) is 0.
+  sign: "(a > 0 ? 1 : a < 0 ? -1 : 0)",
+  exp: "Math.exp(a)",
+  log: "Math.log(a)",
+  log1p: "Math.log1p(a)",
+  expm1: "Math.expm1(a)",
+  sqrt: "Math.sqrt(a)",
+  rsqrt: "1 / Math.sqrt(a)",
+  sin: "Math.sin(a)",
+  cos: "Math.cos(a)",
+  tan: "Math.tan(a)",
+  tanh: "Math.tanh(a)",
+  sigmoid: "1 / (1 + Math.exp(-a))",
+  erf: "erf(a)",
+  reciprocal: "1 / a",
+  floor: "Math.floor(a)",
+  ceil: "Math.ceil(a)",
+  trunc: "Math.trunc(a)",
+  // NaN passes through relu, as in PyTorch.
+  relu: "(a > 0 ? a : a <= 0 ? 0 : a)",
+  logical_not: "(a === 0 ? 1 : 0)",
+  isnan: "(a !== a ? 1 : 0)",
+  isfinite: "(a - a === 0 ? 1 : 0)",
+  isinf: "(a === Infinity || a === -Infinity ? 1 : 0)",
+  round: "roundTo(a, P)",
+};
+
+/** Each binary op as an expression of `a` and `b` (`P` is add's and sub's alpha). */
+const BINARY: Record<BinaryOp, string> = {
+  add: "a + P * b",
+  sub: "a - P * b",
+  mul: "a * b",
+  div: "a / b",
+  div_trunc: "Math.trunc(a / b)",
+  div_floor: "Math.floor(a / b)",
+  remainder: "pyMod(a, b)",
+  fmod: "a % b",
+  pow: "Math.pow(a, b)",
+  maximum: "(a !== a || b !== b ? NaN : a > b ? a : b)",
+  minimum: "(a !== a || b !== b ? NaN : a < b ? a : b)",
+  atan2: "Math.atan2(a, b)",
+  eq: "(a === b ? 1 : 0)",
+  ne: "(a !== b ? 1 : 0)",
+  lt: "(a < b ? 1 : 0)",
+  le: "(a <= b ? 1 : 0)",
+  gt: "(a > b ? 1 : 0)",
+  ge: "(a >= b ? 1 : 0)",
+  logical_and: "(a !== 0 && b !== 0 ? 1 : 0)",
+  logical_or: "(a !== 0 || b !== 0 ? 1 : 0)",
+  logical_xor: "((a !== 0) !== (b !== 0) ? 1 : 0)",
+  // A NaN input stays; a bound applies only where it is exceeded.
+  clamp_min: "(a !== a ? a : a < b ? b : a)",
+  clamp_max: "(a !== a ? a : a > b ? b : a)",
+};
+
+/** Integer formulas where the float one would be wrong. */
+const BINARY_INT: Partial<Record<BinaryOp, string>> = {
+  pow: "intPow(a, b)",
+  div_trunc: "(b === 0 ? 0 : Math.trunc(a / b))",
+  div_floor: "(b === 0 ? 0 : Math.floor(a / b))",
+  maximum: "(a > b ? a : b)",
+  minimum: "(a < b ? a : b)",
+};
+
+const PARAMS = [
+  "shape",
+  "O",
+  "Oo",
+  "Os",
+  "A",
+  "Ao",
+  "As",
+  "B",
+  "Bo",
+  "Bs",
+  "C",
+  "Co",
+  "Cs",
+  "P",
+];
+
+type Kernel = (
+  shape: readonly number[],
+  O: Arr,
+  Oo: number,
+  Os: readonly number[],
+  A: Arr | number,
+  Ao: number,
+  As: readonly number[],
+  B?: Arr | number,
+  Bo?: number,
+  Bs?: readonly number[],
+  C?: Arr | number,
+  Co?: number,
+  Cs?: readonly number[],
+  P?: number,
+) => void;
+
+const kernels = new Map<string, Kernel>();
+
+/**
+ * The kernel computing `expr` of the inputs (named a, b, c) into an output of dtype `out`; each
+ * input is an array of its dtype or, for null, a scalar.
+ */
+function kernel(
+  key: string,
+  expr: string,
+  out: DTypeName,
+  inputs: (DTypeName | null)[],
+  options: { raw?: boolean; tiled?: boolean } = {},
+): Kernel {
+  const full = `${key}|${out}|${inputs.join()}`;
+  let k = kernels.get(full);
+  if (k) return k;
+  const names = ["A", "B", "C"];
+  const operands: LoopOperand[] = [{ name: "O", scalar: false }];
+  inputs.forEach((d, i) =>
+    operands.push({ name: names[i], scalar: d === null })
+  );
+  k = compile<Kernel>(
+    PARAMS,
+    elementwiseBody(operands, (idx) => {
+      const reads = inputs.map((d, i) => {
+        const v = names[i].toLowerCase();
+        if (d === null) return `const ${v} = ${names[i]};`;
+        const src = `${names[i]}[${idx[names[i]]}]`;
+        return `const ${v} = ${options.raw ? src : readAs(d, src)};`;
+      });
+      const value = options.raw ? expr : storeAs(out, expr);
+      return `${reads.join(" ")} O[${idx.O}] = ${value};`;
+    }, { tiled: options.tiled }),
+    HELPERS,
+  );
+  kernels.set(full, k);
+  return k;
+}
+
+/** A scalar operand's slot: the value, and a dummy offset and strides. */
+function unpack(x: Operand): [Arr | number, number, readonly number[]] {
+  return typeof x !== "object" ? [x, 0, []] : [x.buffer, x.offset, x.strides];
+}
+
+const dtypeOf = (x: Operand) => (typeof x !== "object" ? null : x.dtype);
+
+/** dst = src, converting as PyTorch's copy_. */
+export function copy(
+  dst: CpuView,
+  src: CpuView,
+  shape: readonly number[],
+): void {
+  const same = dst.dtype === src.dtype ||
+    (dst.dtype === "bool") === (src.dtype === "bool") &&
+      sameArrayType(dst.buffer, src.buffer);
+  if (
+    same && isContiguous(shape, dst.strides) &&
+    isContiguous(shape, src.strides)
+  ) {
+    let n = 1;
+    for (const d of shape) n *= d;
+    (dst.buffer as Float32Array).set(
+      (src.buffer as Float32Array).subarray(src.offset, src.offset + n),
+      dst.offset,
+    );
+    return;
+  }
+  // Same dtype copies the elements as they are (int64 stays BigInt, exactly); else read and store
+  // convert (to bool: nonzero).
+  const raw = dst.dtype === src.dtype;
+  kernel("copy", "a", dst.dtype, [src.dtype], { raw, tiled: true })(
+    shape,
+    dst.buffer,
+    dst.offset,
+    dst.strides,
+    src.buffer,
+    src.offset,
+    src.strides,
+  );
+}
+
+function sameArrayType(a: Arr, b: Arr): boolean {
+  return Object.getPrototypeOf(a) === Object.getPrototypeOf(b);
+}
+
+/** Every element of dst set to value. */
+export function fill(
+  dst: CpuView,
+  value: number,
+  shape: readonly number[],
+): void {
+  const v = dst.dtype === "int64"
+    ? toBig(value)
+    : dst.dtype === "bool"
+    ? (value !== 0 ? 1 : 0)
+    : value;
+  if (isContiguous(shape, dst.strides)) {
+    let n = 1;
+    for (const d of shape) n *= d;
+    (dst.buffer as Float32Array).fill(v as number, dst.offset, dst.offset + n);
+    return;
+  }
+  kernel("fill", "a", dst.dtype, [null], { raw: true })(
+    shape,
+    dst.buffer,
+    dst.offset,
+    dst.strides,
+    v as number,
+    0,
+    [],
+  );
+}
+
+export function unary(
+  op: UnaryOp,
+  x: CpuView,
+  out: CpuView,
+  shape: readonly number[],
+  param = 0,
+): void {
+  kernel(`u:${op}`, UNARY[op], out.dtype, [x.dtype])(
+    shape,
+    out.buffer,
+    out.offset,
+    out.strides,
+    x.buffer,
+    x.offset,
+    x.strides,
+    undefined,
+    0,
+    [],
+    undefined,
+    0,
+    [],
+    param,
+  );
+}
+
+export function binary(
+  op: BinaryOp,
+  a: Operand,
+  b: Operand,
+  out: CpuView,
+  shape: readonly number[],
+  alpha = 1,
+): void {
+  const compute = dtypeOf(a) ?? dtypeOf(b);
+  const integral = compute !== null && compute !== "float32" &&
+    compute !== "float64" && compute !== "float16";
+  let expr = (integral && BINARY_INT[op]) || BINARY[op];
+  if (alpha === 1) expr = expr.replace("P * b", "b");
+  const [A, Ao, As] = unpack(a), [B, Bo, Bs] = unpack(b);
+  kernel(`b:${op}:${integral}:${alpha === 1}`, expr, out.dtype, [
+    dtypeOf(a),
+    dtypeOf(b),
+  ])(
+    shape,
+    out.buffer,
+    out.offset,
+    out.strides,
+    A,
+    Ao,
+    As,
+    B,
+    Bo,
+    Bs,
+    undefined,
+    0,
+    [],
+    alpha,
+  );
+}
+
+export function where(
+  cond: CpuView,
+  a: Operand,
+  b: Operand,
+  out: CpuView,
+  shape: readonly number[],
+): void {
+  // Scalars are stored as they are, so an int64 result takes them as BigInts.
+  const big = (v: Operand) =>
+    out.dtype === "int64" && typeof v === "number"
+      ? toBig(v) as unknown as number
+      : v;
+  const [B, Bo, Bs] = unpack(big(a)), [C, Co, Cs] = unpack(big(b));
+  // The selected value is stored as it is: where's operands already have the result's dtype.
+  kernel("where", "(a !== 0 ? b : c)", out.dtype, [
+    cond.dtype,
+    dtypeOf(a),
+    dtypeOf(b),
+  ], { raw: true })(
+    shape,
+    out.buffer,
+    out.offset,
+    out.strides,
+    cond.buffer,
+    cond.offset,
+    cond.strides,
+    B,
+    Bo,
+    Bs,
+    C,
+    Co,
+    Cs,
+  );
+}
