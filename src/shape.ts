@@ -61,6 +61,10 @@ export function wrapDim(dim: number, rank: number): number {
 
 /** The broadcast shape of several shapes, or PyTorch's size-mismatch error. */
 export function broadcastShapes(...shapes: (readonly number[])[]): number[] {
+  // The common case, equal shapes, allocates nothing new to compare.
+  if (shapes.length === 2 && sameShape(shapes[0], shapes[1])) {
+    return [...shapes[0]];
+  }
   const rank = Math.max(0, ...shapes.map((s) => s.length));
   const out = new Array<number>(rank).fill(1);
   for (let k = 0; k < shapes.length; k++) {

@@ -16,6 +16,7 @@ import {
 import { where } from "./elementwise.ts";
 import { nodeName, zeroGrad } from "./_unary.ts";
 import { propagate, record } from "../autograd/record.ts";
+import { is_grad_enabled } from "../autograd/grad_mode.ts";
 
 /** What a binary op returns: arithmetic in the promoted dtype, true division in a float, or bool. */
 type BinaryResult = "arith" | "float" | "bool";
@@ -316,11 +317,11 @@ function recordBinary(
   alpha: number,
 ): void {
   const { da, db } = decl;
-  if (!da || !db) {
+  const needA = isT(a) && a.requires_grad, needB = isT(b) && b.requires_grad;
+  if (!da || !db || !(needA || needB) || !is_grad_enabled()) {
     propagate([a, b], [out]);
     return;
   }
-  const needA = isT(a) && a.requires_grad, needB = isT(b) && b.requires_grad;
   const wanted = [
     ...(needA ? decl.uses?.a ?? [] : []),
     ...(needB ? decl.uses?.b ?? [] : []),

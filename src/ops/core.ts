@@ -84,7 +84,10 @@ export function broadcastView(x: Tensor, shape: readonly number[]): View {
     buffer: x.storage.buffer,
     dtype: x.dtype.name,
     offset: x.storage_offset_,
-    strides: broadcastStrides(x._shape, x._strides, shape),
+    // Kernels never write strides, so a tensor already of the shape lends its own.
+    strides: sameShape(x._shape, shape)
+      ? x._strides
+      : broadcastStrides(x._shape, x._strides, shape),
   };
 }
 

@@ -109,6 +109,14 @@ const BINARY_INT: Partial<Record<BinaryOp, string>> = {
   minimum: "(a < b ? a : b)",
 };
 
+/** Cache keys of the four variants of each binary kernel (integer or float formula, alpha or not). */
+const keys = (suffix: string) =>
+  Object.fromEntries(
+    (Object.keys(BINARY) as BinaryOp[]).map((op) => [op, `${op}${suffix}`]),
+  ) as Record<BinaryOp, string>;
+const FLOAT = keys(":f"), FLOAT_ALPHA = keys(":fa");
+const INT = keys(":i"), INT_ALPHA = keys(":ia");
+
 const PARAMS = [
   "shape",
   "O",
@@ -143,21 +151,30 @@ type Kernel = (
   P?: number,
 ) => void;
 
-const kernels = new Map<string, Kernel>();
+/** Compiled kernels, by key, then output dtype, then each input's dtype ("" for a scalar). */
+type Cache = Map<string, Cache | Kernel>;
+const kernels: Cache = new Map();
 
 /**
- * The kernel computing `expr` of the inputs (named a, b, c) into an output of dtype `out`; each
- * input is an array of its dtype or, for null, a scalar.
+ * The kernel computing `expr()` of the inputs (named a, b, c) into an output of dtype `out`;
+ * each input is an array of its dtype or, for null, a scalar. The lookup builds no string: this
+ * runs on every op call.
  */
 function kernel(
   key: string,
-  expr: string,
+  expr: () => string,
   out: DTypeName,
   inputs: (DTypeName | null)[],
   options: { raw?: boolean; tiled?: boolean } = {},
 ): Kernel {
-  const full = `${key}|${out}|${inputs.join()}`;
-  let k = kernels.get(full);
+  let level = kernels;
+  for (let i = -1; i < inputs.length; i++) {
+    const part = i < 0 ? key : inputs[i] ?? "";
+    let next = level.get(part) as Cache | undefined;
+    if (!next) level.set(part, next = new Map());
+    level = next;
+  }
+  let k = level.get(out) as Kernel | undefined;
   if (k) return k;
   const names = ["A", "B", "C"];
   const operands: LoopOperand[] = [{ name: "O", scalar: false }];
@@ -173,12 +190,12 @@ function kernel(
         const src = `${names[i]}[${idx[names[i]]}]`;
         return `const ${v} = ${options.raw ? src : readAs(d, src)};`;
       });
-      const value = options.raw ? expr : storeAs(out, expr);
+      const value = options.raw ? expr() : storeAs(out, expr());
       return `${reads.join(" ")} O[${idx.O}] = ${value};`;
     }, { tiled: options.tiled }),
     HELPERS,
   );
-  kernels.set(full, k);
+  level.set(out, k);
   return k;
 }
 
@@ -213,7 +230,10 @@ export function copy(
   // Same dtype copies the elements as they are (int64 stays BigInt, exactly); else read and store
   // convert (to bool: nonzero).
   const raw = dst.dtype === src.dtype;
-  kernel("copy", "a", dst.dtype, [src.dtype], { raw, tiled: true })(
+  kernel(raw ? "copy" : "cast", () => "a", dst.dtype, [src.dtype], {
+    raw,
+    tiled: true,
+  })(
     shape,
     dst.buffer,
     dst.offset,
@@ -245,7 +265,7 @@ export function fill(
     (dst.buffer as Float32Array).fill(v as number, dst.offset, dst.offset + n);
     return;
   }
-  kernel("fill", "a", dst.dtype, [null], { raw: true })(
+  kernel("fill", () => "a", dst.dtype, [null], { raw: true })(
     shape,
     dst.buffer,
     dst.offset,
@@ -263,7 +283,7 @@ export function unary(
   shape: readonly number[],
   param = 0,
 ): void {
-  kernel(`u:${op}`, UNARY[op], out.dtype, [x.dtype])(
+  kernel(op, () => UNARY[op], out.dtype, [x.dtype])(
     shape,
     out.buffer,
     out.offset,
@@ -292,13 +312,19 @@ export function binary(
   const compute = dtypeOf(a) ?? dtypeOf(b);
   const integral = compute !== null && compute !== "float32" &&
     compute !== "float64" && compute !== "float16";
-  let expr = (integral && BINARY_INT[op]) || BINARY[op];
-  if (alpha === 1) expr = expr.replace("P * b", "b");
   const [A, Ao, As] = unpack(a), [B, Bo, Bs] = unpack(b);
-  kernel(`b:${op}:${integral}:${alpha === 1}`, expr, out.dtype, [
-    dtypeOf(a),
-    dtypeOf(b),
-  ])(
+  const variant = integral
+    ? (alpha === 1 ? INT : INT_ALPHA)
+    : (alpha === 1 ? FLOAT : FLOAT_ALPHA);
+  kernel(
+    variant[op],
+    () => {
+      const expr = (integral && BINARY_INT[op]) || BINARY[op];
+      return alpha === 1 ? expr.replace("P * b", "b") : expr;
+    },
+    out.dtype,
+    [dtypeOf(a), dtypeOf(b)],
+  )(
     shape,
     out.buffer,
     out.offset,
@@ -330,7 +356,7 @@ export function where(
       : v;
   const [B, Bo, Bs] = unpack(big(a)), [C, Co, Cs] = unpack(big(b));
   // The selected value is stored as it is: where's operands already have the result's dtype.
-  kernel("where", "(a !== 0 ? b : c)", out.dtype, [
+  kernel("where", () => "(a !== 0 ? b : c)", out.dtype, [
     cond.dtype,
     dtypeOf(a),
     dtypeOf(b),
