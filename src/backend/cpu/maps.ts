@@ -64,7 +64,7 @@ const UNARY: Record<UnaryOp, string> = {
   ceil: "Math.ceil(a)",
   trunc: "Math.trunc(a)",
   // NaN passes through relu, as in PyTorch.
-  relu: "(a > 0 ? a : a <= 0 ? 0 : a)",
+  relu: "Math.max(a, 0)",
   logical_not: "(a === 0 ? 1 : 0)",
   isnan: "(a !== a ? 1 : 0)",
   isfinite: "(a - a === 0 ? 1 : 0)",

@@ -1,7 +1,7 @@
 // CPU reductions. The input is walked in memory order whatever dims are reduced (dims sorted by
 // stride), accumulating in doubles into one slot per output element: a reduced innermost row is
-// folded with four independent accumulators, a kept innermost row adds into a row of slots. So
-// reducing the last dim and reducing an outer dim both stream memory.
+// folded with eight (four when strided) independent accumulators, a kept innermost row adds into
+// a row of slots. So reducing the last dim and reducing an outer dim both stream memory.
 
 import type { DTypeName, StorageArray } from "../../dtype.ts";
 import type { ArgReduceOp, ReduceOp, View } from "../backend.ts";
@@ -50,10 +50,43 @@ const inner = r - 1, len = dims[inner], ta = st[0][inner], tx = st[1][inner];
 const count = new Array(r).fill(0);
 let pa = 0, px = Xo;
 for (;;) {
-  if (ta === 0) {
-    let s0 = ${COMBINE[op][1]}, s1 = s0, s2 = s0, s3 = s0, i = 0, ix = px;
-    const t2 = 2 * tx, t3 = 3 * tx, t4 = 4 * tx;
-    for (; i + 3 < len; i += 4, ix += t4) {
+  if (ta === 0 && tx === 1) {
+    // Eight independent accumulators (a counted main loop: V8 deoptimises a \`i + 7 < len\` one
+    // whose tail loop never ran).
+    let s0 = ${
+      COMBINE[op][1]
+    }, s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+    const m = len >> 3;
+    let p = px;
+    for (let j = 0; j < m; j++, p += 8) {
+      const v0 = ${r("p")}, v1 = ${r("p + 1")}, v2 = ${r("p + 2")}, v3 = ${
+      r("p + 3")
+    };
+      const v4 = ${r("p + 4")}, v5 = ${r("p + 5")}, v6 = ${r("p + 6")}, v7 = ${
+      r("p + 7")
+    };
+      s0 = ${c("s0", "v0")}; s1 = ${c("s1", "v1")}; s2 = ${
+      c("s2", "v2")
+    }; s3 = ${c("s3", "v3")};
+      s4 = ${c("s4", "v4")}; s5 = ${c("s5", "v5")}; s6 = ${
+      c("s6", "v6")
+    }; s7 = ${c("s7", "v7")};
+    }
+    for (let i = m * 8; i < len; i++, p++) { const v0 = ${r("p")}; s0 = ${
+      c("s0", "v0")
+    }; }
+    const s01 = ${c("s0", "s1")}, s23 = ${c("s2", "s3")}, s45 = ${
+      c("s4", "s5")
+    }, s67 = ${c("s6", "s7")};
+    const s03 = ${c("s01", "s23")}, s47 = ${c("s45", "s67")}, s = ${
+      c("s03", "s47")
+    }, a = acc[pa];
+    acc[pa] = ${c("a", "s")};
+  } else if (ta === 0) {
+    let s0 = ${COMBINE[op][1]}, s1 = s0, s2 = s0, s3 = s0;
+    const m = len >> 2, t2 = 2 * tx, t3 = 3 * tx, t4 = 4 * tx;
+    let ix = px;
+    for (let j = 0; j < m; j++, ix += t4) {
       const v0 = ${r("ix")}, v1 = ${r("ix + tx")}, v2 = ${r("ix + t2")}, v3 = ${
       r("ix + t3")
     };
@@ -61,7 +94,7 @@ for (;;) {
       c("s2", "v2")
     }; s3 = ${c("s3", "v3")};
     }
-    for (; i < len; i++, ix += tx) { const v0 = ${r("ix")}; s0 = ${
+    for (let i = m * 4; i < len; i++, ix += tx) { const v0 = ${r("ix")}; s0 = ${
       c("s0", "v0")
     }; }
     const a = acc[pa], s01 = ${c("s0", "s1")}, s23 = ${c("s2", "s3")}, s = ${
