@@ -1,15 +1,21 @@
 // The op table: every case that real PyTorch computed in tests/fixtures/ops.json (written by
 // tests/fixtures/gen_ops.py) is replayed here, as a function call, a method call, and where the op
-// has them, the in-place and `out=` forms.
+// has them, the in-place and `out=` forms; on every device: the CPU, and the counting backend
+// (tests/_support/counting_backend.ts, boxed buffers through the primitive table), where each
+// tensor argument is moved to the device before the call (a view's base is moved and the view
+// made there) and each result is compared after `.cpu()`.
 
-import { describe, test } from "node:test";
+import { after, before, describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as torch from "../mod.ts";
 import { BINARY, UNARY } from "../src/ops/elementwise.ts";
+import { counting } from "./_support/counting_backend.ts";
 import {
   assertTensorClose,
   decode,
+  decodeOn,
   type Enc,
+  encMeta,
   type EncTensor,
   readFixture,
 } from "./_support/fixtures.ts";
@@ -25,17 +31,52 @@ type Case = {
 
 const fixture = readFixture<{ torch: string; cases: Case[] }>("ops.json");
 
+/** Every device the table runs on; the CPU run keeps the plain test names. */
+const DEVICES = ["cpu", "counting"] as const;
+type Device = (typeof DEVICES)[number];
+
+/**
+ * Cases that cannot run on a device, by device and case name, with the reason; they are
+ * reported as skipped, and listed when the device's run starts.
+ */
+const SKIPS: Record<Device, Record<string, string>> = {
+  cpu: {},
+  counting: {
+    "view/dtype_same_size":
+      "view(dtype) reinterprets CPU memory; off the CPU flambeau refuses it (copy with .cpu() first)",
+  },
+};
+
+/** Factories: calls with no tensor argument, told the device by the `device` option instead. */
+const FACTORIES = new Set([
+  "zeros",
+  "ones",
+  "full",
+  "arange",
+  "linspace",
+  "eye",
+  "tensor",
+]);
+
 type Fn = (...a: unknown[]) => unknown;
 
-/** A case's arguments, decoded afresh (new tensors) on every call, so forms never share inputs. */
+/**
+ * A case's arguments, decoded afresh (new tensors) on every call, so forms never share inputs;
+ * tensors are made on `device`.
+ */
 function decodeCall(
   c: Case,
+  device: Device,
 ): { args: unknown[]; kwargs?: Record<string, unknown> } {
-  const kwargs = c.kwargs &&
+  const on = device === "cpu" ? undefined : device;
+  let kwargs = c.kwargs &&
     Object.fromEntries(
-      Object.entries(c.kwargs).map(([k, v]) => [k, decode(v)]),
+      Object.entries(c.kwargs).map(([k, v]) => [k, decodeOn(v, on)]),
     );
-  return { args: c.args.map(decode), kwargs };
+  if (on && !c.method && FACTORIES.has(c.op)) {
+    kwargs = { ...kwargs, device: on };
+  }
+  return { args: c.args.map((a) => decodeOn(a, on)), kwargs };
 }
 
 function withKwargs(
@@ -52,8 +93,8 @@ function method(self: unknown, name: string): Fn {
 }
 
 /** The case as recorded: `torch.<op>(...)`, or `args[0].<op>(...)` for method cases. */
-function call(c: Case): unknown {
-  const { args, kwargs } = decodeCall(c);
+function call(c: Case, device: Device): unknown {
+  const { args, kwargs } = decodeCall(c, device);
   if (c.method) return method(args.shift(), c.op)(...withKwargs(args, kwargs));
   const fn = (torch as unknown as Record<string, Fn>)[c.op];
   assert.equal(typeof fn, "function", `torch.${c.op} is missing`);
@@ -67,9 +108,21 @@ function tolerance(dtype: string) {
   return { rtol: 2e-6, atol: 1e-6 };
 }
 
-function check(actual: unknown, expected: Enc, where: string): void {
+/** Compares a result with the recorded one; tensors must be on `device`, and are read after `.cpu()`. */
+function check(
+  actual: unknown,
+  expected: Enc,
+  where: string,
+  device: Device,
+): void {
   if (expected !== null && typeof expected === "object" && "t" in expected) {
-    assertTensorClose(actual, expected.t, where, tolerance(expected.t.dtype));
+    assert.ok(
+      actual instanceof torch.Tensor.prototype.constructor,
+      `${where}: expected a tensor, got ${typeof actual}`,
+    );
+    const t = actual as torch.Tensor;
+    assert.equal(t.device, device, `${where}: device`);
+    assertTensorClose(t.cpu(), expected.t, where, tolerance(expected.t.dtype));
   } else if (Array.isArray(expected)) {
     assert.ok(Array.isArray(actual), `${where}: expected a sequence`);
     assert.equal(
@@ -78,7 +131,7 @@ function check(actual: unknown, expected: Enc, where: string): void {
       `${where}: length`,
     );
     expected.forEach((e, i) =>
-      check((actual as unknown[])[i], e, `${where}[${i}]`)
+      check((actual as unknown[])[i], e, `${where}[${i}]`, device)
     );
   } else {
     assert.deepEqual(actual, decode(expected), where);
@@ -109,52 +162,70 @@ const ELEMENTWISE = new Set([...Object.keys(UNARY), ...Object.keys(BINARY)]);
 /** The case's arguments with `self` taken out, for the method forms. */
 function splitSelf(
   c: Case,
+  device: Device,
 ): { self: torch.Tensor; rest: unknown[]; kwargs?: Record<string, unknown> } {
-  const { args, kwargs } = decodeCall(c);
+  const { args, kwargs } = decodeCall(c, device);
   const [self] = args.splice(SELF_ARG[c.op] ?? 0, 1);
   return { self: self as torch.Tensor, rest: args, kwargs };
 }
 
-type Form = { form: string; run: (c: Case, expect: Enc) => void };
+type Form = {
+  form: string;
+  run: (c: Case, expect: Enc, device: Device) => void;
+};
 
 /** `self.op(...)` returns what `torch.op(self, ...)` does. */
 const methodForm: Form = {
   form: "method",
-  run(c, expect) {
-    const { self, rest, kwargs } = splitSelf(c);
+  run(c, expect, device) {
+    const { self, rest, kwargs } = splitSelf(c, device);
     check(
       method(self, c.op)(...withKwargs(rest, kwargs)),
       expect,
       `${c.name} as a method`,
+      device,
     );
   },
 };
 
-/** `self.clone().op_(...)` returns that clone, now holding the result. */
+/**
+ * A self that is a strided view with no stride-0 dims: an in-place op writes through it, so the
+ * kernel's output walks the view's strides and offset.
+ */
+function writableView(c: Case): boolean {
+  const self = c.args[SELF_ARG[c.op] ?? 0];
+  return self !== null && typeof self === "object" && "view" in self &&
+    !self.view.ops.some(([name]) => name === "expand");
+}
+
+/**
+ * `self.clone().op_(...)` returns that clone, now holding the result; a view self that can be
+ * written (see writableView) is written itself.
+ */
 const inPlaceForm: Form = {
   form: "in-place",
-  run(c, expect) {
-    const { self, rest, kwargs } = splitSelf(c);
-    const target = self.clone();
+  run(c, expect, device) {
+    const { self, rest, kwargs } = splitSelf(c, device);
+    const target = writableView(c) ? self : self.clone();
     const returned = method(target, `${c.op}_`)(...withKwargs(rest, kwargs));
     assert.equal(returned, target, `${c.name}: ${c.op}_ returns self`);
-    check(target, expect, `${c.name} in place`);
+    check(target, expect, `${c.name} in place`, device);
   },
 };
 
 /** `torch.op(..., { out })` writes into a preallocated `out` and returns it. */
 const outForm: Form = {
   form: "out",
-  run(c, expect) {
+  run(c, expect, device) {
     const e = (expect as { t: EncTensor }).t;
-    const out = torch.full(e.shape, 3, { dtype: e.dtype });
-    const { args, kwargs } = decodeCall(c);
+    const out = torch.full(e.shape, 3, { dtype: e.dtype, device });
+    const { args, kwargs } = decodeCall(c, device);
     const returned = (torch as unknown as Record<string, Fn>)[c.op](...args, {
       ...kwargs,
       out,
     });
     assert.equal(returned, out, `${c.name}: returns out`);
-    check(out, expect, `${c.name} into out`);
+    check(out, expect, `${c.name} into out`, device);
   },
 };
 
@@ -163,36 +234,69 @@ function formsOf(c: Case): Form[] {
   const expect = c.expect;
   if (c.method || isError(expect)) return [];
   const selfAt = SELF_ARG[c.op] ?? 0;
-  const self = c.args[selfAt];
-  if (!isTensor(self)) return [];
+  const self = encMeta(c.args[selfAt]);
+  if (!self) return [];
   const forms: Form[] = [];
   if (hasMethod(c.op)) forms.push(methodForm);
-  const sameAsSelf = isTensor(expect) && expect.t.dtype === self.t.dtype &&
-    expect.t.shape.join() === self.t.shape.join();
+  const sameAsSelf = isTensor(expect) && expect.t.dtype === self.dtype &&
+    expect.t.shape.join() === self.shape.join();
   if (hasMethod(`${c.op}_`) && sameAsSelf) forms.push(inPlaceForm);
   if (ELEMENTWISE.has(c.op) && isTensor(expect)) forms.push(outForm);
   return forms;
 }
 
 const extra = fixture.cases.map((c) => [c, formsOf(c)] as const);
+const names = new Set(fixture.cases.map((c) => c.name));
 const extraCount = extra.reduce((n, [, forms]) => n + forms.length, 0);
 
-describe(`ops against PyTorch ${fixture.torch} (${fixture.cases.length} cases, ${extraCount} method/in-place/out forms)`, () => {
-  for (const [c, forms] of extra) {
-    test(c.name, () => {
-      const expect = c.expect;
-      if (isError(expect)) {
-        assert.throws(() => call(c), (e: Error) => {
-          assert.ok(e instanceof Error, "an Error subclass");
-          assert.equal(e.message.split("\n")[0], expect.error);
-          return true;
-        });
-        return;
-      }
-      check(call(c), expect, c.name);
+/** The case's recorded result: its value, or PyTorch's error (the first line of the message). */
+function replay(c: Case, device: Device): void {
+  const expect = c.expect;
+  if (isError(expect)) {
+    assert.throws(() => call(c, device), (e: Error) => {
+      assert.ok(e instanceof Error, "an Error subclass");
+      assert.equal(e.message.split("\n")[0], expect.error);
+      return true;
     });
-    for (const { form, run } of forms) {
-      test(`${c.name} [${form}]`, () => run(c, c.expect as Enc));
-    }
+    return;
   }
-});
+  check(call(c, device), expect, c.name, device);
+}
+
+for (const device of DEVICES) {
+  const suffix = device === "cpu" ? "" : ` [${device}]`;
+  const on = device === "cpu" ? "" : ` on the ${device} device`;
+  const skips = SKIPS[device];
+  describe(`ops against PyTorch ${fixture.torch}${on} (${fixture.cases.length} cases, ${extraCount} method/in-place/out forms)`, () => {
+    if (device === "counting") {
+      before(() => {
+        torch.backends.register(counting);
+        torch.backends.fallback.reset();
+      });
+      after(() => {
+        torch.backends.unregister("counting");
+        const used = Object.entries(torch.backends.fallback.counts());
+        console.log(
+          `ops on ${device}: ${used.length} ops computed on the host (fallback): ${
+            used.map(([op, n]) => `${op} ×${n}`).join(", ")
+          }`,
+        );
+      });
+    }
+    for (const [name, reason] of Object.entries(skips)) {
+      assert.ok(names.has(name), `SKIPS.${device} names no case: ${name}`);
+      console.log(`ops on ${device}: skipping ${name}: ${reason}`);
+    }
+    for (const [c, forms] of extra) {
+      const skip = skips[c.name];
+      test(c.name + suffix, { skip }, () => replay(c, device));
+      for (const { form, run } of forms) {
+        test(
+          `${c.name} [${form}]${suffix}`,
+          { skip },
+          () => run(c, c.expect as Enc, device),
+        );
+      }
+    }
+  });
+}

@@ -226,10 +226,24 @@ export function min(input: Tensor, ...args: unknown[]): Tensor | ValuesIndices {
   return extreme("min", input, args);
 }
 
+/** PyTorch's error for amax/amin over every dim (no dim, or `()`) of an empty tensor. */
+function requireDimWhenEmpty(
+  name: string,
+  input: Tensor,
+  dims: number[] | undefined,
+): void {
+  if ((!dims || dims.length === 0) && input.numel() === 0) {
+    throw new RuntimeError(
+      `${name}(): Expected reduction dim to be specified for input.numel() == 0. Specify the reduction dim with the 'dim' argument.`,
+    );
+  }
+}
+
 /** `torch.amax(input, dim = all, keepdim?)`: the max values only, over one or several dims. */
 export function amax(input: Tensor, ...args: unknown[]): Tensor {
   const o = dimArgs("amax", args);
   const dims = dimList(o.dim);
+  requireDimWhenEmpty("amax", input, dims);
   const r = rowsOf(
     input,
     dims && dims.length ? dims : undefined,
@@ -252,6 +266,7 @@ export function amax(input: Tensor, ...args: unknown[]): Tensor {
 export function amin(input: Tensor, ...args: unknown[]): Tensor {
   const o = dimArgs("amin", args);
   const dims = dimList(o.dim);
+  requireDimWhenEmpty("amin", input, dims);
   const r = rowsOf(
     input,
     dims && dims.length ? dims : undefined,

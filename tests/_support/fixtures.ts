@@ -68,9 +68,22 @@ export function assertTensorClose(
   }
 }
 
-/** A value in a fixture call: a tensor, a dtype, a number (non-finite as a string), or a list. */
+/**
+ * A strided view as a fixture argument (tests/fixtures/_encoding.py's view_of): the base's values,
+ * then Tensor methods applied in order (`[["t"], ["narrow", 0, 1, 5]]`); dtype and shape are the
+ * view's.
+ */
+export type EncView = {
+  base: { t: EncTensor };
+  ops: [string, ...Enc[]][];
+  dtype: string;
+  shape: number[];
+};
+
+/** A value in a fixture call: a tensor or view, a dtype, a number (non-finite as a string), or a list. */
 export type Enc =
   | { t: EncTensor }
+  | { view: EncView }
   | { dtype: string }
   | number
   | boolean
@@ -80,14 +93,52 @@ export type Enc =
 
 /** A fixture value as the argument a flambeau call takes (fresh tensors every time). */
 export function decode(e: Enc): unknown {
+  return decodeOn(e, undefined);
+}
+
+/**
+ * `decode(e)` with its tensors made on `device` (undefined: where decode makes them, the CPU): a
+ * view's base is moved and the view ops run on the device, so the view keeps its strides and
+ * offset.
+ */
+export function decodeOn(e: Enc, device: string | undefined): unknown {
   if (e === null || typeof e === "number" || typeof e === "boolean") return e;
   if (typeof e === "string") {
     return ["nan", "inf", "-inf"].includes(e) ? num(e) : e;
   }
-  if (Array.isArray(e)) return e.map(decode);
-  if ("t" in e) return decodeTensor(e.t);
+  if (Array.isArray(e)) return e.map((v) => decodeOn(v, device));
+  if ("t" in e) {
+    const t = decodeTensor(e.t);
+    return device === undefined ? t : t.to(device);
+  }
+  if ("view" in e) return decodeView(e.view, device);
   if ("dtype" in e) {
     return (torch as unknown as Record<string, unknown>)[e.dtype];
   }
   throw new Error(`cannot decode ${JSON.stringify(e)}`);
+}
+
+function decodeView(v: EncView, device: string | undefined): torch.Tensor {
+  let t = decodeOn(v.base, device) as torch.Tensor;
+  for (const [name, ...args] of v.ops) {
+    const fn = (t as unknown as Record<string, unknown>)[name];
+    assert.equal(typeof fn, "function", `view op Tensor.${name} is missing`);
+    t = (fn as (...a: unknown[]) => torch.Tensor).apply(
+      t,
+      args.map((a) => decode(a)),
+    );
+  }
+  assert.equal(t.dtype.name, v.dtype, "view dtype");
+  assert.deepEqual([...t.shape], v.shape, "view shape");
+  return t;
+}
+
+/** The dtype and shape of an encoded tensor or view; undefined for anything else. */
+export function encMeta(
+  e: Enc | undefined,
+): { dtype: string; shape: number[] } | undefined {
+  if (e === null || typeof e !== "object" || Array.isArray(e)) return undefined;
+  if ("t" in e) return e.t;
+  if ("view" in e) return e.view;
+  return undefined;
 }
