@@ -8,6 +8,7 @@ import { erf, pyMod, roundHalfEven } from "../math.ts";
 import {
   compile,
   elementwiseBody,
+  flatBody,
   isContiguous,
   type LoopOperand,
   readAs,
@@ -155,6 +156,10 @@ type Kernel = (
 type Cache = Map<string, Cache | Kernel>;
 const kernels: Cache = new Map();
 
+type Flat = (
+  ...args: [...Parameters<Kernel>, number]
+) => void;
+
 /**
  * The kernel computing `expr()` of the inputs (named a, b, c) into an output of dtype `out`;
  * each input is an array of its dtype or, for null, a scalar. The lookup builds no string: this
@@ -181,19 +186,41 @@ function kernel(
   inputs.forEach((d, i) =>
     operands.push({ name: names[i], scalar: d === null })
   );
+  const element = (idx: Record<string, string>) => {
+    const reads = inputs.map((d, i) => {
+      const v = names[i].toLowerCase();
+      if (d === null) return `const ${v} = ${names[i]};`;
+      const src = `${names[i]}[${idx[names[i]]}]`;
+      return `const ${v} = ${options.raw ? src : readAs(d, src)};`;
+    });
+    const value = options.raw ? expr() : storeAs(out, expr());
+    return `${reads.join(" ")} O[${idx.O}] = ${value};`;
+  };
+  const flat = compile<Flat>(
+    [...PARAMS, "N"],
+    flatBody(operands, element),
+    HELPERS,
+  );
+  const strided = compile<Kernel>(
+    PARAMS,
+    elementwiseBody(operands, element, {
+      tiled: options.tiled,
+      strided: true,
+    }),
+    HELPERS,
+  );
+  // The dispatcher is generated too, so each kernel's call sites stay monomorphic.
+  const contiguous = ["O", ...names.filter((_, i) => inputs[i] !== null)]
+    .slice(0, 1 + inputs.length)
+    .map((x) => `isContiguous(shape, ${x}s)`).join(" && ");
+  const args = PARAMS.join(", ");
   k = compile<Kernel>(
     PARAMS,
-    elementwiseBody(operands, (idx) => {
-      const reads = inputs.map((d, i) => {
-        const v = names[i].toLowerCase();
-        if (d === null) return `const ${v} = ${names[i]};`;
-        const src = `${names[i]}[${idx[names[i]]}]`;
-        return `const ${v} = ${options.raw ? src : readAs(d, src)};`;
-      });
-      const value = options.raw ? expr() : storeAs(out, expr());
-      return `${reads.join(" ")} O[${idx.O}] = ${value};`;
-    }, { tiled: options.tiled }),
-    HELPERS,
+    `let n = 1;
+for (let i = 0; i < shape.length; i++) n *= shape[i];
+if (${contiguous}) flat(${args}, n);
+else strided(${args});`,
+    { flat, strided },
   );
   level.set(out, k);
   return k;
