@@ -41,21 +41,22 @@ const ops: Primitives<StorageArray> = {
   scatter,
 };
 
-// Small buffers are carved out of shared 256 KiB slabs: in V8 (Deno) a TypedArray of its own
-// costs an off-heap allocation (measured: 2.2 µs for one float, 5.4 µs for 4096), a view of a
-// slab 0.04 µs and 1.5 µs. JavaScriptCore (Bun) allocates tiny arrays in its own heap faster than
-// a view, so there slabs start above 256 bytes. Slabs are only ever bumped, never reused, so every
-// buffer starts zeroed; a slab is freed by the garbage collector once no buffer in it is alive.
+// Small buffers are carved out of shared 256 KiB slabs under V8 (Deno), where a TypedArray of its
+// own costs an off-heap allocation (measured: 2.2 µs for one float, 5.4 µs for 4096) and a view of
+// a slab 0.04 µs and 1.5 µs. JavaScriptCore (Bun) allocates arrays of their own about as fast as
+// views, and once large tensors have lived its collector makes slab views costly (a 64x64 mul
+// that records a graph node: 36 µs per call with slabs, 8 µs without), so Bun gets no slabs.
+// Slabs are only ever bumped, never reused, so every buffer starts zeroed; a slab is freed by the
+// garbage collector once no buffer in it is alive.
 const SLAB_BYTES = 1 << 18;
-const SMALL_BYTES = 1 << 14;
-const TINY_BYTES = "Bun" in globalThis ? 256 : 0;
+const SMALL_BYTES = "Bun" in globalThis ? 0 : 1 << 14;
 let slab = new ArrayBuffer(0);
 let used = 0;
 
 function allocate(dtype: DTypeName, n: number): StorageArray {
   const array = DTYPES[dtype].array;
   const bytes = n * array.BYTES_PER_ELEMENT;
-  if (bytes > SMALL_BYTES || bytes <= TINY_BYTES) return new array(n);
+  if (bytes > SMALL_BYTES) return new array(n);
   used = (used + 7) & ~7;
   if (used + bytes > slab.byteLength) {
     slab = new ArrayBuffer(SLAB_BYTES);
