@@ -409,6 +409,19 @@ export const backends: {
   unregister: typeof unregisterBackend;
   find: typeof findBackend;
   devices: typeof registeredDevices;
+  /**
+   * PyTorch's cuDNN flags, which real scripts set (`torch.backends.cudnn.benchmark = true`): kept so
+   * those lines run; nothing here uses cuDNN, so they change nothing.
+   */
+  cudnn: {
+    enabled: boolean;
+    benchmark: boolean;
+    deterministic: boolean;
+    allow_tf32: boolean;
+    is_available(): boolean;
+  };
+  /** `torch.backends.mps`: Apple's Metal device, which flambeau does not have. */
+  mps: { is_available(): boolean; is_built(): boolean };
 } = {
   fallback: {
     counts: fallback.counts,
@@ -421,4 +434,15 @@ export const backends: {
   unregister: unregisterBackend,
   find: findBackend,
   devices: registeredDevices,
+  cudnn: {
+    enabled: true,
+    benchmark: false,
+    deterministic: false,
+    allow_tf32: true,
+    is_available: (): boolean => false,
+  },
+  mps: { is_available: (): boolean => false, is_built: (): boolean => false },
 };
+
+export { Device, device } from "./src/device.ts";
+export type { DeviceLike } from "./src/device.ts";

@@ -123,7 +123,7 @@ export function pickle(obj: unknown): {
   const tensor = (t: Tensor, rg: boolean) => {
     // A tensor off the CPU is saved as a CPU copy of its elements (so views of one device
     // storage become separate storages in the file; the values are the same).
-    if (t.device !== "cpu") t = onCpu(t);
+    if (t.storage.device !== "cpu") t = onCpu(t);
     let s = storages.get(t.storage);
     if (!s) {
       s = { key: String(storages.size), storage: t.storage, dtype: t.dtype };

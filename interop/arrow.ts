@@ -346,7 +346,7 @@ export function from_tensor(t: torch.Tensor): arrow.Vector {
   }
   // A tensor off the CPU is copied to it (numpy() below views CPU memory only); cpu() keeps
   // requires_grad, so numpy() still refuses such a tensor with PyTorch's message.
-  const h = t.device === "cpu" ? t : t.cpu();
+  const h = t.storage.device === "cpu" ? t : t.cpu();
   const c = h.is_contiguous() ? h : h.contiguous();
   const values = valuesData(c);
   if (t.dim() === 1) return arrow.makeVector(values);

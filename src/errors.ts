@@ -17,3 +17,9 @@ export class ValueError extends Error {
   /** `"ValueError"`, as Python names the exception. */
   override name = "ValueError";
 }
+
+/** Python's `AssertionError`, which PyTorch raises where CUDA is missing. */
+export class AssertionError extends Error {
+  /** `"AssertionError"`, as Python names the exception. */
+  override name = "AssertionError";
+}

@@ -2,6 +2,7 @@
 
 import { type DType, float32 } from "./dtype.ts";
 import { RuntimeError, ValueError } from "./errors.ts";
+import { Device } from "./device.ts";
 import { contiguousStrides, numel, Size, wrapDim } from "./shape.ts";
 import { Storage } from "./storage.ts";
 import type { AccumulateGrad, Node } from "./autograd/node.ts";
@@ -208,9 +209,13 @@ export class Tensor {
     return this.dtype.itemsize;
   }
 
-  /** `x.device`: `"cpu"`, or the device type of the backend that holds the storage. */
-  get device(): string {
-    return this.storage.device;
+  /**
+   * `x.device`: a `torch.device`, `device(type='cpu')` or the device of the backend that holds the
+   * storage (index 0). It reads as its string: `${x.device}` is `"cpu"`, and `x.device == "cpu"`.
+   */
+  get device(): Device {
+    const type = this.storage.device;
+    return new Device(type, type === "cpu" ? null : 0);
   }
 
   /** `x.is_cuda`: whether the tensor lives off the CPU (on WebGPU, which `"cuda"` names). */
@@ -258,8 +263,16 @@ export class Tensor {
     return this.storage.version;
   }
 
-  /** The single value of a one-element tensor, as a JS number (booleans for bool tensors). */
-  item(): number | boolean {
+  /**
+   * The single value of a one-element tensor, as Python's `t.item()`: a number for floating and
+   * integer dtypes (`loss.item().toFixed(4)`), `true`/`false` for bool, and for int64 a BigInt only
+   * where a number would not hold the value exactly (beyond ±2^53). TypeScript cannot see a
+   * tensor's dtype, so the type says number; name the other kinds where they are expected:
+   * `mask.any().item<boolean>()`.
+   */
+  item(): number;
+  item<T extends number | boolean | bigint>(): T;
+  item(): number | boolean | bigint {
     const n = this.numel();
     if (n !== 1) {
       throw new RuntimeError(
@@ -269,7 +282,43 @@ export class Tensor {
     const { backend, buffer } = this.storage;
     const v = backend.read(buffer, this.dtype.name, this.storage_offset_, 1)[0];
     if (this.dtype.name === "bool") return v !== 0;
-    return Number(v);
+    if (typeof v === "bigint") {
+      const x = Number(v);
+      return Number.isSafeInteger(x) ? x : v;
+    }
+    return v;
+  }
+
+  /**
+   * JavaScript's operators (`x * 2`, `t > 0.5`, `loss + 1`) read a one-element tensor as its number,
+   * as Python's `float(t)`; any other tensor raises instead of computing garbage: elementwise
+   * arithmetic is `x.mul(2)`, `t.gt(0.5)`. String conversion (`${t}`, `String(t)`) prints.
+   */
+  [Symbol.toPrimitive](hint: string): number | string {
+    if (hint === "string") return this.toString();
+    if (this.numel() !== 1) {
+      throw new ValueError(
+        "only one element tensors can be converted to Python scalars " +
+          "(a JavaScript operator such as * + - / < > converts a tensor to a number: for " +
+          "elementwise arithmetic use the methods, x.mul(y), x.add(y), x.sub(y), x.div(y), x.lt(y), x.gt(y); " +
+          "to print, String(x) or `${x}`)",
+      );
+    }
+    return Number(this.item<number | boolean | bigint>());
+  }
+
+  /** `len(t)`: the size of dim 0; a 0-d tensor has none. */
+  get length(): number {
+    if (this._shape.length === 0) throw new TypeError("len() of a 0-d tensor");
+    return this._shape[0];
+  }
+
+  /** `for (const row of t)`: the slices along dim 0, as Python's `for row in t`. */
+  *[Symbol.iterator](): Iterator<Tensor> {
+    if (this._shape.length === 0) {
+      throw new TypeError("iteration over a 0-d tensor");
+    }
+    for (let i = 0; i < this._shape[0]; i++) yield this.select(0, i);
   }
 
   /** Nested arrays of numbers (booleans for bool tensors), as PyTorch's `tolist()`. */
@@ -315,10 +364,10 @@ export class Tensor {
       values: this.dtype.name === "int64"
         ? hostElements(this) as BigInt64Array
         : hostDoubles(this),
-      device: this.device,
+      device: this.storage.device,
       wrapper: this._printWrapper(),
       requires_grad: this.requires_grad,
-      grad_fn: this.grad_fn?.name,
+      grad_fn: this.grad_fn?._name,
     });
   }
 
@@ -346,5 +395,5 @@ export function registerLegacyName(name: string, dtype: DType): void {
 }
 
 function legacyTypeName(t: Tensor): string {
-  return `torch.${t.device === "cpu" ? "" : "cuda."}${t.dtype.legacy}`;
+  return `torch.${t.storage.device === "cpu" ? "" : "cuda."}${t.dtype.legacy}`;
 }

@@ -19,7 +19,7 @@ describe("the tutorial's autograd snippet", () => {
       `${x.grad}`,
       "Variable containing:\n  2\n  4\n  6\n  8\n 10\n[torch.FloatTensor of size 5]\n",
     );
-    assert.equal(y.grad_fn?.name, "MulBackward0");
+    assert.equal(y.grad_fn?.name(), "MulBackward0");
     assert.ok(`${y}`.startsWith("Variable containing:\n"));
     assert.ok(!`${x.data}`.startsWith("Variable"), ".data is a plain tensor");
   });
@@ -196,7 +196,7 @@ describe("PyTorch's errors", () => {
     y.add_(1);
     y.sum().backward();
     assert.deepEqual(x.grad!.tolist(), [2, 4]);
-    assert.equal(y.grad_fn?.name, "AddBackward0");
+    assert.equal(y.grad_fn?.name(), "AddBackward0");
   });
 
   test("in-place writes through views that autograd cannot follow are refused, not silently wrong", () => {

@@ -121,7 +121,7 @@ function check(
       `${where}: expected a tensor, got ${typeof actual}`,
     );
     const t = actual as torch.Tensor;
-    assert.equal(t.device, device, `${where}: device`);
+    assert.equal(t.device.type, device, `${where}: device`);
     assertTensorClose(t.cpu(), expected.t, where, tolerance(expected.t.dtype));
   } else if (Array.isArray(expected)) {
     assert.ok(Array.isArray(actual), `${where}: expected a sequence`);

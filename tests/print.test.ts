@@ -264,14 +264,18 @@ describe("legacy, hand-checked from the spec", () => {
     );
   });
 
-  test("§1 0-d and empty tensors have no dimension; §9.1 Variable wrapper", () => {
+  test("§1 empty tensors have no dimension, 0-d ones print their value sized (); §9.1 Variable wrapper", () => {
     const scalar = f32([], [2.5]);
     assert.equal(
       formatLegacy(scalar),
-      "[torch.FloatTensor with no dimension]\n",
+      "\n 2.5000\n[torch.FloatTensor of size ()]\n",
     );
     assert.equal(
       formatLegacy({ ...scalar, wrapper: "Variable" }),
+      "Variable containing:\n 2.5000\n[torch.FloatTensor of size ()]\n",
+    );
+    assert.equal(
+      formatLegacy({ ...f32([0], []), wrapper: "Variable" }),
       "Variable containing:[torch.FloatTensor with no dimension]\n",
     );
     assert.equal(

@@ -23,7 +23,7 @@ function validate(grad: Tensor, meta: Meta, node: Node): Tensor {
   if (!sameShape(g._shape, meta.shape)) {
     g = reduceTo(g, meta.shape, () =>
       new RuntimeError(
-        `Function ${node.name} returned an invalid gradient at index 0 - got [${
+        `Function ${node._name} returned an invalid gradient at index 0 - got [${
           g._shape.join(", ")
         }] but expected shape compatible with [${meta.shape.join(", ")}]`,
       ));

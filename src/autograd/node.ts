@@ -40,11 +40,11 @@ export type BackwardFn = (
 
 /**
  * A `grad_fn`: the record of one op in the autograd graph, named as PyTorch names it
- * (`x.mul(2).grad_fn.name` is `"MulBackward0"`).
+ * (`x.mul(2).grad_fn.name()` is `"MulBackward0"`).
  */
 export class Node {
-  /** PyTorch's node name, e.g. `"MulBackward0"` or `"AccumulateGrad"`. */
-  readonly name: string;
+  /** PyTorch's node name, e.g. `"MulBackward0"` or `"AccumulateGrad"`; see `name()`. */
+  readonly _name: string;
   /** One entry per op input: the edge its gradient flows to, or null when it needs none. */
   readonly next: (Edge | null)[];
   /** The shape and dtype of each input, to which incoming gradients are reduced and cast. */
@@ -70,7 +70,7 @@ export class Node {
     saved: Tensor[],
     fn: BackwardFn,
   ) {
-    this.name = name;
+    this._name = name;
     this.next = next;
     this.inputMeta = inputMeta;
     this.outputMeta = outputMeta;
@@ -81,6 +81,32 @@ export class Node {
       version: t._version,
       origin: describeOrigin(t),
     }));
+  }
+
+  /** `grad_fn.name()`: PyTorch's node name, `"MulBackward0"`. */
+  name(): string {
+    return this._name;
+  }
+
+  /**
+   * `grad_fn.next_functions`: for each input, `[node, output number]` of the node its gradient
+   * flows to (a leaf's `AccumulateGrad`), or `[null, 0]` where none flows.
+   */
+  get next_functions(): [Node | null, number][] {
+    return this.next.map((e) => e ? [e.node, e.nr] : [null, 0]);
+  }
+
+  /** `<MulBackward0 object>`, as Python's repr without the address. */
+  toString(): string {
+    return `<${this._name} object>`;
+  }
+
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+
+  [Symbol.for("Deno.customInspect")](): string {
+    return this.toString();
   }
 
   /** Names the producer of each saved tensor again, once the node's own outputs point at it. */
@@ -127,7 +153,7 @@ export class Node {
 
 function describeOrigin(t: Tensor): string {
   return t.grad_fn
-    ? `, which is output ${t._output_nr} of ${t.grad_fn.name},`
+    ? `, which is output ${t._output_nr} of ${t.grad_fn._name},`
     : "";
 }
 

@@ -4,6 +4,7 @@
 
 import { DType, toDType } from "../dtype.ts";
 import { RuntimeError } from "../errors.ts";
+import type { DeviceLike } from "../device.ts";
 import { Tensor } from "../tensor.ts";
 import { get_printoptions } from "../print/mod.ts";
 import { no_grad } from "../autograd/grad_mode.ts";
@@ -257,9 +258,9 @@ export class Module {
    * Parameter objects stay the same, so optimizers keep working).
    */
   to(
-    target: DType | string | { dtype?: DType | string; device?: string },
+    target: DType | string | { dtype?: DType | string; device?: DeviceLike },
   ): this {
-    let opts: { dtype?: DType | string; device?: string };
+    let opts: { dtype?: DType | string; device?: DeviceLike };
     if (target instanceof DType) opts = { dtype: target };
     else if (typeof target === "string") {
       opts = isDtypeName(target) ? { dtype: target } : { device: target };

@@ -68,7 +68,7 @@ export function enterFallback(op: string, inputs: readonly unknown[]): void {
   for (const t of inputs) {
     if (t instanceof Tensor && t.storage.backend !== cpu) {
       throw new RuntimeError(
-        `The operator '${op}' is not currently implemented for the ${t.device} device, and the CPU fallback is disabled (torch.backends.fallback.set_mode("error")).`,
+        `The operator '${op}' is not currently implemented for the ${t.device.type} device, and the CPU fallback is disabled (torch.backends.fallback.set_mode("error")).`,
       );
     }
   }

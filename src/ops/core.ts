@@ -1,11 +1,12 @@
 // Core tensor plumbing every op uses: allocation, casting copies, `out=` and in-place writes.
 
 import { type DType, DTYPES, toDType } from "../dtype.ts";
-import { RuntimeError } from "../errors.ts";
+import { AssertionError, RuntimeError } from "../errors.ts";
+import { unknownDeviceMessage } from "../device.ts";
 import { broadcastStrides, sameShape } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
 import type { Backend, View } from "../backend/backend.ts";
-import { cpu, findBackend, registeredDevices } from "../backend/registry.ts";
+import { cpu, findBackend } from "../backend/registry.ts";
 import { hostElements } from "../host.ts";
 import { checkInPlace } from "../autograd/functions.ts";
 import { is_grad_enabled, no_grad } from "../autograd/grad_mode.ts";
@@ -264,25 +265,18 @@ function resizeInPlace(t: Tensor, shape: readonly number[]): void {
  * any registered device type, each optionally with `:0`, or a tensor's `device` string.
  */
 export function resolveDevice(device: unknown): Backend {
-  const spec = typeof device === "object" && device !== null && "type" in device
-    ? String((device as { type: unknown }).type)
-    : String(device);
+  const spec = String(device);
   const m = /^([A-Za-z_]\w*)(?::(\d+))?$/.exec(spec);
   const type = m?.[1] === "cuda" ? "webgpu" : m?.[1];
   const backend = type === undefined ? undefined : findBackend(type);
   if (!m || !backend) {
     if (type === "webgpu") {
-      throw new RuntimeError(
-        `device '${spec}' is not available: no WebGPU adapter was found (torch.cuda.is_available() is false)`,
+      // PyTorch's words where CUDA is missing; "cuda" is WebGPU here, so say what was looked for.
+      throw new AssertionError(
+        `Torch not compiled with CUDA enabled (flambeau's "cuda" is WebGPU, and no WebGPU adapter was found: torch.cuda.is_available() is false)`,
       );
     }
-    throw new RuntimeError(
-      `Expected one of ${
-        [...registeredDevices(), "cuda", "webgpu"].filter((d, i, all) =>
-          all.indexOf(d) === i
-        ).join(", ")
-      } device type at start of device string: ${spec}`,
-    );
+    throw new RuntimeError(unknownDeviceMessage(spec));
   }
   if (m[2] !== undefined && m[2] !== "0") {
     throw new RuntimeError(

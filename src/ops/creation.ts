@@ -13,6 +13,7 @@ import {
   uint8,
 } from "../dtype.ts";
 import { RuntimeError } from "../errors.ts";
+import type { DeviceLike } from "../device.ts";
 import { contiguousStrides } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
 import type { Backend } from "../backend/backend.ts";
@@ -34,7 +35,7 @@ export interface FactoryOptions {
    * Where the tensor lives: `"cpu"` (the default), `"webgpu"` (`"cuda"` and `"cuda:0"` name it),
    * or another registered device type.
    */
-  device?: string;
+  device?: DeviceLike;
   /** Makes the result a leaf that records autograd history. */
   requires_grad?: boolean;
 }

@@ -640,7 +640,7 @@ export function allclose(
     const allowed = scale.mul(o.rtol).abs().add(o.atol);
     const actual = a.sub(b).abs();
     close = close.logical_or(actual.isfinite().logical_and(actual.le(allowed)));
-    return close.all().item() as boolean;
+    return close.all().item<boolean>();
   });
 }
 
@@ -651,7 +651,5 @@ export function equal(input: Tensor, other: Tensor): boolean {
     input._shape.some((s, i) => s !== other._shape[i])
   ) return false;
   backendOf(input, other);
-  return no_grad(() =>
-    input.detach().eq(other.detach()).all().item() as boolean
-  );
+  return no_grad(() => input.detach().eq(other.detach()).all().item<boolean>());
 }

@@ -28,7 +28,7 @@ export function numpy(t: Tensor): NDArray {
       "Can't call numpy() on Tensor that requires grad. Use tensor.detach().numpy() instead.",
     );
   }
-  if (t.device !== "cpu") {
+  if (t.storage.device !== "cpu") {
     throw new TypeError(
       `can't convert ${t.device}:0 device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first.`,
     );

@@ -6,6 +6,7 @@
 
 import { bool } from "../dtype.ts";
 import { RuntimeError } from "../errors.ts";
+import { get_printoptions } from "../print/options.ts";
 import { Tensor } from "../tensor.ts";
 import { dimList } from "./_args.ts";
 import { deliver, dtypeArg, scalarTypeName } from "./core.ts";
@@ -44,13 +45,18 @@ export function valuesIndices(
   name = "max",
 ): ValuesIndices {
   const pair = [values, indices] as ValuesIndices;
+  // PyTorch 0.3 returned a plain tuple, whose repr joins the two reprs: `(\n...\n, \n...\n)`.
+  const print = () =>
+    get_printoptions().style === "legacy"
+      ? `(${values}, ${indices})`
+      : `torch.return_types.${name}(\nvalues=${values},\nindices=${indices})`;
   const hidden = (value: unknown) => ({ value, enumerable: false });
   Object.defineProperties(pair, {
     values: hidden(values),
     indices: hidden(indices),
-    [INSPECT]: hidden(() =>
-      `torch.return_types.${name}(\nvalues=${values},\nindices=${indices})`
-    ),
+    [INSPECT]: hidden(print),
+    [Symbol.for("Deno.customInspect")]: hidden(print),
+    toString: hidden(print),
   });
   return pair;
 }

@@ -262,9 +262,14 @@ export function formatLegacy(
   const shape = src.shape;
   const numel = shape.reduce((a, b) => a * b, 1);
   let repr: string;
-  // TH had neither zero-size dims nor 0-d tensors: both print as "no dimension" (§1).
-  if (numel === 0 || shape.length === 0) {
+  // TH had no zero-size dims: they print as "no dimension" (§1). Nor had it 0-d tensors, whose
+  // place (a loss, a sum) a 1-element tensor took; a 0-d tensor prints its value as that one did,
+  // sized "()" (src/print/README.md).
+  if (numel === 0) {
     repr = `[${typename} with no dimension]\n`;
+  } else if (shape.length === 0) {
+    const data = Float64Array.of(Number(src.values[0]));
+    repr = `\n${vectorStr(data, o)}[${typename} of size ()${device}]\n`;
   } else {
     const data = Float64Array.from(src.values, (v) => Number(v));
     const body = shape.length === 1
