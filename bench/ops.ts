@@ -35,8 +35,9 @@
 //     exp, relu, transpose-copy: 2 * 4 * N bytes  (one read, one written)
 //     sum: 4 * N bytes  (the scalar written is not counted)
 //
-// Then two per-op overheads in µs per call: `torch.add(a, b)` of two 1-element tensors, and
-// `a.mul(b)` of two 64x64 where `a` requires grad (so each call records a graph node). TensorFlow.js
+// Then two per-op overheads in µs per call (flambeau's measured first, and again last with the
+// large tensors alive, since a collector may slow small allocations then): `torch.add(a, b)` of
+// two 1-element tensors, and `a.mul(b)` of two 64x64 where `a` requires grad (so each call records a graph node). TensorFlow.js
 // has no per-tensor autograd: its 64x64 row is a plain `tf.mul`. TensorFlow.js results are freed
 // with dispose() inside the timed call (that is how its memory is managed); ours and PyTorch's
 // are left to the garbage collector / refcount.
@@ -111,6 +112,12 @@ const WORKLOADS: Workload[] = [
     label: "mul 64x64, grad ¹",
     kind: "us",
     target: { op: "<=", value: 5 },
+  },
+  { key: "add1_loaded", label: "add 1-elem, 448 MiB alive ⁵", kind: "us" },
+  {
+    key: "mul64grad_loaded",
+    label: "mul 64x64, grad, 448 MiB alive ⁵",
+    kind: "us",
   },
 ];
 
@@ -190,6 +197,13 @@ function flambeau(): Results {
   threads.set_num_threads?.(1);
   torch.manual_seed(0);
   const out: Results = {};
+  // The per-op overheads first, before any large tensor exists, and again at the end with the
+  // seven 64 MiB tensors below alive (⁵): a runtime's collector may slow small allocations
+  // when much large-array memory is alive (JavaScriptCore does).
+  const s1 = torch.randn(1), s2 = torch.randn(1);
+  const g = torch.randn(64, 64).requires_grad_(), h = torch.randn(64, 64);
+  out.add1 = timeLoop(() => torch.add(s1, s2));
+  out.mul64grad = timeLoop(() => g.mul(h));
   const x = torch.randn(N), y = torch.randn(N), o = torch.empty(N);
   const into = (f: () => torch.Tensor) => () => {
     if (f() !== o) throw new Error("an out= call returned a new tensor");
@@ -210,10 +224,8 @@ function flambeau(): Results {
   out.transpose_out = timeCall(() => mo.copy_(m.t()));
   out.transpose = timeCall(() => m.t().contiguous());
   out.pages = freshPages();
-  const s1 = torch.randn(1), s2 = torch.randn(1);
-  out.add1 = timeLoop(() => torch.add(s1, s2));
-  const g = torch.randn(64, 64).requires_grad_(), h = torch.randn(64, 64);
-  out.mul64grad = timeLoop(() => g.mul(h));
+  out.add1_loaded = timeLoop(() => torch.add(s1, s2));
+  out.mul64grad_loaded = timeLoop(() => g.mul(h));
   return out;
 }
 
@@ -492,6 +504,8 @@ console.log(
     "³ PyTorch: torch.clamp_min(a, 0, out=o); torch.relu has no out=, and is clamp_min(a, 0) underneath",
     "⁴ first touch of a new N-element Float32Array (flambeau's column) / torch.empty(N) (PyTorch's),",
     "  filled once, less a fill of one already touched; the least of 5 tries each",
+    "⁵ flambeau only: the two per-op rows again, measured last, with the 16M and 4096² tensors of the",
+    "  rows above alive (seven of 64 MiB); the judged rows are measured first, before any exists",
   ].join("\n"),
 );
 for (const n of notes) console.log(n);
