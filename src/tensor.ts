@@ -274,11 +274,7 @@ export class Tensor {
   item<T extends number | boolean | bigint>(): T;
   item(): number | boolean | bigint {
     const n = this.numel();
-    if (n !== 1) {
-      throw new RuntimeError(
-        `a Tensor with ${n} elements cannot be converted to Scalar`,
-      );
-    }
+    if (n !== 1) throw new ValueError(ONE_ELEMENT);
     const { backend, buffer } = this.storage;
     const v = backend.read(buffer, this.dtype.name, this.storage_offset_, 1)[0];
     if (this.dtype.name === "bool") return v !== 0;
@@ -298,8 +294,8 @@ export class Tensor {
     if (hint === "string") return this.toString();
     if (this.numel() !== 1) {
       throw new ValueError(
-        "only one element tensors can be converted to Python scalars " +
-          "(a JavaScript operator such as * + - / < > converts a tensor to a number: for " +
+        ONE_ELEMENT +
+          " (a JavaScript operator such as * + - / < > converts a tensor to a number: for " +
           "elementwise arithmetic use the methods, x.mul(y), x.add(y), x.sub(y), x.div(y), x.lt(y), x.gt(y); " +
           "to print, String(x) or `${x}`)",
       );
@@ -386,6 +382,9 @@ export class Tensor {
     return this.toString();
   }
 }
+
+const ONE_ELEMENT =
+  "only one element tensors can be converted to Python scalars";
 
 const LEGACY_NAMES = new Map<string, DType>();
 
