@@ -115,9 +115,9 @@ export function canWriteInto(
   backend: Backend,
   inputs: readonly unknown[],
 ): into is Tensor {
-  if (!(into instanceof Tensor) || into.storage.backend !== backend) {
-    return false;
-  }
+  if (!(into instanceof Tensor)) return false;
+  assertNoOverlap(into, inputs);
+  if (into.storage.backend !== backend) return false;
   if (into.dtype !== dtype || !sameShape(into._shape, shape)) return false;
   const grad = is_grad_enabled();
   if (grad && into.requires_grad) return false;
@@ -130,6 +130,67 @@ export function canWriteInto(
       !sameShape(t._shape, into._shape) ||
       !sameShape(t._strides, into._strides)
     ) return false;
+  }
+  return true;
+}
+
+const INTERNAL_OVERLAP =
+  "unsupported operation: more than one element of the written-to tensor refers to a single memory location. Please clone() the tensor before performing the operation.";
+const PARTIAL_OVERLAP =
+  "unsupported operation: some elements of the input tensor and the written-to tensor refer to a single memory location. Please clone() the tensor before performing the operation.";
+
+/**
+ * PyTorch's checks before an op writes into an existing tensor (in place, out=, copy_): the
+ * written-to tensor may not repeat an element (a stride-0 dim, as an expanded tensor has), and an
+ * input that shares its memory must read exactly the elements written (the same tensor, or the
+ * same range with the same strides) or none of them. As in PyTorch, layouts too irregular to decide
+ * cheaply (not dense) pass.
+ */
+export function assertNoOverlap(out: Tensor, inputs: readonly unknown[]): void {
+  if (out.numel() <= 1) return;
+  const dense = isNonOverlappingAndDense(out);
+  if (!dense) {
+    for (let i = 0; i < out._shape.length; i++) {
+      if (out._strides[i] === 0 && out._shape[i] > 1) {
+        throw new RuntimeError(INTERNAL_OVERLAP);
+      }
+    }
+    return;
+  }
+  for (const t of inputs) {
+    if (
+      !(t instanceof Tensor) || t === out || t.storage !== out.storage ||
+      t.numel() === 0 || !isNonOverlappingAndDense(t)
+    ) continue;
+    const aBegin = out.storage_offset_, aEnd = aBegin + out.numel();
+    const bBegin = t.storage_offset_, bEnd = bBegin + t.numel();
+    if (aBegin === bBegin && aEnd === bEnd) {
+      if (!sameShape(out._strides, t._strides)) {
+        throw new RuntimeError(PARTIAL_OVERLAP);
+      }
+    } else if (aBegin < bEnd && bBegin < aEnd) {
+      throw new RuntimeError(PARTIAL_OVERLAP);
+    }
+  }
+}
+
+/** Whether t's elements fill a gap-free block of memory once each, in some dim order. */
+function isNonOverlappingAndDense(t: Tensor): boolean {
+  const shape = t._shape, strides = t._strides;
+  let expected = 1, contiguous = true;
+  for (let i = shape.length - 1; i >= 0; i--) {
+    if (shape[i] === 0) return true;
+    if (shape[i] === 1) continue;
+    if (strides[i] !== expected) contiguous = false;
+    expected *= shape[i];
+  }
+  if (contiguous) return true;
+  const dims = shape.map((_, i) => i).filter((i) => shape[i] !== 1)
+    .sort((a, b) => strides[a] - strides[b]);
+  let need = 1;
+  for (const d of dims) {
+    if (strides[d] !== need) return false;
+    need *= shape[d];
   }
   return true;
 }

@@ -16,6 +16,7 @@ import {
 import { Tensor } from "../tensor.ts";
 import { isOptions } from "./_args.ts";
 import {
+  assertNoOverlap,
   assignInPlace,
   cast,
   deliver,
@@ -314,8 +315,14 @@ const METHOD_FNS = {
   numpy,
   /** `x.copy_(src)`: src's values (broadcast and cast) written into x. */
   /** `x.copy_(src)`: src's values (broadcast and cast to x's dtype) written into x; differentiable. */
-  copy_: (self: Tensor, src: Tensor) =>
-    assignInPlace(self, cast(vw.expand(src, self._shape), self.dtype), false),
+  copy_: (self: Tensor, src: Tensor) => {
+    assertNoOverlap(self, [src]);
+    return assignInPlace(
+      self,
+      cast(vw.expand(src, self._shape), self.dtype),
+      false,
+    );
+  },
   /** `x.fill_(v)`: every element set to v. */
   fill_: (self: Tensor, value: number | boolean | Tensor) =>
     fillWith(self, value instanceof Tensor ? value.item() : value),
@@ -414,6 +421,7 @@ export function installMethods(): void {
     proto[`${name}_`] = direct
       ? function (this: Tensor, ...args: unknown[]) {
         checkInPlace(this);
+        assertNoOverlap(this, args);
         const r = direct(this, args);
         if (r !== this) return assignInPlace(this, r);
         // As assignInPlace does: writing a Variable's values makes a Variable (legacy printing).
@@ -423,6 +431,7 @@ export function installMethods(): void {
         return this;
       }
       : function (this: Tensor, ...args: unknown[]) {
+        assertNoOverlap(this, args);
         return assignInPlace(this, fn(this, ...args) as Tensor);
       };
   }
