@@ -50,7 +50,7 @@ export class Storage {
       if (!(e instanceof RangeError)) throw e;
       throw new RuntimeError(
         `DefaultCPUAllocator: can't allocate memory: you tried to allocate ${
-          n * dtype.itemsize
+          BigInt(n) * BigInt(dtype.itemsize)
         } bytes.`,
       );
     }

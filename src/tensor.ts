@@ -90,8 +90,12 @@ export class Tensor {
         }]`,
       );
     }
+    const n = numel(shape);
+    if (n * dtype.itemsize > Number.MAX_SAFE_INTEGER) {
+      checkStorageSize(shape, dtype);
+    }
     return new Tensor(
-      Storage.allocate(dtype, numel(shape), backend),
+      Storage.allocate(dtype, n, backend),
       [...shape],
       contiguousStrides(shape),
       0,
@@ -380,6 +384,19 @@ export class Tensor {
   /** Deno's `console.log` hook: prints as `toString()`. */
   [Symbol.for("Deno.customInspect")](): string {
     return this.toString();
+  }
+}
+
+/** PyTorch's error when a storage's size in bytes does not fit in an int64. */
+function checkStorageSize(shape: readonly number[], dtype: DType): void {
+  let bytes = BigInt(dtype.itemsize);
+  for (const d of shape) bytes *= BigInt(d);
+  if (bytes > 0x7fffffffffffffffn) {
+    throw new RuntimeError(
+      `Storage size calculation overflowed with sizes=[${
+        shape.map((d) => BigInt(d)).join(", ")
+      }]`,
+    );
   }
 }
 

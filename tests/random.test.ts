@@ -426,7 +426,7 @@ describe("seeding and state", () => {
       const bad of [1.5, NaN, Infinity, 2n ** 64n, -(2n ** 63n) - 1n, 2 ** 64]
     ) {
       assert.throws(() => g.manual_seed(bad), {
-        name: "RangeError",
+        name: "RuntimeError",
         message: "Overflow when unpacking long",
       });
     }
@@ -512,7 +512,7 @@ describe("bad arguments", () => {
       () => fill_random(g, new Int32Array(2), "int32", -(2n ** 63n), null),
       /handles only int64/,
     );
-    assert.throws(() => fill_random(g, o, "int64", 0.5, 3), RangeError);
+    assert.throws(() => fill_random(g, o, "int64", 0.5, 3), TypeError);
   });
   test("float kernels", () => {
     const o = new Float32Array(2);

@@ -46,14 +46,18 @@ export function softmax(input: Tensor, ...args: unknown[]): Tensor {
 }
 
 /**
- * `torch.log_softmax(input, dim)`: x - logsumexp(x) along dim.
+ * `torch.log_softmax(input, dim)`: x - logsumexp(x) along dim (NaN along a row holding inf).
  * @example torch.log_softmax(torch.randn(2, 3), 1)
  */
 export function log_softmax(input: Tensor, ...args: unknown[]): Tensor {
   const { d, x } = prepare("log_softmax", input, args);
-  const out = no_grad(
-    () => (x.dim() === 0 ? x.mul(0) : x.sub(x.logsumexp(d, true))),
-  );
+  // As PyTorch's kernel: (x - max) - log(sum(exp(x - max))), with an infinite max left as it is,
+  // so a row holding inf (or only -inf) is NaN throughout, not inf.
+  const out = no_grad(() => {
+    if (x.dim() === 0) return x.mul(0);
+    const shifted = x.sub(x.amax(d, true));
+    return shifted.sub(shifted.exp().sum(d, true).log());
+  });
   // d log_softmax: g - exp(y) * sum(g).
   record({
     name: "LogSoftmaxBackward0",

@@ -332,7 +332,14 @@ export function arange(...args: (number | FactoryOptions)[]): Tensor {
     );
   }
   const n = Math.ceil((end - start) / step);
-  const values = new Float64Array(n);
+  let values: Float64Array;
+  try {
+    values = new Float64Array(n);
+  } catch (e) {
+    // Too long to build: the allocation of the result says so in PyTorch's words.
+    if (e instanceof RangeError) Tensor.empty([n], dtype, factoryBackend(opts));
+    throw e;
+  }
   for (let i = 0; i < n; i++) values[i] = start + i * step;
   return finishFactory(
     fromValues(values, [n], dtype, factoryBackend(opts)),

@@ -167,8 +167,9 @@ function padded(view: View, rank: number): View {
   };
 }
 
-function outOfBounds(v: number, d: number, size: number): IndexError {
-  return new IndexError(
+/** gather's and scatter's bad index: a RuntimeError in PyTorch (indexing's is an IndexError). */
+function outOfBounds(v: number, d: number, size: number): RuntimeError {
+  return new RuntimeError(
     `index ${v} is out of bounds for dimension ${d} with size ${size}`,
   );
 }

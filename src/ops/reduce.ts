@@ -5,7 +5,7 @@
 // The shared machinery is in _rows.ts; var, std, norm and logsumexp in _stats.ts; scans in _scan.ts.
 
 import { bool } from "../dtype.ts";
-import { RuntimeError } from "../errors.ts";
+import { IndexError, RuntimeError } from "../errors.ts";
 import { get_printoptions } from "../print/options.ts";
 import { Tensor } from "../tensor.ts";
 import { dimList } from "./_args.ts";
@@ -299,7 +299,7 @@ function argOp(
   const o = dimArgs(name, args);
   if (o.dim === undefined || o.dim === null) {
     if (input.numel() === 0) {
-      throw new RuntimeError(
+      throw new IndexError(
         `${name}(): Expected reduction dim to be specified for input.numel() == 0.`,
       );
     }

@@ -1,6 +1,7 @@
 // The normal kernels of randn / normal_: the scalar path, the AVX2 float32 vector path (Cephes
 // log and sincos lane by lane), the double vector path, and float16 with glibc's float libm.
 
+import { RuntimeError } from "../errors.ts";
 import type { DTypeName, StorageArray } from "../dtype.ts";
 import { fma32, fma64 } from "./fma.ts";
 import type { Generator } from "./generator.ts";
@@ -197,7 +198,7 @@ export function fill_normal(
 ): void {
   requireFloat(dtype, "normal_kernel_cpu");
   if (!(std >= 0)) {
-    throw new RangeError(
+    throw new RuntimeError(
       `normal expects std >= 0.0, but found std ${cfmt(std)}`,
     );
   }

@@ -1,6 +1,7 @@
 // Fill kernels for rand/uniform_, randn/normal_, randint/random_, randperm, bernoulli and exponential_.
 // The normal kernels are in _normal.ts; dtype names, ranges and stores in _common.ts.
 
+import { RuntimeError } from "../errors.ts";
 import type { DTypeName, StorageArray } from "../dtype.ts";
 import { fma32, fma64 } from "./fma.ts";
 import type { Generator } from "./generator.ts";
@@ -39,14 +40,14 @@ export function fill_uniform(
 ): void {
   requireFloat(dtype, "check_uniform_bounds");
   if (!(from <= to)) {
-    throw new RangeError(
+    throw new RuntimeError(
       `uniform_ expects to return a [from, to) range, but found from=${
         cfmt(from)
       } > to=${cfmt(to)}`,
     );
   }
   if (to - from > FLOAT_MAX[dtype]!) {
-    throw new RangeError(
+    throw new RuntimeError(
       `uniform_ expects to-from <= std::numeric_limits<${
         SCALAR_NAME_OF(dtype)
       }>::max(), but found ` +
@@ -88,11 +89,11 @@ const I64_MAX = (1n << 63n) - 1n;
 
 function toInt64(x: number | bigint, name: string): bigint {
   if (typeof x === "number" && !Number.isInteger(x)) {
-    throw new RangeError(`random_: '${name}' must be an integer, got ${x}`);
+    throw new TypeError(`random_: '${name}' must be an integer, got ${x}`);
   }
   const b = BigInt(x);
   if (b < I64_MIN || b > I64_MAX) {
-    throw new RangeError(`random_: '${name}' must fit in int64, got ${b}`);
+    throw new RuntimeError(`random_: '${name}' must fit in int64, got ${b}`);
   }
   return b;
 }
@@ -152,10 +153,10 @@ function checkInRange(from: bigint, toInc: bigint, dtype: DTypeName): void {
   const within64 = (v: bigint) => v >= BigInt(lo) && v <= BigInt(hi);
   const ok = max !== undefined ? within : within64;
   if (!ok(from)) {
-    throw new RangeError(`from is out of bounds for ${META_NAME[dtype]}`);
+    throw new RuntimeError(`from is out of bounds for ${META_NAME[dtype]}`);
   }
   if (!ok(toInc)) {
-    throw new RangeError(`to - 1 is out of bounds for ${META_NAME[dtype]}`);
+    throw new RuntimeError(`to - 1 is out of bounds for ${META_NAME[dtype]}`);
   }
 }
 
@@ -207,7 +208,7 @@ export function fill_random(
   let range: bigint;
   if (hi !== null) {
     if (!(lo < hi)) {
-      throw new RangeError(
+      throw new RuntimeError(
         `random_ expects 'from' to be less than 'to', but got from=${lo} >= to=${hi}`,
       );
     }
@@ -216,7 +217,7 @@ export function fill_random(
       lo = updateFrom(lo, dtype);
       h = updateTo(h, dtype);
       if (!(lo < h)) {
-        throw new RangeError(
+        throw new RuntimeError(
           `random_ expects 'from' casted to dtype to be less than 'to' casted to dtype, but got from=${lo} >= to=${h}`,
         );
       }
@@ -229,7 +230,7 @@ export function fill_random(
       toInc = 1n << BigInt(DIGITS[dtype]!);
       lo = updateFrom(lo, dtype);
       if (!(lo < toInc)) {
-        throw new RangeError(
+        throw new RuntimeError(
           `random_ expects 'from' casted to dtype to be less than or equal to 'to_inc' casted to dtype, but got from=${lo} > to_inc=${toInc}`,
         );
       }
@@ -305,7 +306,7 @@ function randomDefault(
  */
 export function randperm(g: Generator, n: number): Float64Array {
   if (!Number.isInteger(n) || n < 0) {
-    throw new RangeError(
+    throw new RuntimeError(
       `Trying to create tensor with negative dimension ${n}: [${n}]`,
     );
   }
@@ -328,7 +329,7 @@ export function fill_bernoulli_scalar(
   p: number,
 ): void {
   if (!(p >= 0 && p <= 1)) {
-    throw new RangeError(
+    throw new RuntimeError(
       `bernoulli_ expects p to be in [0, 1], but got p=${cfmt(p)}`,
     );
   }
@@ -351,13 +352,13 @@ export function fill_bernoulli_tensor(
 ): void {
   const n = out.length;
   if (probs.length !== n) {
-    throw new RangeError(
+    throw new RuntimeError(
       `bernoulli: expected ${n} probabilities, got ${probs.length}`,
     );
   }
   for (let k = 0; k < n; k++) {
     if (!(probs[k] >= 0 && probs[k] <= 1)) {
-      throw new RangeError(
+      throw new RuntimeError(
         "Expected p_in >= 0 && p_in <= 1 to be true, but got false.",
       );
     }
@@ -381,7 +382,7 @@ export function fill_exponential(
 ): void {
   requireFloat(dtype, "exponential_cpu");
   if (!(lambd >= 0)) {
-    throw new RangeError(
+    throw new RuntimeError(
       `exponential_ expects lambda >= 0.0, but found lambda=${cfmt(lambd)}`,
     );
   }

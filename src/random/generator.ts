@@ -1,5 +1,6 @@
 // torch.Generator for the CPU: MT19937 plus PyTorch's seeding, draw primitives, normal cache and state bytes.
 
+import { RuntimeError } from "../errors.ts";
 import { fma64 } from "./fma.ts";
 import { MERSENNE_STATE_N, MT19937 } from "./mt19937.ts";
 
@@ -17,9 +18,9 @@ function toSeed(seed: number | bigint): bigint {
   let s: bigint;
   if (typeof seed === "bigint") s = seed;
   else if (Number.isInteger(seed)) s = BigInt(seed);
-  else throw new RangeError("Overflow when unpacking long");
+  else throw new RuntimeError("Overflow when unpacking long");
   if (s < -(1n << 63n) || s > U64_MAX) {
-    throw new RangeError("Overflow when unpacking long");
+    throw new RuntimeError("Overflow when unpacking long");
   }
   return BigInt.asUintN(64, s);
 }

@@ -129,11 +129,20 @@ export function reduce(
   out: View<Arr>,
 ): void {
   const lead = shape.length - reduced;
-  let count = 1, len = 1;
+  let count = 1, len = 1, repeat = 1;
+  // A reduced dim of stride 0 (an expanded tensor) repeats every value it meets: fold it once and
+  // scale, so that `ones(1).expand(2 ** 40).sum()` is one step, not 2^40.
+  let walked = shape;
   for (let i = 0; i < shape.length; i++) {
     if (i < lead) count *= shape[i];
     else len *= shape[i];
+    if (i >= lead && x.strides[i] === 0 && shape[i] > 1) {
+      if (walked === shape) walked = [...shape];
+      repeat *= shape[i];
+      (walked as number[])[i] = 1;
+    }
   }
+  shape = walked;
   const acc = new Float64Array(count).fill(COMBINE[op][1]);
   // Slot strides: contiguous over the kept dims, 0 over the reduced ones.
   const as = new Array<number>(shape.length).fill(0);
@@ -150,6 +159,11 @@ export function reduce(
     order.map((d) => as[d]),
     acc,
   );
+  if (repeat !== 1 && (op === "sum" || op === "mean")) {
+    for (let i = 0; i < count; i++) acc[i] *= repeat;
+  } else if (repeat !== 1 && op === "prod") {
+    for (let i = 0; i < count; i++) acc[i] = Math.pow(acc[i], repeat);
+  }
   if (op === "mean") { for (let i = 0; i < count; i++) acc[i] /= len; }
   // out is contiguous: walk it as one row whatever its rank.
   copy(
