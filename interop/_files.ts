@@ -3,12 +3,16 @@
 import {
   closeSync,
   fstatSync,
+  fsyncSync,
   openSync,
+  readdirSync,
   readSync,
   renameSync,
   unlinkSync,
   writeSync,
 } from "node:fs";
+import { basename, dirname, join } from "node:path";
+import process from "node:process";
 
 /**
  * Reads a whole file into a fresh buffer of exactly the file's size, at byte offset 0 (Node's
@@ -33,10 +37,15 @@ export function readFileBytes(path: string | URL): Uint8Array {
 
 /**
  * Writes `bytes` (the chunks in order) to `path` through a temporary file in the same folder and a
- * rename, so that a failed write never leaves a half-written file at `path`.
+ * rename, so that a failed write never leaves a half-written file at `path`. The data reaches the
+ * disk before the rename (fsync of the file) and the rename before returning (fsync of the folder),
+ * as durable writers do. The temporary file is `<path>.<pid>.<random>.tmp`: removed on error, and
+ * one left by a process that was killed mid-save (its pid no longer running) is removed by the next
+ * save to the same path.
  */
 export function writeFileAtomic(path: string, chunks: Uint8Array[]): void {
-  const tmp = `${path}.${Date.now().toString(36)}${
+  removeStaleTemporaries(path);
+  const tmp = `${path}.${process.pid}.${Date.now().toString(36)}${
     Math.random().toString(36).slice(2, 8)
   }.tmp`;
   const fd = openSync(tmp, "wx");
@@ -46,6 +55,7 @@ export function writeFileAtomic(path: string, chunks: Uint8Array[]): void {
         at += writeSync(fd, chunk, at, Math.min(chunk.length - at, 1 << 30));
       }
     }
+    fsyncSync(fd);
     closeSync(fd);
     renameSync(tmp, path);
   } catch (e) {
@@ -56,5 +66,49 @@ export function writeFileAtomic(path: string, chunks: Uint8Array[]): void {
       unlinkSync(tmp);
     } catch { /* never created */ }
     throw e;
+  }
+  syncFolder(dirname(path));
+}
+
+/** Makes a rename in `dir` durable; where a folder cannot be opened or synced, does nothing. */
+function syncFolder(dir: string): void {
+  let fd: number | undefined;
+  try {
+    fd = openSync(dir, "r");
+    fsyncSync(fd);
+  } catch {
+    /* not supported here (Windows, some filesystems) */
+  } finally {
+    if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Removes `<path>.<pid>.<random>.tmp` files whose writing process is gone. */
+function removeStaleTemporaries(path: string): void {
+  const dir = dirname(path), prefix = `${basename(path)}.`;
+  let names: string[];
+  try {
+    names = readdirSync(dir);
+  } catch {
+    return;
+  }
+  for (const name of names) {
+    if (!name.startsWith(prefix) || !name.endsWith(".tmp")) continue;
+    const m = /^(\d+)\.[0-9a-z]+\.tmp$/.exec(name.slice(prefix.length));
+    if (!m || isRunning(Number(m[1]))) continue;
+    try {
+      unlinkSync(join(dir, name));
+    } catch { /* removed meanwhile, or not ours to remove */ }
+  }
+}
+
+function isRunning(pid: number): boolean {
+  if (pid === process.pid) return false; // this process writes one file at a time, synchronously
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (e) {
+    // EPERM: it runs, under another user.
+    return (e as { code?: string }).code === "EPERM";
   }
 }
