@@ -163,8 +163,8 @@ export function readZip(
           "not a zip archive (no end-of-central-directory record)",
     );
   }
-  let count = u16(bytes, end + 10),
-    size = u32(bytes, end + 12),
+  const count = u16(bytes, end + 10);
+  let size = u32(bytes, end + 12),
     offset = u32(bytes, end + 16);
   const locator = end >= 20 && u32(bytes, end - 20) === 0x07064b50;
   if (count === 0xffff || size === 0xffffffff || offset === 0xffffffff) {
@@ -175,17 +175,16 @@ export function readZip(
     if (!(z + 56 <= end - 20) || u32(bytes, z) !== 0x06064b50) {
       fail("corrupt zip64 end-of-central-directory record");
     }
-    count = r64(z + 32);
     size = r64(z + 40);
     offset = r64(z + 48);
   }
   need(offset, size, "the central directory");
-  if (count * 46 > size) {
-    fail(`the directory claims ${count} entries in ${size} bytes`);
-  }
+  // The entries are read until the directory's size is used up, as Python's zipfile (and so
+  // NumPy) does: the end record's entry count is not trusted (writers that leave it 0, or a
+  // damaged one, would hide members). It only says whether to look for zip64 fields.
   const dirEnd = offset + size;
   const members: ZipMember[] = [];
-  for (let i = 0, at = offset; i < count; i++) {
+  for (let i = 0, at = offset; at < dirEnd; i++) {
     if (at + 46 > dirEnd || u32(bytes, at) !== 0x02014b50) {
       fail(`corrupt central directory entry ${i}`);
     }
