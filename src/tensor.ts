@@ -42,6 +42,11 @@ export class Tensor {
   _base: Tensor | null = null;
   /** Set when a view of this tensor was taken while it required grad (see checkInPlace). */
   _hasGraphViews = false;
+  /**
+   * For a view, its base's `grad_fn` when the view's own was made: once an in-place write gives
+   * the base a new one, the view's is made again from it at its next use (see rebaseView).
+   */
+  _baseNode: Node | null = null;
   /** The node that made this tensor, or null for a leaf. */
   grad_fn: Node | null = null;
   /** Which output of `grad_fn` this tensor is. */

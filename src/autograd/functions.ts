@@ -188,11 +188,11 @@ export function Variable(
 
 /**
  * Refuses in-place writes that autograd cannot follow, with PyTorch's message where PyTorch refuses
- * too. PyTorch also rebases the history of views and their bases after an in-place write
- * (CopySlices); flambeau does not yet, so those writes are refused rather than giving wrong
- * gradients.
+ * too. A write through assignInPlace (`rebases`) on a view, or on a base with views, rebases the
+ * history as PyTorch's CopySlices does (src/ops/core.ts); the few writes that record no node are
+ * refused there rather than giving wrong gradients.
  */
-export function checkInPlace(t: Tensor): void {
+export function checkInPlace(t: Tensor, rebases = false): void {
   if (!is_grad_enabled()) return;
   if (t.is_leaf && t._requires_grad) {
     throw new RuntimeError(
@@ -205,7 +205,12 @@ export function checkInPlace(t: Tensor): void {
       "a view of a leaf Variable that requires grad is being used in an in-place operation.",
     );
   }
-  if ((base && base.requires_grad) || (t._hasGraphViews && t.requires_grad)) {
+  // A write that records a node (assignInPlace) rebases the graph as PyTorch's CopySlices does;
+  // the others would leave the base's gradient blind to it.
+  if (
+    !rebases &&
+    ((base && base.requires_grad) || (t._hasGraphViews && t.requires_grad))
+  ) {
     throw new RuntimeError(
       "an in-place operation on a view of a tensor that requires grad (or on a tensor whose views autograd tracks) is not supported yet in flambeau; use the out-of-place op",
     );

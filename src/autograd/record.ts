@@ -19,8 +19,19 @@ export interface Recording {
   backward: BackwardFn;
 }
 
+let regenerate: ((view: Tensor) => void) | undefined;
+
+/**
+ * Installs what remakes a view's `grad_fn` from its base's current one, for views whose base was
+ * written in place since (src/ops/core.ts rebaseView: the ops are not autograd's to import).
+ */
+export function setViewRegenerator(f: (view: Tensor) => void): void {
+  regenerate = f;
+}
+
 /** The edge a gradient for `t` flows into, or null when `t` needs none. */
 export function edgeOf(t: Tensor): Edge | null {
+  if (t._base !== null && t._baseNode !== t._base.grad_fn) regenerate?.(t);
   if (t.grad_fn) return { node: t.grad_fn, nr: t._output_nr };
   if (!t._requires_grad) return null;
   t._accumulator ??= new AccumulateGrad(t);

@@ -15,6 +15,7 @@ export function asStrided(
   const v = new Tensor(x.storage, shape, strides, offset, x.dtype);
   v._variable = x._variable;
   v._base = x._base ?? x;
+  v._baseNode = v._base.grad_fn;
   if (x.requires_grad && is_grad_enabled()) v._base._hasGraphViews = true;
   return v;
 }

@@ -10,6 +10,7 @@ import { cpu, findBackend } from "../backend/registry.ts";
 import { hostElements } from "../host.ts";
 import { checkInPlace } from "../autograd/functions.ts";
 import { is_grad_enabled, no_grad } from "../autograd/grad_mode.ts";
+import { record, setViewRegenerator } from "../autograd/record.ts";
 
 /** The `out=` keyword of ops that can write their result into an existing tensor. */
 export type OutOptions = { out?: Tensor };
@@ -276,7 +277,7 @@ export function assignInPlace(
   result: Tensor,
   checkCast = true,
 ): Tensor {
-  checkInPlace(self);
+  checkInPlace(self, true);
   if (!sameShape(self._shape, result._shape)) {
     throw new RuntimeError(
       `output with shape [${
@@ -299,12 +300,77 @@ export function assignInPlace(
     );
   }
   no_grad(() => copyInto(self, result));
-  if (node) {
+  if (node && self._base && is_grad_enabled()) {
+    rebaseView(self, result);
+  } else if (node) {
     self.grad_fn = node;
     self._output_nr = result._output_nr;
   }
   if (result._variable) self._variable = true;
   return self;
+}
+
+/**
+ * After `view` (of a base) was overwritten with `result`, as PyTorch's CopySlices: the base's new
+ * node takes the base's old gradient with the view's part zeroed, and gives that part to `result`;
+ * the view's own node becomes a view of the new base. Other views of the base are remade the same
+ * way at their next use (edgeOf).
+ */
+function rebaseView(view: Tensor, result: Tensor): void {
+  const base = view._base!;
+  const part = partOfBase(view);
+  record({
+    name: "CopySlices",
+    inputs: [base, result],
+    outputs: [base],
+    backward: ([g]) => {
+      const rest = g.contiguous() === g ? g.clone() : g.contiguous();
+      const hole = part(rest);
+      rest.storage.backend.ops.fill(hole._view(), 0, hole._shape);
+      return [rest, part(g.contiguous()).clone()];
+    },
+  });
+  regenerateView(view);
+}
+
+/** Remakes `view`'s node as a view of its base's current node. */
+function regenerateView(view: Tensor): void {
+  const base = view._base!;
+  const part = partOfBase(view);
+  view._baseNode = base.grad_fn;
+  record({
+    name: "AsStridedBackward0",
+    inputs: [base],
+    outputs: [view],
+    backward: ([g]) => {
+      const whole = Tensor.empty(base._shape, g.dtype, g.storage.backend);
+      whole.storage.backend.ops.fill(whole._view(), 0, whole._shape);
+      copyInto(part(whole), g);
+      return [whole];
+    },
+  });
+}
+
+setViewRegenerator((view) => {
+  if (view._base!.requires_grad) regenerateView(view);
+  else view._baseNode = view._base!.grad_fn;
+});
+
+/**
+ * Where `view` lies in a contiguous tensor of its base's shape: a function from such a tensor to
+ * the same part of it. The base must be contiguous (every base that ops make is).
+ */
+function partOfBase(view: Tensor): (t: Tensor) => Tensor {
+  const base = view._base!;
+  if (!base.is_contiguous()) {
+    throw new RuntimeError(
+      "an in-place operation on a view of a non-contiguous tensor that requires grad is not supported yet in flambeau; use the out-of-place op",
+    );
+  }
+  const shape = [...view._shape], strides = [...view._strides];
+  const offset = view.storage_offset_ - base.storage_offset_;
+  return (t) =>
+    new Tensor(t.storage, shape, strides, t.storage_offset_ + offset, t.dtype);
 }
 
 /** Gives `t` a new shape over fresh storage when its element count differs (out= resizing). */

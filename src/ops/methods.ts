@@ -41,6 +41,7 @@ import { numpy } from "./ndarray.ts";
 import * as autograd from "../autograd/functions.ts";
 import { checkInPlace } from "../autograd/functions.ts";
 import { record } from "../autograd/record.ts";
+import { is_grad_enabled, no_grad } from "../autograd/grad_mode.ts";
 
 /** A table-generated unary op such as `torch.exp(input, { out })`. */
 export type Unary = (input: Tensor, opts?: OutOptions) => Tensor;
@@ -218,6 +219,31 @@ function fillWith(self: Tensor, value: number | boolean): Tensor {
   return assignInPlace(self, constant, false);
 }
 
+/**
+ * The random in-place draws (`x.uniform_()`, ...) for autograd: the values drawn do not depend on
+ * x, so x's gradient stops there (a node giving zeros, as PyTorch's UniformBackward0); through a
+ * view, the base's history is rebased as for any in-place write.
+ */
+function drawInPlace(
+  name: string | ((args: unknown[]) => string),
+  draw: (self: Tensor, ...args: unknown[]) => Tensor,
+): (self: Tensor, ...args: unknown[]) => Tensor {
+  return (self, ...args) => {
+    checkInPlace(self, true);
+    draw(self, ...args);
+    if (!is_grad_enabled()) return self;
+    if (!self.requires_grad && !self._base?.requires_grad) return self;
+    const drawn = no_grad(() => self.clone());
+    record({
+      name: typeof name === "string" ? name : name(args),
+      inputs: [self],
+      outputs: [drawn],
+      backward: ([g]) => [g.mul(0)],
+    });
+    return assignInPlace(self, drawn, false);
+  };
+}
+
 /** Methods whose first parameter is the tensor, keyed by method name. */
 const METHOD_FNS = {
   ...unaryFns,
@@ -330,11 +356,15 @@ const METHOD_FNS = {
   backward: autograd.backward,
   retain_grad: (self: Tensor) => autograd.retain_grad(self),
   requires_grad_: autograd.requires_grad_,
-  uniform_: rnd.uniform_,
-  normal_: rnd.normal_,
-  random_: rnd.random_,
-  bernoulli_: rnd.bernoulli_,
-  exponential_: rnd.exponential_,
+  uniform_: drawInPlace("UniformBackward0", rnd.uniform_),
+  normal_: drawInPlace("NormalBackward0", rnd.normal_),
+  random_: drawInPlace("RandomBackward0", rnd.random_),
+  bernoulli_: drawInPlace(
+    (args) =>
+      args[0] instanceof Tensor ? "BernoulliBackward1" : "BernoulliBackward2",
+    rnd.bernoulli_,
+  ),
+  exponential_: drawInPlace("ExponentialBackward0", rnd.exponential_),
   bernoulli: rnd.bernoulli,
 };
 
@@ -420,7 +450,8 @@ export function installMethods(): void {
     const direct = DIRECT[name];
     proto[`${name}_`] = direct
       ? function (this: Tensor, ...args: unknown[]) {
-        checkInPlace(this);
+        // With autograd involved the direct form declines and assignInPlace rebases (below).
+        checkInPlace(this, true);
         assertNoOverlap(this, args);
         const r = direct(this, args);
         if (r !== this) return assignInPlace(this, r);
