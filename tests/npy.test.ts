@@ -448,19 +448,27 @@ function garbage(seed: number, count: number, prefix: number[]): Uint8Array[] {
 }
 
 describe("property: corrupted input loads consistently or throws an Error", () => {
-  test("npy: every truncation of three small files throws", () => {
-    for (const name of ["f8.npy", "v3_f4.npy", "fortran3.npy", "big_i4.npy"]) {
-      const b = fixture(name);
-      for (let n = 0; n < b.length; n++) {
-        assert.equal(
-          loadsOrThrows(b.subarray(0, n), checkNpy),
-          false,
-          `${name} cut at ${n}`,
-        );
+  test(
+    "npy: every truncation of three small files throws",
+    { timeout: 60_000 },
+    () => {
+      for (
+        const name of ["f8.npy", "v3_f4.npy", "fortran3.npy", "big_i4.npy"]
+      ) {
+        const b = fixture(name);
+        for (let n = 0; n < b.length; n++) {
+          assert.equal(
+            loadsOrThrows(b.subarray(0, n), checkNpy),
+            false,
+            `${name} cut at ${n}`,
+          );
+        }
       }
-    }
-  });
-  test("npy: 3000 random byte flips (mostly in the header)", () => {
+    },
+  );
+  test("npy: 3000 random byte flips (mostly in the header)", {
+    timeout: 60_000,
+  }, () => {
     let loaded = 0;
     for (const name of ["f8.npy", "v2_fortran.npy", "big_f2.npy"]) {
       for (const b of mutants(fixture(name), name.length, 1000, 128)) {
@@ -469,25 +477,31 @@ describe("property: corrupted input loads consistently or throws an Error", () =
     }
     assert.ok(loaded > 0);
   });
-  test("npy: random garbage, with and without the magic", () => {
-    for (
-      const b of garbage(7, 1000, [
-        0x93,
-        0x4e,
-        0x55,
-        0x4d,
-        0x50,
-        0x59,
-        1,
-        0,
-        0x40,
-        0,
-      ])
-    ) {
-      loadsOrThrows(b, checkNpy);
-    }
-  });
-  test("npz: every truncation, 2000 byte flips and random garbage", () => {
+  test(
+    "npy: random garbage, with and without the magic",
+    { timeout: 60_000 },
+    () => {
+      for (
+        const b of garbage(7, 1000, [
+          0x93,
+          0x4e,
+          0x55,
+          0x4d,
+          0x50,
+          0x59,
+          1,
+          0,
+          0x40,
+          0,
+        ])
+      ) {
+        loadsOrThrows(b, checkNpy);
+      }
+    },
+  );
+  test("npz: every truncation, 2000 byte flips and random garbage", {
+    timeout: 60_000,
+  }, () => {
     for (const name of ["stored.npz", "deflated.npz"]) {
       const b = fixture(name);
       for (let n = 0; n < b.length; n++) {
@@ -617,7 +631,7 @@ describe("npz", () => {
 });
 
 describe("examples/numpy_interop.ts", () => {
-  test("prints the tutorial's NumPy Bridge part", () => {
+  test("prints the tutorial's NumPy Bridge part", { timeout: 60_000 }, () => {
     const root = fileURLToPath(new URL("..", import.meta.url));
     const isDeno = "Deno" in globalThis;
     const file = "examples/numpy_interop.ts";
