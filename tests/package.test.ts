@@ -176,6 +176,24 @@ console.log(torch.load(path).w.sum().item());
         DENO_NO_PACKAGE_JSON: "1",
       }).stdout;
       assert.equal(out, "3\n");
+      // interop/mod.ts imports apache-arrow: a package.json of the script's own is enough for
+      // Deno to resolve it from the checkout's node_modules, as the README says.
+      writeFileSync(dir.join("package.json"), '{ "type": "module" }');
+      writeFileSync(
+        dir.join("arrow.ts"),
+        `import * as torch from ${
+          JSON.stringify(pathToFileURL(join(root, "mod.ts")).href)
+        };
+import { arrow } from ${
+          JSON.stringify(pathToFileURL(join(root, "interop/mod.ts")).href)
+        };
+console.log(arrow.from_tensor(torch.arange(4)).length);
+`,
+      );
+      assert.equal(
+        run(bin("deno"), ["run", "-A", "arrow.ts"], dir.path).stdout,
+        "4\n",
+      );
     },
   );
 
