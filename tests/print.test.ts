@@ -396,7 +396,9 @@ describe("options, formatTensor, formatSize", () => {
   });
 
   // How long it takes is bench/print.ts's business: tests assert no timings.
-  test("a 1000x1000 float32 tensor prints summarised in both styles", () => {
+  test("a 1000x1000 float32 tensor prints summarised in both styles", {
+    timeout: 60_000,
+  }, () => {
     const t = f32([1000, 1000], fill(1e6, (i) => Math.sin(i)));
     const legacy = formatLegacy(t);
     const modern = formatModern(t);
