@@ -9,7 +9,7 @@ import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
 import process from "node:process";
 import { parseArgs } from "node:util";
-import { gunzipSync } from "fflate";
+import { gunzipSync } from "node:zlib";
 import * as torch from "../mod.ts";
 import { save } from "../interop/safetensors.ts";
 

@@ -1,12 +1,14 @@
 // Zip archives for .npz and checkpoints: a bounds-checked central-directory reader and an aligning writer.
 //
-// Why our own reader: fflate's `unzipSync` copies stored members, so they could not be views, does
-// not say where a member's data lies, and trusts the directory (an entry count or zip64 field that
-// lies makes it read past the end, or loop for a very long time). The walk below checks every
-// offset against the bytes and costs nothing for members never asked for; inflating and all
-// writing are fflate's.
+// Why our own reader: a generic unzipper (fflate's `unzipSync`, say) copies stored members, so
+// they could not be views, does not say where a member's data lies, and trusts the directory (an
+// entry count or zip64 field that lies makes it read past the end, or loop for a very long time).
+// The walk below checks every offset against the bytes and costs nothing for members never asked
+// for. Inflating and deflating are the runtime's zlib (`node:zlib`, built into Deno, Bun and
+// Node), so that `mod.ts` imports no third-party package: a Deno script that imports it by path
+// needs no import map.
 
-import { inflateSync, type Zippable, zipSync } from "fflate";
+import { deflateRawSync, inflateRawSync } from "node:zlib";
 import { ValueError } from "../src/errors.ts";
 
 /**
@@ -247,7 +249,7 @@ export function readZip(
 }
 
 /**
- * A member's bytes: a view into the archive (no copy) when stored, inflated by fflate when
+ * A member's bytes: a view into the archive (no copy) when stored, inflated by zlib when
  * deflated. With `crc` (the default), the CRC-32 is checked too, which reads every byte.
  */
 export function readMember(
@@ -264,7 +266,9 @@ export function readMember(
     // Deflate cannot expand more than about 1032:1; a bigger claim is a lie, not a size to allocate.
     if (m.size > m.compressedSize * 1032 + 1024) fail("corrupt sizes");
     try {
-      out = inflateSync(raw, { out: new Uint8Array(m.size) });
+      // A plain Uint8Array, not zlib's Buffer: Buffer's slice() is a view, callers expect a copy.
+      const b = inflateRawSync(raw, { maxOutputLength: Math.max(1, m.size) });
+      out = new Uint8Array(b.buffer, b.byteOffset, b.length);
     } catch (err) {
       fail(`corrupt deflate data (${(err as Error).message})`);
     }
@@ -290,41 +294,113 @@ export interface WriteZipOptions {
   mtime?: Date;
 }
 
+const encoder = new TextEncoder();
+
+/** MS-DOS date and time (local, 2-second resolution), as zip headers carry them. */
+function dosTime(d: Date): { time: number; date: number } {
+  const y = Math.min(Math.max(d.getFullYear(), 1980), 2107);
+  return {
+    time: d.getHours() << 11 | d.getMinutes() << 5 | d.getSeconds() >> 1,
+    date: (y - 1980) << 9 | (d.getMonth() + 1) << 5 | d.getDate(),
+  };
+}
+
 /**
- * A zip of `entries` in order, written by fflate's zipSync. Alignment pads each stored member's
- * local header with an extra field sized so that its data starts on an `align` boundary, which lets
- * readers view the data in place.
+ * A zip of `entries` in order: local headers, data, the central directory and its end record.
+ * Alignment pads each stored member's local header with an extra field sized so that its data
+ * starts on an `align` boundary, which lets readers view the data in place.
  */
 export function writeZip(
   entries: Iterable<[string, Uint8Array]>,
   opts: WriteZipOptions = {},
 ): Uint8Array {
-  const align = opts.align ?? 1, mtime = opts.mtime ?? new Date();
+  const align = opts.align ?? 1;
   const zipalign = (opts.padding ?? "zipalign") === "zipalign";
-  const members: Zippable = {};
-  let at = 0;
+  const { time, date } = dosTime(opts.mtime ?? new Date());
+  const parts: Uint8Array[] = [];
+  const central: Uint8Array[] = [];
+  let at = 0, count = 0;
+  const push = (b: Uint8Array) => {
+    parts.push(b);
+    at += b.length;
+  };
   for (const [name, bytes] of entries) {
-    if (opts.deflate) {
-      members[name] = [bytes, { level: 6, mtime }];
-      continue;
+    const nameBytes = encoder.encode(name);
+    // Bit 11: the name is UTF-8 (only said when it is not plain ASCII, as zip writers do).
+    const flags = nameBytes.length !== name.length ? 0x800 : 0;
+    const method = opts.deflate ? 8 : 0;
+    const data = opts.deflate ? deflateRawSync(bytes, { level: 6 }) : bytes;
+    let extra = new Uint8Array(0);
+    if (!opts.deflate && align > 1) {
+      // The extra field (4 bytes of id and length, then its body) ends right where the data
+      // starts; zipalign's body starts with the alignment in 2 bytes.
+      const head = at + 30 + nameBytes.length + 4 + (zipalign ? 2 : 0);
+      const pad = (align - (head % align)) % align;
+      const body = zipalign
+        ? Uint8Array.of(align & 0xff, align >> 8, ...new Uint8Array(pad))
+        : new Uint8Array(pad).fill(0x5a);
+      extra = new Uint8Array(4 + body.length);
+      const id = zipalign ? 0xd935 : 0x4246;
+      extra.set([id & 0xff, id >> 8, body.length & 0xff, body.length >> 8]);
+      extra.set(body, 4);
     }
-    if (align <= 1) {
-      members[name] = [bytes, { level: 0, mtime }];
-      continue;
+    const crc = crc32(bytes), offset = at;
+    if (
+      offset + 30 + nameBytes.length + extra.length + data.length > 0xffffffff
+    ) {
+      throw new ValueError(
+        "writing a zip archive over 4 GiB (zip64) is not supported",
+      );
     }
-    // fflate writes each local header (30 bytes, the UTF-8 name, then the extra fields: 4 bytes of
-    // id and length each) right before the data, members in insertion order: the padding's length
-    // follows. zipalign's field carries the alignment in its first 2 bytes.
-    const head = at + 30 + new TextEncoder().encode(name).length + 4 +
-      (zipalign ? 2 : 0);
-    const pad = (align - (head % align)) % align;
-    const field: Record<number, Uint8Array> = zipalign
-      ? {
-        0xd935: Uint8Array.of(align & 0xff, align >> 8, ...new Uint8Array(pad)),
-      }
-      : { 0x4246: new Uint8Array(pad).fill(0x5a) };
-    members[name] = [bytes, { level: 0, extra: field, mtime }];
-    at = head + pad + bytes.length;
+    const local = new Uint8Array(30 + nameBytes.length + extra.length);
+    const lv = new DataView(local.buffer);
+    lv.setUint32(0, 0x04034b50, true);
+    lv.setUint16(4, 20, true); // version needed: 2.0
+    lv.setUint16(6, flags, true);
+    lv.setUint16(8, method, true);
+    lv.setUint16(10, time, true);
+    lv.setUint16(12, date, true);
+    lv.setUint32(14, crc, true);
+    lv.setUint32(18, data.length, true);
+    lv.setUint32(22, bytes.length, true);
+    lv.setUint16(26, nameBytes.length, true);
+    lv.setUint16(28, extra.length, true);
+    local.set(nameBytes, 30);
+    local.set(extra, 30 + nameBytes.length);
+    push(local);
+    push(data);
+    // The directory entry repeats the local header's fields, name and extra field.
+    const dir = new Uint8Array(46 + nameBytes.length + extra.length);
+    const dv = new DataView(dir.buffer);
+    dv.setUint32(0, 0x02014b50, true);
+    dv.setUint16(4, 20, true); // made by: 2.0
+    dir.set(local.subarray(4, 30), 6); // version needed .. extra length
+    dv.setUint32(42, offset, true);
+    dir.set(nameBytes, 46);
+    dir.set(extra, 46 + nameBytes.length);
+    central.push(dir);
+    count++;
   }
-  return zipSync(members);
+  if (count > 0xffff) {
+    throw new ValueError(
+      "writing a zip archive of over 65535 members (zip64) is not supported",
+    );
+  }
+  const dirStart = at;
+  for (const d of central) push(d);
+  const end = new Uint8Array(22);
+  const ev = new DataView(end.buffer);
+  ev.setUint32(0, 0x06054b50, true);
+  ev.setUint16(8, count, true);
+  ev.setUint16(10, count, true);
+  ev.setUint32(12, at - dirStart, true);
+  ev.setUint32(16, dirStart, true);
+  push(end);
+  const out = new Uint8Array(at);
+  let o = 0;
+  for (const p of parts) {
+    out.set(p, o);
+    o += p.length;
+  }
+  return out;
 }

@@ -47,7 +47,7 @@ export interface NpzFile {
  * one on demand (with or without `.npy`). Stored members (np.savez) are views into the archive's
  * bytes, no copy, where their data is aligned for its element size (always in files `npz.save`
  * wrote; in NumPy's own files only by chance, since zip headers of any length precede the data:
- * the rest are copied). Deflated members (np.savez_compressed) are inflated with fflate.
+ * the rest are copied). Deflated members (np.savez_compressed) are inflated with zlib.
  * Every member's CRC-32 is checked when read. Errors name the archive, the member and the problem.
  * @example
  * const z = npz.load("arrays.npz");
@@ -116,7 +116,7 @@ export interface NpzSaveOptions {
 
 /**
  * The bytes of an `.npz` holding these arrays, each member `<name>.npy` as `npy.encode` writes it,
- * zipped by fflate (stored, or deflated with `compressed`). Stored members' data start on 64-byte
+ * zipped (stored, or deflated with `compressed`). Stored members' data start on 64-byte
  * boundaries (an alignment extra field, as Android's zipalign writes), so `npz.load` views them.
  * @example
  * const bytes = npz.encode({ w: torch.zeros(3), b: torch.ones(1) }, { compressed: true });

@@ -518,7 +518,7 @@ describe("arrow: corrupted IPC bytes", () => {
   });
 
   for (const name of ["numeric.arrow", "numeric.arrows", "batches.arrow"]) {
-    test(`${name}: truncations and byte flips`, () => {
+    test(`${name}: truncations and byte flips`, { timeout: 60_000 }, () => {
       const good = fixtureBytes(name);
       for (let n = 0; n < good.length; n += 5) tryAll(good.slice(0, n));
       let seed = 12345;

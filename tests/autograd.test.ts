@@ -228,7 +228,9 @@ describe("PyTorch's errors", () => {
 });
 
 describe("long graphs", () => {
-  test("a chain of 100,000 nodes runs backward without overflowing the stack", () => {
+  test("a chain of 100,000 nodes runs backward without overflowing the stack", {
+    timeout: 60_000,
+  }, () => {
     const x = f64([1]);
     let y = x;
     for (let i = 0; i < 100_000; i++) y = y.add(1);

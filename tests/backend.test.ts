@@ -81,59 +81,67 @@ describe("a second backend through the primitive table", () => {
     assert.throws(() => a.to("counting:1"), /Invalid device ordinal/);
   });
 
-  test("LeNet forward and backward run on it, match the CPU, and never fall back", () => {
-    const batch = () => {
-      torch.manual_seed(0);
-      const net = new Net();
-      const x = torch.randn(4, 1, 32, 32);
-      const target = torch.tensor([1, 0, 4, 9]);
-      return { net, x, target };
-    };
-    const step = (device: string) => {
-      const { net, x, target } = batch();
-      net.to(device);
-      const opt = new torch.optim.SGD(net.parameters(), {
-        lr: 0.01,
-        momentum: 0.9,
-      });
-      opt.zero_grad();
-      const loss = torch.nn.functional.cross_entropy(
-        net(x.to(device)),
-        target.to(device),
-      );
-      loss.backward();
-      opt.step();
-      return {
-        loss: loss.item() as number,
-        params: net.parameters().map((p) => p.cpu().tolist()),
+  test(
+    "LeNet forward and backward run on it, match the CPU, and never fall back",
+    {
+      timeout: 60_000,
+    },
+    () => {
+      const batch = () => {
+        torch.manual_seed(0);
+        const net = new Net();
+        const x = torch.randn(4, 1, 32, 32);
+        const target = torch.tensor([1, 0, 4, 9]);
+        return { net, x, target };
       };
-    };
-    const reference = step("cpu");
-    calls.clear();
-    torch.backends.fallback.reset();
-    torch.backends.fallback.set_mode("error");
-    const moved = step("counting");
-    torch.backends.fallback.set_mode("allow");
-    assert.equal(torch.backends.fallback.total(), 0);
-    assert.equal(moved.loss, reference.loss);
-    assert.deepEqual(moved.params, reference.params);
-    for (
-      const p of [
-        "conv2d",
-        "conv2dBackwardInput",
-        "conv2dBackwardWeight",
-        "matmul",
-        "maxPool2d",
-        "scatterPlanes",
-        "reduce",
-        "binary",
-      ]
-    ) {
-      assert.ok((calls.get(p) ?? 0) > 0, `${p} was not called`);
-    }
-  });
+      const step = (device: string) => {
+        const { net, x, target } = batch();
+        net.to(device);
+        const opt = new torch.optim.SGD(net.parameters(), {
+          lr: 0.01,
+          momentum: 0.9,
+        });
+        opt.zero_grad();
+        const loss = torch.nn.functional.cross_entropy(
+          net(x.to(device)),
+          target.to(device),
+        );
+        loss.backward();
+        opt.step();
+        return {
+          loss: loss.item() as number,
+          params: net.parameters().map((p) => p.cpu().tolist()),
+        };
+      };
+      const reference = step("cpu");
+      calls.clear();
+      torch.backends.fallback.reset();
+      torch.backends.fallback.set_mode("error");
+      const moved = step("counting");
+      torch.backends.fallback.set_mode("allow");
+      assert.equal(torch.backends.fallback.total(), 0);
+      assert.equal(moved.loss, reference.loss);
+      assert.deepEqual(moved.params, reference.params);
+      for (
+        const p of [
+          "conv2d",
+          "conv2dBackwardInput",
+          "conv2dBackwardWeight",
+          "matmul",
+          "maxPool2d",
+          "scatterPlanes",
+          "reduce",
+          "binary",
+        ]
+      ) {
+        assert.ok((calls.get(p) ?? 0) > 0, `${p} was not called`);
+      }
+    },
+  );
 
-  test("a training step on the CPU takes no host fallback either", () => {
+  test("a training step on the CPU takes no host fallback either", {
+    timeout: 60_000,
+  }, () => {
     torch.manual_seed(0);
     const net = new Net();
     const opt = new torch.optim.SGD(net.parameters(), {

@@ -327,44 +327,51 @@ describe("torch.load: refuses what it must not run or cannot read", () => {
     );
   });
 
-  test("property: truncations and byte flips give CheckpointErrors, never crashes or hangs", () => {
-    let seed = 12345;
-    const rand = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
-    for (const name of ["toplevel", "nested"]) {
-      const good = bytesOf(name);
-      const tries: Uint8Array[] = [];
-      for (let n = 0; n < good.length; n += name === "toplevel" ? 1 : 7) {
-        tries.push(good.slice(0, n));
-      }
-      for (let i = 0; i < 1500; i++) {
-        const b = good.slice();
-        for (let j = 1 + Math.floor(rand() * 3); j > 0; j--) {
-          b[Math.floor(rand() * b.length)] ^= 1 << Math.floor(rand() * 8);
+  test(
+    "property: truncations and byte flips give CheckpointErrors, never crashes or hangs",
+    {
+      timeout: 60_000,
+    },
+    () => {
+      let seed = 12345;
+      const rand = () =>
+        (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+      for (const name of ["toplevel", "nested"]) {
+        const good = bytesOf(name);
+        const tries: Uint8Array[] = [];
+        for (let n = 0; n < good.length; n += name === "toplevel" ? 1 : 7) {
+          tries.push(good.slice(0, n));
         }
-        tries.push(b);
-      }
-      let failed = 0;
-      for (const b of tries) {
-        try {
-          torch.load(b);
-        } catch (e) {
-          failed++;
-          assert.ok(e instanceof CheckpointError, String(e));
-          // A deliberate check, not an out-of-bounds read or a bug surfacing as TypeError/RangeError.
-          const cause = (e as Error).cause;
-          assert.ok(
-            !(cause instanceof TypeError || cause instanceof RangeError),
-            String(cause),
-          );
-          assert.ok((e as Error).message.startsWith("torch.load(<bytes>): "));
+        for (let i = 0; i < 1500; i++) {
+          const b = good.slice();
+          for (let j = 1 + Math.floor(rand() * 3); j > 0; j--) {
+            b[Math.floor(rand() * b.length)] ^= 1 << Math.floor(rand() * 8);
+          }
+          tries.push(b);
         }
+        let failed = 0;
+        for (const b of tries) {
+          try {
+            torch.load(b);
+          } catch (e) {
+            failed++;
+            assert.ok(e instanceof CheckpointError, String(e));
+            // A deliberate check, not an out-of-bounds read or a bug surfacing as TypeError/RangeError.
+            const cause = (e as Error).cause;
+            assert.ok(
+              !(cause instanceof TypeError || cause instanceof RangeError),
+              String(cause),
+            );
+            assert.ok((e as Error).message.startsWith("torch.load(<bytes>): "));
+          }
+        }
+        assert.ok(
+          failed > good.length / 2,
+          `${name}: ${failed} of ${tries.length} refused`,
+        );
       }
-      assert.ok(
-        failed > good.length / 2,
-        `${name}: ${failed} of ${tries.length} refused`,
-      );
-    }
-  });
+    },
+  );
 });
 
 /** What the test saves: every kind of value torch.save writes. */
@@ -507,7 +514,8 @@ describe("torch.save", () => {
     `PyTorch reads what flambeau writes${
       hasTorch ? "" : " (SKIPPED: no /usr/bin/python3 with torch)"
     }`,
-    { skip: !hasTorch && "no /usr/bin/python3 with torch" },
+    // Starts Python and imports torch for each file: several seconds, more on a busy machine.
+    { skip: !hasTorch && "no /usr/bin/python3 with torch", timeout: 180_000 },
     () => {
       const dirPath = mkdtempSync(join(tmpdir(), "flambeau-ckpt-"));
       try {

@@ -16,8 +16,11 @@ function runExample(file: string): string {
   return r.stdout;
 }
 
+// Each test runs an example in a fresh Deno or Bun process.
+const SPAWNS = { timeout: 60_000 };
+
 describe("examples", () => {
-  test("examples/tensors.ts prints the tutorial's Tensor part", () => {
+  test("examples/tensors.ts prints the tutorial's Tensor part", SPAWNS, () => {
     // The transcript was reviewed against the legacy print spec; its numbers are PyTorch's for
     // seed 0 (a + b below equals torch.manual_seed(0); torch.rand(2,3,4) + torch.rand(2,3,4)).
     const expected = readFileSync(
@@ -27,16 +30,20 @@ describe("examples", () => {
     assert.equal(runExample("examples/tensors.ts"), expected);
   });
 
-  test("examples/neural_networks.ts prints the tutorial's Net and PyTorch's numbers", () => {
-    const out = runExample("examples/neural_networks.ts");
-    assert.ok(out.includes(
-      "Net (\n  (conv1): Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1))\n  (conv2): Conv2d(6, 16, kernel_size=(5, 5), stride=(1, 1))\n  (fc1): Linear (400 -> 120)\n  (fc2): Linear (120 -> 84)\n  (fc3): Linear (84 -> 10)\n)\n",
-    ));
-    assert.ok(out.includes(">>> len(list(net.parameters()))\n10\n"));
-    // PyTorch 1.13 after torch.manual_seed(0) prints net(input) starting -0.1007, -0.0902, 0.0364.
-    assert.ok(out.includes("Variable containing:\n-0.1007 -0.0902  0.0364"));
-    // And the loss after one SGD step is 38.051246643066406 there (float32 rounding differs slightly).
-    const loss = Number(out.trim().split("\n").at(-1));
-    assert.ok(Math.abs(loss - 38.051246643066406) < 1e-4, `loss ${loss}`);
-  });
+  test(
+    "examples/neural_networks.ts prints the tutorial's Net and PyTorch's numbers",
+    SPAWNS,
+    () => {
+      const out = runExample("examples/neural_networks.ts");
+      assert.ok(out.includes(
+        "Net (\n  (conv1): Conv2d(1, 6, kernel_size=(5, 5), stride=(1, 1))\n  (conv2): Conv2d(6, 16, kernel_size=(5, 5), stride=(1, 1))\n  (fc1): Linear (400 -> 120)\n  (fc2): Linear (120 -> 84)\n  (fc3): Linear (84 -> 10)\n)\n",
+      ));
+      assert.ok(out.includes(">>> len(list(net.parameters()))\n10\n"));
+      // PyTorch 1.13 after torch.manual_seed(0) prints net(input) starting -0.1007, -0.0902, 0.0364.
+      assert.ok(out.includes("Variable containing:\n-0.1007 -0.0902  0.0364"));
+      // And the loss after one SGD step is 38.051246643066406 there (float32 rounding differs slightly).
+      const loss = Number(out.trim().split("\n").at(-1));
+      assert.ok(Math.abs(loss - 38.051246643066406) < 1e-4, `loss ${loss}`);
+    },
+  );
 });

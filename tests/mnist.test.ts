@@ -43,7 +43,8 @@ const SHAPES: Record<string, number[]> = {
 describe("examples/mnist.ts", () => {
   test(
     "trains on a few digits, prints the accuracy, writes an SVG and safetensors weights",
-    { skip },
+    // A real (short) training run in a fresh process: seconds alone, a minute on a busy machine.
+    { skip, timeout: 300_000 },
     () => {
       const dir = mkdtempSync(join(tmpdir(), "flambeau-mnist-"));
       try {
@@ -71,7 +72,7 @@ describe("examples/mnist.ts", () => {
         const r = spawnSync(process.execPath, args, {
           cwd: root,
           encoding: "utf8",
-          timeout: 120_000,
+          timeout: 240_000,
         });
         assert.equal(r.status, 0, `exit ${r.status}: ${r.stderr}`);
         const m =
@@ -109,7 +110,7 @@ describe("examples/mnist.ts", () => {
 
   test(
     "a missing --data directory is an error naming the file",
-    { skip },
+    { skip, timeout: 90_000 },
     () => {
       const args = [
         ...(isDeno ? ["run", "-A"] : []),
@@ -127,7 +128,10 @@ describe("examples/mnist.ts", () => {
     },
   );
 
-  test("--device other than cpu is a clear error", { skip }, () => {
+  test("--device other than cpu is a clear error", {
+    skip,
+    timeout: 90_000,
+  }, () => {
     const args = [
       ...(isDeno ? ["run", "-A"] : []),
       "examples/mnist.ts",

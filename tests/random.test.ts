@@ -552,7 +552,9 @@ describe("fused multiply-add", () => {
     }
     assert.equal(fma64(1e300, 1e10, -1e310), fma64_exact(1e300, 1e10, -1e310));
   });
-  test("fma32 rounds once, including float32 ties hidden by the double sum", () => {
+  test("fma32 rounds once, including float32 ties hidden by the double sum", {
+    timeout: 60_000,
+  }, () => {
     for (let i = 0; i < 20000; i++) {
       // 13-bit factors give 26-bit products, so a tiny c often lands the sum on a float32 midpoint.
       const a = Math.round(rnd(8) * 2 ** 12) / 2 ** 12 || 1,

@@ -3,10 +3,9 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { tempDir } from "./_support/tmp.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const isDeno = "Deno" in globalThis;
@@ -17,6 +16,8 @@ if (!hasScript) {
   );
 }
 const ptyTest = hasScript ? test : test.skip;
+// Each test drives whole REPL sessions, waiting up to 20 s for each screen it expects.
+const PTY = { timeout: 120_000 };
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 // Cursor moves and line redraws that readline writes; the tests read the text around them.
@@ -83,15 +84,18 @@ const LEFT = "\x1b[D",
   CTRL_C = "\x03",
   CTRL_D = "\x04";
 
-function historyPath(): string {
-  return join(mkdtempSync(join(tmpdir(), "flambeau-pty-")), "history");
+/** A history file in a temp folder that the test removes when it ends (`using`). */
+function historyDir() {
+  return tempDir("flambeau-pty-");
 }
 
 describe("repl in a terminal", () => {
   ptyTest(
     "banner, line editing, history kept across sessions, Ctrl-D exits",
+    PTY,
     async () => {
-      const history = historyPath();
+      using dir = historyDir();
+      const history = dir.join("history");
       const t = new Terminal(history);
       await t.waitFor(
         /flambeau 0\.1\.0 on (Deno|Bun) [\d.]+ \(webgpu: [^)]+\) — torch, nn, F, optim, np are loaded\. \.help for help\r\n>>> /,
@@ -117,8 +121,10 @@ describe("repl in a terminal", () => {
 
   ptyTest(
     "tab completes globals, properties after a dot and commands",
+    PTY,
     async () => {
-      const t = new Terminal(historyPath());
+      using dir = historyDir();
+      const t = new Terminal(dir.join("history"));
       await t.waitFor(/>>> /);
       await t.type("torc", "\t", ".zeros_li", "\t", "(torch.ones(1))\r");
       let at = await t.waitFor(
@@ -135,8 +141,10 @@ describe("repl in a terminal", () => {
 
   ptyTest(
     "Ctrl-C cancels the current input; twice on an empty line exits",
+    PTY,
     async () => {
-      const t = new Terminal(historyPath());
+      using dir = historyDir();
+      const t = new Terminal(dir.join("history"));
       await t.waitFor(/>>> /);
       await t.type("1 +\r");
       let at = await t.waitFor(/\.\.\. /);
@@ -158,8 +166,10 @@ describe("repl in a terminal", () => {
 
   ptyTest(
     "errors and a rejected promise leave the prompt running",
+    PTY,
     async () => {
-      const t = new Terminal(historyPath());
+      using dir = historyDir();
+      const t = new Terminal(dir.join("history"));
       await t.waitFor(/>>> /);
       await t.type("a b\r");
       let at = await t.waitFor(/SyntaxError: .*\r\n>>> /);

@@ -1,18 +1,24 @@
 // `npm test`: the whole suite under Deno and under Bun, then one closing line summing both:
-// "N passed, N failed". Exits non-zero when anything failed or a runner could not report.
+// "N passed, N failed". Exits non-zero when anything failed or a runner could not report, or
+// when the run left anything in the temp folder: both runners get a fresh one of their own
+// (TMPDIR), which must be empty at the end, and which is removed either way.
 
 import { spawn } from "node:child_process";
+import { mkdtempSync, readdirSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const bin = (name) => `${root}node_modules/.bin/${name}`;
+const tmp = mkdtempSync(join(tmpdir(), "flambeau-test-run-"));
 
 /** Runs a command with inherited output, also capturing it for the summary. */
 function run(cmd, args) {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, {
       cwd: root,
-      env: { ...process.env, NO_COLOR: "1" },
+      env: { ...process.env, NO_COLOR: "1", TMPDIR: tmp, TMP: tmp, TEMP: tmp },
     });
     let text = "";
     for (const stream of [child.stdout, child.stderr]) {
@@ -71,6 +77,16 @@ for (
   passed += counts.passed;
   failed += counts.failed;
   if (result.code !== 0 && counts.failed === 0) broken = true;
+}
+const left = readdirSync(tmp);
+rmSync(tmp, { recursive: true, force: true });
+if (left.length > 0) {
+  console.log(
+    `left behind in the temp folder (a test did not clean up): ${
+      left.join(", ")
+    }`,
+  );
+  broken = true;
 }
 console.log(`${passed} passed, ${failed} failed`);
 process.exit(failed > 0 || broken ? 1 : 0);

@@ -249,7 +249,8 @@ function rng(seed: number): () => number {
  * the failure one of parse's own Errors, never a TypeError/RangeError from a missed check.
  */
 function loadsOrThrows(bytes: Uint8Array): boolean {
-  const t0 = performance.now();
+  // A parse that hangs on a lying header fails the test by its timeout; how fast parsing is
+  // belongs to bench/, not here (tests assert no timings).
   try {
     const { tensors, metadata } = parse(bytes);
     for (const [name, t] of Object.entries(tensors)) {
@@ -270,10 +271,11 @@ function loadsOrThrows(bytes: Uint8Array): boolean {
     assert.equal(e.name, "Error", `${e.name}: ${e.message}`);
     assert.ok(e.message.startsWith("safetensors: "), e.message);
     return false;
-  } finally {
-    assert.ok(performance.now() - t0 < 1000, "parse took over a second");
   }
 }
+
+// Thousands of parses each: a second or so alone, several on a busy machine.
+const PROPERTY = { timeout: 60_000 };
 
 describe("safetensors property: corrupt input loads consistently or throws an Error", () => {
   const good = serialize({
@@ -287,14 +289,14 @@ describe("safetensors property: corrupt input loads consistently or throws an Er
     new DataView(good.buffer).getBigUint64(0, true),
   );
 
-  test("every truncation throws", () => {
+  test("every truncation throws", PROPERTY, () => {
     assert.equal(loadsOrThrows(good), true);
     for (let n = 0; n < good.length; n++) {
       assert.equal(loadsOrThrows(good.subarray(0, n)), false, `cut at ${n}`);
     }
   });
 
-  test("4000 random byte flips in the header and the data", () => {
+  test("4000 random byte flips in the header and the data", PROPERTY, () => {
     const r = rng(1);
     let loaded = 0;
     for (let i = 0; i < 4000; i++) {
@@ -309,7 +311,7 @@ describe("safetensors property: corrupt input loads consistently or throws an Er
     assert.ok(loaded > 0 && loaded < 4000, `${loaded} loaded`);
   });
 
-  test("header mutations that keep the JSON valid", () => {
+  test("header mutations that keep the JSON valid", PROPERTY, () => {
     // Random flips mostly break the JSON; these reach the checks behind it.
     const r = rng(2);
     const json = new TextDecoder().decode(good.subarray(8, headerEnd));
@@ -347,34 +349,42 @@ describe("safetensors property: corrupt input loads consistently or throws an Er
     }
   });
 
-  test("deep nesting is refused with the reason, not a stack overflow", () => {
-    // Bun's JSON.stringify overflows its stack on this shape: error messages must not print it whole.
-    const deep = "[".repeat(200_000) + "]".repeat(200_000);
-    const text = `{"x":{"dtype":"F32","shape":${deep},"data_offsets":[0,0]}}`;
-    const head = new TextEncoder().encode(text);
-    const b = new Uint8Array(8 + head.length);
-    new DataView(b.buffer).setBigUint64(0, BigInt(head.length), true);
-    b.set(head, 8);
-    assert.throws(() => parse(b), /tensor 'x' has an invalid shape/);
-    assert.equal(loadsOrThrows(b.subarray(0, 8 + 100_000)), false);
-  });
+  test(
+    "deep nesting is refused with the reason, not a stack overflow",
+    PROPERTY,
+    () => {
+      // Bun's JSON.stringify overflows its stack on this shape: error messages must not print it whole.
+      const deep = "[".repeat(200_000) + "]".repeat(200_000);
+      const text = `{"x":{"dtype":"F32","shape":${deep},"data_offsets":[0,0]}}`;
+      const head = new TextEncoder().encode(text);
+      const b = new Uint8Array(8 + head.length);
+      new DataView(b.buffer).setBigUint64(0, BigInt(head.length), true);
+      b.set(head, 8);
+      assert.throws(() => parse(b), /tensor 'x' has an invalid shape/);
+      assert.equal(loadsOrThrows(b.subarray(0, 8 + 100_000)), false);
+    },
+  );
 
-  test("random garbage, with and without a plausible header length", () => {
-    const r = rng(3);
-    for (let i = 0; i < 2000; i++) {
-      const b = Uint8Array.from(
-        { length: Math.floor(r() * 200) },
-        () => Math.floor(r() * 256),
-      );
-      if (i % 2 && b.length >= 10) {
-        new DataView(b.buffer).setBigUint64(
-          0,
-          BigInt(Math.floor(r() * (b.length - 8))),
-          true,
+  test(
+    "random garbage, with and without a plausible header length",
+    PROPERTY,
+    () => {
+      const r = rng(3);
+      for (let i = 0; i < 2000; i++) {
+        const b = Uint8Array.from(
+          { length: Math.floor(r() * 200) },
+          () => Math.floor(r() * 256),
         );
-        b[8] = 0x7b;
+        if (i % 2 && b.length >= 10) {
+          new DataView(b.buffer).setBigUint64(
+            0,
+            BigInt(Math.floor(r() * (b.length - 8))),
+            true,
+          );
+          b[8] = 0x7b;
+        }
+        loadsOrThrows(b);
       }
-      loadsOrThrows(b);
-    }
-  });
+    },
+  );
 });
