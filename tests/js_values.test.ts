@@ -4,19 +4,10 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as torch from "../mod.ts";
+import { withStyle } from "./_support/print_style.ts";
 import { Net } from "./_support/lenet.ts";
 
 const F = torch.nn.functional;
-
-function withStyle<T>(style: "legacy" | "modern", f: () => T): T {
-  const before = torch.get_printoptions().style;
-  torch.set_printoptions({ style });
-  try {
-    return f();
-  } finally {
-    torch.set_printoptions({ style: before });
-  }
-}
 
 describe("JavaScript operators on tensors", () => {
   test("a one-element tensor reads as its number, as Python's float(t)", () => {

@@ -5,6 +5,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as torch from "../mod.ts";
+import { withStyle } from "./_support/print_style.ts";
 import { Net } from "./_support/lenet.ts";
 import {
   assertTensorClose,
@@ -171,16 +172,6 @@ const CONV_SKIP = HAS_CONV
   ? undefined
   : "nn.Conv*/Pool* need src/ops/conv.ts and src/ops/pool.ts, not written yet";
 const needsConv = (name: string) => /Conv|Pool|Net\(\)/.test(name);
-
-function withStyle<T>(style: "legacy" | "modern", fn: () => T): T {
-  const before = torch.get_printoptions().style;
-  torch.set_printoptions({ style });
-  try {
-    return fn();
-  } finally {
-    torch.set_printoptions({ style: before });
-  }
-}
 
 function build(name: string): Module {
   const make = BUILD[name];
