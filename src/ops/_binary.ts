@@ -1,6 +1,12 @@
 // The binary elementwise table (kernels, promotion rules, gradients), applyBinary and recordBinary.
 
-import { bool, type DType, get_default_dtype, result_type } from "../dtype.ts";
+import {
+  bool,
+  type DType,
+  get_default_dtype,
+  isBarebonesUnsigned,
+  result_type,
+} from "../dtype.ts";
 import { RuntimeError } from "../errors.ts";
 import { broadcastShapes } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
@@ -14,7 +20,7 @@ import {
   scalarTensor,
 } from "./core.ts";
 import { where } from "./elementwise.ts";
-import { nodeName, zeroGrad } from "./_unary.ts";
+import { checkUnsignedArithmetic, nodeName, zeroGrad } from "./_unary.ts";
 import { propagate, record } from "../autograd/record.ts";
 import { is_grad_enabled } from "../autograd/grad_mode.ts";
 
@@ -243,6 +249,9 @@ export function applyBinary(
 ): Tensor {
   const decl: BinaryDecl = BINARY[name];
   const common = result_type(asOperand(a), asOperand(b));
+  if (decl.result !== "bool" && isBarebonesUnsigned(common)) {
+    checkUnsignedArithmetic(name, a, b);
+  }
   if (decl.noBool && common === bool) throw new RuntimeError(decl.noBool);
   if (decl.noBoolOperand && (isBool(a) || isBool(b))) {
     throw new RuntimeError(decl.noBoolOperand);

@@ -61,6 +61,7 @@ function fillTensor(
   t: Tensor,
   fill: (out: StorageArray, contiguous: boolean) => void,
 ): Tensor {
+  checkDrawable(t);
   const n = t.numel();
   if (n === 0) return t;
   const host = new t.dtype.array(n);
@@ -79,6 +80,23 @@ function fillTensor(
   }
   t._bump();
   return t;
+}
+
+/**
+ * The generator's kernels write float16/32/64 and the PyTorch 1.x integer dtypes, each as
+ * PyTorch's CPU kernel does; bfloat16 and uint16/32/64 draws would need kernels of their own to
+ * give PyTorch's numbers, so they raise rather than give other numbers.
+ */
+function checkDrawable(t: Tensor): void {
+  const name = t.dtype.name;
+  if (
+    name === "bfloat16" || name === "uint16" || name === "uint32" ||
+    name === "uint64"
+  ) {
+    throw new RuntimeError(
+      `random draws into ${t.dtype} tensors are not implemented in flambeau yet: draw in torch.float32 (or torch.int64) and convert with .to(${t.dtype})`,
+    );
+  }
 }
 
 function gen(opts: { generator?: Generator }): Generator {
@@ -148,6 +166,7 @@ export function bernoulli_(self: Tensor, ...args: unknown[]): Tensor {
   if (o.p instanceof Tensor) {
     const p = o.p;
     broadcastShapes(self._shape, p._shape);
+    checkDrawable(self);
     // The probabilities are read on the host (counted: there is no primitive for this draw).
     const [probs] = hostValues("bernoulli", p.detach().expand(self._shape));
     const host = new self.dtype.array(self.numel());

@@ -15,6 +15,10 @@ export const META_NAME: Record<DTypeName, string> = {
   int8: "signed char",
   uint8: "unsigned char",
   bool: "bool",
+  bfloat16: "c10::BFloat16",
+  uint16: "unsigned short",
+  uint32: "unsigned int",
+  uint64: "unsigned long",
 };
 // Significand bits (std::numeric_limits<T>::digits) of the float dtypes.
 export const DIGITS: Partial<Record<DTypeName, number>> = {

@@ -287,7 +287,7 @@ function randomDefault(
       int8: 2 ** 7,
       uint8: 2 ** 8,
       bool: 2,
-    }[dtype];
+    }[dtype as "float32"]; // the other dtypes are refused before any draw
     const store = intStore(out, dtype);
     for (let k = 0; k < n; k++) store(k, g.next_u32() % mod);
   }
