@@ -10,6 +10,9 @@ import {
   int32,
   int64,
   int8,
+  uint16,
+  uint32,
+  uint64,
   uint8,
 } from "../dtype.ts";
 import { RuntimeError } from "../errors.ts";
@@ -116,15 +119,26 @@ const TYPED: [new (...a: never[]) => unknown, DType][] = [
   [Int16Array, int16],
   [Int8Array, int8],
   [Uint8Array, uint8],
+  [Uint16Array, uint16],
+  [Uint32Array, uint32],
   [BigInt64Array, int64],
+  [BigUint64Array, uint64],
 ];
 
 /** Walks nested data once: its shape, its values as doubles, and the dtype PyTorch would infer. */
 function flattenData(
   data: unknown,
-): { shape: number[]; values: number[]; inferred: DType } {
+): {
+  shape: number[];
+  values: number[];
+  inferred: DType;
+  bigs: (bigint | number)[] | null;
+} {
   const shape: number[] = [];
   const values: number[] = [];
+  // Kept as given when some element is a BigInt: int64/uint64 beyond 2^53 must not pass a double.
+  const raw: (bigint | number)[] = [];
+  let sawBig = false;
   let sawFloat = false, sawInt = false, sawBool = false;
   let typed: DType | undefined;
   const walk = (x: unknown, depth: number): void => {
@@ -141,7 +155,9 @@ function flattenData(
       if (typeof x === "boolean") sawBool = true;
       else if (typeof x === "bigint" || Number.isInteger(x)) sawInt = true;
       else sawFloat = true;
+      if (typeof x === "bigint") sawBig = true;
       values.push(Number(x));
+      raw.push(typeof x === "boolean" ? Number(x) : x);
       return;
     }
     if (x instanceof Tensor) {
@@ -175,7 +191,7 @@ function flattenData(
       : sawBool
       ? bool
       : get_default_dtype());
-  return { shape, values, inferred };
+  return { shape, values, inferred, bigs: sawBig ? raw : null };
 }
 
 /**
@@ -194,14 +210,41 @@ export function tensor(data: TensorData, opts: FactoryOptions = {}): Tensor {
       data.storage.backend,
     );
   }
-  const { shape, values, inferred } = flattenData(data);
+  const { shape, values, inferred, bigs } = flattenData(data);
   const dtype = dtypeArg(opts.dtype) ?? inferred;
   const backend = factoryBackend(opts);
-  const exact = data instanceof BigInt64Array && dtype === int64;
   return finishFactory(
-    fromValues(exact ? data : values, shape, dtype, backend),
+    fromValues(
+      exactBigInts(data, bigs, dtype) ?? values,
+      shape,
+      dtype,
+      backend,
+    ),
     opts,
   );
+}
+
+/**
+ * The elements as int64 bits when the target is int64 or uint64 and the data holds BigInts (a
+ * BigInt64Array, a BigUint64Array, or BigInts among integral numbers), so that values beyond 2^53
+ * arrive exactly (uint64 takes the bits as an unsigned value, as a C cast does).
+ */
+function exactBigInts(
+  data: unknown,
+  bigs: (bigint | number)[] | null,
+  dtype: DType,
+): BigInt64Array | undefined {
+  if (dtype !== int64 && dtype !== uint64) return undefined;
+  if (data instanceof BigInt64Array) return data;
+  if (data instanceof BigUint64Array) {
+    return new BigInt64Array(data.buffer, data.byteOffset, data.length);
+  }
+  if (
+    !bigs || !bigs.every((v) => typeof v === "bigint" || Number.isInteger(v))
+  ) {
+    return undefined;
+  }
+  return BigInt64Array.from(bigs, (v) => BigInt.asIntN(64, BigInt(v)));
 }
 
 /** Splits `(2, 3, { dtype })` or `([2, 3], { dtype })` into a shape and options. */

@@ -88,6 +88,18 @@ export function storeAs(dtype: DTypeName, v: string): string {
   return v;
 }
 
+/**
+ * A 64-bit integer element (a BigInt) as a number with the same low 32 bits, for stores into
+ * narrower integer arrays (which wrap, as C casts do). Exact values pass as they are; only beyond
+ * 2^53, where a double would lose the low bits, does it take the BigInt path.
+ */
+export function low32(a: bigint): number {
+  const v = Number(a);
+  return v < 9007199254740992 && v > -9007199254740992
+    ? v
+    : Number(BigInt.asUintN(32, a));
+}
+
 /** A JS number in the form the dtype's array holds: BigInt, 0/1, bfloat16 bits, or itself. */
 export function storedScalar(dtype: DTypeName, v: number): number | bigint {
   if (dtype === "int64") return toBig(v);
@@ -107,6 +119,7 @@ const BASE_HELPERS: Helpers = {
   isContiguous,
   toBig,
   toBigU,
+  low32,
   toBf16,
   BF16_VALUES,
   RuntimeError,

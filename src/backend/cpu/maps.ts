@@ -281,13 +281,20 @@ export function copy(
   // nonzero).
   const raw = dst.dtype === src.dtype;
   const big = BIG.has(dst.dtype) && BIG.has(src.dtype);
+  // From a 64-bit integer to a narrower one: the low bits, as a C cast keeps them (through a
+  // double, values beyond 2^53 would lose them); the typed array's store wraps to its width.
+  const narrow = BIG.has(src.dtype) && NARROW_INTS.has(dst.dtype);
   kernel(
-    raw ? "copy" : big ? "cast64" : "cast",
+    raw ? "copy" : big ? "cast64" : narrow ? "castLow" : "cast",
     () =>
-      big ? `BigInt.as${dst.dtype === "int64" ? "Int" : "Uint"}N(64, a)` : "a",
+      big
+        ? `BigInt.as${dst.dtype === "int64" ? "Int" : "Uint"}N(64, a)`
+        : narrow
+        ? "low32(a)"
+        : "a",
     dst.dtype,
     [src.dtype],
-    { raw: raw || big, tiled: true },
+    { raw: raw || big || narrow, tiled: true },
   )(
     shape,
     dst.buffer,
@@ -302,6 +309,14 @@ export function copy(
 /** dtypes whose array holds a representation, not the value (so no plain array copy across). */
 const BITS = new Set<DTypeName>(["bool", "bfloat16"]);
 const BIG = new Set<DTypeName>(["int64", "uint64"]);
+const NARROW_INTS = new Set<DTypeName>([
+  "int32",
+  "int16",
+  "int8",
+  "uint8",
+  "uint16",
+  "uint32",
+]);
 const FLOATS = new Set<DTypeName>([
   "float16",
   "bfloat16",
