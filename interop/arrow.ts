@@ -319,8 +319,6 @@ const ARROW_TYPE: Record<string, () => arrow.DataType> = {
 function valuesData(t: torch.Tensor): arrow.Data {
   // numpy() checks device and requires_grad with PyTorch's messages; a contiguous tensor's data is
   // exactly its elements.
-  const data = t.numpy().data;
-  const n = t.numel();
   const make = ARROW_TYPE[t.dtype.name];
   if (!make) {
     // Arrow's type list has no bfloat16 (a BF16 column would need an extension type).
@@ -328,6 +326,8 @@ function valuesData(t: torch.Tensor): arrow.Data {
       `Arrow has no ${t.dtype.name} type: convert first, e.g. t.to(torch.float32)`,
     );
   }
+  const data = t.numpy().data;
+  const n = t.numel();
   const type = make();
   let values: ArrayBufferView = data;
   if (t.dtype === torch.bool) {

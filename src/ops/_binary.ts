@@ -288,8 +288,11 @@ export function applyBinary(
   }
   const view = (v: Tensor | number): ViewOrScalar =>
     v instanceof Tensor ? broadcastView(v, shape) : v;
-  const s = alpha !== 1 && common.name === "float32"
-    ? Math.fround(alpha)
+  // alpha is a scalar of the compute dtype, as PyTorch's Vectorized<scalar_t>(alpha): rounded to
+  // float32 or bfloat16 (the product and sum then round once).
+  const s = alpha !== 1 &&
+      (common.name === "float32" || common.name === "bfloat16")
+    ? roundScalar(alpha, common)
     : alpha;
   if (canWriteInto(into, shape, outDtype, backend, [a, b, x, y])) {
     backend.ops.binary(kernel, view(x), view(y), into._view(), shape, s);
