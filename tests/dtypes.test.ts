@@ -29,6 +29,7 @@ type Fx = {
     >;
     reduce: Record<string, number[] | number | string>;
     matmul: { a: number[]; b: number[]; out: number[]; shape: number[] };
+    mlp: Record<"x" | "w1" | "b1" | "w2" | "b2" | "out", number[]>;
     comparisons: Record<string, number[]>;
     item: Num[];
   };
@@ -236,6 +237,17 @@ describe("bfloat16: arithmetic in float32, rounded as PyTorch", () => {
     const y = bf16(ma, [16, 32]).matmul(bf16(mb, [32, 24]));
     assert.deepEqual([...y.shape], shape);
     sameBits(bitsOf(y), out, "matmul");
+  });
+  test("a bfloat16 MLP (Linear, relu, Linear) gives PyTorch's bits", () => {
+    const m = fx.ops.mlp;
+    const l1 = new torch.nn.Linear(32, 24).bfloat16();
+    const l2 = new torch.nn.Linear(24, 8).bfloat16();
+    l1.weight.data.copy_(bf16(m.w1, [24, 32]));
+    l1.bias!.data.copy_(bf16(m.b1));
+    l2.weight.data.copy_(bf16(m.w2, [8, 24]));
+    l2.bias!.data.copy_(bf16(m.b2));
+    const y = l2.forward(torch.relu(l1.forward(bf16(m.x, [16, 32]))));
+    sameBits(bitsOf(y), m.out, "mlp");
   });
   test("comparisons", () => {
     for (const [k, want] of Object.entries(fx.ops.comparisons)) {

@@ -4,6 +4,7 @@
 import {
   bool,
   type DType,
+  bfloat16,
   float16,
   float32,
   float64,
@@ -297,6 +298,7 @@ const METHOD_FNS = {
   float: castTo(float32),
   double: castTo(float64),
   half: castTo(float16),
+  bfloat16: castTo(bfloat16),
   long: castTo(int64),
   int: castTo(int32),
   short: castTo(int16),
