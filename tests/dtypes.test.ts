@@ -30,6 +30,7 @@ type Fx = {
     reduce: Record<string, number[] | number | string>;
     matmul: { a: number[]; b: number[]; out: number[]; shape: number[] };
     mlp: Record<"x" | "w1" | "b1" | "w2" | "b2" | "out", number[]>;
+    softmax: Record<"x" | "softmax1" | "log_softmax0", number[]>;
     comparisons: Record<string, number[]>;
     item: Num[];
   };
@@ -248,6 +249,15 @@ describe("bfloat16: arithmetic in float32, rounded as PyTorch", () => {
     l2.bias!.data.copy_(bf16(m.b2));
     const y = l2.forward(torch.relu(l1.forward(bf16(m.x, [16, 32]))));
     sameBits(bitsOf(y), m.out, "mlp");
+  });
+  test("softmax and log_softmax compute in float32 and round once", () => {
+    const { x, softmax1, log_softmax0 } = fx.ops.softmax;
+    sameBits(bitsOf(torch.softmax(bf16(x, [4, 6]), 1)), softmax1, "softmax");
+    sameBits(
+      bitsOf(torch.log_softmax(bf16(x, [4, 6]), 0)),
+      log_softmax0,
+      "log_softmax",
+    );
   });
   test("comparisons", () => {
     for (const [k, want] of Object.entries(fx.ops.comparisons)) {

@@ -1,7 +1,7 @@
 // softmax and log_softmax along a dim: numerically stable forms (the max is subtracted first), each
 // one graph node whose backward is written with ops, so second derivatives work.
 
-import { get_default_dtype } from "../dtype.ts";
+import { bfloat16, float32, get_default_dtype } from "../dtype.ts";
 import { wrapDim } from "../shape.ts";
 import type { Tensor } from "../tensor.ts";
 import { record } from "../autograd/record.ts";
@@ -24,16 +24,26 @@ function prepare(fn: string, input: Tensor, args: unknown[]) {
 }
 
 /**
+ * PyTorch's bfloat16 softmax kernels compute in float32 and round once at the end; composing
+ * bfloat16 ops would round after every step.
+ */
+function inFloat32(x: Tensor, f: (x: Tensor) => Tensor): Tensor {
+  return x.dtype === bfloat16 ? cast(f(cast(x, float32)), bfloat16) : f(x);
+}
+
+/**
  * `torch.softmax(input, dim)`: exp(x) / sum(exp(x)) along dim.
  * @example torch.softmax(torch.tensor([[1, 2], [3, 5]], { dtype: torch.float32 }), 1)
  */
 export function softmax(input: Tensor, ...args: unknown[]): Tensor {
   const { d, x } = prepare("softmax", input, args);
-  const out = no_grad(() => {
-    if (x.dim() === 0) return x.mul(0).add(1);
-    const e = x.sub(x.amax(d, true)).exp();
-    return e.div(e.sum(d, true));
-  });
+  const out = no_grad(() =>
+    inFloat32(x, (x) => {
+      if (x.dim() === 0) return x.mul(0).add(1);
+      const e = x.sub(x.amax(d, true)).exp();
+      return e.div(e.sum(d, true));
+    })
+  );
   // d softmax: y * (g - sum(g * y)).
   record({
     name: "SoftmaxBackward0",
@@ -51,8 +61,11 @@ export function softmax(input: Tensor, ...args: unknown[]): Tensor {
  */
 export function log_softmax(input: Tensor, ...args: unknown[]): Tensor {
   const { d, x } = prepare("log_softmax", input, args);
-  const out = no_grad(
-    () => (x.dim() === 0 ? x.mul(0) : x.sub(x.logsumexp(d, true))),
+  const out = no_grad(() =>
+    inFloat32(
+      x,
+      (x) => (x.dim() === 0 ? x.mul(0) : x.sub(x.logsumexp(d, true))),
+    )
   );
   // d log_softmax: g - exp(y) * sum(g).
   record({
