@@ -47,6 +47,15 @@ type Fx = {
   unsigned: Record<string, string[]>;
   unsigned_casts: Record<string, Record<string, Num[]>>;
   safetensors: { file: string; tensors: Record<string, FxTensor> };
+  safetensors_reference: {
+    version: string;
+    pt: {
+      file: string;
+      metadata: Record<string, string>;
+      tensors: Record<string, FxTensor>;
+    };
+    np: { file: string; tensors: Record<string, FxTensor> };
+  };
   checkpoint_v3: { file: string; tensors: Record<string, FxTensor> };
 };
 type FxTensor = {
@@ -529,6 +538,25 @@ describe("files: BF16 and the unsigned types written by PyTorch, NumPy and the s
       "model.emb": loaded["model.emb"].t().contiguous().t(),
     };
     assert.deepEqual(safetensors.serialize(again, { format: "pt" }), bytes);
+  });
+  test(`files the safetensors package (${fx.safetensors_reference.version}) wrote: BF16 from safetensors.torch, U16/U32/U64 from safetensors.numpy; our bytes are its bytes`, () => {
+    for (
+      const ref of [fx.safetensors_reference.pt, fx.safetensors_reference.np]
+    ) {
+      const bytes = fixtureFile(ref.file);
+      const loaded = safetensors.load(bytes);
+      assert.deepEqual(
+        Object.keys(loaded).sort(),
+        Object.keys(ref.tensors).sort(),
+      );
+      for (const [k, e] of Object.entries(ref.tensors)) check(loaded[k], e, k);
+      const metadata = (ref as { metadata?: Record<string, string> }).metadata;
+      assert.deepEqual(
+        safetensors.serialize(loaded, metadata),
+        bytes,
+        ref.file,
+      );
+    }
   });
   test("a PyTorch 2.3-layout checkpoint of uint16/32/64 (_rebuild_tensor_v3 over UntypedStorage)", () => {
     const obj = torch.load(fixtureFile(fx.checkpoint_v3.file)) as Record<
