@@ -132,13 +132,12 @@ function flattenData(
   shape: number[];
   values: number[];
   inferred: DType;
-  bigs: (bigint | number)[] | null;
+  bigs: Map<number, bigint> | null;
 } {
   const shape: number[] = [];
   const values: number[] = [];
-  // Kept as given when some element is a BigInt: int64/uint64 beyond 2^53 must not pass a double.
-  const raw: (bigint | number)[] = [];
-  let sawBig = false;
+  // BigInt elements by position: int64/uint64 beyond 2^53 must not pass through a double.
+  let bigs: Map<number, bigint> | null = null;
   let sawFloat = false, sawInt = false, sawBool = false;
   let typed: DType | undefined;
   const walk = (x: unknown, depth: number): void => {
@@ -155,9 +154,8 @@ function flattenData(
       if (typeof x === "boolean") sawBool = true;
       else if (typeof x === "bigint" || Number.isInteger(x)) sawInt = true;
       else sawFloat = true;
-      if (typeof x === "bigint") sawBig = true;
+      if (typeof x === "bigint") (bigs ??= new Map()).set(values.length, x);
       values.push(Number(x));
-      raw.push(typeof x === "boolean" ? Number(x) : x);
       return;
     }
     if (x instanceof Tensor) {
@@ -191,7 +189,7 @@ function flattenData(
       : sawBool
       ? bool
       : get_default_dtype());
-  return { shape, values, inferred, bigs: sawBig ? raw : null };
+  return { shape, values, inferred, bigs };
 }
 
 /**
@@ -215,7 +213,7 @@ export function tensor(data: TensorData, opts: FactoryOptions = {}): Tensor {
   const backend = factoryBackend(opts);
   return finishFactory(
     fromValues(
-      exactBigInts(data, bigs, dtype) ?? values,
+      exactBigInts(data, bigs, values, dtype) ?? values,
       shape,
       dtype,
       backend,
@@ -231,7 +229,8 @@ export function tensor(data: TensorData, opts: FactoryOptions = {}): Tensor {
  */
 function exactBigInts(
   data: unknown,
-  bigs: (bigint | number)[] | null,
+  bigs: Map<number, bigint> | null,
+  values: number[],
   dtype: DType,
 ): BigInt64Array | undefined {
   if (dtype !== int64 && dtype !== uint64) return undefined;
@@ -239,12 +238,13 @@ function exactBigInts(
   if (data instanceof BigUint64Array) {
     return new BigInt64Array(data.buffer, data.byteOffset, data.length);
   }
-  if (
-    !bigs || !bigs.every((v) => typeof v === "bigint" || Number.isInteger(v))
-  ) {
+  if (!bigs || !values.every((v, i) => bigs.has(i) || Number.isInteger(v))) {
     return undefined;
   }
-  return BigInt64Array.from(bigs, (v) => BigInt.asIntN(64, BigInt(v)));
+  return BigInt64Array.from(
+    values,
+    (v, i) => BigInt.asIntN(64, bigs.get(i) ?? BigInt(v)),
+  );
 }
 
 /** Splits `(2, 3, { dtype })` or `([2, 3], { dtype })` into a shape and options. */
