@@ -44,6 +44,7 @@ type Fx = {
     requires_grad?: boolean;
   }[];
   type_name: string;
+  draws: Record<string, number[]>;
   unsigned: Record<string, string[]>;
   unsigned_casts: Record<string, Record<string, Num[]>>;
   safetensors: { file: string; tensors: Record<string, FxTensor> };
@@ -285,6 +286,44 @@ describe("bfloat16: arithmetic in float32, rounded as PyTorch", () => {
     w.mul(w).sum().backward();
     assert.equal(w.grad!.dtype, torch.bfloat16);
     assert.deepEqual(w.grad!.tolist(), [1, -3]);
+  });
+});
+
+describe("bfloat16 draws", () => {
+  test("uniform_, rand and nn.Linear's init give PyTorch's numbers for the same seed", () => {
+    const d = fx.draws;
+    torch.manual_seed(0);
+    sameBits(
+      bitsOf(torch.empty(37, { dtype: torch.bfloat16 }).uniform_()),
+      d.uniform,
+      "uniform_",
+    );
+    torch.manual_seed(1);
+    sameBits(
+      bitsOf(torch.empty(40, { dtype: torch.bfloat16 }).uniform_(-2, 3)),
+      d.uniform_m2_3,
+      "uniform_(-2, 3)",
+    );
+    torch.manual_seed(2);
+    sameBits(
+      bitsOf(torch.rand(3, 5, { dtype: torch.bfloat16 })),
+      d.rand,
+      "rand",
+    );
+    torch.manual_seed(3);
+    const lin = new torch.nn.Linear(5, 3, { dtype: torch.bfloat16 });
+    sameBits(bitsOf(lin.weight), d.linear_weight, "Linear.weight");
+    sameBits(bitsOf(lin.bias!), d.linear_bias, "Linear.bias");
+  });
+  test("the draws not reproduced yet raise instead of giving other numbers", () => {
+    assert.throws(
+      () => torch.randn(20, { dtype: torch.bfloat16 }),
+      /not implemented in flambeau yet/,
+    );
+    assert.throws(
+      () => torch.randint(0, 5, [3], { dtype: torch.uint16 }),
+      /not implemented in flambeau yet/,
+    );
   });
 });
 

@@ -60,8 +60,9 @@ function hostTensor(data: StorageArray, t: Tensor): Tensor {
 function fillTensor(
   t: Tensor,
   fill: (out: StorageArray, contiguous: boolean) => void,
+  uniform = false,
 ): Tensor {
-  checkDrawable(t);
+  checkDrawable(t, uniform);
   const n = t.numel();
   if (n === 0) return t;
   const host = new t.dtype.array(n);
@@ -84,14 +85,15 @@ function fillTensor(
 
 /**
  * The generator's kernels write float16/32/64 and the PyTorch 1.x integer dtypes, each as
- * PyTorch's CPU kernel does; bfloat16 and uint16/32/64 draws would need kernels of their own to
- * give PyTorch's numbers, so they raise rather than give other numbers.
+ * PyTorch's CPU kernel does, and bfloat16 for uniform_ (rand, nn.init); the other bfloat16 draws
+ * and the uint16/32/64 ones would need kernels of their own to give PyTorch's numbers, so they
+ * raise rather than give other numbers.
  */
-function checkDrawable(t: Tensor): void {
+function checkDrawable(t: Tensor, uniform = false): void {
   const name = t.dtype.name;
   if (
-    name === "bfloat16" || name === "uint16" || name === "uint32" ||
-    name === "uint64"
+    (name === "bfloat16" && !uniform) || name === "uint16" ||
+    name === "uint32" || name === "uint64"
   ) {
     throw new RuntimeError(
       `random draws into ${t.dtype} tensors are not implemented in flambeau yet: draw in torch.float32 (or torch.int64) and convert with .to(${t.dtype})`,
@@ -113,6 +115,7 @@ export function uniform_(self: Tensor, ...args: unknown[]): Tensor {
   return fillTensor(
     self,
     (out) => dist.fill_uniform(gen(o), out, self.dtype.name, o.from, o.to),
+    true,
   );
 }
 

@@ -25,11 +25,13 @@ export const DIGITS: Partial<Record<DTypeName, number>> = {
   float32: 24,
   float64: 53,
   float16: 11,
+  bfloat16: 8,
 };
 export const FLOAT_MAX: Partial<Record<DTypeName, number>> = {
   float32: 3.4028234663852886e38,
   float64: Number.MAX_VALUE,
   float16: 65504,
+  bfloat16: 3.3895313892515355e38,
 };
 export const INT_RANGE: Partial<Record<DTypeName, [bigint, bigint]>> = {
   int64: [-(1n << 63n), (1n << 63n) - 1n],

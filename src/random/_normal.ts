@@ -196,6 +196,12 @@ export function fill_normal(
   contiguous = true,
 ): void {
   requireFloat(dtype, "normal_kernel_cpu");
+  if (dtype === "bfloat16") {
+    // PyTorch's bfloat16 Box–Muller calls glibc's float libm on bfloat16 inputs: not reproduced.
+    throw new RangeError(
+      "normal_ of bfloat16 tensors is not implemented in flambeau yet",
+    );
+  }
   if (!(std >= 0)) {
     throw new RangeError(
       `normal expects std >= 0.0, but found std ${cfmt(std)}`,
