@@ -31,6 +31,7 @@ type Fx = {
     matmul: { a: number[]; b: number[]; out: number[]; shape: number[] };
     mlp: Record<"x" | "w1" | "b1" | "w2" | "b2" | "out", number[]>;
     softmax: Record<"x" | "softmax1" | "log_softmax0", number[]>;
+    conv2d: Record<"x" | "w" | "b" | "out" | "pool", number[]>;
     comparisons: Record<string, number[]>;
     item: Num[];
   };
@@ -259,6 +260,21 @@ describe("bfloat16: arithmetic in float32, rounded as PyTorch", () => {
     l2.bias!.data.copy_(bf16(m.b2));
     const y = l2.forward(torch.relu(l1.forward(bf16(m.x, [16, 32]))));
     sameBits(bitsOf(y), m.out, "mlp");
+  });
+  test("conv2d accumulates and adds the bias in float32, rounding once; max_pool2d", () => {
+    const c = fx.ops.conv2d;
+    const y = torch.nn.functional.conv2d(
+      bf16(c.x, [1, 2, 6, 6]),
+      bf16(c.w, [3, 2, 3, 3]),
+      bf16(c.b),
+    );
+    assert.equal(y.dtype, torch.bfloat16);
+    sameBits(bitsOf(y), c.out, "conv2d");
+    sameBits(
+      bitsOf(torch.nn.functional.max_pool2d(y, 2)),
+      c.pool,
+      "max_pool2d",
+    );
   });
   test("softmax and log_softmax compute in float32 and round once", () => {
     const { x, softmax1, log_softmax0 } = fx.ops.softmax;
