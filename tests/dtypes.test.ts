@@ -331,9 +331,29 @@ describe("bfloat16 draws", () => {
     sameBits(bitsOf(lin.weight), d.linear_weight, "Linear.weight");
     sameBits(bitsOf(lin.bias!), d.linear_bias, "Linear.bias");
   });
+  test("randn and normal_: PyTorch's bfloat16 Box–Muller (16-wide, and the scalar path)", () => {
+    const d = fx.draws;
+    for (const [n, seed] of [[8, 5], [16, 6], [37, 7], [4096, 8]]) {
+      torch.manual_seed(seed);
+      sameBits(
+        bitsOf(torch.randn(n, { dtype: torch.bfloat16 })),
+        d[`randn_${n}`],
+        `randn(${n})`,
+      );
+    }
+    torch.manual_seed(9);
+    sameBits(
+      bitsOf(torch.empty(50, { dtype: torch.bfloat16 }).normal_(1, 3)),
+      d.normal_m1_s3,
+      "normal_(1, 3)",
+    );
+    torch.manual_seed(10);
+    const strided = torch.empty(40, { dtype: torch.bfloat16 }).index("::2");
+    sameBits(bitsOf(strided.normal_()), d.normal_strided, "strided normal_");
+  });
   test("the draws not reproduced yet raise instead of giving other numbers", () => {
     assert.throws(
-      () => torch.randn(20, { dtype: torch.bfloat16 }),
+      () => torch.empty(3, { dtype: torch.bfloat16 }).exponential_(),
       /not implemented in flambeau yet/,
     );
     assert.throws(

@@ -60,9 +60,9 @@ function hostTensor(data: StorageArray, t: Tensor): Tensor {
 function fillTensor(
   t: Tensor,
   fill: (out: StorageArray, contiguous: boolean) => void,
-  uniform = false,
+  floatDraw = false,
 ): Tensor {
-  checkDrawable(t, uniform);
+  checkDrawable(t, floatDraw);
   const n = t.numel();
   if (n === 0) return t;
   const host = new t.dtype.array(n);
@@ -85,14 +85,14 @@ function fillTensor(
 
 /**
  * The generator's kernels write float16/32/64 and the PyTorch 1.x integer dtypes, each as
- * PyTorch's CPU kernel does, and bfloat16 for uniform_ (rand, nn.init); the other bfloat16 draws
- * and the uint16/32/64 ones would need kernels of their own to give PyTorch's numbers, so they
- * raise rather than give other numbers.
+ * PyTorch's CPU kernel does, and bfloat16 for uniform_ and normal_ (rand, randn, nn.init); the
+ * other bfloat16 draws and the uint16/32/64 ones would need kernels of their own to give PyTorch's
+ * numbers, so they raise rather than give other numbers.
  */
-function checkDrawable(t: Tensor, uniform = false): void {
+function checkDrawable(t: Tensor, floatDraw = false): void {
   const name = t.dtype.name;
   if (
-    (name === "bfloat16" && !uniform) || name === "uint16" ||
+    (name === "bfloat16" && !floatDraw) || name === "uint16" ||
     name === "uint32" || name === "uint64"
   ) {
     throw new RuntimeError(
@@ -130,6 +130,7 @@ export function normal_(self: Tensor, ...args: unknown[]): Tensor {
     self,
     (out, c) =>
       dist.fill_normal(gen(o), out, self.dtype.name, o.mean, o.std, c),
+    true,
   );
 }
 

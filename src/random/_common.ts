@@ -2,6 +2,7 @@
 // the stores that cast results into each dtype's storage.
 
 import { type DTypeName, DTYPES, type StorageArray } from "../dtype.ts";
+import { toBf16 } from "../bfloat16.ts";
 
 // PyTorch's names for dtypes in "not implemented for 'X'" and in TypeMeta ("out of bounds for X").
 export const SCALAR_NAME_OF = (d: DTypeName): string => DTYPES[d].scalar_name;
@@ -75,6 +76,7 @@ export function floatStore(
   dtype: DTypeName,
 ): (k: number, v: number) => void {
   const o = out as Float64Array;
+  if (dtype === "bfloat16") return (k, v) => o[k] = toBf16(v);
   return dtype === "float16"
     ? (k, v) => o[k] = Math.fround(v)
     : (k, v) => o[k] = v;
