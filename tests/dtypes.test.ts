@@ -351,9 +351,38 @@ describe("bfloat16 draws", () => {
     const strided = torch.empty(40, { dtype: torch.bfloat16 }).index("::2");
     sameBits(bitsOf(strided.normal_()), d.normal_strided, "strided normal_");
   });
+  test("exponential_, bernoulli_, bernoulli and dropout: PyTorch's float32 draws, rounded", () => {
+    const d = fx.draws;
+    torch.manual_seed(11);
+    sameBits(
+      bitsOf(torch.empty(1000, { dtype: torch.bfloat16 }).exponential_(2)),
+      d.exponential_2,
+      "exponential_",
+    );
+    torch.manual_seed(12);
+    sameBits(
+      bitsOf(torch.empty(1000, { dtype: torch.bfloat16 }).bernoulli_(0.3)),
+      d.bernoulli_03,
+      "bernoulli_",
+    );
+    torch.manual_seed(13);
+    const p = torch.linspace(0, 1, 50).to(torch.bfloat16);
+    sameBits(bitsOf(torch.bernoulli(p)), d.bernoulli_tensor, "bernoulli");
+    torch.manual_seed(14);
+    sameBits(
+      bitsOf(
+        torch.nn.functional.dropout(
+          torch.ones(40, { dtype: torch.bfloat16 }),
+          0.5,
+        ),
+      ),
+      d.dropout,
+      "dropout",
+    );
+  });
   test("the draws not reproduced yet raise instead of giving other numbers", () => {
     assert.throws(
-      () => torch.empty(3, { dtype: torch.bfloat16 }).exponential_(),
+      () => torch.empty(3, { dtype: torch.bfloat16 }).random_(0, 5),
       /not implemented in flambeau yet/,
     );
     assert.throws(

@@ -7,7 +7,8 @@ import { RuntimeError } from "../errors.ts";
 import { broadcastShapes, contiguousStrides } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
 import { Storage } from "../storage.ts";
-import type { StorageArray } from "../dtype.ts";
+import type { DTypeName, StorageArray } from "../dtype.ts";
+import { toBf16 } from "../bfloat16.ts";
 import { hostValues } from "./_fallback.ts";
 import { default_generator, type Generator } from "../random/generator.ts";
 import * as dist from "../random/distributions.ts";
@@ -85,9 +86,9 @@ function fillTensor(
 
 /**
  * The generator's kernels write float16/32/64 and the PyTorch 1.x integer dtypes, each as
- * PyTorch's CPU kernel does, and bfloat16 for uniform_ and normal_ (rand, randn, nn.init); the
- * other bfloat16 draws and the uint16/32/64 ones would need kernels of their own to give PyTorch's
- * numbers, so they raise rather than give other numbers.
+ * PyTorch's CPU kernel does, and bfloat16 for uniform_, normal_, bernoulli_ and exponential_
+ * (rand, randn, nn.init, dropout); random_ into bfloat16 and the uint16/32/64 draws would need
+ * kernels of their own to give PyTorch's numbers, so they raise rather than give other numbers.
  */
 function checkDrawable(t: Tensor, floatDraw = false): void {
   const name = t.dtype.name;
@@ -149,6 +150,22 @@ export function random_(self: Tensor, ...args: unknown[]): Tensor {
   );
 }
 
+/**
+ * PyTorch's bfloat16 bernoulli_ and exponential_ give its float32 draws rounded to bfloat16 (checked
+ * against 1.13 in tests/dtypes.test.ts); other dtypes draw as themselves.
+ */
+function drawAs32(
+  out: StorageArray,
+  dtype: DTypeName,
+  fill: (out: StorageArray, dtype: DTypeName) => void,
+): void {
+  if (dtype !== "bfloat16") return fill(out, dtype);
+  const f = new Float32Array(out.length);
+  fill(f, "float32");
+  const o = out as Uint16Array;
+  for (let i = 0; i < f.length; i++) o[i] = toBf16(f[i]);
+}
+
 /** `x.exponential_(lambd = 1)`. */
 export function exponential_(self: Tensor, ...args: unknown[]): Tensor {
   const o = parseArgs("exponential_", args, ["lambd"], {
@@ -157,7 +174,13 @@ export function exponential_(self: Tensor, ...args: unknown[]): Tensor {
   });
   return fillTensor(
     self,
-    (out) => dist.fill_exponential(gen(o), out, self.dtype.name, o.lambd),
+    (out) =>
+      drawAs32(
+        out,
+        self.dtype.name,
+        (h, d) => dist.fill_exponential(gen(o), h, d, o.lambd),
+      ),
+    true,
   );
 }
 
@@ -170,23 +193,28 @@ export function bernoulli_(self: Tensor, ...args: unknown[]): Tensor {
   if (o.p instanceof Tensor) {
     const p = o.p;
     broadcastShapes(self._shape, p._shape);
-    checkDrawable(self);
+    checkDrawable(self, true);
     // The probabilities are read on the host (counted: there is no primitive for this draw).
     const [probs] = hostValues("bernoulli", p.detach().expand(self._shape));
     const host = new self.dtype.array(self.numel());
-    dist.fill_bernoulli_tensor(
-      gen(o),
+    drawAs32(
       host,
       self.dtype.name,
-      probs,
-      p.dtype === float64,
+      (h, d) =>
+        dist.fill_bernoulli_tensor(gen(o), h, d, probs, p.dtype === float64),
     );
     return copyInto(self, hostTensor(host, self));
   }
   const p = o.p;
   return fillTensor(
     self,
-    (out) => dist.fill_bernoulli_scalar(gen(o), out, self.dtype.name, p),
+    (out) =>
+      drawAs32(
+        out,
+        self.dtype.name,
+        (h, d) => dist.fill_bernoulli_scalar(gen(o), h, d, p),
+      ),
+    true,
   );
 }
 
