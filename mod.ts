@@ -71,6 +71,7 @@ export {
   uint64,
   uint8,
 } from "./src/dtype.ts";
+export { FInfo, finfo, IInfo, iinfo } from "./src/dtype_info.ts";
 export { Size } from "./src/shape.ts";
 export { IndexError, RuntimeError, ValueError } from "./src/errors.ts";
 export { get_printoptions, set_printoptions } from "./src/print/mod.ts";

@@ -46,6 +46,14 @@ type Fx = {
   }[];
   type_name: string;
   draws: Record<string, number[]>;
+  info: {
+    finfo: Record<string, Record<string, number | string>>;
+    iinfo: Record<
+      string,
+      { repr?: string; bits: number; min: string; max: string }
+    >;
+    errors: [string, string, string][];
+  };
   unsigned: Record<string, string[]>;
   unsigned_casts: Record<string, Record<string, Num[]>>;
   safetensors: { file: string; tensors: Record<string, FxTensor> };
@@ -502,6 +510,45 @@ describe("printing", () => {
       );
     } finally {
       torch.set_printoptions({ style: before });
+    }
+  });
+});
+
+describe("torch.finfo and torch.iinfo", () => {
+  test("every field and the repr, as PyTorch (NumPy's limits for uint16/32/64)", () => {
+    for (const [name, e] of Object.entries(fx.info.finfo)) {
+      const f = torch.finfo(name);
+      for (
+        const k of [
+          "bits",
+          "eps",
+          "max",
+          "min",
+          "tiny",
+          "smallest_normal",
+          "resolution",
+        ]
+      ) {
+        assert.equal(f[k as keyof typeof f], e[k], `${name}.${k}`);
+      }
+      assert.equal(String(f), e.repr);
+      assert.equal(f.dtype, name);
+    }
+    assert.equal(String(torch.finfo()), fx.info.finfo.float32.repr);
+    for (const [name, e] of Object.entries(fx.info.iinfo)) {
+      const i = torch.iinfo(name);
+      assert.equal(i.bits, e.bits, name);
+      assert.equal(String(i.min), e.min, `${name}.min`);
+      assert.equal(String(i.max), e.max, `${name}.max`);
+      if (e.repr) assert.equal(String(i), e.repr);
+    }
+    assert.equal(typeof torch.iinfo(torch.int64).max, "bigint");
+    for (const [cls, dtype, msg] of fx.info.errors) {
+      const f = cls === "finfo" ? torch.finfo : torch.iinfo;
+      assert.throws(
+        () => f(dtype),
+        (e: Error) => e.name === "TypeError" && e.message === msg,
+      );
     }
   });
 });
