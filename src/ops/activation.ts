@@ -31,6 +31,17 @@ function inFloat32(x: Tensor, f: (x: Tensor) => Tensor): Tensor {
   return x.dtype === bfloat16 ? cast(f(cast(x, float32)), bfloat16) : f(x);
 }
 
+/** The backward twin of inFloat32: PyTorch's bfloat16 softmax backward kernels run in float32. */
+function inFloat32Pair(
+  g: Tensor,
+  y: Tensor,
+  f: (g: Tensor, y: Tensor) => Tensor,
+): Tensor {
+  return y.dtype === bfloat16
+    ? cast(f(cast(g, float32), cast(y, float32)), bfloat16)
+    : f(g, y);
+}
+
 /**
  * `torch.softmax(input, dim)`: exp(x) / sum(exp(x)) along dim.
  * @example torch.softmax(torch.tensor([[1, 2], [3, 5]], { dtype: torch.float32 }), 1)
@@ -50,7 +61,9 @@ export function softmax(input: Tensor, ...args: unknown[]): Tensor {
     inputs: [input],
     outputs: [out],
     save: [out],
-    backward: ([g], [y]) => [y.mul(g.sub(g.mul(y).sum(d, true)))],
+    backward: ([g], [y]) => [
+      inFloat32Pair(g, y, (g, y) => y.mul(g.sub(g.mul(y).sum(d, true)))),
+    ],
   });
   return out;
 }
@@ -73,7 +86,9 @@ export function log_softmax(input: Tensor, ...args: unknown[]): Tensor {
     inputs: [input],
     outputs: [out],
     save: [out],
-    backward: ([g], [y]) => [g.sub(y.exp().mul(g.sum(d, true)))],
+    backward: ([g], [y]) => [
+      inFloat32Pair(g, y, (g, y) => g.sub(y.exp().mul(g.sum(d, true)))),
+    ],
   });
   return out;
 }
