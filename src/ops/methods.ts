@@ -2,9 +2,9 @@
 // in-place `op_` twin) from the op declarations, so nothing is written twice.
 
 import {
+  bfloat16,
   bool,
   type DType,
-  bfloat16,
   float16,
   float32,
   float64,
