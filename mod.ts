@@ -32,6 +32,7 @@ export type { DTypeName, StorageArray } from "./src/dtype.ts";
 export type { GradModeScope } from "./src/autograd/grad_mode.ts";
 export type { PrintOptions, SetPrintOptions } from "./src/print/mod.ts";
 export {
+  BFloat16Tensor,
   BoolTensor,
   ByteTensor,
   CharTensor,
@@ -46,6 +47,7 @@ export {
 } from "./src/legacy.ts";
 
 export {
+  bfloat16,
   bool,
   double,
   DType as dtype,
@@ -64,8 +66,12 @@ export {
   promote_types,
   set_default_dtype,
   short,
+  uint16,
+  uint32,
+  uint64,
   uint8,
 } from "./src/dtype.ts";
+export { FInfo, finfo, IInfo, iinfo } from "./src/dtype_info.ts";
 export { Size } from "./src/shape.ts";
 export { IndexError, RuntimeError, ValueError } from "./src/errors.ts";
 export { get_printoptions, set_printoptions } from "./src/print/mod.ts";

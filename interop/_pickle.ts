@@ -133,13 +133,19 @@ export function pickle(obj: unknown): {
         `two tensors view one storage as ${s.dtype} and ${t.dtype}; PyTorch cannot save that either`,
       );
     }
-    w.global("torch._utils", "_rebuild_tensor_v2");
+    // uint16/32/64 have no storage class: PyTorch 2.3+ writes an UntypedStorage (numel in
+    // bytes) and `_rebuild_tensor_v3`, whose 7th argument is the dtype.
+    const legacy = (STORAGE_NAMES as Partial<Record<string, string>>)[
+      t.dtype.name
+    ];
+    w.global("torch._utils", `_rebuild_tensor_v${legacy ? 2 : 3}`);
     w.bytes(0x28, 0x28);
     w.str("storage");
-    w.global("torch", STORAGE_NAMES[t.dtype.name]);
+    if (legacy) w.global("torch", legacy);
+    else w.global("torch.storage", "UntypedStorage");
     w.str(s.key);
     w.str("cpu");
-    w.int(t.storage.data.length);
+    w.int(t.storage.data.length * (legacy ? 1 : t.dtype.itemsize));
     w.bytes(0x74, 0x51);
     w.int(t.storage_offset_);
     for (const dims of [t._shape, t._strides]) {
@@ -149,6 +155,7 @@ export function pickle(obj: unknown): {
     }
     w.bytes(rg ? 0x88 : 0x89);
     ordered();
+    if (!legacy) w.global("torch", t.dtype.name);
     w.bytes(0x74, 0x52);
   };
 

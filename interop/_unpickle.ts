@@ -3,7 +3,7 @@
 import { DType, type DTypeName, DTYPES } from "../src/dtype.ts";
 import { Parameter } from "../src/nn/parameter.ts";
 import { Size } from "../src/shape.ts";
-import type { Storage } from "../src/storage.ts";
+import { Storage } from "../src/storage.ts";
 import { Tensor } from "../src/tensor.ts";
 
 /** A bad or disallowed pickle; the message names the problem, `offset` where it was found. */
@@ -40,8 +40,15 @@ export type LoadStorage = (
   numel: number,
 ) => StorageRef;
 
-/** The legacy storage class names, by the dtype they hold (the same names `_pickle.ts` writes). */
-export const STORAGE_NAMES: Record<DTypeName, string> = {
+/**
+ * The legacy storage class names, by the dtype they hold (the same names `_pickle.ts` writes).
+ * uint16/32/64 have none: PyTorch 2.3+ saves them as an `UntypedStorage` of bytes and
+ * `_rebuild_tensor_v3` with the dtype.
+ */
+export const STORAGE_NAMES: Record<
+  Exclude<DTypeName, "uint16" | "uint32" | "uint64">,
+  string
+> = {
   float64: "DoubleStorage",
   float32: "FloatStorage",
   float16: "HalfStorage",
@@ -51,7 +58,11 @@ export const STORAGE_NAMES: Record<DTypeName, string> = {
   int8: "CharStorage",
   uint8: "ByteStorage",
   bool: "BoolStorage",
+  bfloat16: "BFloat16Storage",
 };
+
+/** `torch.storage.UntypedStorage` in a persistent id: bytes, numel counted in bytes. */
+export const UNTYPED = new StorageType("UntypedStorage", DTYPES.uint8);
 
 // A callable global from the allow-list; REDUCE dispatches on its name.
 class Callable {
@@ -65,6 +76,7 @@ const CALLABLES = [
   "collections.OrderedDict",
   "collections.Counter",
   "torch._utils._rebuild_tensor_v2",
+  "torch._utils._rebuild_tensor_v3",
   "torch._utils._rebuild_tensor",
   "torch._utils._rebuild_parameter",
   "torch._utils._rebuild_parameter_with_state",
@@ -86,10 +98,14 @@ for (const [dt, storage] of Object.entries(STORAGE_NAMES)) {
   }
   GLOBALS.set(`torch.${dt}`, dtype);
 }
+GLOBALS.set("torch.storage.UntypedStorage", UNTYPED);
+for (const dt of ["uint16", "uint32", "uint64"] as const) {
+  GLOBALS.set(`torch.${dt}`, DTYPES[dt]);
+}
 
 // Accepted by PyTorch's weights_only loader, but flambeau has no such tensors or dtypes.
 const UNSUPPORTED =
-  /^torch(\.cuda)?\.(BFloat16|ComplexFloat|ComplexDouble|QInt8|QInt32|QUInt8|QUInt4x2|QUInt2x4)Storage$|^torch\.(bfloat16|complex\d+|cfloat|cdouble|uint16|uint32|uint64|float8_\w+|bits\w+|u?int[1-7]|per_\w+|Tensor)$|^torch\._utils\._rebuild_(tensor_v3|qtensor|sparse_tensor|sparse_csr_tensor|nested_tensor|meta_tensor_no_storage|wrapper_subclass|device_tensor_from_\w+)$|^torch\.(storage\.(TypedStorage|UntypedStorage)|serialization\._get_layout|_tensor\._rebuild_from_type_v2|nn\.parameter\.Parameter)$|^builtins\.complex$/;
+  /^torch(\.cuda)?\.(ComplexFloat|ComplexDouble|QInt8|QInt32|QUInt8|QUInt4x2|QUInt2x4)Storage$|^torch\.(complex\d+|cfloat|cdouble|float8_\w+|bits\w+|u?int[1-7]|per_\w+|Tensor)$|^torch\._utils\._rebuild_(qtensor|sparse_tensor|sparse_csr_tensor|nested_tensor|meta_tensor_no_storage|wrapper_subclass|device_tensor_from_\w+)$|^torch\.(storage\.TypedStorage|serialization\._get_layout|_tensor\._rebuild_from_type_v2|nn\.parameter\.Parameter)$|^builtins\.complex$/;
 
 const MAX_MARKS = 10_000;
 const utf8 = new TextDecoder("utf-8", { fatal: true });
@@ -461,6 +477,35 @@ class Machine {
         if (typeof rg !== "boolean") this.fail("requires_grad is not a bool");
         return this.tensor(storage, offset, size, stride, rg);
       }
+      case "torch._utils._rebuild_tensor_v3": {
+        // PyTorch 2.3+ for dtypes without a legacy storage class: bytes and a dtype.
+        arity(7, 8);
+        const [storage, offset, size, stride, rg, hooks, dtype, meta] = args;
+        if (!(hooks instanceof Map) || hooks.size) {
+          this.fail("backward hooks must be an empty OrderedDict");
+        }
+        if (meta !== undefined && (!(meta instanceof Map) || meta.size)) {
+          this.fail(
+            "tensor metadata (conjugate or negative bit) is not supported",
+          );
+        }
+        if (typeof rg !== "boolean") this.fail("requires_grad is not a bool");
+        if (!(dtype instanceof DType)) {
+          this.fail("_rebuild_tensor_v3: the 7th argument is not a dtype");
+        }
+        if (
+          !(storage instanceof StorageRef) || storage.dtype !== DTYPES.uint8
+        ) {
+          this.fail("_rebuild_tensor_v3 without an UntypedStorage");
+        }
+        return this.tensor(
+          this.retype(storage, dtype),
+          offset,
+          size,
+          stride,
+          rg,
+        );
+      }
       case "torch._utils._rebuild_parameter":
       case "torch._utils._rebuild_parameter_with_state": {
         arity(n.endsWith("state") ? 4 : 3);
@@ -519,6 +564,25 @@ class Machine {
         }
         return args.length ? (args[0] as Uint8Array).slice() : new Uint8Array();
     }
+  }
+
+  /** Untyped storages seen as a dtype, once per (storage, dtype): views stay views of one storage. */
+  retyped = new Map<StorageRef, Map<DType, StorageRef>>();
+
+  /** An untyped (byte) storage seen as `dtype`: a view of the same bytes when aligned, else a copy. */
+  retype(ref: StorageRef, dtype: DType): StorageRef {
+    let byType = this.retyped.get(ref);
+    if (!byType) this.retyped.set(ref, byType = new Map());
+    const hit = byType.get(dtype);
+    if (hit) return hit;
+    const bytes = ref.storage.data as Uint8Array;
+    const n = Math.floor(bytes.length / dtype.itemsize);
+    const data = bytes.byteOffset % dtype.itemsize === 0
+      ? new dtype.array(bytes.buffer, bytes.byteOffset, n)
+      : new dtype.array(bytes.slice(0, n * dtype.itemsize).buffer, 0, n);
+    const out = new StorageRef(new Storage(data), dtype, n);
+    byType.set(dtype, out);
+    return out;
   }
 
   ints(v: unknown, what: string): number[] {

@@ -12,7 +12,10 @@ type Flat =
   | Int32Array
   | Int16Array
   | Int8Array
-  | Uint8Array;
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array
+  | BigUint64Array;
 
 /** Options of {@link to_tensor} for a vector. */
 export interface ToTensorOptions {
@@ -31,7 +34,7 @@ export interface TableOptions extends ToTensorOptions {
 }
 
 const SUPPORTED =
-  "supported are Float16, Float32, Float64, Int8, Int16, Int32, Int64, Uint8, Bool and FixedSizeList of those";
+  "supported are Float16, Float32, Float64, Int8, Int16, Int32, Int64, Uint8, Uint16, Uint32, Uint64, Bool and FixedSizeList of those";
 
 /** The tensor dtype holding an Arrow primitive type, or a clear error naming `what`. */
 function dtypeOf(type: arrow.DataType, what: string): torch.dtype {
@@ -48,10 +51,13 @@ function dtypeOf(type: arrow.DataType, what: string): torch.dtype {
       };
       return byWidth[type.bitWidth];
     }
-    if (type.bitWidth === 8) return torch.uint8;
-    throw new TypeError(
-      `${what} has Arrow type ${type}, which has no tensor dtype (there is no uint${type.bitWidth}); ${SUPPORTED}`,
-    );
+    const byWidth: Record<number, torch.dtype> = {
+      8: torch.uint8,
+      16: torch.uint16,
+      32: torch.uint32,
+      64: torch.uint64,
+    };
+    return byWidth[type.bitWidth];
   }
   if (arrow.DataType.isBool(type)) return torch.bool;
   const nested = arrow.DataType.isFixedSizeList(type) ? " (nested)" : "";
@@ -251,8 +257,8 @@ export function to_tensors(
  * - A Table or RecordBatch: one 2-D `[rows, columns]` tensor, always a copy, of `{ dtype }`
  *   (default the default dtype), FixedSizeList columns spread over n columns; `{ columns }` picks
  *   and orders them. With `{ as: "record" }`, {@link to_tensors}' record of per-column views.
- * - Strings, dictionaries, decimals, dates, lists, structs, uint16/32/64: a TypeError naming the
- *   column and its type.
+ * - Strings, dictionaries, decimals, dates, lists, structs: a TypeError naming the column and
+ *   its type.
  * @example
  * import * as apacheArrow from "apache-arrow";
  * const v = apacheArrow.makeVector(new Float32Array([1, 2, 3]));
@@ -304,15 +310,25 @@ const ARROW_TYPE: Record<string, () => arrow.DataType> = {
   int16: () => new arrow.Int16(),
   int8: () => new arrow.Int8(),
   uint8: () => new arrow.Uint8(),
+  uint16: () => new arrow.Uint16(),
+  uint32: () => new arrow.Uint32(),
+  uint64: () => new arrow.Uint64(),
   bool: () => new arrow.Bool(),
 };
 
 function valuesData(t: torch.Tensor): arrow.Data {
   // numpy() checks device and requires_grad with PyTorch's messages; a contiguous tensor's data is
   // exactly its elements.
+  const make = ARROW_TYPE[t.dtype.name];
+  if (!make) {
+    // Arrow's type list has no bfloat16 (a BF16 column would need an extension type).
+    throw new TypeError(
+      `Arrow has no ${t.dtype.name} type: convert first, e.g. t.to(torch.float32)`,
+    );
+  }
   const data = t.numpy().data;
   const n = t.numel();
-  const type = ARROW_TYPE[t.dtype.name]();
+  const type = make();
   let values: ArrayBufferView = data;
   if (t.dtype === torch.bool) {
     const bits = new Uint8Array(Math.ceil(n / 8));
@@ -329,7 +345,7 @@ function valuesData(t: torch.Tensor): arrow.Data {
 
 /**
  * A tensor as an Arrow Vector over the same memory: a 1-D tensor as a Vector of the matching type
- * (Float16/32/64, Int8/16/32/64, Uint8), a 2-D `[rows, n]` tensor as a `FixedSizeList[n]` vector.
+ * (Float16/32/64, Int8/16/32/64, Uint8/16/32/64), a 2-D `[rows, n]` tensor as a `FixedSizeList[n]` vector.
  * Contiguous tensors are not copied, and writes through either side are seen by the other; a
  * non-contiguous tensor is copied first, and a bool tensor is copied into Arrow's packed bits.
  * @example

@@ -48,12 +48,12 @@ const DESCR: Record<string, DTypeName> = {
   i4: "int32",
   i8: "int64",
   u1: "uint8",
-  b1: "bool",
-};
-const NUMPY_NAMES: Record<string, string> = {
   u2: "uint16",
   u4: "uint32",
   u8: "uint64",
+  b1: "bool",
+};
+const NUMPY_NAMES: Record<string, string> = {
   c8: "complex64",
   c16: "complex128",
   f16: "longdouble",
@@ -61,7 +61,7 @@ const NUMPY_NAMES: Record<string, string> = {
   O: "object",
 };
 const SUPPORTED =
-  "The only supported types are: float64, float32, float16, int64, int32, int16, int8, uint8, and bool.";
+  "The only supported types are: float64, float32, float16, int64, int32, int16, int8, uint64, uint32, uint16, uint8, and bool.";
 
 function sourceBytes(src: Source): [Uint8Array, string] {
   if (typeof src === "string" || src instanceof URL) {
@@ -391,7 +391,8 @@ export function load_npy(src: string | URL | Uint8Array | ArrayBuffer): Tensor {
 
 // ---- writing ----
 
-const DESCR_OF: Record<DTypeName, string> = {
+// NumPy has no bfloat16: `numpy()` refuses it before this table is read, as PyTorch's does.
+const DESCR_OF: Record<Exclude<DTypeName, "bfloat16">, string> = {
   float16: "<f2",
   float32: "<f4",
   float64: "<f8",
@@ -400,6 +401,9 @@ const DESCR_OF: Record<DTypeName, string> = {
   int32: "<i4",
   int64: "<i8",
   uint8: "|u1",
+  uint16: "<u2",
+  uint32: "<u4",
+  uint64: "<u8",
   bool: "|b1",
 };
 
@@ -464,7 +468,7 @@ function encodeParts(
   }
   const data = nd.data;
   return [
-    headerBytes(DESCR_OF[nd.dtype as DTypeName], f, nd.shape),
+    headerBytes(DESCR_OF[nd.dtype as keyof typeof DESCR_OF], f, nd.shape),
     new Uint8Array(data.buffer, data.byteOffset, data.byteLength),
   ];
 }

@@ -22,7 +22,10 @@ export interface NDArrayLike {
   offset?: number;
   /** npyjs: column-major data. */
   fortranOrder?: boolean;
-  /** A dtype name to read the data as (needed for bool, which shares Uint8Array with uint8). */
+  /**
+   * A dtype name to read the data as: needed for bool, which shares Uint8Array with uint8, and for
+   * bfloat16, whose bits share Uint16Array with uint16.
+   */
   dtype?: string;
 }
 
@@ -35,13 +38,16 @@ const BY_ARRAY: [new (...a: never[]) => ArrayBufferView, DType][] = [
   [Int16Array, DTYPES.int16],
   [Int8Array, DTYPES.int8],
   [Uint8Array, DTYPES.uint8],
+  [Uint16Array, DTYPES.uint16],
+  [Uint32Array, DTYPES.uint32],
+  [BigUint64Array, DTYPES.uint64],
 ];
 
 function dtypeOfArray(data: ArrayBufferView, requested?: string): DType {
   const found = BY_ARRAY.find(([ctor]) => data instanceof ctor)?.[1];
   if (!found) {
     throw new TypeError(
-      `can't convert ${data.constructor.name} to a tensor: the supported types are Float64Array, Float32Array, Float16Array, BigInt64Array, Int32Array, Int16Array, Int8Array and Uint8Array`,
+      `can't convert ${data.constructor.name} to a tensor: the supported types are Float64Array, Float32Array, Float16Array, BigInt64Array, Int32Array, Int16Array, Int8Array, BigUint64Array, Uint32Array, Uint16Array and Uint8Array`,
     );
   }
   if (requested === undefined) return found;

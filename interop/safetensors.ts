@@ -17,11 +17,15 @@ const CODES: Record<string, { dtype: torch.dtype; rank: number }> = {
   U8: { dtype: torch.uint8, rank: 1 },
   I8: { dtype: torch.int8, rank: 2 },
   I16: { dtype: torch.int16, rank: 5 },
+  U16: { dtype: torch.uint16, rank: 6 },
   F16: { dtype: torch.float16, rank: 7 },
+  BF16: { dtype: torch.bfloat16, rank: 8 },
   I32: { dtype: torch.int32, rank: 9 },
+  U32: { dtype: torch.uint32, rank: 10 },
   F32: { dtype: torch.float32, rank: 11 },
   F64: { dtype: torch.float64, rank: 12 },
   I64: { dtype: torch.int64, rank: 13 },
+  U64: { dtype: torch.uint64, rank: 14 },
 };
 const CODE_OF = new Map(
   Object.entries(CODES).map(([code, { dtype }]) => [dtype, code]),

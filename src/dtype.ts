@@ -1,5 +1,7 @@
 // dtypes: names, storage arrays, and PyTorch's type-promotion rules.
 
+import { RuntimeError } from "./errors.ts";
+
 /** The name of a dtype, as `dtype.name` gives it: `"float32"`, `"int64"`, `"bool"`, ... */
 export type DTypeName =
   | "float32"
@@ -10,7 +12,11 @@ export type DTypeName =
   | "int16"
   | "int8"
   | "uint8"
-  | "bool";
+  | "bool"
+  | "bfloat16"
+  | "uint16"
+  | "uint32"
+  | "uint64";
 
 /** The TypedArray that holds one dtype's elements on the CPU. */
 export type StorageArray =
@@ -21,7 +27,10 @@ export type StorageArray =
   | Int32Array
   | Int16Array
   | Int8Array
-  | Uint8Array;
+  | Uint8Array
+  | Uint16Array
+  | Uint32Array
+  | BigUint64Array;
 
 type ArrayCtor = {
   new (length: number): StorageArray;
@@ -39,9 +48,9 @@ export class DType {
   readonly name: DTypeName;
   /** `dtype.itemsize`: bytes per element. */
   readonly itemsize: number;
-  /** `dtype.is_floating_point`: true for float16, float32 and float64. */
+  /** `dtype.is_floating_point`: true for float16, bfloat16, float32 and float64. */
   readonly is_floating_point: boolean;
-  /** `dtype.is_signed`: false for uint8 and bool. */
+  /** `dtype.is_signed`: false for bool and the unsigned integers. */
   readonly is_signed: boolean;
   /** The legacy class name, e.g. `FloatTensor`. */
   readonly legacy: string;
@@ -157,6 +166,45 @@ export const bool: DType = new DType(
   0,
   false,
 );
+/**
+ * `torch.bfloat16`: the upper 16 bits of a float32 (8 exponent bits, 7 mantissa bits), stored as
+ * its bits in a Uint16Array. Kernels compute in float32 and round to nearest even, as PyTorch's
+ * `c10::BFloat16` does.
+ */
+export const bfloat16: DType = new DType(
+  "bfloat16",
+  Uint16Array,
+  "BFloat16Tensor",
+  2,
+  true,
+);
+/**
+ * `torch.uint16`, with PyTorch 2.3's limited support: creation, casts, copies, comparisons,
+ * printing, save/load; arithmetic raises, and promotion with another integer type raises.
+ */
+export const uint16: DType = new DType(
+  "uint16",
+  Uint16Array,
+  "UInt16Tensor",
+  1,
+  false,
+);
+/** `torch.uint32`: support as `torch.uint16`'s. */
+export const uint32: DType = new DType(
+  "uint32",
+  Uint32Array,
+  "UInt32Tensor",
+  1,
+  false,
+);
+/** `torch.uint64`: support as `torch.uint16`'s; stored in a BigUint64Array. */
+export const uint64: DType = new DType(
+  "uint64",
+  BigUint64Array,
+  "UInt64Tensor",
+  1,
+  false,
+);
 
 // PyTorch's aliases.
 /** `torch.float`: the same dtype as `torch.float32`. */
@@ -182,6 +230,10 @@ export const DTYPES: Record<DTypeName, DType> = {
   int8,
   uint8,
   bool,
+  bfloat16,
+  uint16,
+  uint32,
+  uint64,
 };
 
 /** Accepts a DType or its name (`"float32"`, `"float"`, `"long"`, ...). */
@@ -201,7 +253,7 @@ export function toDType(d: DType | string): DType {
   return found;
 }
 
-// Promotion lattice of PyTorch (c10/core/ScalarType.h) over our dtypes.
+// Promotion lattice of PyTorch (c10/core/ScalarType.cpp) over our dtypes.
 const ORDER: DTypeName[] = [
   "uint8",
   "int8",
@@ -212,24 +264,43 @@ const ORDER: DTypeName[] = [
   "float32",
   "float64",
   "bool",
+  "bfloat16",
 ];
 const u1 = "uint8", i1 = "int8", i2 = "int16", i4 = "int32", i8 = "int64";
 const f2 = "float16", f4 = "float32", f8 = "float64", b1 = "bool";
+const bf = "bfloat16";
 const TABLE: DTypeName[][] = [
-  /*         u1  i1  i2  i4  i8  f2  f4  f8  b1 */
-  /* u1 */ [u1, i2, i2, i4, i8, f2, f4, f8, u1],
-  /* i1 */ [i2, i1, i2, i4, i8, f2, f4, f8, i1],
-  /* i2 */ [i2, i2, i2, i4, i8, f2, f4, f8, i2],
-  /* i4 */ [i4, i4, i4, i4, i8, f2, f4, f8, i4],
-  /* i8 */ [i8, i8, i8, i8, i8, f2, f4, f8, i8],
-  /* f2 */ [f2, f2, f2, f2, f2, f2, f4, f8, f2],
-  /* f4 */ [f4, f4, f4, f4, f4, f4, f4, f8, f4],
-  /* f8 */ [f8, f8, f8, f8, f8, f8, f8, f8, f8],
-  /* b1 */ [u1, i1, i2, i4, i8, f2, f4, f8, b1],
+  /*         u1  i1  i2  i4  i8  f2  f4  f8  b1  bf */
+  /* u1 */ [u1, i2, i2, i4, i8, f2, f4, f8, u1, bf],
+  /* i1 */ [i2, i1, i2, i4, i8, f2, f4, f8, i1, bf],
+  /* i2 */ [i2, i2, i2, i4, i8, f2, f4, f8, i2, bf],
+  /* i4 */ [i4, i4, i4, i4, i8, f2, f4, f8, i4, bf],
+  /* i8 */ [i8, i8, i8, i8, i8, f2, f4, f8, i8, bf],
+  /* f2 */ [f2, f2, f2, f2, f2, f2, f4, f8, f2, f4],
+  /* f4 */ [f4, f4, f4, f4, f4, f4, f4, f8, f4, f4],
+  /* f8 */ [f8, f8, f8, f8, f8, f8, f8, f8, f8, f8],
+  /* b1 */ [u1, i1, i2, i4, i8, f2, f4, f8, b1, bf],
+  /* bf */ [bf, bf, bf, bf, bf, f4, f4, f8, bf, bf],
 ];
 
-/** `torch.promote_types(a, b)`. */
+/** uint16, uint32 and uint64: the unsigned types PyTorch 2.3 added with "barebones" support. */
+export function isBarebonesUnsigned(d: DType): boolean {
+  return d === uint16 || d === uint32 || d === uint64;
+}
+
+/**
+ * `torch.promote_types(a, b)`. As in PyTorch 2.3, uint16/32/64 promote only with themselves and
+ * with floating types (to the floating type); any other pair raises PyTorch's error.
+ */
 export function promote_types(a: DType, b: DType): DType {
+  if (a === b) return a;
+  if (isBarebonesUnsigned(a) || isBarebonesUnsigned(b)) {
+    if (a.is_floating_point) return a;
+    if (b.is_floating_point) return b;
+    throw new RuntimeError(
+      `Promotion for uint16, uint32, uint64 types is not supported, attempted to promote ${a.scalar_name} and ${b.scalar_name}`,
+    );
+  }
   return DTYPES[TABLE[ORDER.indexOf(a.name)][ORDER.indexOf(b.name)]];
 }
 

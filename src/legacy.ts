@@ -101,4 +101,15 @@ export const BoolTensor: LegacyConstructor = legacy(
   () => DTYPES.bool,
 );
 
-for (const d of Object.values(DTYPES)) registerLegacyName(d.legacy, d);
+/** `torch.BFloat16Tensor`: the legacy constructor of bfloat16 tensors. */
+export const BFloat16Tensor: LegacyConstructor = legacy(
+  "BFloat16Tensor",
+  () => DTYPES.bfloat16,
+);
+
+// uint16/32/64 name themselves `torch.UInt16Tensor` in `x.type()`, but PyTorch has no such
+// constructors and `x.type("torch.UInt16Tensor")` is its "invalid type" error.
+for (const d of Object.values(DTYPES)) {
+  if (d.legacy.startsWith("UInt") && d.legacy !== "UInt8Tensor") continue;
+  registerLegacyName(d.legacy, d);
+}

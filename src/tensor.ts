@@ -3,6 +3,7 @@
 import { type DType, float32 } from "./dtype.ts";
 import { RuntimeError, ValueError } from "./errors.ts";
 import { Device } from "./device.ts";
+import { fromBf16 } from "./bfloat16.ts";
 import { contiguousStrides, numel, Size, wrapDim } from "./shape.ts";
 import { Storage } from "./storage.ts";
 import type { AccumulateGrad, Node } from "./autograd/node.ts";
@@ -287,6 +288,7 @@ export class Tensor {
     const { backend, buffer } = this.storage;
     const v = backend.read(buffer, this.dtype.name, this.storage_offset_, 1)[0];
     if (this.dtype.name === "bool") return v !== 0;
+    if (this.dtype.name === "bfloat16") return fromBf16(v as number);
     if (typeof v === "bigint") {
       const x = Number(v);
       return Number.isSafeInteger(x) ? x : v;
@@ -366,8 +368,8 @@ export class Tensor {
     return formatTensor({
       dtype: this.dtype.name,
       shape: this._shape,
-      values: this.dtype.name === "int64"
-        ? hostElements(this) as BigInt64Array
+      values: this.dtype.name === "int64" || this.dtype.name === "uint64"
+        ? hostElements(this) as BigInt64Array | BigUint64Array
         : hostDoubles(this),
       device: this.storage.device,
       wrapper: this._printWrapper(),

@@ -39,6 +39,11 @@ const num = (v: number) =>
 const big = (v: bigint): Enc =>
   v > -(2n ** 53n) && v < 2n ** 53n ? Number(v) : { int: String(v) };
 
+/** A bfloat16 element's value from its bits (the upper half of a float32). */
+function bf16Value(bits: number): number {
+  return new Float32Array(new Uint32Array([bits << 16]).buffer)[0];
+}
+
 /** The same encoding as gen_checkpoints.py's Encoder: storages numbered by first appearance. */
 function encoder() {
   const ids = new Map<Storage, number>();
@@ -64,6 +69,8 @@ function encoder() {
             ? big(v)
             : t.dtype === torch.bool
             ? v === 1
+            : t.dtype === torch.bfloat16
+            ? num(bf16Value(v))
             : num(v),
         );
       }
@@ -162,6 +169,7 @@ describe("torch.load: checkpoints written by PyTorch 1.13", () => {
       "toplevel",
       "deflated",
       "unaligned",
+      "bf16",
     ]
   ) {
     test(`${name}.pt: values, dtypes, shapes, strides, offsets, sharing`, () => {
@@ -389,6 +397,11 @@ function sample(): Record<string, unknown> {
     i8: torch.tensor([-128, 127], { dtype: torch.int8 }),
     u8: torch.tensor([0, 255], { dtype: torch.uint8 }),
     b: torch.tensor([true, false, true]),
+    bf16: torch.tensor([1, 3.14159265, -0.1, 1e-40, 3.4e38, Infinity, NaN], {
+      dtype: torch.bfloat16,
+    }),
+    bf16_t: torch.arange(6, { dtype: torch.float32 }).mul(0.37).reshape(2, 3)
+      .to(torch.bfloat16).t(),
     transposed: torch.arange(6, { dtype: torch.float32 }).reshape(2, 3).t(),
     slice: torch.arange(20, { dtype: torch.float64 }).reshape(4, 5).index(
       "1:3",

@@ -75,8 +75,8 @@ describe("torch.from_numpy", () => {
 
   test("bad input is a clear error", () => {
     assert.throws(
-      () => torch.from_numpy(new Uint16Array(2)),
-      /can't convert Uint16Array to a tensor/,
+      () => torch.from_numpy(new Uint8ClampedArray(2)),
+      /can't convert Uint8ClampedArray to a tensor/,
     );
     assert.throws(
       () => torch.from_numpy({ data: new Float32Array(4), shape: [3, 2] }),

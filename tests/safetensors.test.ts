@@ -108,10 +108,10 @@ describe("safetensors", () => {
       () =>
         parse(
           withHeader({
-            x: { dtype: "BF16", shape: [4], data_offsets: [0, 8] },
+            x: { dtype: "F8_E5M2", shape: [4], data_offsets: [0, 4] },
           }),
         ),
-      /unknown dtype "BF16"/,
+      /unknown dtype "F8_E5M2"/,
     );
     assert.throws(
       () =>

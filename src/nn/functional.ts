@@ -1,7 +1,7 @@
 // `torch.nn.functional` (F): activations, dropout, linear maps, normalisation and embedding as
 // compositions of differentiable ops, plus re-exports of the conv, pool, resize and loss functions.
 
-import { float32, int64 } from "../dtype.ts";
+import { bfloat16, float32, int64 } from "../dtype.ts";
 import { RuntimeError, ValueError } from "../errors.ts";
 import { Tensor } from "../tensor.ts";
 import { no_grad } from "../autograd/grad_mode.ts";
@@ -175,8 +175,13 @@ export function linear(
     const out = input.matmul(weight.t());
     return bias ? out.add(bias) : out;
   }
-  // The 2-D case is one addmm node, as in PyTorch (AddmmBackward0): x Wᵀ + b.
-  const out = no_grad(() => input.matmul(weight.t()).add(bias));
+  // The 2-D case is one addmm node, as in PyTorch (AddmmBackward0): x Wᵀ + b. PyTorch's bfloat16
+  // addmm accumulates and adds the bias in float32, rounding once at the end; so does this.
+  const out = no_grad(() =>
+    input.dtype === bfloat16
+      ? input.float().matmul(weight.float().t()).add(bias.float()).to(bfloat16)
+      : input.matmul(weight.t()).add(bias)
+  );
   record({
     name: "AddmmBackward0",
     inputs: [input, weight, bias],

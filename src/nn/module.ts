@@ -304,6 +304,11 @@ export class Module {
     return this.to("float16");
   }
 
+  /** `module.bfloat16()`: floating parameters and buffers cast to bfloat16. */
+  bfloat16(): this {
+    return this.to("bfloat16");
+  }
+
   cpu(): this {
     return this.to({ device: "cpu" });
   }

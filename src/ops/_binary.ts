@@ -1,6 +1,12 @@
 // The binary elementwise table (kernels, promotion rules, gradients), applyBinary and recordBinary.
 
-import { bool, type DType, get_default_dtype, result_type } from "../dtype.ts";
+import {
+  bool,
+  type DType,
+  get_default_dtype,
+  isBarebonesUnsigned,
+  result_type,
+} from "../dtype.ts";
 import { RuntimeError } from "../errors.ts";
 import { broadcastShapes } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
@@ -14,7 +20,7 @@ import {
   scalarTensor,
 } from "./core.ts";
 import { where } from "./elementwise.ts";
-import { nodeName, zeroGrad } from "./_unary.ts";
+import { checkUnsignedArithmetic, nodeName, zeroGrad } from "./_unary.ts";
 import { propagate, record } from "../autograd/record.ts";
 import { is_grad_enabled } from "../autograd/grad_mode.ts";
 
@@ -243,6 +249,9 @@ export function applyBinary(
 ): Tensor {
   const decl: BinaryDecl = BINARY[name];
   const common = result_type(asOperand(a), asOperand(b));
+  if (decl.result !== "bool" && isBarebonesUnsigned(common)) {
+    checkUnsignedArithmetic(name, a, b);
+  }
   if (decl.noBool && common === bool) throw new RuntimeError(decl.noBool);
   if (decl.noBoolOperand && (isBool(a) || isBool(b))) {
     throw new RuntimeError(decl.noBoolOperand);
@@ -279,8 +288,11 @@ export function applyBinary(
   }
   const view = (v: Tensor | number): ViewOrScalar =>
     v instanceof Tensor ? broadcastView(v, shape) : v;
-  const s = alpha !== 1 && common.name === "float32"
-    ? Math.fround(alpha)
+  // alpha is a scalar of the compute dtype, as PyTorch's Vectorized<scalar_t>(alpha): rounded to
+  // float32 or bfloat16 (the product and sum then round once).
+  const s = alpha !== 1 &&
+      (common.name === "float32" || common.name === "bfloat16")
+    ? roundScalar(alpha, common)
     : alpha;
   if (canWriteInto(into, shape, outDtype, backend, [a, b, x, y])) {
     backend.ops.binary(kernel, view(x), view(y), into._view(), shape, s);

@@ -1,6 +1,11 @@
 // The unary elementwise table (one entry per op: kernel, result dtype, gradient) and applyUnary.
 
-import { bool, type DType, get_default_dtype } from "../dtype.ts";
+import {
+  bool,
+  type DType,
+  get_default_dtype,
+  isBarebonesUnsigned,
+} from "../dtype.ts";
 import { RuntimeError } from "../errors.ts";
 import { Tensor } from "../tensor.ts";
 import type { UnaryOp } from "../backend/backend.ts";
@@ -164,6 +169,21 @@ function unaryResultType(decl: UnaryDecl, x: Tensor): DType {
 }
 
 /**
+ * PyTorch 2.3 gives uint16/32/64 creation, copies, casts and comparisons, but no arithmetic
+ * kernels; flambeau raises the same error rather than computing uint64 in doubles (inexact
+ * beyond 2^53). Convert first (`x.to(torch.int64)`, `x.double()`) to compute.
+ */
+export function checkUnsignedArithmetic(op: string, ...xs: unknown[]): void {
+  for (const x of xs) {
+    if (x instanceof Tensor && isBarebonesUnsigned(x.dtype)) {
+      throw new RuntimeError(
+        `"${op}" not implemented for '${x.dtype.scalar_name}'`,
+      );
+    }
+  }
+}
+
+/**
  * Applies a unary op from the table: the one place unary results are computed. With `into` (an
  * out= tensor or self for in-place) the result is written there when `canWriteInto` allows, and
  * `into` is returned; otherwise a new tensor.
@@ -174,6 +194,7 @@ export function applyUnary(
   into?: Tensor,
 ): Tensor {
   const decl: UnaryDecl = UNARY[name];
+  if (decl.result !== "bool") checkUnsignedArithmetic(name, x);
   const dtype = unaryResultType(decl, x);
   // Predicates read the input as it is; the others compute in the result dtype.
   const input = decl.result === "bool" ? x : cast(x, dtype);

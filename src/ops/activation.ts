@@ -1,7 +1,7 @@
 // softmax and log_softmax along a dim: numerically stable forms (the max is subtracted first), each
 // one graph node whose backward is written with ops, so second derivatives work.
 
-import { get_default_dtype } from "../dtype.ts";
+import { bfloat16, float32, get_default_dtype } from "../dtype.ts";
 import { wrapDim } from "../shape.ts";
 import type { Tensor } from "../tensor.ts";
 import { record } from "../autograd/record.ts";
@@ -24,23 +24,46 @@ function prepare(fn: string, input: Tensor, args: unknown[]) {
 }
 
 /**
+ * PyTorch's bfloat16 softmax kernels compute in float32 and round once at the end; composing
+ * bfloat16 ops would round after every step.
+ */
+function inFloat32(x: Tensor, f: (x: Tensor) => Tensor): Tensor {
+  return x.dtype === bfloat16 ? cast(f(cast(x, float32)), bfloat16) : f(x);
+}
+
+/** The backward twin of inFloat32: PyTorch's bfloat16 softmax backward kernels run in float32. */
+function inFloat32Pair(
+  g: Tensor,
+  y: Tensor,
+  f: (g: Tensor, y: Tensor) => Tensor,
+): Tensor {
+  return y.dtype === bfloat16
+    ? cast(f(cast(g, float32), cast(y, float32)), bfloat16)
+    : f(g, y);
+}
+
+/**
  * `torch.softmax(input, dim)`: exp(x) / sum(exp(x)) along dim.
  * @example torch.softmax(torch.tensor([[1, 2], [3, 5]], { dtype: torch.float32 }), 1)
  */
 export function softmax(input: Tensor, ...args: unknown[]): Tensor {
   const { d, x } = prepare("softmax", input, args);
-  const out = no_grad(() => {
-    if (x.dim() === 0) return x.mul(0).add(1);
-    const e = x.sub(x.amax(d, true)).exp();
-    return e.div(e.sum(d, true));
-  });
+  const out = no_grad(() =>
+    inFloat32(x, (x) => {
+      if (x.dim() === 0) return x.mul(0).add(1);
+      const e = x.sub(x.amax(d, true)).exp();
+      return e.div(e.sum(d, true));
+    })
+  );
   // d softmax: y * (g - sum(g * y)).
   record({
     name: "SoftmaxBackward0",
     inputs: [input],
     outputs: [out],
     save: [out],
-    backward: ([g], [y]) => [y.mul(g.sub(g.mul(y).sum(d, true)))],
+    backward: ([g], [y]) => [
+      inFloat32Pair(g, y, (g, y) => y.mul(g.sub(g.mul(y).sum(d, true)))),
+    ],
   });
   return out;
 }
@@ -53,18 +76,22 @@ export function log_softmax(input: Tensor, ...args: unknown[]): Tensor {
   const { d, x } = prepare("log_softmax", input, args);
   // As PyTorch's kernel: (x - max) - log(sum(exp(x - max))), with an infinite max left as it is,
   // so a row holding inf (or only -inf) is NaN throughout, not inf.
-  const out = no_grad(() => {
-    if (x.dim() === 0) return x.mul(0);
-    const shifted = x.sub(x.amax(d, true));
-    return shifted.sub(shifted.exp().sum(d, true).log());
-  });
+  const out = no_grad(() =>
+    inFloat32(x, (x) => {
+      if (x.dim() === 0) return x.mul(0);
+      const shifted = x.sub(x.amax(d, true));
+      return shifted.sub(shifted.exp().sum(d, true).log());
+    })
+  );
   // d log_softmax: g - exp(y) * sum(g).
   record({
     name: "LogSoftmaxBackward0",
     inputs: [input],
     outputs: [out],
     save: [out],
-    backward: ([g], [y]) => [g.sub(y.exp().mul(g.sum(d, true)))],
+    backward: ([g], [y]) => [
+      inFloat32Pair(g, y, (g, y) => g.sub(y.exp().mul(g.sum(d, true)))),
+    ],
   });
   return out;
 }

@@ -2,6 +2,7 @@
 // im2col + GEMM kernels), and F.unfold / F.fold as im2col plane maps that are each other's gradient.
 // The recorded op is in _convolution.ts; F.unfold / F.fold in _fold.ts.
 
+import { bfloat16 } from "../dtype.ts";
 import { RuntimeError } from "../errors.ts";
 import { Tensor } from "../tensor.ts";
 import { parseArgs } from "./_args.ts";
@@ -186,14 +187,23 @@ function convNd(
       } ${part("stride", stride)} ${part("dilation", dilation)}`,
     );
   }
-  const out = convolution(x, weight, o.bias, {
+  const geometry = {
     stride,
     padding,
     dilation,
     outputPadding,
     groups: g,
     transposed,
-  });
+  };
+  // PyTorch's bfloat16 convolutions accumulate and add the bias in float32, rounding once.
+  const out = input.dtype === bfloat16
+    ? convolution(
+      x.float(),
+      weight.float(),
+      o.bias ? o.bias.float() : null,
+      geometry,
+    ).to(bfloat16)
+    : convolution(x, weight, o.bias, geometry);
   return unbatched ? squeeze(out, 0) : out;
 }
 

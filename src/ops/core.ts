@@ -3,6 +3,7 @@
 import { type DType, DTYPES, toDType } from "../dtype.ts";
 import { AssertionError, RuntimeError } from "../errors.ts";
 import { unknownDeviceMessage } from "../device.ts";
+import { fromBf16, toBf16 } from "../bfloat16.ts";
 import { broadcastStrides, sameShape } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
 import type { Backend, View } from "../backend/backend.ts";
@@ -27,7 +28,10 @@ export function canCast(from: DType, to: DType): boolean {
   return true;
 }
 
-/** A scalar as the dtype stores it: rounded to float32/float16, truncated for integers, 0/1 for bool. */
+/**
+ * A scalar as the dtype stores it: rounded to float32/float16/bfloat16, truncated (and wrapped)
+ * for integers, 0/1 for bool.
+ */
 export function roundScalar(v: number | boolean, dtype: DType): number {
   const x = Number(v);
   switch (dtype.name) {
@@ -37,6 +41,10 @@ export function roundScalar(v: number | boolean, dtype: DType): number {
       return Math.fround(x);
     case "bool":
       return x !== 0 ? 1 : 0;
+    case "bfloat16":
+      return fromBf16(toBf16(x));
+    case "uint16":
+    case "uint32":
     case "float16":
     case "int32":
     case "int16":
@@ -58,7 +66,14 @@ export function scalarTensor(
   backend: Backend = cpu,
 ): Tensor {
   const t = Tensor.empty([], dtype, backend);
-  if (typeof v === "bigint") {
+  if (typeof v === "bigint" && dtype.name === "uint64") {
+    backend.write(
+      t.storage.buffer,
+      dtype.name,
+      0,
+      BigUint64Array.of(BigInt.asUintN(64, v)),
+    );
+  } else if (typeof v === "bigint") {
     backend.write(t.storage.buffer, dtype.name, 0, BigInt64Array.of(v));
   } else backend.ops.fill(t._view(), roundScalar(v, dtype), []);
   return t;

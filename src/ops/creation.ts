@@ -10,6 +10,9 @@ import {
   int32,
   int64,
   int8,
+  uint16,
+  uint32,
+  uint64,
   uint8,
 } from "../dtype.ts";
 import { RuntimeError } from "../errors.ts";
@@ -117,15 +120,25 @@ const TYPED: [new (...a: never[]) => unknown, DType][] = [
   [Int16Array, int16],
   [Int8Array, int8],
   [Uint8Array, uint8],
+  [Uint16Array, uint16],
+  [Uint32Array, uint32],
   [BigInt64Array, int64],
+  [BigUint64Array, uint64],
 ];
 
 /** Walks nested data once: its shape, its values as doubles, and the dtype PyTorch would infer. */
 function flattenData(
   data: unknown,
-): { shape: number[]; values: number[]; inferred: DType } {
+): {
+  shape: number[];
+  values: number[];
+  inferred: DType;
+  bigs: Map<number, bigint> | null;
+} {
   const shape: number[] = [];
   const values: number[] = [];
+  // BigInt elements by position: int64/uint64 beyond 2^53 must not pass through a double.
+  let bigs: Map<number, bigint> | null = null;
   let sawFloat = false, sawInt = false, sawBool = false;
   let typed: DType | undefined;
   const walk = (x: unknown, depth: number): void => {
@@ -142,6 +155,7 @@ function flattenData(
       if (typeof x === "boolean") sawBool = true;
       else if (typeof x === "bigint" || Number.isInteger(x)) sawInt = true;
       else sawFloat = true;
+      if (typeof x === "bigint") (bigs ??= new Map()).set(values.length, x);
       values.push(Number(x));
       return;
     }
@@ -176,7 +190,7 @@ function flattenData(
       : sawBool
       ? bool
       : get_default_dtype());
-  return { shape, values, inferred };
+  return { shape, values, inferred, bigs };
 }
 
 /**
@@ -195,13 +209,42 @@ export function tensor(data: TensorData, opts: FactoryOptions = {}): Tensor {
       data.storage.backend,
     );
   }
-  const { shape, values, inferred } = flattenData(data);
+  const { shape, values, inferred, bigs } = flattenData(data);
   const dtype = dtypeArg(opts.dtype) ?? inferred;
   const backend = factoryBackend(opts);
-  const exact = data instanceof BigInt64Array && dtype === int64;
   return finishFactory(
-    fromValues(exact ? data : values, shape, dtype, backend),
+    fromValues(
+      exactBigInts(data, bigs, values, dtype) ?? values,
+      shape,
+      dtype,
+      backend,
+    ),
     opts,
+  );
+}
+
+/**
+ * The elements as int64 bits when the target is int64 or uint64 and the data holds BigInts (a
+ * BigInt64Array, a BigUint64Array, or BigInts among integral numbers), so that values beyond 2^53
+ * arrive exactly (uint64 takes the bits as an unsigned value, as a C cast does).
+ */
+function exactBigInts(
+  data: unknown,
+  bigs: Map<number, bigint> | null,
+  values: number[],
+  dtype: DType,
+): BigInt64Array | undefined {
+  if (dtype !== int64 && dtype !== uint64) return undefined;
+  if (data instanceof BigInt64Array) return data;
+  if (data instanceof BigUint64Array) {
+    return new BigInt64Array(data.buffer, data.byteOffset, data.length);
+  }
+  if (!bigs || !values.every((v, i) => bigs.has(i) || Number.isInteger(v))) {
+    return undefined;
+  }
+  return BigInt64Array.from(
+    values,
+    (v, i) => BigInt.asIntN(64, bigs.get(i) ?? BigInt(v)),
   );
 }
 

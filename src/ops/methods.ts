@@ -2,6 +2,7 @@
 // in-place `op_` twin) from the op declarations, so nothing is written twice.
 
 import {
+  bfloat16,
   bool,
   type DType,
   float16,
@@ -324,6 +325,7 @@ const METHOD_FNS = {
   float: castTo(float32),
   double: castTo(float64),
   half: castTo(float16),
+  bfloat16: castTo(bfloat16),
   long: castTo(int64),
   int: castTo(int32),
   short: castTo(int16),

@@ -33,6 +33,10 @@ export function numpy(t: Tensor): NDArray {
       `can't convert ${t.device}:0 device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first.`,
     );
   }
+  // NumPy has no bfloat16; PyTorch's numpy() raises this TypeError.
+  if (t.dtype.name === "bfloat16") {
+    throw new TypeError("Got unsupported ScalarType BFloat16");
+  }
   // Give exactly the span of storage the view reaches, so a contiguous tensor's data is its elements.
   let lo = t.storage_offset_, hi = t.storage_offset_;
   const n = t.numel();

@@ -7,7 +7,8 @@ import { RuntimeError } from "../errors.ts";
 import { broadcastShapes, contiguousStrides } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
 import { Storage } from "../storage.ts";
-import type { StorageArray } from "../dtype.ts";
+import type { DTypeName, StorageArray } from "../dtype.ts";
+import { toBf16 } from "../bfloat16.ts";
 import { hostValues } from "./_fallback.ts";
 import { default_generator, type Generator } from "../random/generator.ts";
 import * as dist from "../random/distributions.ts";
@@ -60,7 +61,9 @@ function hostTensor(data: StorageArray, t: Tensor): Tensor {
 function fillTensor(
   t: Tensor,
   fill: (out: StorageArray, contiguous: boolean) => void,
+  floatDraw = false,
 ): Tensor {
+  checkDrawable(t, floatDraw);
   const n = t.numel();
   if (n === 0) return t;
   const host = new t.dtype.array(n);
@@ -81,6 +84,24 @@ function fillTensor(
   return t;
 }
 
+/**
+ * The generator's kernels write float16/32/64 and the PyTorch 1.x integer dtypes, each as
+ * PyTorch's CPU kernel does, and bfloat16 for uniform_, normal_, bernoulli_ and exponential_
+ * (rand, randn, nn.init, dropout); random_ into bfloat16 and the uint16/32/64 draws would need
+ * kernels of their own to give PyTorch's numbers, so they raise rather than give other numbers.
+ */
+function checkDrawable(t: Tensor, floatDraw = false): void {
+  const name = t.dtype.name;
+  if (
+    (name === "bfloat16" && !floatDraw) || name === "uint16" ||
+    name === "uint32" || name === "uint64"
+  ) {
+    throw new RuntimeError(
+      `random draws into ${t.dtype} tensors are not implemented in flambeau yet: draw in torch.float32 (or torch.int64) and convert with .to(${t.dtype})`,
+    );
+  }
+}
+
 function gen(opts: { generator?: Generator }): Generator {
   return opts.generator ?? default_generator;
 }
@@ -95,6 +116,7 @@ export function uniform_(self: Tensor, ...args: unknown[]): Tensor {
   return fillTensor(
     self,
     (out) => dist.fill_uniform(gen(o), out, self.dtype.name, o.from, o.to),
+    true,
   );
 }
 
@@ -109,6 +131,7 @@ export function normal_(self: Tensor, ...args: unknown[]): Tensor {
     self,
     (out, c) =>
       dist.fill_normal(gen(o), out, self.dtype.name, o.mean, o.std, c),
+    true,
   );
 }
 
@@ -127,6 +150,22 @@ export function random_(self: Tensor, ...args: unknown[]): Tensor {
   );
 }
 
+/**
+ * PyTorch's bfloat16 bernoulli_ and exponential_ give its float32 draws rounded to bfloat16 (checked
+ * against 1.13 in tests/dtypes.test.ts); other dtypes draw as themselves.
+ */
+function drawAs32(
+  out: StorageArray,
+  dtype: DTypeName,
+  fill: (out: StorageArray, dtype: DTypeName) => void,
+): void {
+  if (dtype !== "bfloat16") return fill(out, dtype);
+  const f = new Float32Array(out.length);
+  fill(f, "float32");
+  const o = out as Uint16Array;
+  for (let i = 0; i < f.length; i++) o[i] = toBf16(f[i]);
+}
+
 /** `x.exponential_(lambd = 1)`. */
 export function exponential_(self: Tensor, ...args: unknown[]): Tensor {
   const o = parseArgs("exponential_", args, ["lambd"], {
@@ -135,7 +174,13 @@ export function exponential_(self: Tensor, ...args: unknown[]): Tensor {
   });
   return fillTensor(
     self,
-    (out) => dist.fill_exponential(gen(o), out, self.dtype.name, o.lambd),
+    (out) =>
+      drawAs32(
+        out,
+        self.dtype.name,
+        (h, d) => dist.fill_exponential(gen(o), h, d, o.lambd),
+      ),
+    true,
   );
 }
 
@@ -148,22 +193,28 @@ export function bernoulli_(self: Tensor, ...args: unknown[]): Tensor {
   if (o.p instanceof Tensor) {
     const p = o.p;
     broadcastShapes(self._shape, p._shape);
+    checkDrawable(self, true);
     // The probabilities are read on the host (counted: there is no primitive for this draw).
     const [probs] = hostValues("bernoulli", p.detach().expand(self._shape));
     const host = new self.dtype.array(self.numel());
-    dist.fill_bernoulli_tensor(
-      gen(o),
+    drawAs32(
       host,
       self.dtype.name,
-      probs,
-      p.dtype === float64,
+      (h, d) =>
+        dist.fill_bernoulli_tensor(gen(o), h, d, probs, p.dtype === float64),
     );
     return copyInto(self, hostTensor(host, self));
   }
   const p = o.p;
   return fillTensor(
     self,
-    (out) => dist.fill_bernoulli_scalar(gen(o), out, self.dtype.name, p),
+    (out) =>
+      drawAs32(
+        out,
+        self.dtype.name,
+        (h, d) => dist.fill_bernoulli_scalar(gen(o), h, d, p),
+      ),
+    true,
   );
 }
 

@@ -238,6 +238,9 @@ function tensorStr(
 function typeAndDevice(src: PrintSource): [string, string] {
   const device = src.device ?? "cpu";
   // No bool type existed in 0.3; bool tensors print as `torch.BoolTensor` with values 0/1.
+  // Nor bfloat16 or uint16/32/64: they print with the class names later PyTorch gives them in
+  // `x.type()` (`torch.BFloat16Tensor`, `torch.UInt16Tensor`, ...), bfloat16 values formatted as
+  // the other floating types, the unsigned ones as the other integer types.
   const cls = DTYPES[src.dtype].legacy;
   if (device === "cpu") return ["torch." + cls, ""];
   const index = device.includes(":")

@@ -2,6 +2,7 @@
 // the stores that cast results into each dtype's storage.
 
 import { type DTypeName, DTYPES, type StorageArray } from "../dtype.ts";
+import { toBf16 } from "../bfloat16.ts";
 
 // PyTorch's names for dtypes in "not implemented for 'X'" and in TypeMeta ("out of bounds for X").
 export const SCALAR_NAME_OF = (d: DTypeName): string => DTYPES[d].scalar_name;
@@ -15,17 +16,23 @@ export const META_NAME: Record<DTypeName, string> = {
   int8: "signed char",
   uint8: "unsigned char",
   bool: "bool",
+  bfloat16: "c10::BFloat16",
+  uint16: "unsigned short",
+  uint32: "unsigned int",
+  uint64: "unsigned long",
 };
 // Significand bits (std::numeric_limits<T>::digits) of the float dtypes.
 export const DIGITS: Partial<Record<DTypeName, number>> = {
   float32: 24,
   float64: 53,
   float16: 11,
+  bfloat16: 8,
 };
 export const FLOAT_MAX: Partial<Record<DTypeName, number>> = {
   float32: 3.4028234663852886e38,
   float64: Number.MAX_VALUE,
   float16: 65504,
+  bfloat16: 3.3895313892515355e38,
 };
 export const INT_RANGE: Partial<Record<DTypeName, [bigint, bigint]>> = {
   int64: [-(1n << 63n), (1n << 63n) - 1n],
@@ -69,6 +76,7 @@ export function floatStore(
   dtype: DTypeName,
 ): (k: number, v: number) => void {
   const o = out as Float64Array;
+  if (dtype === "bfloat16") return (k, v) => o[k] = toBf16(v);
   return dtype === "float16"
     ? (k, v) => o[k] = Math.fround(v)
     : (k, v) => o[k] = v;

@@ -5,6 +5,7 @@ import { RuntimeError } from "../errors.ts";
 import type { DTypeName, StorageArray } from "../dtype.ts";
 import { fma32, fma64 } from "./fma.ts";
 import type { Generator } from "./generator.ts";
+import { fromBf16, toBf16 } from "../bfloat16.ts";
 import { cfmt, floatStore, fr, requireFloat } from "./_common.ts";
 
 const f32b = new Float32Array(1);
@@ -178,8 +179,26 @@ function fill16F16(
   }
 }
 
+/** A double as c10::BFloat16 holds it (through float, to nearest even), as a number. */
+const bf = (x: number) => fromBf16(toBf16(x));
+
 /**
- * `randn` / `normal_(mean, std)` for float32, float64 and float16. Contiguous outputs of 16 or more
+ * normal_fill_16<BFloat16>: c10's std::log/sqrt/cos/sin overloads for BFloat16 run the float libm
+ * and round the result to bfloat16, and so does every BFloat16 product and sum. glibc's logf,
+ * sinf and cosf, rounded to bfloat16, equal the correctly rounded values at all 256 inputs this
+ * path can give them (tests/fixtures/gen_dtypes.py checks), so Math's double functions serve.
+ */
+function fill16Bf16(b: Float64Array, i: number, mean: number, std: number) {
+  for (let j = i; j < i + 8; j++) {
+    const radius = bf(Math.sqrt(bf(-2 * bf(Math.log(bf(1 - b[j]))))));
+    const theta = bf(2 * Math.PI * b[j + 8]);
+    b[j] = bf(bf(bf(radius * bf(Math.cos(theta))) * std) + mean);
+    b[j + 8] = bf(bf(bf(radius * bf(Math.sin(theta))) * std) + mean);
+  }
+}
+
+/**
+ * `randn` / `normal_(mean, std)` for float32, float64, float16 and bfloat16. Contiguous outputs of 16 or more
  * elements take the vectorised Box–Muller path (16 fresh uniforms re-fill the last 16 outputs when
  * n % 16 != 0); anything else takes the scalar path with the generator's cached second normal.
  *
@@ -227,6 +246,18 @@ export function fill_normal(
       for (let k = 0; k < 16; k++) tail[k] = g.uniform_f64();
       fill16F64(tail, 0, mean, std);
     }
+  } else if (dtype === "bfloat16") {
+    // 8-bit uniforms, Box–Muller on bfloat16 values (see fill16Bf16), stored as bits at the end.
+    const b = new Float64Array(n);
+    const m = bf(mean), s = bf(std);
+    for (let k = 0; k < n; k++) b[k] = (g.next_u32() & 0xff) * 2 ** -8;
+    for (let i = 0; i + 16 <= n; i += 16) fill16Bf16(b, i, m, s);
+    if (n % 16 !== 0) {
+      for (let k = n - 16; k < n; k++) b[k] = (g.next_u32() & 0xff) * 2 ** -8;
+      fill16Bf16(b, n - 16, m, s);
+    }
+    const o = out as Uint16Array;
+    for (let k = 0; k < n; k++) o[k] = toBf16(b[k]);
   } else {
     const o = out as Float16Array;
     const m = toHalf(mean), s = toHalf(std);

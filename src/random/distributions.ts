@@ -3,6 +3,7 @@
 
 import { RuntimeError } from "../errors.ts";
 import type { DTypeName, StorageArray } from "../dtype.ts";
+import { fromBf16, toBf16 } from "../bfloat16.ts";
 import { fma32, fma64 } from "./fma.ts";
 import type { Generator } from "./generator.ts";
 import {
@@ -24,7 +25,8 @@ export { fill_normal, half_libm } from "./_normal.ts";
 // rand / uniform_
 
 /**
- * `rand` / `uniform_(from, to)` for float32, float64 and float16 (the AVX2 build: `x*R + A` fused).
+ * `rand` / `uniform_(from, to)` for float32, float64, float16 and bfloat16 (the AVX2 build: `x*R + A`
+ * fused).
  *
  * ```ts
  * const out = new Float32Array(4);
@@ -67,6 +69,14 @@ export function fill_uniform(
     const o = out as Float32Array;
     const a = Math.fround(from), r = Math.fround(Math.fround(to) - a);
     for (let k = 0; k < n; k++) o[k] = fma32(g.uniform_f32(), r, a);
+  } else if (dtype === "bfloat16") {
+    // BFloat16 as Half below, with 8-bit uniforms (std::numeric_limits<BFloat16>::digits).
+    const o = out as Uint16Array;
+    const a = fromBf16(toBf16(from)), b = fromBf16(toBf16(to));
+    const r = fromBf16(toBf16(b - a));
+    for (let k = 0; k < n; k++) {
+      o[k] = toBf16(fma32((g.next_u32() & 0xff) * 2 ** -8, r, a));
+    }
   } else {
     // Half: 11-bit uniforms; the bounds and their difference are rounded to half, the
     // multiply-add runs in float32 (fused) and the float result is stored as half.
@@ -288,7 +298,7 @@ function randomDefault(
       int8: 2 ** 7,
       uint8: 2 ** 8,
       bool: 2,
-    }[dtype];
+    }[dtype as "float32"]; // the other dtypes are refused before any draw
     const store = intStore(out, dtype);
     for (let k = 0; k < n; k++) store(k, g.next_u32() % mod);
   }

@@ -5,6 +5,7 @@
 // have any strides, stride 0 for broadcast dims), and for copies that transpose, 32×32 tiles.
 
 import type { DTypeName } from "../../dtype.ts";
+import { BF16_VALUES, toBf16 } from "../../bfloat16.ts";
 import { RuntimeError } from "../../errors.ts";
 
 /**
@@ -57,15 +58,54 @@ export function toBig(v: number): bigint {
   return BigInt.asIntN(64, BigInt(Math.trunc(v)));
 }
 
-/** An element as the kernel computes with it: int64 elements are BigInts, read as doubles. */
-export function readAs(dtype: DTypeName, src: string): string {
-  return dtype === "int64" ? `Number(${src})` : src;
+/** Converts a double to a uint64 as a C cast does for values in range (wrapping); NaN becomes 0. */
+export function toBigU(v: number): bigint {
+  if (v !== v) return 0n;
+  if (v === Infinity) return 18446744073709551615n;
+  if (v === -Infinity) return 0n;
+  return BigInt.asUintN(64, BigInt(Math.trunc(v)));
 }
 
-/** A double stored into the dtype's array: int64 as a C cast, bool as "nonzero". */
+/**
+ * An element as the kernel computes with it: a double. int64 and uint64 elements are BigInts,
+ * bfloat16 elements are bits (widened by table).
+ */
+export function readAs(dtype: DTypeName, src: string): string {
+  if (dtype === "int64" || dtype === "uint64") return `Number(${src})`;
+  if (dtype === "bfloat16") return `BF16_VALUES[${src}]`;
+  return src;
+}
+
+/**
+ * A double stored into the dtype's array: int64 and uint64 as a C cast, bool as "nonzero",
+ * bfloat16 rounded through float32 to nearest even (PyTorch computes bfloat16 ops in float32).
+ */
 export function storeAs(dtype: DTypeName, v: string): string {
   if (dtype === "int64") return `toBig(${v})`;
+  if (dtype === "uint64") return `toBigU(${v})`;
   if (dtype === "bool") return `((${v}) !== 0 ? 1 : 0)`;
+  if (dtype === "bfloat16") return `toBf16(${v})`;
+  return v;
+}
+
+/**
+ * A 64-bit integer element (a BigInt) as a number with the same low 32 bits, for stores into
+ * narrower integer arrays (which wrap, as C casts do). Exact values pass as they are; only beyond
+ * 2^53, where a double would lose the low bits, does it take the BigInt path.
+ */
+export function low32(a: bigint): number {
+  const v = Number(a);
+  return v < 9007199254740992 && v > -9007199254740992
+    ? v
+    : Number(BigInt.asUintN(32, a));
+}
+
+/** A JS number in the form the dtype's array holds: BigInt, 0/1, bfloat16 bits, or itself. */
+export function storedScalar(dtype: DTypeName, v: number): number | bigint {
+  if (dtype === "int64") return toBig(v);
+  if (dtype === "uint64") return toBigU(v);
+  if (dtype === "bool") return v !== 0 ? 1 : 0;
+  if (dtype === "bfloat16") return toBf16(v);
   return v;
 }
 
@@ -78,6 +118,10 @@ const BASE_HELPERS: Helpers = {
   coalesce,
   isContiguous,
   toBig,
+  toBigU,
+  low32,
+  toBf16,
+  BF16_VALUES,
   RuntimeError,
 };
 

@@ -14,7 +14,7 @@ import {
   type LoopOperand,
   readAs,
   storeAs,
-  toBig,
+  storedScalar,
 } from "./_loops.ts";
 
 type Arr = StorageArray;
@@ -116,7 +116,9 @@ function scatterWalk(
   ];
   // Same dtypes (or a scalar already in O's form) add and store as they are: BigInts stay exact,
   // integer stores wrap as C does, and bool adds are a logical or.
-  const raw = src === null || src === out;
+  // bfloat16 holds bits, which do not add: its sums go through readAs/storeAs.
+  const raw = (src === null || src === out) &&
+    !(mode === "add" && out === "bfloat16");
   const alphaBig = out === "int64" && !unitAlpha;
   const body = elementwiseBody(operands, (p) => {
     const target = `O[${p.O} + v * step]`;
@@ -130,7 +132,7 @@ function scatterWalk(
         ? `${target} = (${target} | ${s}) !== 0 ? 1 : 0;`
         : `${target} += ${scaled};`;
     } else {
-      const a = readAs(out, target), b = readAs(src!, s);
+      const a = readAs(out, target), b = src === null ? s : readAs(src, s);
       const sum = unitAlpha ? `${a} + ${b}` : `${a} + alpha * ${b}`;
       statement = `${target} = ${storeAs(out, sum)};`;
     }
@@ -287,14 +289,13 @@ export function scatter(
   shape: readonly number[],
 ): number | undefined {
   const scalar = typeof src === "number";
-  // A scalar is stored as the output keeps it: a BigInt for int64, 0/1 for bool.
+  // A scalar is stored as the output keeps it: a BigInt for int64, 0/1 for bool, bfloat16 bits
+  // (but a bfloat16 sum takes the value).
   const value = !scalar
     ? src.buffer
-    : out.dtype === "int64"
-    ? toBig(src)
-    : out.dtype === "bool"
-    ? (src !== 0 ? 1 : 0)
-    : src;
+    : mode === "add" && out.dtype === "bfloat16"
+    ? src
+    : storedScalar(out.dtype, src);
   return scatterWalk(
     mode,
     out.dtype,

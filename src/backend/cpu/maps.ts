@@ -13,7 +13,7 @@ import {
   type LoopOperand,
   readAs,
   storeAs,
-  toBig,
+  storedScalar,
 } from "./_loops.ts";
 
 type Arr = StorageArray;
@@ -260,8 +260,9 @@ export function copy(
   src: CpuView,
   shape: readonly number[],
 ): void {
+  // bool and uint8 share Uint8Array, bfloat16 and uint16 Uint16Array: those are not the same values.
   const same = dst.dtype === src.dtype ||
-    (dst.dtype === "bool") === (src.dtype === "bool") &&
+    !BITS.has(dst.dtype) && !BITS.has(src.dtype) &&
       sameArrayType(dst.buffer, src.buffer);
   if (
     same && isContiguous(shape, dst.strides) &&
@@ -275,13 +276,26 @@ export function copy(
     );
     return;
   }
-  // Same dtype copies the elements as they are (int64 stays BigInt, exactly); else read and store
-  // convert (to bool: nonzero).
+  // Same dtype copies the elements as they are (int64 stays BigInt, exactly), and so do int64 and
+  // uint64 between them (two's complement, as C casts); else read and store convert (to bool:
+  // nonzero).
   const raw = dst.dtype === src.dtype;
-  kernel(raw ? "copy" : "cast", () => "a", dst.dtype, [src.dtype], {
-    raw,
-    tiled: true,
-  })(
+  const big = BIG.has(dst.dtype) && BIG.has(src.dtype);
+  // From a 64-bit integer to a narrower one: the low bits, as a C cast keeps them (through a
+  // double, values beyond 2^53 would lose them); the typed array's store wraps to its width.
+  const narrow = BIG.has(src.dtype) && NARROW_INTS.has(dst.dtype);
+  kernel(
+    raw ? "copy" : big ? "cast64" : narrow ? "castLow" : "cast",
+    () =>
+      big
+        ? `BigInt.as${dst.dtype === "int64" ? "Int" : "Uint"}N(64, a)`
+        : narrow
+        ? "low32(a)"
+        : "a",
+    dst.dtype,
+    [src.dtype],
+    { raw: raw || big || narrow, tiled: true },
+  )(
     shape,
     dst.buffer,
     dst.offset,
@@ -291,6 +305,24 @@ export function copy(
     src.strides,
   );
 }
+
+/** dtypes whose array holds a representation, not the value (so no plain array copy across). */
+const BITS = new Set<DTypeName>(["bool", "bfloat16"]);
+const BIG = new Set<DTypeName>(["int64", "uint64"]);
+const NARROW_INTS = new Set<DTypeName>([
+  "int32",
+  "int16",
+  "int8",
+  "uint8",
+  "uint16",
+  "uint32",
+]);
+const FLOATS = new Set<DTypeName>([
+  "float16",
+  "bfloat16",
+  "float32",
+  "float64",
+]);
 
 function sameArrayType(a: Arr, b: Arr): boolean {
   return Object.getPrototypeOf(a) === Object.getPrototypeOf(b);
@@ -302,11 +334,7 @@ export function fill(
   value: number,
   shape: readonly number[],
 ): void {
-  const v = dst.dtype === "int64"
-    ? toBig(value)
-    : dst.dtype === "bool"
-    ? (value !== 0 ? 1 : 0)
-    : value;
+  const v = storedScalar(dst.dtype, value);
   if (isContiguous(shape, dst.strides)) {
     let n = 1;
     for (const d of shape) n *= d;
@@ -393,8 +421,11 @@ export function binary(
   alpha = 1,
 ): void {
   const compute = dtypeOf(a) ?? dtypeOf(b);
-  const integral = compute !== null && compute !== "float32" &&
-    compute !== "float64" && compute !== "float16";
+  if (compute !== null && BIG.has(compute) && COMPARE.has(op)) {
+    compareBig(op, a, b, out, shape);
+    return;
+  }
+  const integral = compute !== null && !FLOATS.has(compute);
   const [A, Ao, As] = unpack(a), [B, Bo, Bs] = unpack(b);
   const variant = integral
     ? (alpha === 1 ? INT : INT_ALPHA)
@@ -425,6 +456,42 @@ export function binary(
   );
 }
 
+const COMPARE = new Set<BinaryOp>(["eq", "ne", "lt", "le", "gt", "ge"]);
+
+/**
+ * Comparisons of int64 and uint64 compare the BigInts themselves: through doubles, values beyond
+ * 2^53 that differ would compare equal. Both operands have the same dtype (the op casts them);
+ * an integer scalar becomes a BigInt.
+ */
+function compareBig(
+  op: BinaryOp,
+  a: Operand,
+  b: Operand,
+  out: CpuView,
+  shape: readonly number[],
+): void {
+  const big = (v: Operand) =>
+    typeof v === "number" ? BigInt(Math.trunc(v)) as unknown as number : v;
+  const [A, Ao, As] = unpack(big(a)), [B, Bo, Bs] = unpack(big(b));
+  kernel(`${op}:big`, () => BINARY[op], out.dtype, [dtypeOf(a), dtypeOf(b)], {
+    raw: true,
+  })(
+    shape,
+    out.buffer,
+    out.offset,
+    out.strides,
+    A,
+    Ao,
+    As,
+    B,
+    Bo,
+    Bs,
+    undefined,
+    0,
+    [],
+  );
+}
+
 export function where(
   cond: CpuView,
   a: Operand,
@@ -432,11 +499,9 @@ export function where(
   out: CpuView,
   shape: readonly number[],
 ): void {
-  // Scalars are stored as they are, so an int64 result takes them as BigInts.
+  // Scalars are stored as they are, so an int64 result takes them as BigInts, bfloat16 as bits.
   const big = (v: Operand) =>
-    out.dtype === "int64" && typeof v === "number"
-      ? toBig(v) as unknown as number
-      : v;
+    typeof v === "number" ? storedScalar(out.dtype, v) as number : v;
   const [B, Bo, Bs] = unpack(big(a)), [C, Co, Cs] = unpack(big(b));
   // The selected value is stored as it is: where's operands already have the result's dtype.
   kernel("where", () => "(a !== 0 ? b : c)", out.dtype, [
