@@ -1,7 +1,12 @@
 // torch.from_numpy and Tensor.numpy(): tensors over foreign memory and back, sharing it, with the
 // semantics of PyTorch's from_numpy (writes on either side are seen by the other).
 
-import { DType, DTYPES, type StorageArray, toDType } from "../src/dtype.ts";
+import {
+  type DType,
+  DTYPES,
+  type StorageArray,
+  toDType,
+} from "../src/dtype.ts";
 import { RuntimeError } from "../src/errors.ts";
 import { contiguousStrides } from "../src/shape.ts";
 import { Storage } from "../src/storage.ts";

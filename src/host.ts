@@ -2,7 +2,7 @@
 // CPU-fallback ops take. On the CPU it reads the storage in place; on another device it copies the
 // span the tensor reaches to the host first (a synchronous read).
 
-import { type DType, type StorageArray } from "./dtype.ts";
+import type { DType, StorageArray } from "./dtype.ts";
 import type { View } from "./backend/backend.ts";
 import { cpu } from "./backend/registry.ts";
 import type { Storage } from "./storage.ts";

@@ -2,7 +2,7 @@
 // a buffer of its device's backend; on the CPU that buffer is the TypedArray itself, so
 // `from_numpy` and the file loaders adopt foreign memory without copying.
 
-import { type DType, type StorageArray } from "./dtype.ts";
+import type { DType, StorageArray } from "./dtype.ts";
 import { RuntimeError } from "./errors.ts";
 import type { Backend } from "./backend/backend.ts";
 import { cpu } from "./backend/registry.ts";

@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import * as torch from "../mod.ts";
 import { CheckpointError, serialize } from "../interop/checkpoint.ts";
-import { Storage } from "../src/storage.ts";
+import type { Storage } from "../src/storage.ts";
 import { unzipSync, zipSync } from "fflate";
 
 const nn = torch.nn;

@@ -5,7 +5,7 @@ import { RuntimeError } from "../errors.ts";
 import { Tensor } from "../tensor.ts";
 import { sameShape } from "../shape.ts";
 import { enable_grad, no_grad } from "./grad_mode.ts";
-import { AccumulateGrad, type Edge, type Meta, Node } from "./node.ts";
+import { AccumulateGrad, type Edge, type Meta, type Node } from "./node.ts";
 import { accumulate, reduceTo } from "./_grad_ops.ts";
 
 export interface RunOptions {

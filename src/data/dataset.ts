@@ -3,7 +3,7 @@
 import { ValueError } from "../errors.ts";
 import { randperm } from "../ops/random.ts";
 import { default_generator, type Generator } from "../random/generator.ts";
-import { Tensor } from "../tensor.ts";
+import type { Tensor } from "../tensor.ts";
 
 /**
  * A map-style dataset: PyTorch's `__getitem__` is `get(index)` and `__len__` is `length`.

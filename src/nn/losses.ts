@@ -4,7 +4,7 @@
 import { int64, uint8 } from "../dtype.ts";
 import { IndexError, RuntimeError, ValueError } from "../errors.ts";
 import { broadcastShapes, sameShape } from "../shape.ts";
-import { Tensor } from "../tensor.ts";
+import type { Tensor } from "../tensor.ts";
 import { log_softmax } from "../ops/activation.ts";
 import { sub, where } from "../ops/elementwise.ts";
 import { no_grad } from "../autograd/grad_mode.ts";

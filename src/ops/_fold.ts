@@ -1,7 +1,7 @@
 // F.unfold and F.fold: im2col as a linear plane map, each the other's gradient.
 
 import { RuntimeError } from "../errors.ts";
-import { Tensor } from "../tensor.ts";
+import type { Tensor } from "../tensor.ts";
 import { im2colMap } from "../backend/geometry.ts";
 import { parseArgs } from "./_args.ts";
 import { applyAdjoint, applyMap, type MapOp } from "./_plane.ts";

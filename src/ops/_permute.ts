@@ -2,7 +2,7 @@
 
 import { RuntimeError } from "../errors.ts";
 import { broadcastStrides, wrapDim } from "../shape.ts";
-import { Tensor } from "../tensor.ts";
+import type { Tensor } from "../tensor.ts";
 import { shapeArg } from "./_args.ts";
 import { contiguous } from "./core.ts";
 import { no_grad } from "../autograd/grad_mode.ts";

@@ -2,7 +2,7 @@
 
 import { RuntimeError } from "../errors.ts";
 import { wrapDim } from "../shape.ts";
-import { Tensor } from "../tensor.ts";
+import type { Tensor } from "../tensor.ts";
 import { parseArgs, required } from "./_args.ts";
 import { record } from "../autograd/record.ts";
 import { no_grad } from "../autograd/grad_mode.ts";

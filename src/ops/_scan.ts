@@ -2,7 +2,7 @@
 // is no scan primitive yet: the forward computes on the host through the counted fallback.
 
 import { wrapDim } from "../shape.ts";
-import { Tensor } from "../tensor.ts";
+import type { Tensor } from "../tensor.ts";
 import { hostValues } from "./_fallback.ts";
 import { parseArgs } from "./_args.ts";
 import { cast, deliver } from "./core.ts";

@@ -2,7 +2,7 @@
 
 import { IndexError, RuntimeError, ValueError } from "../errors.ts";
 import { wrapDim } from "../shape.ts";
-import { Tensor } from "../tensor.ts";
+import type { Tensor } from "../tensor.ts";
 import { no_grad } from "../autograd/grad_mode.ts";
 import { asStrided, embed, viewOf } from "./_view_core.ts";
 import { unsqueeze } from "./views.ts";

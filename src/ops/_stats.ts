@@ -4,7 +4,7 @@
 
 import { float64, get_default_dtype } from "../dtype.ts";
 import { RuntimeError } from "../errors.ts";
-import { Tensor } from "../tensor.ts";
+import type { Tensor } from "../tensor.ts";
 import { dimList, parseArgs } from "./_args.ts";
 import { cast, deliver, dtypeArg, scalarTypeName } from "./core.ts";
 import { where } from "./elementwise.ts";

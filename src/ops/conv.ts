@@ -4,7 +4,7 @@
 
 import { bfloat16 } from "../dtype.ts";
 import { RuntimeError } from "../errors.ts";
-import { Tensor } from "../tensor.ts";
+import type { Tensor } from "../tensor.ts";
 import { parseArgs } from "./_args.ts";
 import { scalarTypeName } from "./core.ts";
 import { squeeze, unsqueeze } from "./views.ts";
