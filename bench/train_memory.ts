@@ -31,7 +31,7 @@ const x = torch.randn(32, 20), y = torch.randint(0, 10, [32]);
 let prev = heap();
 for (let step = 1; step <= 5 * WINDOW; step++) {
   opt.zero_grad();
-  F.cross_entropy(net.forward(x), y).backward();
+  F.cross_entropy(net.forward(x) as torch.Tensor, y).backward();
   opt.step();
   if (step % WINDOW === 0) {
     const h = heap();

@@ -218,45 +218,21 @@ function schedSetup(s: Sched): { opt: torch.optim.Optimizer; sched: AnySched } {
   const opt = s.optimizer === "SGD"
     ? new optim.SGD(groups, { lr: 0.1, momentum: 0.9 })
     : new optim.Adam(groups, { lr: 0.1 });
-  const args = s.args.map((a) =>
-    typeof a === "string"
+  const lambdas = (a: unknown) =>
+    typeof a === "string" && a in LAMBDAS
       ? LAMBDAS[a]
       : Array.isArray(a) && typeof a[0] === "string"
       ? a.map((x) => LAMBDAS[x])
-      : a
+      : a;
+  // The call PyTorch made, `cls(opt, *args, **kwargs)`, is `new cls(opt, ...args, kwargs)` here.
+  const args = s.args.map(lambdas);
+  const kw = Object.fromEntries(
+    Object.entries(s.kwargs).map(([k, v]) => [k, lambdas(v)]),
   );
-  const o = opt, kw = s.kwargs;
-  const sched = (() => {
-    switch (s.scheduler) {
-      case "StepLR":
-        return new lr_scheduler.StepLR(
-          o,
-          args[0] as number,
-          kw.gamma as number | undefined,
-        );
-      case "MultiStepLR":
-        return new lr_scheduler.MultiStepLR(
-          o,
-          args[0] as number[],
-          kw.gamma as number,
-        );
-      case "ExponentialLR":
-        return new lr_scheduler.ExponentialLR(o, args[0] as number);
-      case "CosineAnnealingLR":
-        return new lr_scheduler.CosineAnnealingLR(
-          o,
-          args[0] as number,
-          kw.eta_min as number | undefined,
-        );
-      case "LambdaLR":
-        return new lr_scheduler.LambdaLR(o, args[0] as (e: number) => number);
-      case "OneCycleLR":
-        return new lr_scheduler.OneCycleLR(o, args[0] as number, kw);
-      case "ReduceLROnPlateau":
-        return new lr_scheduler.ReduceLROnPlateau(o, kw);
-    }
-    throw new Error(`unknown scheduler ${s.scheduler}`);
-  })() as unknown as AnySched;
+  const Cls = lr_scheduler[
+    s.scheduler as keyof typeof lr_scheduler
+  ] as unknown as new (...a: unknown[]) => AnySched;
+  const sched = new Cls(opt, ...args, kw);
   return { opt, sched };
 }
 
@@ -264,6 +240,79 @@ const momenta = (opt: torch.optim.Optimizer) =>
   opt.param_groups.map((g) =>
     "betas" in g ? (g.betas as number[])[0] : g.momentum as number
   );
+
+describe("schedulers take PyTorch's parameters positionally or by name (issue 11)", () => {
+  const groups = () => {
+    const p = makeParams("float64");
+    return new optim.SGD([{ params: [p.w] }, { params: [p.b], lr: 0.05 }], {
+      lr: 0.1,
+      momentum: 0.9,
+    });
+  };
+  // Written out as a user types them, so that `deno check` sees each form.
+  const calls: [string, (opt: torch.optim.Optimizer) => AnySched][] = [
+    [
+      "StepLR by name",
+      (o) =>
+        new lr_scheduler.StepLR(o, { step_size: 2, gamma: 0.5 }) as AnySched,
+    ],
+    [
+      "StepLR 2 gamma by name",
+      (o) => new lr_scheduler.StepLR(o, 2, { gamma: 0.5 }) as AnySched,
+    ],
+    [
+      "MultiStepLR gamma by name",
+      (o) =>
+        new lr_scheduler.MultiStepLR(o, [1, 2], { gamma: 0.5 }) as AnySched,
+    ],
+    [
+      "ExponentialLR gamma by name",
+      (o) => new lr_scheduler.ExponentialLR(o, { gamma: 0.5 }) as AnySched,
+    ],
+    [
+      "CosineAnnealingLR eta_min by name",
+      (o) =>
+        new lr_scheduler.CosineAnnealingLR(o, 4, { eta_min: 0.1 }) as AnySched,
+    ],
+    [
+      "StepLR all positional",
+      (o) => new lr_scheduler.StepLR(o, 2, 0.5, -1, false) as AnySched,
+    ],
+  ];
+  for (const [name, make] of calls) {
+    test(name, () => {
+      const want = fx.schedulers.find((s) => s.name === name)!;
+      const opt = groups();
+      const sched = make(opt);
+      const lrs = [opt.param_groups.map((g) => g.lr)];
+      for (let k = 1; k < want.lrs.length; k++) {
+        opt.step();
+        sched.step();
+        lrs.push(opt.param_groups.map((g) => g.lr));
+      }
+      close(lrs, want.lrs, 1e-12, name);
+    });
+  }
+  test("a misspelt option is PyTorch's TypeError, not a silent default", () => {
+    assert.throws(
+      // @ts-expect-error: `gama` is not a parameter of StepLR
+      () => new lr_scheduler.StepLR(groups(), 2, { gama: 0.5 }),
+      {
+        name: "TypeError",
+        message: "StepLR.__init__() got an unexpected keyword argument 'gama'",
+      },
+    );
+    assert.throws(
+      // @ts-expect-error: gamma is a number
+      () => new lr_scheduler.ExponentialLR(groups(), { gamma: "0.5" }),
+      {
+        name: "TypeError",
+        message:
+          "ExponentialLR.__init__(): argument 'gamma' (position 2) must be float, not str",
+      },
+    );
+  });
+});
 
 describe(`lr schedulers match PyTorch ${fx.torch}`, () => {
   for (const s of fx.schedulers) {

@@ -1,23 +1,102 @@
-// `torch.utils.data`: datasets, samplers, the DataLoader and random_split.
+// `torch.utils.data`: datasets, samplers, the DataLoader and random_split, each behind its PyTorch
+// signature (they keep their generic TypeScript types: `DataLoader<T, B>`).
 
-export {
-  ConcatDataset,
-  Dataset,
-  type DatasetLike,
-  random_split,
-  Subset,
-  TensorDataset,
-} from "./dataset.ts";
-export {
-  BatchSampler,
-  RandomSampler,
-  type RandomSamplerOptions,
-  type Sampler,
-  SequentialSampler,
-  SubsetRandomSampler,
-} from "./sampler.ts";
-export {
-  DataLoader,
-  type DataLoaderOptions,
-  default_collate,
-} from "./dataloader.ts";
+import { bindMethods, signedAs, signedClassAs } from "../signature.ts";
+import * as ds from "./dataset.ts";
+import * as sm from "./sampler.ts";
+import * as dl from "./dataloader.ts";
+
+export type { DatasetLike } from "./dataset.ts";
+export type { RandomSamplerOptions, Sampler } from "./sampler.ts";
+export type { DataLoaderOptions } from "./dataloader.ts";
+
+const P = "torch.utils.data";
+
+/** `Dataset()`: the base of map-style datasets (`get(index)` and `length`). */
+export const Dataset = signedClassAs(`${P}.Dataset`, "()", ds.Dataset);
+export type Dataset<T = unknown> = ds.Dataset<T>;
+/** `TensorDataset(*tensors)`. */
+export const TensorDataset = signedClassAs(
+  `${P}.TensorDataset`,
+  "(*tensors: Tensor)",
+  ds.TensorDataset,
+);
+export type TensorDataset = ds.TensorDataset;
+/** `Subset(dataset, indices)`. */
+export const Subset = signedClassAs(
+  `${P}.Subset`,
+  "(dataset: object, indices: any)",
+  ds.Subset,
+);
+export type Subset<T = unknown> = ds.Subset<T>;
+/** `ConcatDataset(datasets)`. */
+export const ConcatDataset = signedClassAs(
+  `${P}.ConcatDataset`,
+  "(datasets: object[])",
+  ds.ConcatDataset,
+);
+export type ConcatDataset<T = unknown> = ds.ConcatDataset<T>;
+/** `random_split(dataset, lengths, generator = default_generator)`. */
+export const random_split = signedAs(
+  `${P}.random_split`,
+  {
+    sig: "(dataset: object, lengths: float[], generator: Generator? = None)",
+    emit: "positional",
+  },
+  ds.random_split,
+);
+/** `SequentialSampler(data_source)`. */
+export const SequentialSampler = signedClassAs(
+  `${P}.SequentialSampler`,
+  "(data_source: object)",
+  sm.SequentialSampler,
+);
+export type SequentialSampler = sm.SequentialSampler;
+/** `RandomSampler(data_source, replacement = False, num_samples = None, generator = None)`. */
+export const RandomSampler = signedClassAs(
+  `${P}.RandomSampler`,
+  "(data_source: object, replacement: bool = False, num_samples: int? = None, generator: Generator? = None)",
+  sm.RandomSampler,
+);
+export type RandomSampler = sm.RandomSampler;
+/** `SubsetRandomSampler(indices, generator = None)`. */
+export const SubsetRandomSampler = signedClassAs(
+  `${P}.SubsetRandomSampler`,
+  {
+    sig: "(indices: any, generator: Generator? = None)",
+    emit: "positional",
+  },
+  sm.SubsetRandomSampler,
+);
+export type SubsetRandomSampler = sm.SubsetRandomSampler;
+/** `BatchSampler(sampler, batch_size, drop_last)`. */
+export const BatchSampler = signedClassAs(
+  `${P}.BatchSampler`,
+  "(sampler: iterable, batch_size: int, drop_last: bool)",
+  sm.BatchSampler,
+);
+export type BatchSampler = sm.BatchSampler;
+/**
+ * `DataLoader(dataset, batch_size = 1, shuffle = None, sampler = None, batch_sampler = None,
+ * num_workers = 0, collate_fn = None, pin_memory = False, drop_last = False, ...)`: num_workers and
+ * pin_memory (and timeout, worker_init_fn, multiprocessing_context) are accepted in their Python
+ * positions and change nothing: loading is in-thread, as PyTorch's num_workers = 0.
+ */
+export const DataLoader = signedClassAs(
+  `${P}.DataLoader`,
+  "(dataset: object, batch_size: int? = 1, shuffle: bool? = None, sampler: iterable? = None, batch_sampler: iterable? = None, num_workers: int = 0, collate_fn: callable? = None, pin_memory: bool = False, drop_last: bool = False, timeout: float = 0, worker_init_fn: callable? = None, multiprocessing_context: any = None, generator: Generator? = None)",
+  dl.DataLoader,
+);
+// deno-lint-ignore no-explicit-any
+export type DataLoader<T = any, B = any> = dl.DataLoader<T, B>;
+/** `default_collate(batch)`. */
+export const default_collate = signedAs(
+  `${P}.default_collate`,
+  "(batch: any[])",
+  dl.default_collate,
+);
+
+// Map-style datasets' `get(index)` (Python's `dataset[index]`), bound where each defines it.
+for (const cls of [ds.TensorDataset, ds.Subset, ds.ConcatDataset]) {
+  bindMethods(cls, P, { get: "(self: object, index: int)" });
+}

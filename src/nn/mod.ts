@@ -1,21 +1,159 @@
-// `torch.nn`: modules, layers, losses, functional, init and utils.
+// `torch.nn`: modules, layers, losses, functional, init and utils, each behind its PyTorch signature
+// (declared in signatures.ts; the implementations live in modules/, functional.ts, init.ts, utils.ts).
 
-export { Module, type RemovableHandle, type StateDict } from "./module.ts";
-export { Parameter } from "./parameter.ts";
+import { bindMethods, signAll, signClasses } from "../signature.ts";
+import * as m from "./modules/mod.ts";
+import * as L from "./modules/loss.ts";
+import { Module as ModuleImpl } from "./module.ts";
+import { Parameter as ParameterImpl } from "./parameter.ts";
+import * as F from "./functional.ts";
+import * as I from "./init.ts";
+import * as U from "./utils.ts";
+import type { Tensor } from "../tensor.ts";
+import {
+  CONTAINER_METHODS,
+  FORWARD,
+  FUNCTIONAL,
+  INIT,
+  MODULE_METHODS,
+  NN_CLASSES,
+  UTILS,
+} from "./signatures.ts";
+
+export type { RemovableHandle, StateDict } from "./module.ts";
+export { _BatchNorm, _ConvNd } from "./modules/mod.ts";
+
+/** F.softmax's `_stacklevel` only steers Python's warning; it is accepted and dropped. */
+function stackless(
+  fn: (input: Tensor, opts: { dim?: number | null; dtype?: unknown }) => Tensor,
+) {
+  return (
+    input: Tensor,
+    o: { dim?: number | null; _stacklevel?: number; dtype?: unknown } = {},
+  ) => fn(input, { dim: o.dim ?? undefined, dtype: o.dtype });
+}
+
 /** `torch.nn.functional` (F): the layers as functions. */
-export * as functional from "./functional.ts";
+export const functional = signAll("torch.nn.functional", FUNCTIONAL, {
+  ...F,
+  softmax: stackless(F.softmax),
+  log_softmax: stackless(F.log_softmax),
+});
 /** `torch.nn.init`: in-place initialisers with PyTorch's draws. */
-export * as init from "./init.ts";
+export const init = signAll("torch.nn.init", INIT, I);
 /** `torch.nn.utils`: gradient clipping and parameter helpers. */
-export * as utils from "./utils.ts";
-export {
-  BCELoss,
-  BCEWithLogitsLoss,
-  CrossEntropyLoss,
-  KLDivLoss,
+export const utils = signAll("torch.nn.utils", UTILS, U);
+
+const IMPLS = { ...m, ...L, Module: ModuleImpl, Parameter: ParameterImpl };
+const classes = signClasses("torch.nn", NN_CLASSES, IMPLS);
+
+// The methods every layer has (train, parameters, state_dict, ...), its forward and the
+// containers' own methods are bound in place, where each class defines them.
+const ownTo = ModuleImpl.prototype.to;
+/** `to(device, dtype)` bound, in the one-argument form Module.to takes. */
+function moduleTo(this: ModuleImpl, device?: unknown, dtype?: unknown) {
+  if (device == null && dtype == null) return this;
+  const target = dtype == null
+    ? device
+    : { dtype, ...(device == null ? {} : { device }) };
+  return ownTo.call(this, target as Parameters<typeof ownTo>[0]);
+}
+for (const [name, cls] of Object.entries(IMPLS)) {
+  if (
+    cls === ParameterImpl ||
+    !(cls.prototype instanceof ModuleImpl || cls === ModuleImpl)
+  ) continue;
+  bindMethods(cls, "torch.nn", MODULE_METHODS, { to: moduleTo });
+  if (name in FORWARD) {
+    bindMethods(cls, "torch.nn", {
+      forward: FORWARD[name as keyof typeof FORWARD],
+    });
+  }
+  if (name in CONTAINER_METHODS) {
+    bindMethods(
+      cls,
+      "torch.nn",
+      CONTAINER_METHODS[name as keyof typeof CONTAINER_METHODS],
+    );
+  }
+}
+
+/** Every layer of `torch.nn`, bound through its constructor's signature. */
+export const {
+  Identity,
+  Linear,
+  Bilinear,
+  ReLU,
+  LeakyReLU,
+  ELU,
+  GELU,
+  SiLU,
+  Sigmoid,
+  Tanh,
+  Softmax,
+  LogSoftmax,
+  Dropout,
+  Flatten,
+  Embedding,
+  BatchNorm1d,
+  BatchNorm2d,
+  LayerNorm,
+  Sequential,
+  ModuleList,
+  ModuleDict,
+  Conv1d,
+  Conv2d,
+  ConvTranspose2d,
+  MaxPool1d,
+  MaxPool2d,
+  AvgPool2d,
+  AdaptiveAvgPool2d,
   L1Loss,
   MSELoss,
-  NLLLoss,
   SmoothL1Loss,
-} from "./modules/loss.ts";
-export * from "./modules/mod.ts";
+  NLLLoss,
+  CrossEntropyLoss,
+  BCELoss,
+  BCEWithLogitsLoss,
+  KLDivLoss,
+  Module,
+  Parameter,
+} = classes;
+export type Module = ModuleImpl;
+export type Parameter = ParameterImpl;
+export type Identity = m.Identity;
+export type Linear = m.Linear;
+export type Bilinear = m.Bilinear;
+export type ReLU = m.ReLU;
+export type LeakyReLU = m.LeakyReLU;
+export type ELU = m.ELU;
+export type GELU = m.GELU;
+export type SiLU = m.SiLU;
+export type Sigmoid = m.Sigmoid;
+export type Tanh = m.Tanh;
+export type Softmax = m.Softmax;
+export type LogSoftmax = m.LogSoftmax;
+export type Dropout = m.Dropout;
+export type Flatten = m.Flatten;
+export type Embedding = m.Embedding;
+export type BatchNorm1d = m.BatchNorm1d;
+export type BatchNorm2d = m.BatchNorm2d;
+export type LayerNorm = m.LayerNorm;
+export type Sequential = m.Sequential;
+export type ModuleList = m.ModuleList;
+export type ModuleDict = m.ModuleDict;
+export type Conv1d = m.Conv1d;
+export type Conv2d = m.Conv2d;
+export type ConvTranspose2d = m.ConvTranspose2d;
+export type MaxPool1d = m.MaxPool1d;
+export type MaxPool2d = m.MaxPool2d;
+export type AvgPool2d = m.AvgPool2d;
+export type AdaptiveAvgPool2d = m.AdaptiveAvgPool2d;
+export type L1Loss = L.L1Loss;
+export type MSELoss = L.MSELoss;
+export type SmoothL1Loss = L.SmoothL1Loss;
+export type NLLLoss = L.NLLLoss;
+export type CrossEntropyLoss = L.CrossEntropyLoss;
+export type BCELoss = L.BCELoss;
+export type BCEWithLogitsLoss = L.BCEWithLogitsLoss;
+export type KLDivLoss = L.KLDivLoss;

@@ -17,6 +17,20 @@ import {
 import { Tensor } from "../tensor.ts";
 import { isOptions } from "./_args.ts";
 import {
+  bindCall,
+  declare,
+  IMPL,
+  type MethodOf,
+  signAll,
+  SIGNATURE,
+  type Signature,
+  signatureOf,
+  signedAs,
+  type TextOf,
+} from "../signature.ts";
+import { MAX, TENSOR, TENSOR_CLASS, TORCH } from "./signatures.ts";
+import * as cr from "./creation.ts";
+import {
   assertNoOverlap,
   assignInPlace,
   cast,
@@ -245,48 +259,50 @@ function drawInPlace(
   };
 }
 
-/** Methods whose first parameter is the tensor, keyed by method name. */
-const METHOD_FNS = {
+/** The implementation of every `torch.*` function declared in TORCH. */
+const TORCH_IMPLS = {
   ...unaryFns,
   ...binaryFns,
+  multiply: binaryFns.mul,
+  greater: binaryFns.gt,
+  less: binaryFns.lt,
+  floor_divide,
   add: ew.add,
   sub: ew.sub,
   subtract: ew.sub,
-  multiply: binaryFns.mul,
   div: ew.div,
   divide: ew.div,
-  true_divide: (a: Tensor, b: ew.TensorOrScalar) => ew.div(a, b),
-  floor_divide,
-  greater: binaryFns.gt,
-  less: binaryFns.lt,
   clamp: ew.clamp,
   clip: ew.clamp,
   round: ew.round,
-  where: (self: Tensor, condition: Tensor, other: ew.TensorOrScalar) =>
-    ew.where(condition, self, other),
   sum: red.sum,
-  softmax: act.softmax,
-  log_softmax: act.log_softmax,
   mean: red.mean,
   prod: red.prod,
   amax: red.amax,
   amin: red.amin,
   argmax: red.argmax,
   argmin: red.argmin,
-  std: red.std,
-  var: red.var_,
-  norm: red.norm,
-  logsumexp: red.logsumexp,
   all: red.all,
   any: red.any,
+  std: red.std,
+  var: red.var_,
+  std_mean: red.std_mean,
+  var_mean: red.var_mean,
+  norm: red.norm,
+  logsumexp: red.logsumexp,
   cumsum: red.cumsum,
   cumprod: red.cumprod,
+  softmax: act.softmax,
+  log_softmax: act.log_softmax,
   matmul: la.matmul,
   mm: la.mm,
   bmm: la.bmm,
   mv: la.mv,
   dot: la.dot,
   outer: la.outer,
+  cat: ix.cat,
+  concat: ix.concat,
+  stack: ix.stack,
   gather: ix.gather,
   scatter: ix.scatter,
   scatter_add: ix.scatter_add,
@@ -296,29 +312,72 @@ const METHOD_FNS = {
   nonzero: ix.nonzero,
   allclose: ix.allclose,
   equal: ix.equal,
+  where: ew.where,
   sort: so.sort,
   argsort: so.argsort,
   topk: so.topk,
   unique: so.unique,
+  chunk: vw.chunk,
+  flatten: vw.flatten,
+  narrow: vw.narrow,
+  permute: vw.permute,
+  reshape: vw.reshape,
+  select: vw.select,
+  split: vw.split,
+  squeeze: vw.squeeze,
+  swapaxes: vw.swapaxes,
+  swapdims: vw.swapdims,
+  t: vw.t,
+  transpose: vw.transpose,
+  unbind: vw.unbind,
+  unflatten: vw.unflatten,
+  unsqueeze: vw.unsqueeze,
+  tensor: cr.tensor,
+  empty: cr.empty,
+  zeros: cr.zeros,
+  ones: cr.ones,
+  full: cr.full,
+  empty_like: cr.empty_like,
+  zeros_like: cr.zeros_like,
+  ones_like: cr.ones_like,
+  full_like: cr.full_like,
+  arange: cr.arange,
+  linspace: cr.linspace,
+  eye: cr.eye,
+  rand: rnd.rand,
+  randn: rnd.randn,
+  randint: rnd.randint,
+  randperm: rnd.randperm,
+  rand_like: rnd.rand_like,
+  randn_like: rnd.randn_like,
+  bernoulli: rnd.bernoulli,
+  normal: rnd.normal,
+};
+
+/** `torch.*`: every function of TORCH behind its declaration. */
+export const torchFns = signAll("torch", TORCH, TORCH_IMPLS);
+
+/** `torch.max` and `torch.min` keep their overloaded types (a tensor, or values and indices). */
+export const max: typeof red.max = signedAs("torch.max", MAX, red.max);
+/** See `max`. */
+export const min: typeof red.min = signedAs("torch.min", MAX, red.min);
+/** `torch.where(condition)` gives indices, `where(condition, input, other)` a tensor. */
+export const where: typeof ew.where = signedAs(
+  "torch.where",
+  TORCH.where,
+  ew.where,
+);
+
+/** The implementation of every Tensor-only method declared in TENSOR (self first). */
+const TENSOR_IMPLS = {
+  true_divide: (a: Tensor, b: ew.TensorOrScalar) => ew.div(a, b),
+  where: (self: Tensor, condition: Tensor, other: ew.TensorOrScalar) =>
+    ew.where(condition, self, other),
   view: vw.view,
   view_as: vw.view_as,
-  reshape: vw.reshape,
   reshape_as: vw.reshape_as,
-  flatten: vw.flatten,
-  unflatten: vw.unflatten,
-  squeeze: vw.squeeze,
-  unsqueeze: vw.unsqueeze,
-  permute: vw.permute,
-  transpose: vw.transpose,
-  swapaxes: vw.transpose,
-  t: vw.t,
   expand: vw.expand,
   expand_as: vw.expand_as,
-  narrow: vw.narrow,
-  select: vw.select,
-  unbind: vw.unbind,
-  split: vw.split,
-  chunk: vw.chunk,
   index: vw.index,
   to,
   type_as: (self: Tensor, other: Tensor) => castRecorded(self, other.dtype),
@@ -341,7 +400,6 @@ const METHOD_FNS = {
   /** `x.cuda()`: a copy on the WebGPU device (`"cuda"` is its alias). */
   cuda: (self: Tensor) => toDevice(self, resolveDevice("cuda")),
   numpy,
-  /** `x.copy_(src)`: src's values (broadcast and cast) written into x. */
   /** `x.copy_(src)`: src's values (broadcast and cast to x's dtype) written into x; differentiable. */
   copy_: (self: Tensor, src: Tensor) => {
     assertNoOverlap(self, [src]);
@@ -367,7 +425,92 @@ const METHOD_FNS = {
     rnd.bernoulli_,
   ),
   exponential_: drawInPlace("ExponentialBackward0", rnd.exponential_),
-  bernoulli: rnd.bernoulli,
+  squeeze_: (self: Tensor, dim?: number) =>
+    becomeView(self, vw.squeeze(self, dim)),
+  unsqueeze_: (self: Tensor, dim: number) =>
+    becomeView(self, vw.unsqueeze(self, dim)),
+  t_: (self: Tensor) => becomeView(self, vw.t(self)),
+  transpose_: (self: Tensor, a: number, b: number) =>
+    becomeView(self, vw.transpose(self, a, b)),
+};
+
+const tensorFns = signAll("Tensor", TENSOR, TENSOR_IMPLS);
+
+/** `torch.*` functions that are also Tensor methods (the tensor is their `input`). */
+const SHARED = [
+  ...(Object.keys(ew.UNARY) as ew.UnaryName[]),
+  ...(Object.keys(binaryFns) as PlainBinary[]),
+  "add",
+  "sub",
+  "subtract",
+  "multiply",
+  "div",
+  "divide",
+  "floor_divide",
+  "greater",
+  "less",
+  "clamp",
+  "clip",
+  "round",
+  "sum",
+  "softmax",
+  "log_softmax",
+  "mean",
+  "prod",
+  "amax",
+  "amin",
+  "argmax",
+  "argmin",
+  "std",
+  "var",
+  "norm",
+  "logsumexp",
+  "all",
+  "any",
+  "cumsum",
+  "cumprod",
+  "matmul",
+  "mm",
+  "bmm",
+  "mv",
+  "dot",
+  "outer",
+  "gather",
+  "scatter",
+  "scatter_add",
+  "index_select",
+  "masked_fill",
+  "masked_select",
+  "nonzero",
+  "allclose",
+  "equal",
+  "sort",
+  "argsort",
+  "topk",
+  "unique",
+  "reshape",
+  "flatten",
+  "unflatten",
+  "squeeze",
+  "unsqueeze",
+  "permute",
+  "transpose",
+  "swapaxes",
+  "t",
+  "narrow",
+  "select",
+  "unbind",
+  "split",
+  "chunk",
+  "bernoulli",
+] as const satisfies readonly (keyof typeof torchFns)[];
+
+type Shared = Pick<typeof torchFns, typeof SHARED[number]>;
+
+/** Methods whose first parameter is the tensor, keyed by method name. */
+const METHOD_FNS: Shared & typeof tensorFns = {
+  ...Object.fromEntries(SHARED.map((n) => [n, torchFns[n]])) as Shared,
+  ...tensorFns,
 };
 
 /** Ops with an in-place `op_` method: the result is written back into the tensor. */
@@ -394,30 +537,27 @@ const IN_PLACE = [
   "cumprod",
 ] as const;
 
-type Fns = typeof METHOD_FNS;
-type DropSelf<F> = F extends (self: Tensor, ...rest: infer A) => infer R
-  ? (...rest: A) => R
-  : F extends (self: ew.TensorOrScalar, ...rest: infer A) => infer R
-    ? (...rest: A) => R
-  : never;
 type InPlaceName = typeof IN_PLACE[number];
+type SharedName = typeof SHARED[number];
+type TextOfMethod<K> = K extends SharedName ? TextOf<typeof TORCH[K]>
+  : K extends keyof typeof TENSOR ? TextOf<typeof TENSOR[K]>
+  : never;
+type MethodFn<K extends keyof typeof METHOD_FNS> = MethodOf<
+  TextOfMethod<K>,
+  ReturnType<typeof METHOD_FNS[K]>
+>;
 
 /**
- * Every generated Tensor method, typed from the function it wraps.
+ * Every generated Tensor method, typed from its declaration without the tensor itself.
  *
  * @ignore
  */
 export type TensorMethods =
-  & { [K in Exclude<keyof Fns, "where">]: DropSelf<Fns[K]> }
-  & { [K in InPlaceName as `${K}_`]: DropSelf<Fns[K]> }
+  & { [K in keyof typeof METHOD_FNS]: MethodFn<K> }
+  & { [K in InPlaceName as `${K}_`]: MethodFn<K> }
   & {
-    where(condition: Tensor, other: ew.TensorOrScalar): Tensor;
     max: MaxMethod;
     min: MaxMethod;
-    squeeze_(dim?: number): Tensor;
-    unsqueeze_(dim: number): Tensor;
-    t_(): Tensor;
-    transpose_(dim0: number, dim1: number): Tensor;
   };
 
 interface MaxMethod {
@@ -435,6 +575,24 @@ function becomeView(self: Tensor, v: Tensor): Tensor {
   return self;
 }
 
+/** A method calling `fn` with the tensor first, carrying fn's declaration. */
+function method(
+  fn: (self: Tensor, ...a: unknown[]) => unknown,
+  sig: Signature,
+  body?: (this: Tensor, ...args: unknown[]) => unknown,
+) {
+  // The implementation is called directly: one frame and one argument list fewer per method call.
+  const impl = ((fn as unknown as { [IMPL]?: unknown })[IMPL] ?? fn) as (
+    ...a: unknown[]
+  ) => unknown;
+  const m = body ?? function (this: Tensor, ...args: unknown[]) {
+    args.unshift(this);
+    return impl(...bindCall(sig, args));
+  };
+  Object.defineProperty(m, SIGNATURE, { value: sig });
+  return m;
+}
+
 /** Installs the methods on Tensor.prototype; called once by the module that defines the ops. */
 export function installMethods(): void {
   const proto = Tensor.prototype as unknown as Record<string, unknown>;
@@ -443,47 +601,49 @@ export function installMethods(): void {
     (self: Tensor, ...a: unknown[]) => unknown
   >;
   for (const [name, fn] of Object.entries(fns)) {
-    proto[name] = function (this: Tensor, ...args: unknown[]) {
-      return fn(this, ...args);
-    };
+    proto[name] = method(fn, signatureOf(fn)!);
   }
   for (const name of IN_PLACE) {
     const fn = fns[name];
+    const sig = signatureOf(fn)!;
     const direct = DIRECT[name];
-    proto[`${name}_`] = direct
-      ? function (this: Tensor, ...args: unknown[]) {
-        // With autograd involved the direct form declines and assignInPlace rebases (below).
-        checkInPlace(this, true);
-        assertNoOverlap(this, args);
-        const r = direct(this, args);
-        if (r !== this) return assignInPlace(this, r);
-        // As assignInPlace does: writing a Variable's values makes a Variable (legacy printing).
-        for (const a of args) {
-          if (a instanceof Tensor && a._variable) this._variable = true;
+    proto[`${name}_`] = method(
+      fn,
+      sig,
+      direct
+        ? function (this: Tensor, ...args: unknown[]) {
+          // With autograd involved the direct form declines and assignInPlace rebases (below).
+          checkInPlace(this, true);
+          const bound = bindCall(sig, [this, ...args]).slice(1);
+          assertNoOverlap(this, bound);
+          const r = direct(this, bound);
+          if (r !== this) return assignInPlace(this, r);
+          // As assignInPlace does: writing a Variable's values makes a Variable (legacy printing).
+          for (const a of bound) {
+            if (a instanceof Tensor && a._variable) this._variable = true;
+          }
+          return this;
         }
-        return this;
-      }
-      : function (this: Tensor, ...args: unknown[]) {
-        assertNoOverlap(this, args);
-        return assignInPlace(this, fn(this, ...args) as Tensor);
-      };
+        : function (this: Tensor, ...args: unknown[]) {
+          assertNoOverlap(this, args);
+          return assignInPlace(this, fn(this, ...args) as Tensor);
+        },
+    );
   }
-  proto.max = function (this: Tensor, ...args: unknown[]) {
-    return (red.max as (...a: unknown[]) => unknown)(this, ...args);
-  };
-  proto.min = function (this: Tensor, ...args: unknown[]) {
-    return (red.min as (...a: unknown[]) => unknown)(this, ...args);
-  };
-  proto.squeeze_ = function (this: Tensor, dim?: number) {
-    return becomeView(this, vw.squeeze(this, dim));
-  };
-  proto.unsqueeze_ = function (this: Tensor, dim: number) {
-    return becomeView(this, vw.unsqueeze(this, dim));
-  };
-  proto.t_ = function (this: Tensor) {
-    return becomeView(this, vw.t(this));
-  };
-  proto.transpose_ = function (this: Tensor, a: number, b: number) {
-    return becomeView(this, vw.transpose(this, a, b));
-  };
+  // The class's own methods (size, item, ...) keep their code and types; calls are bound all the same.
+  for (const [name, text] of Object.entries(TENSOR_CLASS)) {
+    const own = proto[name] as (...a: unknown[]) => unknown;
+    const sig = declare(`Tensor.${name}`, text, { emit: "positional" });
+    proto[name] = method(own, sig, function (this: Tensor, ...args: unknown[]) {
+      // No parameter of these is required: a call without arguments binds as it stands.
+      if (args.length === 0) return own.call(this);
+      return own.apply(this, bindCall(sig, [this, ...args]).slice(1));
+    });
+  }
+  for (const [name, fn] of [["max", max], ["min", min]] as const) {
+    proto[name] = method(
+      fn as (self: Tensor, ...a: unknown[]) => unknown,
+      signatureOf(fn)!,
+    );
+  }
 }

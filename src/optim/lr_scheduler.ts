@@ -1,253 +1,146 @@
-// `torch.optim.lr_scheduler`: StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LambdaLR here;
-// OneCycleLR and ReduceLROnPlateau in their own files.
+// `torch.optim.lr_scheduler`: every scheduler behind its PyTorch 1.13 constructor signature, so that
+// `StepLR(opt, 2, { gamma: 0.5 })` and `StepLR(opt, { step_size: 2, gamma: 0.5 })` are the same call.
 
-import { ValueError } from "../errors.ts";
-import {
-  type AnyOptimizer,
-  LRScheduler,
-  type SchedulerStateDict,
-} from "./_scheduler.ts";
+import { bindMethods, signedClass } from "../signature.ts";
+import * as s from "./schedulers.ts";
+import { LRScheduler as Base } from "./_scheduler.ts";
+import { OneCycleLR as OneCycle } from "./one_cycle_lr.ts";
+import { ReduceLROnPlateau as Plateau } from "./reduce_lr_on_plateau.ts";
 
-export { LRScheduler, type SchedulerStateDict } from "./_scheduler.ts";
-export { LRScheduler as _LRScheduler } from "./_scheduler.ts";
-export { OneCycleLR, type OneCycleLROptions } from "./one_cycle_lr.ts";
-export {
-  ReduceLROnPlateau,
-  type ReduceLROnPlateauOptions,
-} from "./reduce_lr_on_plateau.ts";
+export type { SchedulerStateDict } from "./_scheduler.ts";
+export type { SchedulerOptions } from "./schedulers.ts";
+export type { OneCycleLROptions } from "./one_cycle_lr.ts";
+export type { ReduceLROnPlateauOptions } from "./reduce_lr_on_plateau.ts";
 
-/** Options every epoch scheduler takes. */
-export interface SchedulerOptions {
-  /** The index of the last epoch when resuming; -1 (the default) starts afresh. */
-  last_epoch?: number;
-  /** Print each update. */
-  verbose?: boolean;
-}
+const EPOCHS = "last_epoch: int = -1, verbose: bool = False";
+
+/** The base of the epoch schedulers: `LRScheduler(optimizer, last_epoch = -1, verbose = false)`. */
+export const LRScheduler = signedClass(
+  "torch.optim.lr_scheduler.LRScheduler",
+  `(optimizer: Optimizer, ${EPOCHS})`,
+  Base,
+  { emit: "positional" },
+);
+export type LRScheduler = Base;
+/** PyTorch 1.13's name for LRScheduler. */
+export const _LRScheduler = signedClass(
+  "torch.optim.lr_scheduler._LRScheduler",
+  `(optimizer: Optimizer, ${EPOCHS})`,
+  Base,
+  { emit: "positional" },
+);
+export type _LRScheduler = Base;
 
 /**
- * `LambdaLR(optimizer, lr_lambda)`: lr = initial lr × lr_lambda(epoch); one function for all groups
- * or one per group.
+ * `LambdaLR(optimizer, lr_lambda, last_epoch = -1, verbose = false)`: lr = initial lr ×
+ * lr_lambda(epoch); one function for all groups or one per group.
  * @example
  * const sched = new optim.lr_scheduler.LambdaLR(opt, (epoch) => 0.95 ** epoch);
  */
-export class LambdaLR extends LRScheduler {
-  /** One factor function per group. */
-  lr_lambdas: ((epoch: number) => number)[];
-
-  /** Sets the initial learning rates and takes the first step (epoch 0). */
-  constructor(
-    optimizer: AnyOptimizer,
-    lr_lambda: ((epoch: number) => number) | ((epoch: number) => number)[],
-    opts: SchedulerOptions = {},
-  ) {
-    super(optimizer, opts.last_epoch, opts.verbose);
-    const n = optimizer.param_groups.length;
-    if (!Array.isArray(lr_lambda)) this.lr_lambdas = Array(n).fill(lr_lambda);
-    else if (lr_lambda.length !== n) {
-      throw new ValueError(
-        `Expected ${n} lr_lambdas, but got ${lr_lambda.length}`,
-      );
-    } else this.lr_lambdas = [...lr_lambda];
-    this._initial_step();
-  }
-
-  /** The learning rates for `last_epoch` (PyTorch's chainable form). */
-  get_lr(): number[] {
-    return this.base_lrs.map((base, i) =>
-      base * this.lr_lambdas[i](this.last_epoch)
-    );
-  }
-
-  /** As PyTorch: the lambdas themselves are not saved (`lr_lambdas` holds one null per group). */
-  override state_dict(): SchedulerStateDict {
-    const sd = super.state_dict();
-    sd.lr_lambdas = this.lr_lambdas.map(() => null);
-    return sd;
-  }
-
-  /** Restores the saved attributes (the lambdas stay as they are). */
-  override load_state_dict(state_dict: SchedulerStateDict): void {
-    const { lr_lambdas: _, ...rest } = state_dict;
-    super.load_state_dict(rest);
-  }
-}
+export const LambdaLR = signedClass(
+  "torch.optim.lr_scheduler.LambdaLR",
+  `(optimizer: Optimizer, lr_lambda: callable|callable[], ${EPOCHS})`,
+  s.LambdaLR,
+  { emit: 2 },
+);
+export type LambdaLR = s.LambdaLR;
 
 /**
- * `StepLR(optimizer, step_size, gamma = 0.1)`: multiplies every group's lr by gamma every
- * step_size epochs.
+ * `StepLR(optimizer, step_size, gamma = 0.1, last_epoch = -1, verbose = false)`: multiplies every
+ * group's lr by gamma every step_size epochs.
  * @example
- * const sched = new optim.lr_scheduler.StepLR(opt, 30, 0.1);
- * for (let epoch = 0; epoch < 100; epoch++) { train(); sched.step(); }
+ * const sched = new optim.lr_scheduler.StepLR(opt, 30, { gamma: 0.1 });
  */
-export class StepLR extends LRScheduler {
-  /** Epochs between decays. */
-  step_size: number;
-  /** Decay factor. */
-  gamma: number;
-
-  /** Sets the initial learning rates and takes the first step (epoch 0). */
-  constructor(
-    optimizer: AnyOptimizer,
-    step_size: number,
-    gamma = 0.1,
-    opts: SchedulerOptions = {},
-  ) {
-    super(optimizer, opts.last_epoch, opts.verbose);
-    this.step_size = step_size;
-    this.gamma = gamma;
-    this._initial_step();
-  }
-
-  /** The learning rates for `last_epoch` (PyTorch's chainable form). */
-  get_lr(): number[] {
-    if (this.last_epoch === 0 || this.last_epoch % this.step_size !== 0) {
-      return this.groups.map((g) => g.lr);
-    }
-    return this.groups.map((g) => g.lr * this.gamma);
-  }
-
-  /** The closed form `step(epoch)` uses. */
-  override _get_closed_form_lr(): number[] {
-    return this.base_lrs.map((b) =>
-      b * this.gamma ** Math.floor(this.last_epoch / this.step_size)
-    );
-  }
-}
+export const StepLR = signedClass(
+  "torch.optim.lr_scheduler.StepLR",
+  `(optimizer: Optimizer, step_size: int, gamma: float = 0.1, ${EPOCHS})`,
+  s.StepLR,
+  { emit: 3 },
+);
+export type StepLR = s.StepLR;
 
 /**
- * `MultiStepLR(optimizer, milestones, gamma = 0.1)`: multiplies the lr by gamma at each milestone
- * epoch (by gamma^k for a milestone listed k times).
+ * `MultiStepLR(optimizer, milestones, gamma = 0.1, last_epoch = -1, verbose = false)`: multiplies
+ * the lr by gamma at each milestone epoch.
  * @example
- * const sched = new optim.lr_scheduler.MultiStepLR(opt, [30, 80], 0.1);
+ * const sched = new optim.lr_scheduler.MultiStepLR(opt, [30, 80], { gamma: 0.1 });
  */
-export class MultiStepLR extends LRScheduler {
-  /** PyTorch's Counter: milestone epoch to how many times it was listed. */
-  milestones: Record<number, number>;
-  /** Decay factor. */
-  gamma: number;
-
-  /** Sets the initial learning rates and takes the first step (epoch 0). */
-  constructor(
-    optimizer: AnyOptimizer,
-    milestones: number[],
-    gamma = 0.1,
-    opts: SchedulerOptions = {},
-  ) {
-    super(optimizer, opts.last_epoch, opts.verbose);
-    this.milestones = {};
-    for (const m of milestones) {
-      this.milestones[m] = (this.milestones[m] ?? 0) + 1;
-    }
-    this.gamma = gamma;
-    this._initial_step();
-  }
-
-  /** The learning rates for `last_epoch` (PyTorch's chainable form). */
-  get_lr(): number[] {
-    const k = this.milestones[this.last_epoch];
-    if (k === undefined) return this.groups.map((g) => g.lr);
-    return this.groups.map((g) => g.lr * this.gamma ** k);
-  }
-
-  /** The closed form `step(epoch)` uses. */
-  override _get_closed_form_lr(): number[] {
-    let passed = 0;
-    for (const [m, k] of Object.entries(this.milestones)) {
-      if (Number(m) <= this.last_epoch) passed += k;
-    }
-    return this.base_lrs.map((b) => b * this.gamma ** passed);
-  }
-}
+export const MultiStepLR = signedClass(
+  "torch.optim.lr_scheduler.MultiStepLR",
+  `(optimizer: Optimizer, milestones: int[], gamma: float = 0.1, ${EPOCHS})`,
+  s.MultiStepLR,
+  { emit: 3 },
+);
+export type MultiStepLR = s.MultiStepLR;
 
 /**
- * `ExponentialLR(optimizer, gamma)`: multiplies the lr by gamma every epoch.
+ * `ExponentialLR(optimizer, gamma, last_epoch = -1, verbose = false)`: multiplies the lr by gamma
+ * every epoch.
  * @example
  * const sched = new optim.lr_scheduler.ExponentialLR(opt, 0.9);
  */
-export class ExponentialLR extends LRScheduler {
-  /** Decay factor. */
-  gamma: number;
-
-  /** Sets the initial learning rates and takes the first step (epoch 0). */
-  constructor(
-    optimizer: AnyOptimizer,
-    gamma: number,
-    opts: SchedulerOptions = {},
-  ) {
-    super(optimizer, opts.last_epoch, opts.verbose);
-    this.gamma = gamma;
-    this._initial_step();
-  }
-
-  /** The learning rates for `last_epoch` (PyTorch's chainable form). */
-  get_lr(): number[] {
-    if (this.last_epoch === 0) return this.groups.map((g) => g.lr);
-    return this.groups.map((g) => g.lr * this.gamma);
-  }
-
-  /** The closed form `step(epoch)` uses. */
-  override _get_closed_form_lr(): number[] {
-    return this.base_lrs.map((b) => b * this.gamma ** this.last_epoch);
-  }
-}
+export const ExponentialLR = signedClass(
+  "torch.optim.lr_scheduler.ExponentialLR",
+  `(optimizer: Optimizer, gamma: float, ${EPOCHS})`,
+  s.ExponentialLR,
+  { emit: 2 },
+);
+export type ExponentialLR = s.ExponentialLR;
 
 /**
- * `CosineAnnealingLR(optimizer, T_max, eta_min = 0)`: cosine annealing from the initial lr to
- * eta_min over T_max epochs (and back, periodically), computed as PyTorch 1.13 does: recursively
- * from the current lr, so that changes made to the lr from outside carry through.
+ * `CosineAnnealingLR(optimizer, T_max, eta_min = 0, last_epoch = -1, verbose = false)`: cosine
+ * annealing from the initial lr to eta_min over T_max epochs.
  * @example
- * const sched = new optim.lr_scheduler.CosineAnnealingLR(opt, 50, 1e-5);
+ * const sched = new optim.lr_scheduler.CosineAnnealingLR(opt, 50, { eta_min: 1e-5 });
  */
-export class CosineAnnealingLR extends LRScheduler {
-  /** Half period, in epochs. */
-  T_max: number;
-  /** Minimum learning rate. */
-  eta_min: number;
+export const CosineAnnealingLR = signedClass(
+  "torch.optim.lr_scheduler.CosineAnnealingLR",
+  `(optimizer: Optimizer, T_max: int, eta_min: float = 0, ${EPOCHS})`,
+  s.CosineAnnealingLR,
+  { emit: 3 },
+);
+export type CosineAnnealingLR = s.CosineAnnealingLR;
 
-  /** Sets the initial learning rates and takes the first step (epoch 0). */
-  constructor(
-    optimizer: AnyOptimizer,
-    T_max: number,
-    eta_min = 0,
-    opts: SchedulerOptions = {},
-  ) {
-    super(optimizer, opts.last_epoch, opts.verbose);
-    this.T_max = T_max;
-    this.eta_min = eta_min;
-    this._initial_step();
-  }
+/** `OneCycleLR(optimizer, max_lr, total_steps = None, epochs = None, ...)`: the 1cycle policy. */
+export const OneCycleLR = signedClass(
+  "torch.optim.lr_scheduler.OneCycleLR",
+  "(optimizer: Optimizer, max_lr: float|float[], total_steps: int? = None, epochs: int? = None, steps_per_epoch: int? = None, pct_start: float = 0.3, anneal_strategy: str = 'cos', cycle_momentum: bool = True, base_momentum: float|float[] = 0.85, max_momentum: float|float[] = 0.95, div_factor: float = 25.0, final_div_factor: float = 10000.0, three_phase: bool = False, last_epoch: int = -1, verbose: bool = False)",
+  OneCycle,
+);
+export type OneCycleLR = OneCycle;
 
-  /** The learning rates for `last_epoch` (PyTorch's chainable form). */
-  get_lr(): number[] {
-    const { last_epoch: e, T_max: T, eta_min } = this;
-    if (e === 0) return this.groups.map((g) => g.lr);
-    if (this._step_count === 1 && e > 0) {
-      return this.base_lrs.map((b) =>
-        eta_min + (b - eta_min) * (1 + Math.cos(e * Math.PI / T)) / 2
-      );
-    }
-    if (pyMod(e - 1 - T, 2 * T) === 0) {
-      return this.groups.map((g, i) =>
-        g.lr + (this.base_lrs[i] - eta_min) * (1 - Math.cos(Math.PI / T)) / 2
-      );
-    }
-    return this.groups.map((g) =>
-      (1 + Math.cos(Math.PI * e / T)) / (1 + Math.cos(Math.PI * (e - 1) / T)) *
-        (g.lr - eta_min) + eta_min
-    );
-  }
+/** `ReduceLROnPlateau(optimizer, mode = 'min', factor = 0.1, patience = 10, ...)`. */
+export const ReduceLROnPlateau = signedClass(
+  "torch.optim.lr_scheduler.ReduceLROnPlateau",
+  "(optimizer: Optimizer, mode: str = 'min', factor: float = 0.1, patience: int = 10, threshold: float = 0.0001, threshold_mode: str = 'rel', cooldown: int = 0, min_lr: float|float[] = 0, eps: float = 1e-08, verbose: bool = False)",
+  Plateau,
+);
+export type ReduceLROnPlateau = Plateau;
 
-  /** The closed form `step(epoch)` uses. */
-  override _get_closed_form_lr(): number[] {
-    return this.base_lrs.map((b) =>
-      this.eta_min +
-      (b - this.eta_min) *
-        (1 + Math.cos(Math.PI * this.last_epoch / this.T_max)) / 2
-    );
-  }
+// The schedulers' methods, bound in place where each class defines them.
+for (
+  const cls of [
+    Base,
+    s.LambdaLR,
+    s.StepLR,
+    s.MultiStepLR,
+    s.ExponentialLR,
+    s.CosineAnnealingLR,
+    OneCycle,
+  ]
+) {
+  bindMethods(cls, "torch.optim.lr_scheduler", {
+    step: "(self: object, epoch: int? = None)",
+    get_lr: "(self: object)",
+    get_last_lr: "(self: object)",
+    state_dict: "(self: object)",
+    load_state_dict: "(self: object, state_dict: dict)",
+  });
 }
-
-/** Python's `%`: the result takes the divisor's sign. */
-function pyMod(a: number, b: number): number {
-  return ((a % b) + b) % b;
-}
+bindMethods(Plateau, "torch.optim.lr_scheduler", {
+  step: "(self: object, metrics: float|Tensor, epoch: int? = None)",
+  is_better: "(self: object, a: float, best: float)",
+  get_last_lr: "(self: object)",
+  state_dict: "(self: object)",
+  load_state_dict: "(self: object, state_dict: dict)",
+});

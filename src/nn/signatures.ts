@@ -1,0 +1,307 @@
+// The Python signatures of `torch.nn`: every layer's constructor, `nn.functional`, `nn.init` and
+// `nn.utils`, declared once (src/signature.ts) with PyTorch 1.13's names, order and defaults; the
+// parameters PyTorch has and flambeau does not (say `padding_mode='reflect'`) are left out, so that
+// they raise PyTorch's TypeError instead of being ignored.
+
+const DD = "device: device? = None, dtype: dtype? = None";
+const REDUCTION =
+  "size_average: bool? = None, reduce: bool? = None, reduction: str = 'mean'";
+const CONV =
+  "stride: int|int[] = 1, padding: int|int[]|str = 0, dilation: int|int[] = 1, groups: int = 1";
+const MAX_POOL =
+  "kernel_size: int|int[], stride: int|int[]? = None, padding: int|int[] = 0, dilation: int|int[] = 1, return_indices: bool = False, ceil_mode: bool = False";
+
+/** `torch.nn.*` layer constructors (without `self`). */
+export const NN_CLASSES = {
+  Identity: "(*args: any)",
+  Linear: `(in_features: int, out_features: int, bias: bool = True, ${DD})`,
+  Bilinear:
+    `(in1_features: int, in2_features: int, out_features: int, bias: bool = True, ${DD})`,
+  ReLU: "(inplace: bool = False)",
+  LeakyReLU: "(negative_slope: float = 0.01, inplace: bool = False)",
+  ELU: "(alpha: float = 1.0, inplace: bool = False)",
+  GELU: "(approximate: str = 'none')",
+  SiLU: "(inplace: bool = False)",
+  Sigmoid: "()",
+  Tanh: "()",
+  Softmax: "(dim: int? = None)",
+  LogSoftmax: "(dim: int? = None)",
+  Dropout: "(p: float = 0.5, inplace: bool = False)",
+  Flatten: "(start_dim: int = 1, end_dim: int = -1)",
+  Embedding:
+    `(num_embeddings: int, embedding_dim: int, padding_idx: int? = None, max_norm: float? = None, *, ${DD})`,
+  BatchNorm1d:
+    `(num_features: int, eps: float = 1e-05, momentum: float? = 0.1, affine: bool = True, track_running_stats: bool = True, ${DD})`,
+  BatchNorm2d:
+    `(num_features: int, eps: float = 1e-05, momentum: float? = 0.1, affine: bool = True, track_running_stats: bool = True, ${DD})`,
+  LayerNorm:
+    `(normalized_shape: int|int[], eps: float = 1e-05, elementwise_affine: bool = True, ${DD})`,
+  Sequential: { sig: "(*args: Module|dict)", emit: "positional" },
+  ModuleList: { sig: "(modules: iterable? = None)", emit: "positional" },
+  ModuleDict: { sig: "(modules: dict|iterable? = None)", emit: "positional" },
+  Conv1d:
+    `(in_channels: int, out_channels: int, kernel_size: int|int[], ${CONV}, bias: bool = True, padding_mode: str = 'zeros', ${DD})`,
+  Conv2d:
+    `(in_channels: int, out_channels: int, kernel_size: int|int[], ${CONV}, bias: bool = True, padding_mode: str = 'zeros', ${DD})`,
+  ConvTranspose2d:
+    `(in_channels: int, out_channels: int, kernel_size: int|int[], stride: int|int[] = 1, padding: int|int[] = 0, output_padding: int|int[] = 0, groups: int = 1, bias: bool = True, dilation: int|int[] = 1, padding_mode: str = 'zeros', ${DD})`,
+  MaxPool1d: `(${MAX_POOL})`,
+  MaxPool2d: `(${MAX_POOL})`,
+  AvgPool2d:
+    "(kernel_size: int|int[], stride: int|int[]? = None, padding: int|int[] = 0, ceil_mode: bool = False, count_include_pad: bool = True, divisor_override: int? = None)",
+  AdaptiveAvgPool2d: "(output_size: any)",
+  L1Loss: `(${REDUCTION})`,
+  MSELoss: `(${REDUCTION})`,
+  SmoothL1Loss: `(${REDUCTION}, beta: float = 1.0)`,
+  NLLLoss:
+    "(weight: Tensor? = None, size_average: bool? = None, ignore_index: int = -100, reduce: bool? = None, reduction: str = 'mean')",
+  CrossEntropyLoss:
+    "(weight: Tensor? = None, size_average: bool? = None, ignore_index: int = -100, reduce: bool? = None, reduction: str = 'mean', label_smoothing: float = 0.0)",
+  BCELoss: `(weight: Tensor? = None, ${REDUCTION})`,
+  BCEWithLogitsLoss:
+    `(weight: Tensor? = None, ${REDUCTION}, pos_weight: Tensor? = None)`,
+  KLDivLoss: `(${REDUCTION}, log_target: bool = False)`,
+  Module: "()",
+  Parameter: {
+    sig: "(data: Tensor? = None, requires_grad: bool = True)",
+    emit: "positional",
+  },
+} as const;
+
+const LOSS = `(input: Tensor, target: Tensor, ${REDUCTION})`;
+const SOFTMAX =
+  "(input: Tensor, dim: int? = None, _stacklevel: int = 3, dtype: dtype? = None)";
+
+/** `torch.nn.functional.*`. */
+export const FUNCTIONAL = {
+  relu: "(input: Tensor, inplace: bool = False)",
+  relu_: "(input: Tensor)",
+  leaky_relu:
+    "(input: Tensor, negative_slope: float = 0.01, inplace: bool = False)",
+  elu: "(input: Tensor, alpha: float = 1.0, inplace: bool = False)",
+  gelu: "(input: Tensor, approximate: str = 'none')",
+  silu: "(input: Tensor, inplace: bool = False)",
+  sigmoid: "(input: Tensor)",
+  tanh: "(input: Tensor)",
+  softmax: SOFTMAX,
+  log_softmax: SOFTMAX,
+  dropout:
+    "(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False)",
+  linear: {
+    sig: "(input: Tensor, weight: Tensor, bias: Tensor? = None)",
+    emit: "positional",
+  },
+  bilinear: {
+    sig:
+      "(input1: Tensor, input2: Tensor, weight: Tensor, bias: Tensor? = None)",
+    emit: "positional",
+  },
+  batch_norm:
+    "(input: Tensor, running_mean: Tensor?, running_var: Tensor?, weight: Tensor? = None, bias: Tensor? = None, training: bool = False, momentum: float = 0.1, eps: float = 1e-05)",
+  layer_norm:
+    "(input: Tensor, normalized_shape: int|int[], weight: Tensor? = None, bias: Tensor? = None, eps: float = 1e-05)",
+  embedding:
+    "(input: Tensor, weight: Tensor, padding_idx: int? = None, max_norm: float? = None)",
+  normalize:
+    "(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12)",
+  flatten: "(input: Tensor, start_dim: int = 0, end_dim: int = -1)",
+  conv1d: `(input: Tensor, weight: Tensor, bias: Tensor? = None, ${CONV})`,
+  conv2d: `(input: Tensor, weight: Tensor, bias: Tensor? = None, ${CONV})`,
+  conv_transpose2d:
+    "(input: Tensor, weight: Tensor, bias: Tensor? = None, stride: int|int[] = 1, padding: int|int[] = 0, output_padding: int|int[] = 0, groups: int = 1, dilation: int|int[] = 1)",
+  fold:
+    "(input: Tensor, output_size: int|int[], kernel_size: int|int[], dilation: int|int[] = 1, padding: int|int[] = 0, stride: int|int[] = 1)",
+  unfold:
+    "(input: Tensor, kernel_size: int|int[], dilation: int|int[] = 1, padding: int|int[] = 0, stride: int|int[] = 1)",
+  max_pool1d:
+    "(input: Tensor, kernel_size: int|int[], stride: int|int[]? = None, padding: int|int[] = 0, dilation: int|int[] = 1, ceil_mode: bool = False, return_indices: bool = False)",
+  max_pool2d:
+    "(input: Tensor, kernel_size: int|int[], stride: int|int[]? = None, padding: int|int[] = 0, dilation: int|int[] = 1, ceil_mode: bool = False, return_indices: bool = False)",
+  avg_pool2d:
+    "(input: Tensor, kernel_size: int|int[], stride: int|int[]? = None, padding: int|int[] = 0, ceil_mode: bool = False, count_include_pad: bool = True, divisor_override: int? = None)",
+  adaptive_avg_pool2d: "(input: Tensor, output_size: any)",
+  interpolate:
+    "(input: Tensor, size: int|int[]? = None, scale_factor: float|float[]? = None, mode: str = 'nearest', align_corners: bool? = None)",
+  one_hot: "(tensor: Tensor, num_classes: int = -1)",
+  pad:
+    "(input: Tensor, pad: int[], mode: str = 'constant', value: float? = None)",
+  mse_loss: LOSS,
+  l1_loss: LOSS,
+  smooth_l1_loss:
+    `(input: Tensor, target: Tensor, ${REDUCTION}, beta: float = 1.0)`,
+  nll_loss:
+    "(input: Tensor, target: Tensor, weight: Tensor? = None, size_average: bool? = None, ignore_index: int = -100, reduce: bool? = None, reduction: str = 'mean')",
+  cross_entropy:
+    "(input: Tensor, target: Tensor, weight: Tensor? = None, size_average: bool? = None, ignore_index: int = -100, reduce: bool? = None, reduction: str = 'mean', label_smoothing: float = 0.0)",
+  binary_cross_entropy:
+    `(input: Tensor, target: Tensor, weight: Tensor? = None, ${REDUCTION})`,
+  binary_cross_entropy_with_logits:
+    `(input: Tensor, target: Tensor, weight: Tensor? = None, ${REDUCTION}, pos_weight: Tensor? = None)`,
+  kl_div:
+    `(input: Tensor, target: Tensor, ${REDUCTION}, log_target: bool = False)`,
+} as const;
+
+const GEN = "*, generator: Generator? = None";
+
+/** `torch.nn.init.*` (a `generator` keyword as later PyTorch has). */
+export const INIT = {
+  calculate_gain: {
+    sig: "(nonlinearity: str, param: float? = None)",
+    emit: "positional",
+  },
+  _calculate_fan_in_and_fan_out: "(tensor: Tensor)",
+  uniform_: {
+    sig: `(tensor: Tensor, a: float = 0.0, b: float = 1.0, ${GEN})`,
+    emit: "positional",
+  },
+  normal_: {
+    sig: `(tensor: Tensor, mean: float = 0.0, std: float = 1.0, ${GEN})`,
+    emit: "positional",
+  },
+  constant_: "(tensor: Tensor, val: Number)",
+  ones_: "(tensor: Tensor)",
+  zeros_: "(tensor: Tensor)",
+  eye_: "(tensor: Tensor)",
+  xavier_uniform_: {
+    sig: `(tensor: Tensor, gain: float = 1.0, ${GEN})`,
+    emit: "positional",
+  },
+  xavier_normal_: {
+    sig: `(tensor: Tensor, gain: float = 1.0, ${GEN})`,
+    emit: "positional",
+  },
+  kaiming_uniform_:
+    `(tensor: Tensor, a: float = 0, mode: str = 'fan_in', nonlinearity: str = 'leaky_relu', ${GEN})`,
+  kaiming_normal_:
+    `(tensor: Tensor, a: float = 0, mode: str = 'fan_in', nonlinearity: str = 'leaky_relu', ${GEN})`,
+  orthogonal_: {
+    sig: `(tensor: Tensor, gain: float = 1, ${GEN})`,
+    emit: "positional",
+  },
+  trunc_normal_: {
+    sig:
+      `(tensor: Tensor, mean: float = 0.0, std: float = 1.0, a: float = -2.0, b: float = 2.0, ${GEN})`,
+    emit: "positional",
+  },
+} as const;
+
+/** `torch.nn.utils.*`. */
+export const UTILS = {
+  clip_grad_norm_: {
+    sig:
+      "(parameters: Tensor|iterable, max_norm: float, norm_type: float = 2.0, error_if_nonfinite: bool = False)",
+    emit: "positional",
+  },
+  clip_grad_value_: "(parameters: Tensor|iterable, clip_value: float)",
+  parameters_to_vector: "(parameters: iterable)",
+  vector_to_parameters: "(vec: Tensor, parameters: iterable)",
+} as const;
+
+/** `nn.Module`'s methods (every layer inherits them), `self` first. */
+export const MODULE_METHODS = {
+  train: "(self: Module, mode: bool = True)",
+  eval: "(self: Module)",
+  zero_grad: { sig: "(self: Module, set_to_none: bool = False)", emit: 1 },
+  requires_grad_: "(self: Module, requires_grad: bool = True)",
+  apply: "(self: Module, fn: callable)",
+  cuda: "(self: Module)",
+  cpu: "(self: Module)",
+  double: "(self: Module)",
+  float: "(self: Module)",
+  half: "(self: Module)",
+  bfloat16: "(self: Module)",
+  to:
+    "(self: Module, device: device|dtype? = None, dtype: dtype? = None, non_blocking: bool = False)",
+  state_dict: {
+    sig: "(self: Module, *, prefix: str = '', keep_vars: bool = False)",
+    emit: 1,
+  },
+  load_state_dict: {
+    sig: "(self: Module, state_dict: dict|object, strict: bool = True)",
+    emit: 2,
+  },
+  parameters: "(self: Module, recurse: bool = True)",
+  named_parameters: "(self: Module, prefix: str = '', recurse: bool = True)",
+  buffers: "(self: Module, recurse: bool = True)",
+  named_buffers: "(self: Module, prefix: str = '', recurse: bool = True)",
+  children: "(self: Module)",
+  named_children: "(self: Module)",
+  modules: "(self: Module)",
+  named_modules: "(self: Module, memo: object? = None, prefix: str = '')",
+  register_buffer:
+    "(self: Module, name: str, tensor: Tensor?, persistent: bool = True)",
+  register_parameter: "(self: Module, name: str, param: Tensor?)",
+  add_module: "(self: Module, name: str, module: Module?)",
+  register_module: "(self: Module, name: str, module: Module?)",
+  register_forward_hook: "(self: Module, hook: callable)",
+  extra_repr: "(self: Module)",
+  legacy_repr: "(self: Module)",
+  reset_parameters: "(self: Module)",
+  reset_running_stats: "(self: Module)",
+} as const;
+
+const ONE = "(self: Module, input: Tensor)";
+const TWO = "(self: Module, input: Tensor, target: Tensor)";
+
+/** Each layer's `forward` (called by `layer(x)`). */
+export const FORWARD = {
+  Identity: "(self: Module, input: any)",
+  Linear: ONE,
+  Bilinear: "(self: Module, input1: Tensor, input2: Tensor)",
+  ReLU: ONE,
+  LeakyReLU: ONE,
+  ELU: ONE,
+  GELU: ONE,
+  SiLU: ONE,
+  Sigmoid: ONE,
+  Tanh: ONE,
+  Softmax: ONE,
+  LogSoftmax: ONE,
+  Dropout: ONE,
+  Flatten: ONE,
+  Embedding: ONE,
+  BatchNorm1d: ONE,
+  BatchNorm2d: ONE,
+  LayerNorm: ONE,
+  Sequential: "(self: Module, input: any)",
+  Conv1d: ONE,
+  Conv2d: ONE,
+  ConvTranspose2d: ONE,
+  MaxPool1d: ONE,
+  MaxPool2d: ONE,
+  AvgPool2d: ONE,
+  AdaptiveAvgPool2d: ONE,
+  L1Loss: TWO,
+  MSELoss: TWO,
+  SmoothL1Loss: TWO,
+  NLLLoss: TWO,
+  CrossEntropyLoss: TWO,
+  BCELoss: TWO,
+  BCEWithLogitsLoss: TWO,
+  KLDivLoss: TWO,
+} as const;
+
+/** The containers' own methods (`get` and `set` are Python's `[i]`). */
+export const CONTAINER_METHODS = {
+  Sequential: {
+    get: "(self: Module, idx: int)",
+    append: "(self: Module, module: Module)",
+  },
+  ModuleList: {
+    get: "(self: Module, idx: int)",
+    set: "(self: Module, idx: int, module: Module)",
+    append: "(self: Module, module: Module)",
+    extend: "(self: Module, modules: iterable)",
+    insert: "(self: Module, index: int, module: Module)",
+  },
+  ModuleDict: {
+    get: "(self: Module, key: str)",
+    set: "(self: Module, key: str, module: Module)",
+    has: "(self: Module, key: str)",
+    pop: "(self: Module, key: str)",
+    keys: "(self: Module)",
+    values: "(self: Module)",
+    items: "(self: Module)",
+    update: "(self: Module, modules: dict|iterable)",
+  },
+} as const;
