@@ -66,96 +66,92 @@ export { FInfo, IInfo } from "./src/dtype_info.ts";
 export { Size } from "./src/shape.ts";
 export { IndexError, RuntimeError, ValueError } from "./src/errors.ts";
 
-/**
- * The `torch.*` functions, each bound through its Python signature (src/ops/signatures.ts): every
- * parameter positionally or by name in a trailing options object, as PyTorch binds it.
- */
-export const {
-  tensor,
-  empty,
-  zeros,
-  ones,
-  full,
-  empty_like,
-  zeros_like,
-  ones_like,
-  full_like,
-  arange,
-  linspace,
-  eye,
-  rand,
-  randn,
-  randint,
-  randperm,
-  rand_like,
-  randn_like,
-  bernoulli,
-  normal,
-  add,
-  sub,
-  subtract,
-  div,
-  divide,
-  clamp,
-  clip,
-  round,
-  floor_divide,
-  sum,
-  mean,
-  prod,
-  amax,
-  amin,
-  argmax,
-  argmin,
-  all,
-  any,
-  std,
-  std_mean,
-  var_mean,
-  norm,
-  logsumexp,
-  cumsum,
-  cumprod,
-  softmax,
-  log_softmax,
-  matmul,
-  mm,
-  bmm,
-  mv,
-  dot,
-  outer,
-  cat,
-  concat,
-  stack,
-  gather,
-  scatter,
-  scatter_add,
-  index_select,
-  masked_fill,
-  masked_select,
-  nonzero,
-  allclose,
-  equal,
-  sort,
-  argsort,
-  topk,
-  unique,
-  chunk,
-  flatten,
-  narrow,
-  permute,
-  reshape,
-  select,
-  split,
-  squeeze,
-  swapaxes,
-  swapdims,
-  t,
-  transpose,
-  unbind,
-  unflatten,
-  unsqueeze,
-} = torchFns;
+// The `torch.*` functions, each bound through its Python signature (src/ops/signatures.ts): every
+// parameter positionally or by name in a trailing options object, as PyTorch binds it.
+export const tensor = torchFns.tensor;
+export const empty = torchFns.empty;
+export const zeros = torchFns.zeros;
+export const ones = torchFns.ones;
+export const full = torchFns.full;
+export const empty_like = torchFns.empty_like;
+export const zeros_like = torchFns.zeros_like;
+export const ones_like = torchFns.ones_like;
+export const full_like = torchFns.full_like;
+export const arange = torchFns.arange;
+export const linspace = torchFns.linspace;
+export const eye = torchFns.eye;
+export const rand = torchFns.rand;
+export const randn = torchFns.randn;
+export const randint = torchFns.randint;
+export const randperm = torchFns.randperm;
+export const rand_like = torchFns.rand_like;
+export const randn_like = torchFns.randn_like;
+export const bernoulli = torchFns.bernoulli;
+export const normal = torchFns.normal;
+export const add = torchFns.add;
+export const sub = torchFns.sub;
+export const subtract = torchFns.subtract;
+export const div = torchFns.div;
+export const divide = torchFns.divide;
+export const clamp = torchFns.clamp;
+export const clip = torchFns.clip;
+export const round = torchFns.round;
+export const floor_divide = torchFns.floor_divide;
+export const sum = torchFns.sum;
+export const mean = torchFns.mean;
+export const prod = torchFns.prod;
+export const amax = torchFns.amax;
+export const amin = torchFns.amin;
+export const argmax = torchFns.argmax;
+export const argmin = torchFns.argmin;
+export const all = torchFns.all;
+export const any = torchFns.any;
+export const std = torchFns.std;
+export const std_mean = torchFns.std_mean;
+export const var_mean = torchFns.var_mean;
+export const norm = torchFns.norm;
+export const logsumexp = torchFns.logsumexp;
+export const cumsum = torchFns.cumsum;
+export const cumprod = torchFns.cumprod;
+export const softmax = torchFns.softmax;
+export const log_softmax = torchFns.log_softmax;
+export const matmul = torchFns.matmul;
+export const mm = torchFns.mm;
+export const bmm = torchFns.bmm;
+export const mv = torchFns.mv;
+export const dot = torchFns.dot;
+export const outer = torchFns.outer;
+export const cat = torchFns.cat;
+export const concat = torchFns.concat;
+export const stack = torchFns.stack;
+export const gather = torchFns.gather;
+export const scatter = torchFns.scatter;
+export const scatter_add = torchFns.scatter_add;
+export const index_select = torchFns.index_select;
+export const masked_fill = torchFns.masked_fill;
+export const masked_select = torchFns.masked_select;
+export const nonzero = torchFns.nonzero;
+export const allclose = torchFns.allclose;
+export const equal = torchFns.equal;
+export const sort = torchFns.sort;
+export const argsort = torchFns.argsort;
+export const topk = torchFns.topk;
+export const unique = torchFns.unique;
+export const chunk = torchFns.chunk;
+export const flatten = torchFns.flatten;
+export const narrow = torchFns.narrow;
+export const permute = torchFns.permute;
+export const reshape = torchFns.reshape;
+export const select = torchFns.select;
+export const split = torchFns.split;
+export const squeeze = torchFns.squeeze;
+export const swapaxes = torchFns.swapaxes;
+export const swapdims = torchFns.swapdims;
+export const t = torchFns.t;
+export const transpose = torchFns.transpose;
+export const unbind = torchFns.unbind;
+export const unflatten = torchFns.unflatten;
+export const unsqueeze = torchFns.unsqueeze;
 const var_ = torchFns.var;
 export { var_ as var };
 export { max, min, where } from "./src/ops/methods.ts";

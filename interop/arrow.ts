@@ -3,6 +3,7 @@
 import { readFileSync } from "node:fs";
 import * as arrow from "apache-arrow";
 import * as torch from "../mod.ts";
+import type { Tensor } from "../src/tensor.ts";
 
 type Flat =
   | Float16Array
@@ -178,7 +179,7 @@ function vectorToTensor(
   type: arrow.DataType,
   what: string,
   fill: ToTensorOptions["fill"],
-): torch.Tensor {
+): Tensor {
   const fsl = arrow.DataType.isFixedSizeList(type);
   const parts = chunks.map((c) => chunk(c, what, fill));
   let array: Flat, dtype: torch.dtype;
@@ -231,8 +232,8 @@ function columnNames(
 export function to_tensors(
   x: arrow.Table | arrow.RecordBatch,
   options: Omit<TableOptions, "as" | "dtype"> = {},
-): Record<string, torch.Tensor> {
-  const out: Record<string, torch.Tensor> = {};
+): Record<string, Tensor> {
+  const out: Record<string, Tensor> = {};
   for (const name of columnNames(x, options.columns)) {
     const col = x.getChild(name)!;
     out[name] = vectorToTensor(
@@ -268,16 +269,16 @@ export function to_tensors(
 export function to_tensor(
   x: arrow.Table | arrow.RecordBatch,
   options: TableOptions & { as: "record" },
-): Record<string, torch.Tensor>;
+): Record<string, Tensor>;
 /** An Arrow Vector, Data, Table or RecordBatch as one tensor. */
 export function to_tensor(
   x: arrow.Vector | arrow.Data | arrow.Table | arrow.RecordBatch,
   options?: TableOptions,
-): torch.Tensor;
+): Tensor;
 export function to_tensor(
   x: arrow.Vector | arrow.Data | arrow.Table | arrow.RecordBatch,
   options: TableOptions = {},
-): torch.Tensor | Record<string, torch.Tensor> {
+): Tensor | Record<string, Tensor> {
   if (arrow.isArrowVector(x)) {
     return vectorToTensor(x.data, x.type, "the vector", options.fill);
   }
@@ -316,7 +317,7 @@ const ARROW_TYPE: Record<string, () => arrow.DataType> = {
   bool: () => new arrow.Bool(),
 };
 
-function valuesData(t: torch.Tensor): arrow.Data {
+function valuesData(t: Tensor): arrow.Data {
   // numpy() checks device and requires_grad with PyTorch's messages; a contiguous tensor's data is
   // exactly its elements.
   const make = ARROW_TYPE[t.dtype.name];
@@ -352,7 +353,7 @@ function valuesData(t: torch.Tensor): arrow.Data {
  * const t = torch.arange(6, { dtype: torch.float32 }).view(3, 2);
  * const v = arrow.from_tensor(t); // FixedSizeList[2]<Float32>, 3 rows
  */
-export function from_tensor(t: torch.Tensor): arrow.Vector {
+export function from_tensor(t: Tensor): arrow.Vector {
   if (t.dim() !== 1 && t.dim() !== 2) {
     throw new RangeError(
       `from_tensor expects a 1-D or 2-D tensor, but got a ${t.dim()}-D tensor of shape [${
@@ -383,7 +384,7 @@ export function from_tensor(t: torch.Tensor): arrow.Vector {
  * const t = arrow.table({ label: torch.tensor([0, 1]), emb: torch.rand(2, 4) });
  * apacheArrow.tableToIPC(t, "file"); // bytes for pyarrow.ipc.open_file
  */
-export function table(columns: Record<string, torch.Tensor>): arrow.Table {
+export function table(columns: Record<string, Tensor>): arrow.Table {
   const entries = Object.entries(columns);
   const rows = entries[0]?.[1].shape[0];
   for (const [name, t] of entries) {

@@ -8,7 +8,7 @@ import { Tensor } from "../src/tensor.ts";
 import { readFileBytes, writeFileAtomic } from "./_files.ts";
 
 /** A record of named tensors, as `safetensors.torch.save_file` takes and `load_file` returns. */
-export type Tensors = Record<string, torch.Tensor>;
+export type Tensors = Record<string, Tensor>;
 
 // safetensors dtype names. `rank` is the position in the reference implementation's Dtype enum:
 // it writes tensors in decreasing rank, then by name, and we do the same so our files are its bytes.
@@ -193,7 +193,7 @@ export function parse(
   // properties, where assigning them would set the prototype instead.
   const metadata: [string, string][] = [];
   const spans: { name: string; begin: number; end: number }[] = [];
-  const tensors: [string, torch.Tensor][] = [];
+  const tensors: [string, Tensor][] = [];
   for (
     const [name, info] of Object.entries(header as Record<string, unknown>)
   ) {

@@ -137,6 +137,20 @@ function unpack(d: Decl): [string | readonly string[], Emit | undefined] {
     : [(d as { sig: string }).sig, (d as { emit: Emit }).emit];
 }
 
+/** What signAll gives: each declared name typed by its declaration and its implementation's result. */
+export type SignedTable<
+  D extends Record<string, Decl>,
+  // deno-lint-ignore no-explicit-any
+  I extends { [K in keyof D]: (...args: any[]) => unknown },
+> = { [K in keyof D]: Signed<TextOf<D[K]>, ReturnType<I[K]>> };
+
+/** What signClasses gives: each declared class typed by its constructor's declaration. */
+export type SignedClassTable<
+  D extends Record<string, Decl>,
+  // deno-lint-ignore no-explicit-any
+  I extends { [K in keyof D]: abstract new (...args: any[]) => any },
+> = { [K in keyof D]: SignedClass<TextOf<D[K]>, I[K]> };
+
 /**
  * One table of declarations bound to one table of implementations: `prefix.name` for each entry,
  * typed by its declaration (returning what the implementation returns).
@@ -149,13 +163,13 @@ export function signAll<
   prefix: string,
   decls: D,
   impls: I,
-): { [K in keyof D]: Signed<TextOf<D[K]>, ReturnType<I[K]>> } {
+): SignedTable<D, I> {
   const out: Record<string, unknown> = {};
   for (const [name, d] of Object.entries(decls)) {
     const [texts, emit] = unpack(d);
     out[name] = signed(`${prefix}.${name}`, texts, impls[name], { emit });
   }
-  return out as { [K in keyof D]: Signed<TextOf<D[K]>, ReturnType<I[K]>> };
+  return out as SignedTable<D, I>;
 }
 
 /**
@@ -181,13 +195,13 @@ export function signClasses<
   prefix: string,
   decls: D,
   impls: I,
-): { [K in keyof D]: SignedClass<TextOf<D[K]>, I[K]> } {
+): SignedClassTable<D, I> {
   const out: Record<string, unknown> = {};
   for (const [name, d] of Object.entries(decls)) {
     const [texts, emit] = unpack(d);
     out[name] = signedClass(`${prefix}.${name}`, texts, impls[name], { emit });
   }
-  return out as { [K in keyof D]: SignedClass<TextOf<D[K]>, I[K]> };
+  return out as SignedClassTable<D, I>;
 }
 
 /** A class bound through its declaration but keeping its own TypeScript type (a generic class). */

@@ -22,26 +22,32 @@ const T = "torch";
 // its own error.
 
 /** `torch.get_default_dtype()`. */
-export const get_default_dtype = signedAs(
+export const get_default_dtype: typeof dt.get_default_dtype = signedAs(
   `${T}.get_default_dtype`,
   "()",
   dt.get_default_dtype,
 );
 /** `torch.set_default_dtype(d)`: float32 or float64, as in PyTorch. */
-export const set_default_dtype = signedAs(
+export const set_default_dtype: typeof dt.set_default_dtype = signedAs(
   `${T}.set_default_dtype`,
   "(d: dtype)",
   dt.set_default_dtype,
 );
 /** `torch.promote_types(type1, type2)`: the dtype both promote to. */
-export const promote_types = signedAs(
+export const promote_types: (
+  type1: dt.DType | string,
+  type2: dt.DType | string,
+) => dt.DType = signedAs(
   `${T}.promote_types`,
   "(type1: dtype, type2: dtype)",
   (type1: dt.DType | string, type2: dt.DType | string): dt.DType =>
     dt.promote_types(dt.toDType(type1), dt.toDType(type2)),
 );
 /** `torch.result_type(tensor1, tensor2)`: the dtype an arithmetic op on them returns. */
-export const result_type = signedAs(
+export const result_type: (
+  tensor1: Tensor | number | boolean,
+  tensor2: Tensor | number | boolean,
+) => dt.DType = signedAs(
   `${T}.result_type`,
   {
     sig: "(tensor1: Tensor|Number, tensor2: Tensor|Number)",
@@ -57,19 +63,19 @@ export const result_type = signedAs(
   },
 );
 /** `torch.is_tensor(obj)`. */
-export const is_tensor = signedAs(
+export const is_tensor: (obj: unknown) => obj is Tensor = signedAs(
   `${T}.is_tensor`,
   "(obj: any)",
   (x: unknown): x is Tensor => x instanceof Tensor,
 );
 /** `torch.numel(input)`. */
-export const numel = signedAs(
+export const numel: (input: Tensor) => number = signedAs(
   `${T}.numel`,
   "(input: Tensor)",
   (x: Tensor): number => x.numel(),
 );
 /** `torch.slice(start, stop, step)`: Python's `slice` for `x.index(...)` (flambeau's spelling). */
-export const slice = signedAs(
+export const slice: typeof sliceImpl = signedAs(
   `${T}.slice`,
   {
     sig: "(start: int? = None, stop: int? = None, step: int = 1)",
@@ -79,20 +85,24 @@ export const slice = signedAs(
 );
 
 /** `torch.set_printoptions(precision, threshold, edgeitems, linewidth, profile, sci_mode)` (and `style`). */
-export const set_printoptions = signedAs(
+export const set_printoptions: typeof printing.set_printoptions = signedAs(
   `${T}.set_printoptions`,
   "(precision: int? = None, threshold: float? = None, edgeitems: int? = None, linewidth: int? = None, profile: str? = None, sci_mode: bool? = None, *, style: str? = None)",
   printing.set_printoptions,
 );
 /** `torch.get_printoptions()`. */
-export const get_printoptions = signedAs(
+export const get_printoptions: typeof printing.get_printoptions = signedAs(
   `${T}.get_printoptions`,
   "()",
   printing.get_printoptions,
 );
 
 /** `torch.Generator()`: a CPU generator (MT19937 with PyTorch's seeding). */
-export const Generator = signedClassAs(`${T}.Generator`, "()", rng.Generator);
+export const Generator: typeof rng.Generator = signedClassAs(
+  `${T}.Generator`,
+  "()",
+  rng.Generator,
+);
 export type Generator = rng.Generator;
 bindMethods(rng.Generator, T, {
   manual_seed: "(self: Generator, seed: int|float)",
@@ -103,52 +113,52 @@ bindMethods(rng.Generator, T, {
 });
 export { default_generator } from "./random/generator.ts";
 /** `torch.manual_seed(seed)`. */
-export const manual_seed = signedAs(
+export const manual_seed: typeof rng.manual_seed = signedAs(
   `${T}.manual_seed`,
   "(seed: int|float)",
   rng.manual_seed,
 );
 /** `torch.seed()`: a fresh non-deterministic seed, applied. */
-export const seed = signedAs(`${T}.seed`, "()", rng.seed);
+export const seed: typeof rng.seed = signedAs(`${T}.seed`, "()", rng.seed);
 /** `torch.initial_seed()`. */
-export const initial_seed = signedAs(
+export const initial_seed: typeof rng.initial_seed = signedAs(
   `${T}.initial_seed`,
   "()",
   rng.initial_seed,
 );
 /** `torch.get_rng_state()`. */
-export const get_rng_state = signedAs(
+export const get_rng_state: typeof rng.get_rng_state = signedAs(
   `${T}.get_rng_state`,
   "()",
   rng.get_rng_state,
 );
 /** `torch.set_rng_state(new_state)`. */
-export const set_rng_state = signedAs(
+export const set_rng_state: typeof rng.set_rng_state = signedAs(
   `${T}.set_rng_state`,
   "(new_state: object)",
   rng.set_rng_state,
 );
 
 /** `torch.is_grad_enabled()`. */
-export const is_grad_enabled = signedAs(
+export const is_grad_enabled: typeof gradMode.is_grad_enabled = signedAs(
   `${T}.is_grad_enabled`,
   "()",
   gradMode.is_grad_enabled,
 );
 /** `torch.no_grad(fn?)`: runs fn without recording, or returns a scope (`using`). */
-export const no_grad = signedAs(
+export const no_grad: typeof gradMode.no_grad = signedAs(
   `${T}.no_grad`,
   { sig: "(fn: callable? = None)", emit: "positional" },
   gradMode.no_grad,
 );
 /** `torch.enable_grad(fn?)`. */
-export const enable_grad = signedAs(
+export const enable_grad: typeof gradMode.enable_grad = signedAs(
   `${T}.enable_grad`,
   { sig: "(fn: callable? = None)", emit: "positional" },
   gradMode.enable_grad,
 );
 /** `torch.set_grad_enabled(mode, fn?)`. */
-export const set_grad_enabled = signedAs(
+export const set_grad_enabled: typeof gradMode.set_grad_enabled = signedAs(
   `${T}.set_grad_enabled`,
   { sig: "(mode: bool, fn: callable? = None)", emit: "positional" },
   gradMode.set_grad_enabled,
@@ -160,7 +170,19 @@ const BACKWARD = "retain_graph: bool? = None, create_graph: bool = False";
  * `torch.autograd`: `Variable` (PyTorch 0.3's wrapper), `grad`, `backward`, `gradcheck`, and the
  * grad-mode switches.
  */
-export const autograd = {
+export const autograd: {
+  Variable: typeof ag.Variable;
+  grad: typeof ag.grad;
+  gradcheck: typeof gradcheckImpl;
+  backward: (
+    tensors: Tensor | Tensor[],
+    grad_tensors?: Tensor | (Tensor | undefined)[] | null,
+    opts?: ag.BackwardOptions,
+  ) => void;
+  no_grad: typeof gradMode.no_grad;
+  enable_grad: typeof gradMode.enable_grad;
+  set_grad_enabled: typeof gradMode.set_grad_enabled;
+} = {
   Variable: signedAs(
     `${T}.autograd.Variable`,
     "(data: Tensor, requires_grad: bool = False, volatile: bool = False)",
@@ -210,40 +232,44 @@ export const autograd = {
 };
 
 /** `torch.from_numpy(ndarray)`. */
-export const from_numpy = signedAs(
+export const from_numpy: typeof numpy.from_numpy = signedAs(
   `${T}.from_numpy`,
   "(ndarray: object)",
   numpy.from_numpy,
 );
 /** `torch.load(f)`: a checkpoint written by `torch.save` here or in PyTorch. */
-export const load = signedAs(`${T}.load`, "(f: any)", checkpoint.load);
+export const load: typeof checkpoint.load = signedAs(
+  `${T}.load`,
+  "(f: any)",
+  checkpoint.load,
+);
 /** `torch.save(obj, f)`. */
-export const save = signedAs(
+export const save: typeof checkpoint.save = signedAs(
   `${T}.save`,
   "(obj: any, f: any)",
   checkpoint.save,
 );
 /** `torch.load_npy(file)`: a `.npy` file as a tensor (flambeau's, for NumPy's format). */
-export const load_npy = signedAs(
+export const load_npy: typeof npy.load_npy = signedAs(
   `${T}.load_npy`,
   "(file: any)",
   npy.load_npy,
 );
 
 /** `torch.device("cuda:0")`, `torch.device("cuda", 0)`, `torch.device(other)`. */
-export const device = signedAs(
+export const device: typeof deviceImpl = signedAs(
   `${T}.device`,
   { sig: "(type: device, index: int? = None)", emit: "positional" },
   deviceImpl,
 );
 /** `torch.finfo(type = default dtype)`: the numerical limits of a floating dtype. */
-export const finfo = signedAs(
+export const finfo: typeof dtypeInfo.finfo = signedAs(
   `${T}.finfo`,
   { sig: "(type: dtype? = None)", emit: "positional" },
   dtypeInfo.finfo,
 );
 /** `torch.iinfo(type)`: the limits of an integer dtype. */
-export const iinfo = signedAs(
+export const iinfo: typeof dtypeInfo.iinfo = signedAs(
   `${T}.iinfo`,
   { sig: "(type: dtype)", emit: "positional" },
   dtypeInfo.iinfo,

@@ -220,30 +220,13 @@ console.log(arrow.from_tensor(torch.arange(4)).length);
           timeout: 300_000,
         },
       );
+      // No slow types: every public symbol has an explicit type (JSR's fast check).
       const problems = [...r.stderr.matchAll(
         /^(?:error|warning)\[([\w-]+)\][^\n]*\n\s*--> ([^:\n]+)/gm,
       )].map(([, kind, file]) => `${kind} ${file.replace(root, "")}`);
-      // Slow types (a public symbol without an explicit type) are allowed only where the
-      // signature work of issue 11 §1 is rewriting the typing of the public ops; no new ones.
-      const allowed =
-        /^missing-explicit-(return-)?type (src\/ops\/methods\.ts|src\/nn\/module\.ts|mod\.ts)$/;
-      const other = problems.filter((p) => !allowed.test(p));
-      assert.deepEqual(other, [], r.stderr);
-      if (problems.length === 0) {
-        assert.equal(r.status, 0, r.stderr);
-        assert.match(r.stderr, /Success Dry run complete/);
-      } else {
-        const slow = spawnSync(
-          bin("deno"),
-          ["publish", "--dry-run", "--allow-dirty", "--allow-slow-types"],
-          {
-            cwd: root,
-            encoding: "utf8",
-            env: { ...process.env, NO_COLOR: "1" },
-          },
-        );
-        assert.equal(slow.status, 0, slow.stderr);
-      }
+      assert.deepEqual(problems, [], r.stderr);
+      assert.equal(r.status, 0, r.stderr);
+      assert.match(r.stderr, /Success Dry run complete/);
     },
   );
 });

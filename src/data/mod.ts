@@ -13,31 +13,35 @@ export type { DataLoaderOptions } from "./dataloader.ts";
 const P = "torch.utils.data";
 
 /** `Dataset()`: the base of map-style datasets (`get(index)` and `length`). */
-export const Dataset = signedClassAs(`${P}.Dataset`, "()", ds.Dataset);
+export const Dataset: typeof ds.Dataset = signedClassAs(
+  `${P}.Dataset`,
+  "()",
+  ds.Dataset,
+);
 export type Dataset<T = unknown> = ds.Dataset<T>;
 /** `TensorDataset(*tensors)`. */
-export const TensorDataset = signedClassAs(
+export const TensorDataset: typeof ds.TensorDataset = signedClassAs(
   `${P}.TensorDataset`,
   "(*tensors: Tensor)",
   ds.TensorDataset,
 );
 export type TensorDataset = ds.TensorDataset;
 /** `Subset(dataset, indices)`. */
-export const Subset = signedClassAs(
+export const Subset: typeof ds.Subset = signedClassAs(
   `${P}.Subset`,
   "(dataset: object, indices: any)",
   ds.Subset,
 );
 export type Subset<T = unknown> = ds.Subset<T>;
 /** `ConcatDataset(datasets)`. */
-export const ConcatDataset = signedClassAs(
+export const ConcatDataset: typeof ds.ConcatDataset = signedClassAs(
   `${P}.ConcatDataset`,
   "(datasets: object[])",
   ds.ConcatDataset,
 );
 export type ConcatDataset<T = unknown> = ds.ConcatDataset<T>;
 /** `random_split(dataset, lengths, generator = default_generator)`. */
-export const random_split = signedAs(
+export const random_split: typeof ds.random_split = signedAs(
   `${P}.random_split`,
   {
     sig: "(dataset: object, lengths: float[], generator: Generator? = None)",
@@ -46,21 +50,21 @@ export const random_split = signedAs(
   ds.random_split,
 );
 /** `SequentialSampler(data_source)`. */
-export const SequentialSampler = signedClassAs(
+export const SequentialSampler: typeof sm.SequentialSampler = signedClassAs(
   `${P}.SequentialSampler`,
   "(data_source: object)",
   sm.SequentialSampler,
 );
 export type SequentialSampler = sm.SequentialSampler;
 /** `RandomSampler(data_source, replacement = False, num_samples = None, generator = None)`. */
-export const RandomSampler = signedClassAs(
+export const RandomSampler: typeof sm.RandomSampler = signedClassAs(
   `${P}.RandomSampler`,
   "(data_source: object, replacement: bool = False, num_samples: int? = None, generator: Generator? = None)",
   sm.RandomSampler,
 );
 export type RandomSampler = sm.RandomSampler;
 /** `SubsetRandomSampler(indices, generator = None)`. */
-export const SubsetRandomSampler = signedClassAs(
+export const SubsetRandomSampler: typeof sm.SubsetRandomSampler = signedClassAs(
   `${P}.SubsetRandomSampler`,
   {
     sig: "(indices: any, generator: Generator? = None)",
@@ -70,7 +74,7 @@ export const SubsetRandomSampler = signedClassAs(
 );
 export type SubsetRandomSampler = sm.SubsetRandomSampler;
 /** `BatchSampler(sampler, batch_size, drop_last)`. */
-export const BatchSampler = signedClassAs(
+export const BatchSampler: typeof sm.BatchSampler = signedClassAs(
   `${P}.BatchSampler`,
   "(sampler: iterable, batch_size: int, drop_last: bool)",
   sm.BatchSampler,
@@ -82,7 +86,7 @@ export type BatchSampler = sm.BatchSampler;
  * pin_memory (and timeout, worker_init_fn, multiprocessing_context) are accepted in their Python
  * positions and change nothing: loading is in-thread, as PyTorch's num_workers = 0.
  */
-export const DataLoader = signedClassAs(
+export const DataLoader: typeof dl.DataLoader = signedClassAs(
   `${P}.DataLoader`,
   "(dataset: object, batch_size: int? = 1, shuffle: bool? = None, sampler: iterable? = None, batch_sampler: iterable? = None, num_workers: int = 0, collate_fn: callable? = None, pin_memory: bool = False, drop_last: bool = False, timeout: float = 0, worker_init_fn: callable? = None, multiprocessing_context: any = None, generator: Generator? = None)",
   dl.DataLoader,
@@ -90,7 +94,7 @@ export const DataLoader = signedClassAs(
 // deno-lint-ignore no-explicit-any
 export type DataLoader<T = any, B = any> = dl.DataLoader<T, B>;
 /** `default_collate(batch)`. */
-export const default_collate = signedAs(
+export const default_collate: typeof dl.default_collate = signedAs(
   `${P}.default_collate`,
   "(batch: any[])",
   dl.default_collate,

@@ -1,7 +1,13 @@
 // `torch.nn`: modules, layers, losses, functional, init and utils, each behind its PyTorch signature
 // (declared in signatures.ts; the implementations live in modules/, functional.ts, init.ts, utils.ts).
 
-import { bindMethods, signAll, signClasses } from "../signature.ts";
+import {
+  bindMethods,
+  signAll,
+  signClasses,
+  type SignedClassTable,
+  type SignedTable,
+} from "../signature.ts";
 import * as m from "./modules/mod.ts";
 import * as L from "./modules/loss.ts";
 import { Module as ModuleImpl } from "./module.ts";
@@ -23,10 +29,15 @@ import {
 export type { RemovableHandle, StateDict } from "./module.ts";
 export { _BatchNorm, _ConvNd } from "./modules/mod.ts";
 
+type Stackless = (
+  input: Tensor,
+  o?: { dim?: number | null; _stacklevel?: number; dtype?: unknown },
+) => Tensor;
+
 /** F.softmax's `_stacklevel` only steers Python's warning; it is accepted and dropped. */
 function stackless(
   fn: (input: Tensor, opts: { dim?: number | null; dtype?: unknown }) => Tensor,
-) {
+): Stackless {
   return (
     input: Tensor,
     o: { dim?: number | null; _stacklevel?: number; dtype?: unknown } = {},
@@ -34,18 +45,32 @@ function stackless(
 }
 
 /** `torch.nn.functional` (F): the layers as functions. */
-export const functional = signAll("torch.nn.functional", FUNCTIONAL, {
+const F_IMPLS = {
   ...F,
-  softmax: stackless(F.softmax),
-  log_softmax: stackless(F.log_softmax),
-});
+  softmax: stackless(F.softmax) as Stackless,
+  log_softmax: stackless(F.log_softmax) as Stackless,
+};
+export const functional: SignedTable<typeof FUNCTIONAL, typeof F_IMPLS> =
+  signAll("torch.nn.functional", FUNCTIONAL, F_IMPLS);
 /** `torch.nn.init`: in-place initialisers with PyTorch's draws. */
-export const init = signAll("torch.nn.init", INIT, I);
+export const init: SignedTable<typeof INIT, typeof I> = signAll(
+  "torch.nn.init",
+  INIT,
+  I,
+);
 /** `torch.nn.utils`: gradient clipping and parameter helpers. */
-export const utils = signAll("torch.nn.utils", UTILS, U);
+export const utils: SignedTable<typeof UTILS, typeof U> = signAll(
+  "torch.nn.utils",
+  UTILS,
+  U,
+);
 
 const IMPLS = { ...m, ...L, Module: ModuleImpl, Parameter: ParameterImpl };
-const classes = signClasses("torch.nn", NN_CLASSES, IMPLS);
+const classes: SignedClassTable<typeof NN_CLASSES, typeof IMPLS> = signClasses(
+  "torch.nn",
+  NN_CLASSES,
+  IMPLS,
+);
 
 // The methods every layer has (train, parameters, state_dict, ...), its forward and the
 // containers' own methods are bound in place, where each class defines them.
@@ -79,46 +104,44 @@ for (const [name, cls] of Object.entries(IMPLS)) {
 }
 
 /** Every layer of `torch.nn`, bound through its constructor's signature. */
-export const {
-  Identity,
-  Linear,
-  Bilinear,
-  ReLU,
-  LeakyReLU,
-  ELU,
-  GELU,
-  SiLU,
-  Sigmoid,
-  Tanh,
-  Softmax,
-  LogSoftmax,
-  Dropout,
-  Flatten,
-  Embedding,
-  BatchNorm1d,
-  BatchNorm2d,
-  LayerNorm,
-  Sequential,
-  ModuleList,
-  ModuleDict,
-  Conv1d,
-  Conv2d,
-  ConvTranspose2d,
-  MaxPool1d,
-  MaxPool2d,
-  AvgPool2d,
-  AdaptiveAvgPool2d,
-  L1Loss,
-  MSELoss,
-  SmoothL1Loss,
-  NLLLoss,
-  CrossEntropyLoss,
-  BCELoss,
-  BCEWithLogitsLoss,
-  KLDivLoss,
-  Module,
-  Parameter,
-} = classes;
+export const Identity = classes.Identity;
+export const Linear = classes.Linear;
+export const Bilinear = classes.Bilinear;
+export const ReLU = classes.ReLU;
+export const LeakyReLU = classes.LeakyReLU;
+export const ELU = classes.ELU;
+export const GELU = classes.GELU;
+export const SiLU = classes.SiLU;
+export const Sigmoid = classes.Sigmoid;
+export const Tanh = classes.Tanh;
+export const Softmax = classes.Softmax;
+export const LogSoftmax = classes.LogSoftmax;
+export const Dropout = classes.Dropout;
+export const Flatten = classes.Flatten;
+export const Embedding = classes.Embedding;
+export const BatchNorm1d = classes.BatchNorm1d;
+export const BatchNorm2d = classes.BatchNorm2d;
+export const LayerNorm = classes.LayerNorm;
+export const Sequential = classes.Sequential;
+export const ModuleList = classes.ModuleList;
+export const ModuleDict = classes.ModuleDict;
+export const Conv1d = classes.Conv1d;
+export const Conv2d = classes.Conv2d;
+export const ConvTranspose2d = classes.ConvTranspose2d;
+export const MaxPool1d = classes.MaxPool1d;
+export const MaxPool2d = classes.MaxPool2d;
+export const AvgPool2d = classes.AvgPool2d;
+export const AdaptiveAvgPool2d = classes.AdaptiveAvgPool2d;
+export const L1Loss = classes.L1Loss;
+export const MSELoss = classes.MSELoss;
+export const SmoothL1Loss = classes.SmoothL1Loss;
+export const NLLLoss = classes.NLLLoss;
+export const CrossEntropyLoss = classes.CrossEntropyLoss;
+export const BCELoss = classes.BCELoss;
+export const BCEWithLogitsLoss = classes.BCEWithLogitsLoss;
+export const KLDivLoss = classes.KLDivLoss;
+export const Module = classes.Module;
+export const Parameter = classes.Parameter;
 export type Module = ModuleImpl;
 export type Parameter = ParameterImpl;
 export type Identity = m.Identity;

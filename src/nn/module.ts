@@ -166,7 +166,7 @@ export class Module {
 
   /** `named_modules()`: this module and every descendant (each once), depth first. */
   *named_modules(
-    memo = new Set<Module>(),
+    memo: Set<Module> = new Set<Module>(),
     prefix = "",
   ): Generator<[string, Module]> {
     if (memo.has(this)) return;

@@ -26,6 +26,7 @@ import {
   type Signature,
   signatureOf,
   signedAs,
+  type SignedTable,
   type TextOf,
 } from "../signature.ts";
 import { MAX, TENSOR, TENSOR_CLASS, TORCH } from "./signatures.ts";
@@ -211,8 +212,6 @@ function castRecorded(self: Tensor, dtype: DType, copy = false): Tensor {
   return out;
 }
 
-const castTo = (d: DType) => (self: Tensor) => castRecorded(self, d);
-
 /**
  * `x.fill_(v)`: a constant written in place. On a tensor with history, the fill is recorded
  * (FillBackward0) so that no gradient flows to what the tensor held before.
@@ -239,10 +238,11 @@ function fillWith(self: Tensor, value: number | boolean): Tensor {
  * x, so x's gradient stops there (a node giving zeros, as PyTorch's UniformBackward0); through a
  * view, the base's history is rebased as for any in-place write.
  */
+type Draw = (self: Tensor, ...args: unknown[]) => Tensor;
 function drawInPlace(
   name: string | ((args: unknown[]) => string),
-  draw: (self: Tensor, ...args: unknown[]) => Tensor,
-): (self: Tensor, ...args: unknown[]) => Tensor {
+  draw: Draw,
+): Draw {
   return (self, ...args) => {
     checkInPlace(self, true);
     draw(self, ...args);
@@ -355,7 +355,11 @@ const TORCH_IMPLS = {
 };
 
 /** `torch.*`: every function of TORCH behind its declaration. */
-export const torchFns = signAll("torch", TORCH, TORCH_IMPLS);
+export const torchFns: SignedTable<typeof TORCH, typeof TORCH_IMPLS> = signAll(
+  "torch",
+  TORCH,
+  TORCH_IMPLS,
+);
 
 /** `torch.max` and `torch.min` keep their overloaded types (a tensor, or values and indices). */
 export const max: typeof red.max = signedAs("torch.max", MAX, red.max);
@@ -370,9 +374,12 @@ export const where: typeof ew.where = signedAs(
 
 /** The implementation of every Tensor-only method declared in TENSOR (self first). */
 const TENSOR_IMPLS = {
-  true_divide: (a: Tensor, b: ew.TensorOrScalar) => ew.div(a, b),
-  where: (self: Tensor, condition: Tensor, other: ew.TensorOrScalar) =>
-    ew.where(condition, self, other),
+  true_divide: (a: Tensor, b: ew.TensorOrScalar): Tensor => ew.div(a, b),
+  where: (
+    self: Tensor,
+    condition: Tensor,
+    other: ew.TensorOrScalar,
+  ): Tensor => ew.where(condition, self, other),
   view: vw.view,
   view_as: vw.view_as,
   reshape_as: vw.reshape_as,
@@ -380,28 +387,31 @@ const TENSOR_IMPLS = {
   expand_as: vw.expand_as,
   index: vw.index,
   to,
-  type_as: (self: Tensor, other: Tensor) => castRecorded(self, other.dtype),
-  float: castTo(float32),
-  double: castTo(float64),
-  half: castTo(float16),
-  bfloat16: castTo(bfloat16),
-  long: castTo(int64),
-  int: castTo(int32),
-  short: castTo(int16),
-  char: castTo(int8),
-  byte: castTo(uint8),
-  bool: castTo(bool),
+  type_as: (self: Tensor, other: Tensor): Tensor =>
+    castRecorded(self, other.dtype),
+  float: (self: Tensor): Tensor => castRecorded(self, float32),
+  double: (self: Tensor): Tensor => castRecorded(self, float64),
+  half: (self: Tensor): Tensor => castRecorded(self, float16),
+  bfloat16: (self: Tensor): Tensor => castRecorded(self, bfloat16),
+  long: (self: Tensor): Tensor => castRecorded(self, int64),
+  int: (self: Tensor): Tensor => castRecorded(self, int32),
+  short: (self: Tensor): Tensor => castRecorded(self, int16),
+  char: (self: Tensor): Tensor => castRecorded(self, int8),
+  byte: (self: Tensor): Tensor => castRecorded(self, uint8),
+  bool: (self: Tensor): Tensor => castRecorded(self, bool),
   contiguous: (
     self: Tensor,
-  ) => (self.is_contiguous() ? self : castRecorded(self, self.dtype, true)),
-  clone: (self: Tensor) => castRecorded(self, self.dtype, true),
+  ): Tensor => (self.is_contiguous()
+    ? self
+    : castRecorded(self, self.dtype, true)),
+  clone: (self: Tensor): Tensor => castRecorded(self, self.dtype, true),
   /** `x.cpu()`: x itself on the CPU, else a copy there. */
-  cpu: (self: Tensor) => toDevice(self, cpuBackend),
+  cpu: (self: Tensor): Tensor => toDevice(self, cpuBackend),
   /** `x.cuda()`: a copy on the WebGPU device (`"cuda"` is its alias). */
-  cuda: (self: Tensor) => toDevice(self, resolveDevice("cuda")),
+  cuda: (self: Tensor): Tensor => toDevice(self, resolveDevice("cuda")),
   numpy,
   /** `x.copy_(src)`: src's values (broadcast and cast to x's dtype) written into x; differentiable. */
-  copy_: (self: Tensor, src: Tensor) => {
+  copy_: (self: Tensor, src: Tensor): Tensor => {
     assertNoOverlap(self, [src]);
     return assignInPlace(
       self,
@@ -410,31 +420,35 @@ const TENSOR_IMPLS = {
     );
   },
   /** `x.fill_(v)`: every element set to v. */
-  fill_: (self: Tensor, value: number | boolean | Tensor) =>
+  fill_: (self: Tensor, value: number | boolean | Tensor): Tensor =>
     fillWith(self, value instanceof Tensor ? value.item() : value),
-  zero_: (self: Tensor) => fillWith(self, 0),
+  zero_: (self: Tensor): Tensor => fillWith(self, 0),
   backward: autograd.backward,
-  retain_grad: (self: Tensor) => autograd.retain_grad(self),
+  retain_grad: (self: Tensor): void => autograd.retain_grad(self),
   requires_grad_: autograd.requires_grad_,
-  uniform_: drawInPlace("UniformBackward0", rnd.uniform_),
-  normal_: drawInPlace("NormalBackward0", rnd.normal_),
-  random_: drawInPlace("RandomBackward0", rnd.random_),
+  uniform_: drawInPlace("UniformBackward0", rnd.uniform_) as Draw,
+  normal_: drawInPlace("NormalBackward0", rnd.normal_) as Draw,
+  random_: drawInPlace("RandomBackward0", rnd.random_) as Draw,
   bernoulli_: drawInPlace(
     (args) =>
       args[0] instanceof Tensor ? "BernoulliBackward1" : "BernoulliBackward2",
     rnd.bernoulli_,
-  ),
-  exponential_: drawInPlace("ExponentialBackward0", rnd.exponential_),
-  squeeze_: (self: Tensor, dim?: number) =>
+  ) as Draw,
+  exponential_: drawInPlace("ExponentialBackward0", rnd.exponential_) as Draw,
+  squeeze_: (self: Tensor, dim?: number): Tensor =>
     becomeView(self, vw.squeeze(self, dim)),
-  unsqueeze_: (self: Tensor, dim: number) =>
+  unsqueeze_: (self: Tensor, dim: number): Tensor =>
     becomeView(self, vw.unsqueeze(self, dim)),
-  t_: (self: Tensor) => becomeView(self, vw.t(self)),
-  transpose_: (self: Tensor, a: number, b: number) =>
+  t_: (self: Tensor): Tensor => becomeView(self, vw.t(self)),
+  transpose_: (self: Tensor, a: number, b: number): Tensor =>
     becomeView(self, vw.transpose(self, a, b)),
 };
 
-const tensorFns = signAll("Tensor", TENSOR, TENSOR_IMPLS);
+const tensorFns: SignedTable<typeof TENSOR, typeof TENSOR_IMPLS> = signAll(
+  "Tensor",
+  TENSOR,
+  TENSOR_IMPLS,
+);
 
 /** `torch.*` functions that are also Tensor methods (the tensor is their `input`). */
 const SHARED = [
@@ -514,11 +528,8 @@ const METHOD_FNS: Shared & typeof tensorFns = {
 };
 
 /** Ops with an in-place `op_` method: the result is written back into the tensor. */
-const IN_PLACE = [
-  ...(Object.keys(ew.UNARY) as ew.UnaryName[]).filter((n) =>
-    !["isnan", "isfinite", "isinf"].includes(n)
-  ),
-  ...(Object.keys(binaryFns) as PlainBinary[]),
+type InPlaceUnary = Exclude<ew.UnaryName, "isnan" | "isfinite" | "isinf">;
+const IN_PLACE_MORE = [
   "add",
   "sub",
   "subtract",
@@ -536,6 +547,17 @@ const IN_PLACE = [
   "cumsum",
   "cumprod",
 ] as const;
+const IN_PLACE: readonly (
+  | InPlaceUnary
+  | PlainBinary
+  | typeof IN_PLACE_MORE[number]
+)[] = [
+  ...(Object.keys(ew.UNARY) as ew.UnaryName[]).filter((n): n is InPlaceUnary =>
+    !["isnan", "isfinite", "isinf"].includes(n)
+  ),
+  ...(Object.keys(binaryFns) as PlainBinary[]),
+  ...IN_PLACE_MORE,
+];
 
 type InPlaceName = typeof IN_PLACE[number];
 type SharedName = typeof SHARED[number];

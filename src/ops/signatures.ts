@@ -24,11 +24,19 @@ export const MAX = [
   "(input: Tensor, other: Tensor)",
   "(input: Tensor, dim: int, keepdim: bool = False)",
 ] as const;
-const SIZED = <E extends string>(extra: E) =>
-  [
-    `(*size: int|int[], ${extra})`,
-    `(size: int[], *, ${extra})`,
-  ] as const;
+/** A factory's two call forms: sizes spread, or one list. */
+type Sized<E extends string> = readonly [
+  `(*size: int|int[], ${E})`,
+  `(size: int[], *, ${E})`,
+];
+const SIZED_FACTORY: Sized<typeof FACTORY> = [
+  `(*size: int|int[], ${FACTORY})`,
+  `(size: int[], *, ${FACTORY})`,
+];
+const SIZED_RANDOM: Sized<typeof RANDOM> = [
+  `(*size: int|int[], ${RANDOM})`,
+  `(size: int[], *, ${RANDOM})`,
+];
 
 /**
  * `torch.*` functions. Declarations are `text`, `[overloads]`, or `{ sig, emit: "positional" }` where
@@ -188,9 +196,9 @@ export const TORCH = {
   unsqueeze: "(input: Tensor, dim: int)",
   // Creation.
   tensor: `(data: any, *, ${FACTORY})`,
-  empty: SIZED(FACTORY),
-  zeros: SIZED(FACTORY),
-  ones: SIZED(FACTORY),
+  empty: SIZED_FACTORY,
+  zeros: SIZED_FACTORY,
+  ones: SIZED_FACTORY,
   full: `(size: int[], fill_value: Number, *, ${FACTORY})`,
   empty_like: `(input: Tensor, *, ${FACTORY})`,
   zeros_like: `(input: Tensor, *, ${FACTORY})`,
@@ -206,8 +214,8 @@ export const TORCH = {
   linspace: `(start: Number, end: Number, steps: int, *, ${FACTORY})`,
   eye: { sig: `(n: int, m: int? = None, *, ${FACTORY})`, emit: "positional" },
   // Random.
-  rand: SIZED(RANDOM),
-  randn: SIZED(RANDOM),
+  rand: SIZED_RANDOM,
+  randn: SIZED_RANDOM,
   randint: {
     sig: [
       `(high: int, size: int[], *, ${RANDOM})`,
