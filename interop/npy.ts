@@ -198,10 +198,14 @@ function checkDescr(d: Lit): Pick<Header, "dtype" | "descr" | "swap"> {
         `can't convert np.ndarray of type numpy.object_ (descr '${d}'): object arrays are pickled, which flambeau does not read. ${SUPPORTED}`,
       );
     }
+    // Not a dtype NumPy knows: NumPy's own error; a NumPy dtype flambeau lacks: PyTorch's.
+    if (!numpy) {
+      throw new ValueError(
+        `descr is not a valid dtype descriptor: '${d}'`,
+      );
+    }
     throw new TypeError(
-      `can't convert np.ndarray of type ${
-        numpy ? `numpy.${numpy}` : `'${d}'`
-      } (descr '${d}'). ${SUPPORTED}`,
+      `can't convert np.ndarray of type numpy.${numpy} (descr '${d}'). ${SUPPORTED}`,
     );
   }
   return { dtype, descr: d, swap: order === ">" && code[1] !== "1" };
@@ -321,10 +325,11 @@ export function parse(bytes: Uint8Array, name = "<bytes>"): NpyArray {
   const itemsize = dtype.itemsize;
   const dataStart = start + hlen;
   const avail = bytes.length - dataStart;
+  // The product is checked as it grows (a forged shape cannot overflow it), and for a 0-d array,
+  // whose one element needs its bytes too.
   let n = shape.includes(0) ? 0 : 1;
-  for (const d of shape) {
-    if (n === 0) break;
-    n *= d;
+  for (let i = 0; i <= shape.length && n > 0; i++) {
+    if (i < shape.length) n *= shape[i];
     if (n * itemsize > avail) {
       fail(
         `truncated: shape (${shape.join(", ")}) of '${header.descr}' needs ${

@@ -12,8 +12,11 @@ import { hostDoubles, hostElements } from "./host.ts";
 import type { TensorMethods } from "./ops/methods.ts";
 import { formatTensor } from "./print/mod.ts";
 
-/** A nested array of numbers or booleans, as `tolist()` returns and `tensor()` accepts. */
-export type NestedList = number | boolean | NestedList[];
+/**
+ * A nested array of numbers or booleans, as `tolist()` returns and `tensor()` accepts; an int64 or
+ * uint64 element beyond 2^53 is a BigInt, as `item()` gives it (a double would change it).
+ */
+export type NestedList = number | boolean | bigint | NestedList[];
 
 /** The methods generated from the op declarations (`x.add(y)`, `x.exp_()`, ...), merged into the class type. */
 export interface Tensor extends TensorMethods {}
@@ -328,14 +331,21 @@ export class Tensor {
     for (let i = 0; i < this._shape[0]; i++) yield this.select(0, i);
   }
 
-  /** Nested arrays of numbers (booleans for bool tensors), as PyTorch's `tolist()`. */
+  /**
+   * Nested arrays of numbers (booleans for bool tensors), as PyTorch's `tolist()`; int64 and uint64
+   * elements beyond 2^53 are BigInts, exact.
+   */
   tolist(): NestedList {
     const flat = hostDoubles(this);
     const isBool = this.dtype.name === "bool";
+    const big = this.dtype.name === "int64" || this.dtype.name === "uint64"
+      ? hostElements(this)
+      : undefined;
     let p = 0;
     const build = (d: number): NestedList => {
       if (d === this._shape.length) {
         const v = flat[p++];
+        if (big && !Number.isSafeInteger(v)) return big[p - 1] as bigint;
         return isBool ? v !== 0 : v;
       }
       const out: NestedList[] = [];

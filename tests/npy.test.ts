@@ -340,6 +340,21 @@ describe("npy: malformed headers", () => {
       /needs 24 bytes.*has 16/,
     ],
     [
+      "a 0-d array cut short (issue 12: the check skipped shape ())",
+      withHeader(d("()"), new Uint8Array(5)),
+      /shape \(\) of '<f8' needs 8 bytes.*has 5/,
+    ],
+    [
+      "a 0-d array with no data at all",
+      withHeader(d("()")),
+      /needs 8 bytes.*has 0/,
+    ],
+    [
+      "a descr that is no dtype (NumPy's ValueError, not a TypeError)",
+      withHeader(d("(1,)", "@@@"), new Uint8Array(8)),
+      /descr is not a valid dtype descriptor: '@@@'/,
+    ],
+    [
       "a missing key",
       withHeader("{'descr': '<f8', 'shape': (1,), }"),
       /correct keys/,
@@ -364,6 +379,8 @@ describe("npy: malformed headers", () => {
       assert.throws(() => npy.parse(bytes, "case.npy"), (e: Error) => {
         assert.ok(e.message.startsWith("case.npy: "), e.message);
         assert.match(e.message, re);
+        // NumPy's type for a malformed file, never a runtime's RangeError or TypeError.
+        assert.equal(e.name, "ValueError", e.message);
         return true;
       });
     });

@@ -59,6 +59,93 @@ export function roundScalar(v: number | boolean, dtype: DType): number {
   }
 }
 
+/** The C++ type PyTorch names in a factory's overflow error (`full`, `fill_`). */
+const CPP_TYPE: Record<string, string> = {
+  int8: "int8_t",
+  int16: "int16_t",
+  int32: "int",
+  int64: "int64_t",
+  uint8: "uint8_t",
+  uint16: "uint16_t",
+  uint32: "uint32_t",
+  uint64: "uint64_t",
+  float16: "at::Half",
+  bfloat16: "at::BFloat16",
+  float32: "float",
+  float64: "double",
+};
+
+/** The range of each integer dtype, and the largest finite value of each floating one. */
+const INT_RANGE: Record<string, [bigint, bigint]> = {
+  int8: [-128n, 127n],
+  int16: [-32768n, 32767n],
+  int32: [-2147483648n, 2147483647n],
+  int64: [-(1n << 63n), (1n << 63n) - 1n],
+  uint8: [0n, 255n],
+  uint16: [0n, 65535n],
+  uint32: [0n, 4294967295n],
+  uint64: [0n, (1n << 64n) - 1n],
+};
+/** The range of an integer dtype (undefined for bool and the floating ones). */
+export function intRange(dtype: DType): [bigint, bigint] | undefined {
+  return INT_RANGE[dtype.name];
+}
+const FLOAT_MAX: Record<string, number> = {
+  float16: 65504,
+  bfloat16: 3.3895313892515355e38,
+  float32: 3.4028234663852886e38,
+  float64: Number.MAX_VALUE,
+};
+
+/**
+ * PyTorch's check of a Python scalar stored into a tensor (c10's `checked_convert`). An integer (a
+ * BigInt, or an integral number within int64's range) must fit the integer type, except that a
+ * negative one may wrap into an unsigned type down to -max; any other number must lie within the
+ * type's range, and only floating types take infinity and NaN. `full`/`fill_` check floating
+ * dtypes too and name the C++ type (`int64_t`); `torch.tensor` checks integer dtypes only and
+ * names the dtype. A BigInt beyond 64 bits is PyTorch's `Overflow when unpacking long`.
+ */
+export function checkScalar(
+  v: number | boolean | bigint,
+  dtype: DType,
+  style: "factory" | "tensor",
+): void {
+  if (typeof v === "boolean") return;
+  if (style === "tensor" && dtype.is_floating_point) return;
+  if (
+    typeof v === "bigint" &&
+    (v < -(1n << 63n) || v >= 1n << (dtype.name === "uint64" ? 64n : 63n))
+  ) {
+    throw new RuntimeError("Overflow when unpacking long");
+  }
+  if (dtype.name === "bool") return;
+  let fits = true;
+  const range = INT_RANGE[dtype.name];
+  if (range) {
+    const [lo, hi] = range;
+    if (
+      typeof v === "bigint" || (Number.isInteger(v) && Math.abs(v) < 2 ** 63)
+    ) {
+      const b = BigInt(v);
+      fits = b <= hi && (lo === 0n ? -b <= hi : b >= lo);
+    } else {
+      // Comparing as doubles, as C++ does; 2^63 and 2^64 are where the 64-bit types end.
+      const x = v as number;
+      fits = Number.isFinite(x) && x >= Number(lo) &&
+        (hi > 1n << 53n ? x < Number(hi) : x <= Number(hi));
+    }
+  } else if (style === "factory" && dtype.name in FLOAT_MAX) {
+    const x = Number(v);
+    fits = !Number.isFinite(x) || Math.abs(x) <= FLOAT_MAX[dtype.name];
+  }
+  if (!fits) {
+    const name = style === "factory" ? CPP_TYPE[dtype.name] : dtype.name;
+    throw new RuntimeError(
+      `value cannot be converted to type ${name} without overflow`,
+    );
+  }
+}
+
 /** A 0-d tensor holding `v` in `dtype` (rounded as the dtype stores it), on `backend` (the CPU). */
 export function scalarTensor(
   v: number | boolean | bigint,

@@ -24,7 +24,9 @@ import { cpu } from "../backend/registry.ts";
 import { isOptions, parseArgs, required, shapeArg } from "./_args.ts";
 import {
   cast,
+  checkScalar,
   dtypeArg,
+  intRange,
   resolveDevice,
   roundScalar,
   transfer,
@@ -134,6 +136,7 @@ function flattenData(
   values: number[];
   inferred: DType;
   bigs: Map<number, bigint> | null;
+  typed: boolean;
 } {
   const shape: number[] = [];
   const values: number[] = [];
@@ -153,7 +156,8 @@ function flattenData(
         );
       }
       if (typeof x === "boolean") sawBool = true;
-      else if (typeof x === "bigint" || Number.isInteger(x)) sawInt = true;
+      // An integral number beyond int64 is a float, as Python's 1e20 is.
+      else if (typeof x === "bigint" || isInt64(x)) sawInt = true;
       else sawFloat = true;
       if (typeof x === "bigint") (bigs ??= new Map()).set(values.length, x);
       values.push(Number(x));
@@ -190,7 +194,7 @@ function flattenData(
       : sawBool
       ? bool
       : get_default_dtype());
-  return { shape, values, inferred, bigs };
+  return { shape, values, inferred, bigs, typed: typed !== undefined };
 }
 
 /**
@@ -209,8 +213,9 @@ export function tensor(data: TensorData, opts: FactoryOptions = {}): Tensor {
       data.storage.backend,
     );
   }
-  const { shape, values, inferred, bigs } = flattenData(data);
+  const { shape, values, inferred, bigs, typed } = flattenData(data);
   const dtype = dtypeArg(opts.dtype) ?? inferred;
+  if (!typed) checkValues(values, bigs, dtype);
   const backend = factoryBackend(opts);
   return finishFactory(
     fromValues(
@@ -221,6 +226,29 @@ export function tensor(data: TensorData, opts: FactoryOptions = {}): Tensor {
     ),
     opts,
   );
+}
+
+/** An integral number that int64 holds (the rest are floats to `torch.tensor` and `full`). */
+function isInt64(x: number): boolean {
+  return Number.isInteger(x) && x >= -(2 ** 63) && x < 2 ** 63;
+}
+
+/** PyTorch's overflow check of the elements of a list stored into an integer dtype. */
+function checkValues(
+  values: number[],
+  bigs: Map<number, bigint> | null,
+  dtype: DType,
+): void {
+  const range = intRange(dtype);
+  if (!range) return;
+  // Values well inside the range (and exact as doubles) pass without the exact check.
+  const lo = Math.max(Number(range[0]), -(2 ** 53));
+  const hi = Math.min(Number(range[1]), 2 ** 53);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v >= lo && v <= hi && !bigs?.has(i)) continue;
+    checkScalar(bigs?.get(i) ?? v, dtype, "tensor");
+  }
 }
 
 /**
@@ -294,20 +322,17 @@ export function ones(...args: (number | number[] | FactoryOptions)[]): Tensor {
 /** `torch.full([2, 3], 7)`: the dtype follows the fill value (bool, int64 or float) unless given. */
 export function full(
   size: number[],
-  fill_value: number | boolean,
+  fill_value: number | boolean | bigint,
   opts: FactoryOptions = {},
 ): Tensor {
   const inferred = typeof fill_value === "boolean"
     ? bool
-    : Number.isInteger(fill_value)
+    : typeof fill_value === "bigint" || isInt64(fill_value)
     ? int64
     : get_default_dtype();
-  return filled(
-    shapeArg("full", [size]),
-    Number(fill_value),
-    opts,
-    dtypeArg(opts.dtype) ?? inferred,
-  );
+  const dtype = dtypeArg(opts.dtype) ?? inferred;
+  checkScalar(fill_value, dtype, "factory");
+  return filled(shapeArg("full", [size]), Number(fill_value), opts, dtype);
 }
 
 /** x's dtype and device unless opts say otherwise. */

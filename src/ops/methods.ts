@@ -35,6 +35,7 @@ import {
   assertNoOverlap,
   assignInPlace,
   cast,
+  checkScalar,
   deliver,
   dtypeArg,
   isDeviceSpec,
@@ -217,6 +218,7 @@ function castRecorded(self: Tensor, dtype: DType, copy = false): Tensor {
  * (FillBackward0) so that no gradient flows to what the tensor held before.
  */
 function fillWith(self: Tensor, value: number | boolean): Tensor {
+  checkScalar(value, self.dtype, "factory");
   const backend = self.storage.backend;
   const constant = Tensor.empty(self._shape, self.dtype, backend);
   backend.ops.fill(

@@ -284,17 +284,36 @@ export function copy(
   // From a 64-bit integer to a narrower one: the low bits, as a C cast keeps them (through a
   // double, values beyond 2^53 would lose them); the typed array's store wraps to its width.
   const narrow = BIG.has(src.dtype) && NARROW_INTS.has(dst.dtype);
+  // From a float to a signed or narrow integer: x86's conversion, which PyTorch's numbers are.
+  // NaN, infinities and values out of range give int64's (or int32's) minimum, and the narrow
+  // types keep int32's low bits.
+  const x86 = FLOATS.has(src.dtype) && X86_INTS.has(dst.dtype);
   kernel(
-    raw ? "copy" : big ? "cast64" : narrow ? "castLow" : "cast",
+    raw
+      ? "copy"
+      : big
+      ? "cast64"
+      : narrow
+      ? "castLow"
+      : x86
+      ? "castX86"
+      : "cast",
     () =>
       big
         ? `BigInt.as${dst.dtype === "int64" ? "Int" : "Uint"}N(64, a)`
         : narrow
         ? "low32(a)"
+        : x86 && dst.dtype === "int64"
+        ? "(a > -9223372036854775809 && a < 9223372036854775808 ? BigInt(Math.trunc(a)) : -9223372036854775808n)"
+        : x86
+        ? "(a > -2147483649 && a < 2147483648 ? a : -2147483648)"
         : "a",
     dst.dtype,
     [src.dtype],
-    { raw: raw || big || narrow, tiled: true },
+    {
+      raw: raw || big || narrow || (x86 && dst.dtype === "int64"),
+      tiled: true,
+    },
   )(
     shape,
     dst.buffer,
@@ -316,6 +335,14 @@ const NARROW_INTS = new Set<DTypeName>([
   "uint8",
   "uint16",
   "uint32",
+]);
+const X86_INTS = new Set<DTypeName>([
+  "int64",
+  "int32",
+  "int16",
+  "int8",
+  "uint8",
+  "uint16",
 ]);
 const FLOATS = new Set<DTypeName>([
   "float16",
