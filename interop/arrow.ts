@@ -4,6 +4,8 @@ import { readFileSync } from "node:fs";
 import * as arrow from "apache-arrow";
 import * as torch from "../mod.ts";
 import type { Tensor } from "../src/tensor.ts";
+import { ValueError } from "../src/errors.ts";
+import { diagnoseIpc } from "./_arrow_ipc.ts";
 
 type Flat =
   | Float16Array
@@ -86,7 +88,7 @@ function castFill(fill: number | bigint | boolean, dtype: torch.dtype) {
 function nulls(data: arrow.Data, what: string): number {
   const bits = data.nullBitmap;
   if (bits && bits.length > 0 && bits.length * 8 < data.offset + data.length) {
-    throw new RangeError(
+    throw new ValueError(
       `${what}: the validity bitmap is too short for ${data.length} values (corrupt data?)`,
     );
   }
@@ -108,7 +110,7 @@ function flat(
   let array: Flat;
   if (dtype === torch.bool) {
     if (!values || values.length * 8 < data.offset + count) {
-      throw new RangeError(
+      throw new ValueError(
         `${what}: the Bool buffer is too short for ${count} values (corrupt data?)`,
       );
     }
@@ -119,7 +121,7 @@ function flat(
   } else {
     // Arrow JS slices value buffers so that they start at the Data's first element.
     if (!values || values.length < count) {
-      throw new RangeError(
+      throw new ValueError(
         `${what}: the Arrow buffer holds ${
           values?.length ?? 0
         } values, ${count} expected (corrupt data?)`,
@@ -154,7 +156,7 @@ function chunk(
   }
   const width = data.type.listSize;
   const child = data.children[0];
-  if (!child) throw new RangeError(`${what}: FixedSizeList without values`);
+  if (!child) throw new ValueError(`${what}: FixedSizeList without values`);
   let { array, dtype } = flat(child, data.length * width, what, fill);
   // Width 0 has nothing to fill (and no values bounding a corrupt length).
   if (nulls(data, what) > 0 && width > 0) {
@@ -211,7 +213,7 @@ function columnNames(
   const names = x.schema.fields.map((f) => f.name);
   for (const c of columns ?? []) {
     if (!names.includes(c)) {
-      throw new RangeError(
+      throw new ValueError(
         `no column "${c}" in the table; its columns are ${
           names.map((n) => `"${n}"`).join(", ")
         }`,
@@ -298,7 +300,7 @@ export function to_tensor(
   const cols = Object.values(record).map((t) =>
     (t.dim() === 1 ? t.unsqueeze(1) : t).to(dtype)
   );
-  if (cols.length === 0) throw new RangeError("the table has no columns");
+  if (cols.length === 0) throw new ValueError("the table has no columns");
   return torch.cat(cols, 1);
 }
 
@@ -355,7 +357,7 @@ function valuesData(t: Tensor): arrow.Data {
  */
 export function from_tensor(t: Tensor): arrow.Vector {
   if (t.dim() !== 1 && t.dim() !== 2) {
-    throw new RangeError(
+    throw new ValueError(
       `from_tensor expects a 1-D or 2-D tensor, but got a ${t.dim()}-D tensor of shape [${
         t.shape.join(", ")
       }]`,
@@ -389,7 +391,7 @@ export function table(columns: Record<string, Tensor>): arrow.Table {
   const rows = entries[0]?.[1].shape[0];
   for (const [name, t] of entries) {
     if (t.dim() >= 1 && t.shape[0] !== rows) {
-      throw new RangeError(
+      throw new ValueError(
         `column "${name}" has ${t.shape[0]} rows, but column "${
           entries[0][0]
         }" has ${rows}`,
@@ -428,15 +430,19 @@ export function read(
   const ipc = bytes;
   try {
     // The smallest stream is a schema message: an 8-byte prefix and a non-empty flatbuffer.
-    if (ipc.length < 12) throw new RangeError(`only ${ipc.length} bytes`);
-    return bounded(ipc.length, () => arrow.tableFromIPC(ipc));
+    if (ipc.length < 12) throw new ValueError(`only ${ipc.length} bytes`);
+    const table = bounded(ipc.length, () => arrow.tableFromIPC(ipc));
+    // Each column is assembled once here, so that a corrupt one fails now, with this message,
+    // not later in the user's table.getChild().
+    for (let i = 0; i < table.numCols; i++) table.getChildAt(i);
+    return table;
   } catch (e) {
-    throw new Error(
-      `not a valid Arrow IPC file or stream: ${
-        e instanceof Error ? e.message : String(e)
-      }`,
-      { cause: e },
-    );
+    // Our own reading of the framing names the problem; apache-arrow's words stay as the cause.
+    const why = diagnoseIpc(ipc) ??
+      `corrupt metadata (${e instanceof Error ? e.message : String(e)})`;
+    throw new ValueError(`not a valid Arrow IPC file or stream: ${why}`, {
+      cause: e,
+    });
   }
 }
 
@@ -490,7 +496,7 @@ function bounded<T>(size: number, f: () => T): T {
   proto.__vector_len = function (at) {
     const n = __vector_len.call(this, at);
     if (n < 0 || this.__vector(at) + n > this.capacity()) {
-      throw new RangeError(
+      throw new ValueError(
         `a metadata vector of ${n} elements overruns its ${this.capacity()} bytes`,
       );
     }
@@ -498,7 +504,7 @@ function bounded<T>(size: number, f: () => T): T {
   };
   proto.__offset = function (table, field) {
     if (--budget < 0) {
-      throw new RangeError("the metadata does not end (cyclic offsets?)");
+      throw new ValueError("the metadata does not end (cyclic offsets?)");
     }
     return __offset.call(this, table, field);
   };

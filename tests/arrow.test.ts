@@ -485,14 +485,20 @@ describe("arrow: corrupted IPC bytes", () => {
     try {
       table = arrow.read(bytes);
     } catch (e) {
-      assert.ok(e instanceof Error, `threw ${String(e)}`);
+      assert.ok(e instanceof torch.ValueError, `threw ${String(e)}`);
+      assert.match(e.message, /^not a valid Arrow IPC file or stream: /);
       return "error";
     }
     for (const f of table.schema.fields) {
       try {
         arrow.to_tensor(table.getChild(f.name)!, { fill: 0 });
       } catch (e) {
-        assert.ok(e instanceof Error, `threw ${String(e)}`);
+        // Ours, with words: corrupt buffers are ValueErrors, unsupported types TypeErrors.
+        assert.ok(
+          e instanceof torch.ValueError ||
+            (e instanceof TypeError && /Arrow type|null/.test(e.message)),
+          `threw ${String(e)}`,
+        );
       }
     }
     return "table";
@@ -504,6 +510,54 @@ describe("arrow: corrupted IPC bytes", () => {
       () => arrow.read(new TextEncoder().encode("not arrow at all, sorry")),
       /not a valid Arrow IPC/,
     );
+  });
+
+  // Issue 12 item 6: the message says what is wrong; apache-arrow's words stay as the cause.
+  const invalid = (why: RegExp) => (e: unknown) => {
+    assert.ok(e instanceof torch.ValueError, String(e));
+    assert.match(e.message, /^not a valid Arrow IPC file or stream: /);
+    assert.match(e.message, why);
+    return true;
+  };
+  test("bad magic, truncation and a missing schema are named", () => {
+    const stream = fixtureBytes("numeric.arrows");
+    const file = fixtureBytes("numeric.arrow");
+    assert.throws(
+      () => arrow.read(new TextEncoder().encode("PAR1 this is a parquet file")),
+      invalid(/bad magic: neither an Arrow IPC file .* nor a stream/),
+    );
+    assert.throws(
+      () => arrow.read(stream.slice(0, 300)),
+      invalid(
+        /truncated: message 1 \(at byte 0\) has \d+ bytes of metadata, only 292 remain/,
+      ),
+    );
+    assert.throws(
+      () => arrow.read(file.slice(0, file.length - 40)),
+      invalid(/truncated: an Arrow IPC file ends with its footer and ARROW1/),
+    );
+    // The stream without its first message (the Schema): its batches have nothing to describe them.
+    const view = new DataView(stream.buffer, stream.byteOffset);
+    const schemaEnd = 8 + view.getInt32(4, true);
+    assert.throws(
+      () => arrow.read(stream.slice(schemaEnd)),
+      invalid(/schema missing: the first message is a RecordBatch/),
+    );
+    // A body cut short: the stream ends inside a record batch's buffers.
+    assert.throws(
+      () => arrow.read(stream.slice(0, stream.length - 100)),
+      invalid(
+        /truncated: message \d+ .*\(a RecordBatch\) has a \d+-byte body, only \d+ bytes remain/,
+      ),
+    );
+    try {
+      arrow.read(stream.slice(0, 300));
+    } catch (e) {
+      assert.ok(
+        (e as Error).cause instanceof Error,
+        "the reader's error is kept as the cause",
+      );
+    }
   });
 
   test("a corrupt children count is an Error, not an out-of-memory crash", () => {

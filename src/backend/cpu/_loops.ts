@@ -58,6 +58,16 @@ export function toBig(v: number): bigint {
   return BigInt.asIntN(64, BigInt(Math.trunc(v)));
 }
 
+/**
+ * Converts a float element to int64 as x86 does (and so PyTorch): NaN, infinities and values out
+ * of range become INT64_MIN.
+ */
+export function f2i64(v: number): bigint {
+  return v > -9223372036854775809 && v < 9223372036854775808
+    ? BigInt(Math.trunc(v))
+    : -9223372036854775808n;
+}
+
 /** Converts a double to a uint64 as a C cast does for values in range (wrapping); NaN becomes 0. */
 export function toBigU(v: number): bigint {
   if (v !== v) return 0n;
@@ -119,6 +129,7 @@ const BASE_HELPERS: Helpers = {
   isContiguous,
   toBig,
   toBigU,
+  f2i64,
   low32,
   toBf16,
   BF16_VALUES,

@@ -304,7 +304,7 @@ export function copy(
         : narrow
         ? "low32(a)"
         : x86 && dst.dtype === "int64"
-        ? "(a > -9223372036854775809 && a < 9223372036854775808 ? BigInt(Math.trunc(a)) : -9223372036854775808n)"
+        ? `f2i64(${readAs(src.dtype, "a")})`
         : x86
         ? "(a > -2147483649 && a < 2147483648 ? a : -2147483648)"
         : "a",
