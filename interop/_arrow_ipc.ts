@@ -128,5 +128,26 @@ export function diagnoseIpc(bytes: Uint8Array): string | undefined {
   if (footerLen <= 0 || footerStart < 8) {
     return `the file's footer length (${footerLen}) does not fit in its ${bytes.length} bytes`;
   }
-  return walkStream(bytes, 8, footerStart);
+  const inStream = walkStream(bytes, 8, footerStart);
+  if (inStream) return inStream;
+  // The footer is a flatbuffer `Footer` table: field 1 is the schema.
+  const start = footerStart, end = footerStart + footerLen;
+  const inside = (at: number, n: number) => at >= start && at + n <= end;
+  if (!inside(start, 4)) {
+    return "the file's footer is shorter than a flatbuffer";
+  }
+  const table = start + view.getUint32(start, true);
+  if (!inside(table, 4)) {
+    return "the file's footer is corrupt: its root lies outside it";
+  }
+  const vtable = table - view.getInt32(table, true);
+  if (!inside(vtable, 4)) {
+    return "the file's footer is corrupt: its vtable lies outside it";
+  }
+  const vtSize = view.getUint16(vtable, true);
+  const schemaAt = vtSize >= 8 && inside(vtable + 6, 2)
+    ? view.getUint16(vtable + 6, true)
+    : 0;
+  if (!schemaAt) return "schema missing: the file's footer holds none";
+  return undefined;
 }

@@ -438,13 +438,21 @@ export function read(
     return table;
   } catch (e) {
     // Our own reading of the framing names the problem; apache-arrow's words stay as the cause.
+    const said = e instanceof Error ? e.message : String(e);
+    // apache-arrow's own checks say something about the data; its crashes on a null say nothing.
     const why = diagnoseIpc(ipc) ??
-      `corrupt metadata (${e instanceof Error ? e.message : String(e)})`;
+      (RUNTIME_WORDS.test(said)
+        ? "corrupt metadata that apache-arrow could not decode (a field, type or buffer entry; its error is the cause)"
+        : `corrupt metadata (apache-arrow: ${said})`);
     throw new ValueError(`not a valid Arrow IPC file or stream: ${why}`, {
       cause: e,
     });
   }
 }
+
+/** What a runtime error says (a read of null, an array too long): not words for the user. */
+const RUNTIME_WORDS =
+  /Cannot read prop|Cannot destructure|undefined is not|null is not|is not a function|is not iterable|Invalid typed array|out of bounds|is not safe to convert|should be a multiple/i;
 
 /** The part of flatbuffers' ByteBuffer that apache-arrow's metadata readers go through. */
 interface ByteBufferProto {
