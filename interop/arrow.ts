@@ -106,6 +106,11 @@ function flat(
   fill: ToTensorOptions["fill"],
 ): { array: Flat; dtype: torch.dtype } {
   const dtype = dtypeOf(data.type, what);
+  if (!Number.isSafeInteger(count) || count < 0 || data.offset < 0) {
+    throw new ValueError(
+      `${what}: a length of ${count} at offset ${data.offset} (corrupt data?)`,
+    );
+  }
   const values = data.values as Flat | undefined;
   let array: Flat;
   if (dtype === torch.bool) {
@@ -452,7 +457,7 @@ export function read(
 
 /** What a runtime error says (a read of null, an array too long): not words for the user. */
 const RUNTIME_WORDS =
-  /Cannot read prop|Cannot destructure|undefined is not|null is not|is not a function|is not iterable|Invalid typed array|out of bounds|is not safe to convert|should be a multiple/i;
+  /Cannot read prop|Cannot destructure|Maximum call stack|undefined is not|null is not|is not a function|is not iterable|Invalid typed array|out of bounds|is not safe to convert|should be a multiple/i;
 
 /** The part of flatbuffers' ByteBuffer that apache-arrow's metadata readers go through. */
 interface ByteBufferProto {
