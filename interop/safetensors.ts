@@ -128,8 +128,17 @@ export function save(
   writeFileAtomic(path, [serialize(tensors, metadata)]);
 }
 
+/**
+ * What a malformed safetensors file raises, as the Python library's `SafetensorError`: the header,
+ * an offset or a dtype that does not hold, named.
+ */
+export class SafetensorError extends Error {
+  /** `"SafetensorError"`, as the Python library names it. */
+  override name = "SafetensorError";
+}
+
 function fail(msg: string): never {
-  throw new Error(`safetensors: ${msg}`);
+  throw new SafetensorError(`safetensors: ${msg}`);
 }
 
 /** A JSON value for an error message: short, and never a throw of its own (deep nesting). */

@@ -11,6 +11,7 @@ import {
   load,
   load_metadata,
   parse,
+  SafetensorError,
   save,
   serialize,
 } from "../interop/safetensors.ts";
@@ -268,7 +269,8 @@ function loadsOrThrows(bytes: Uint8Array): boolean {
   } catch (e) {
     if (e instanceof assert.AssertionError) throw e;
     assert.ok(e instanceof Error, `threw a non-Error: ${e}`);
-    assert.equal(e.name, "Error", `${e.name}: ${e.message}`);
+    assert.ok(e instanceof SafetensorError, `${e.name}: ${e.message}`);
+    assert.equal(e.name, "SafetensorError");
     assert.ok(e.message.startsWith("safetensors: "), e.message);
     return false;
   }
