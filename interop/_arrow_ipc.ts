@@ -19,24 +19,40 @@ function hasMagic(b: Uint8Array, at: number): boolean {
     MAGIC.every((c, i) => b[at + i] === c);
 }
 
+/**
+ * The root table of the flatbuffer in `[start, end)`, with a reader of its fields' offsets (0 for
+ * an absent field) and a bounds check; or, as a string, why there is none.
+ */
+function rootTable(view: DataView, start: number, end: number):
+  | {
+    table: number;
+    field: (k: number) => number;
+    inside: (at: number, n: number) => boolean;
+  }
+  | string {
+  const inside = (at: number, n: number) => at >= start && at + n <= end;
+  if (!inside(start, 4)) return "it is shorter than a flatbuffer";
+  const table = start + view.getUint32(start, true);
+  if (!inside(table, 4)) return "its root offset points outside it";
+  const vtable = table - view.getInt32(table, true);
+  if (!inside(vtable, 4)) return "its vtable lies outside it";
+  const vtSize = view.getUint16(vtable, true);
+  const field = (k: number) =>
+    4 + 2 * k + 2 <= vtSize && inside(vtable + 4 + 2 * k, 2)
+      ? view.getUint16(vtable + 4 + 2 * k, true)
+      : 0;
+  return { table, field, inside };
+}
+
 /** One message's header type and body length, read from its flatbuffer (`Message` table). */
 function readMessage(
   view: DataView,
   start: number,
   len: number,
 ): { type: number; body: number } | string {
-  const end = start + len;
-  const inside = (at: number, n: number) => at >= start && at + n <= end;
-  if (!inside(start, 4)) return "its metadata is shorter than a flatbuffer";
-  const table = start + view.getUint32(start, true);
-  if (!inside(table, 4)) return "its metadata's root offset points outside it";
-  const vtable = table - view.getInt32(table, true);
-  if (!inside(vtable, 4)) return "its metadata's vtable lies outside it";
-  const vtSize = view.getUint16(vtable, true);
-  const field = (k: number) =>
-    4 + 2 * k + 2 <= vtSize && inside(vtable + 4 + 2 * k, 2)
-      ? view.getUint16(vtable + 4 + 2 * k, true)
-      : 0;
+  const root = rootTable(view, start, start + len);
+  if (typeof root === "string") return `its metadata: ${root}`;
+  const { table, field, inside } = root;
   const typeAt = field(1), bodyAt = field(3);
   if (typeAt && !inside(table + typeAt, 1)) {
     return "its header type lies outside its metadata";
@@ -131,23 +147,11 @@ export function diagnoseIpc(bytes: Uint8Array): string | undefined {
   const inStream = walkStream(bytes, 8, footerStart);
   if (inStream) return inStream;
   // The footer is a flatbuffer `Footer` table: field 1 is the schema.
-  const start = footerStart, end = footerStart + footerLen;
-  const inside = (at: number, n: number) => at >= start && at + n <= end;
-  if (!inside(start, 4)) {
-    return "the file's footer is shorter than a flatbuffer";
+  const footer = rootTable(view, footerStart, footerStart + footerLen);
+  if (typeof footer === "string") {
+    return `the file's footer is corrupt: ${footer}`;
   }
-  const table = start + view.getUint32(start, true);
-  if (!inside(table, 4)) {
-    return "the file's footer is corrupt: its root lies outside it";
-  }
-  const vtable = table - view.getInt32(table, true);
-  if (!inside(vtable, 4)) {
-    return "the file's footer is corrupt: its vtable lies outside it";
-  }
-  const vtSize = view.getUint16(vtable, true);
-  const schemaAt = vtSize >= 8 && inside(vtable + 6, 2)
-    ? view.getUint16(vtable + 6, true)
-    : 0;
+  const schemaAt = footer.field(1);
   if (!schemaAt) return "schema missing: the file's footer holds none";
   return undefined;
 }

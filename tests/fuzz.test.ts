@@ -15,22 +15,13 @@ import { readFileSync } from "node:fs";
 import process from "node:process";
 import * as torch from "../mod.ts";
 import { arrow, npy, npz, safetensors } from "../interop/mod.ts";
+import { rng } from "./_support/rng.ts";
 
 const MUTANTS = Number(process.env.FLAMBEAU_FUZZ_MUTANTS ?? 300);
 const SEED = Number(process.env.FLAMBEAU_FUZZ_SEED ?? 20261205);
 
 const fixture = (path: string) =>
   new Uint8Array(readFileSync(new URL(`fixtures/${path}`, import.meta.url)));
-
-/** mulberry32: small, seeded, the same under Deno and Bun. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const EDGE_BYTES = [0x00, 0x01, 0x7f, 0x80, 0xff];
 const EDGE_WORDS = [0, 1, -1, 0x7fffffff, -0x80000000, 0x10000, 0x7ffffff0];

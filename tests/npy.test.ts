@@ -19,6 +19,7 @@ import * as torch from "../mod.ts";
 import { npy, npz } from "../interop/mod.ts";
 import type { NpyArray } from "../interop/npy.ts";
 import { readMember, readZip } from "../interop/_zip.ts";
+import { rng } from "./_support/rng.ts";
 
 const dir = fileURLToPath(new URL("./fixtures/npy/", import.meta.url));
 const fixture = (name: string) => new Uint8Array(readFileSync(join(dir, name)));
@@ -386,16 +387,6 @@ describe("npy: malformed headers", () => {
     });
   }
 });
-
-/** A small deterministic PRNG (mulberry32), so failures reproduce. */
-function rng(seed: number): () => number {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Loads `bytes`; it must give a consistent array or throw one of our Errors (named, prefixed). */
 function loadsOrThrows(
