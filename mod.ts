@@ -313,21 +313,70 @@ export {
   slice,
 } from "./src/torch_misc.ts";
 
+import * as webgpuApi from "./src/backend/webgpu.ts";
+
+/** What `torch.webgpu` and its alias `torch.cuda` offer. */
+export interface WebGPUModule {
+  is_available(): boolean;
+  device_count(): number;
+  get_device_name(device?: unknown): string;
+  synchronize(device?: unknown): void;
+  memory_allocated(device?: unknown): number;
+  max_memory_allocated(device?: unknown): number;
+  reset_peak_memory_stats(device?: unknown): void;
+  empty_cache(): void;
+}
+
 /**
- * `torch.webgpu`: the WebGPU device. Its backend (design.md §4, the device thread) is the next wave, so
- * `is_available()` is false even where the runtime has an adapter: no tensor can live there yet.
+ * `torch.webgpu`: the WebGPU device (design.md §4). `is_available()` looks for an adapter the
+ * first time it is asked (Deno's built-in WebGPU; none under Bun and Node), starting the device
+ * thread.
  */
-export const webgpu: { is_available(): boolean; device_count(): number } = {
+export const webgpu: WebGPUModule = {
   is_available: signedAs(
     "torch.webgpu.is_available",
     "()",
-    (): boolean => false,
+    webgpuApi.is_available,
   ),
-  device_count: signedAs("torch.webgpu.device_count", "()", (): number => 0),
+  device_count: signedAs(
+    "torch.webgpu.device_count",
+    "()",
+    webgpuApi.device_count,
+  ),
+  get_device_name: signedAs(
+    "torch.webgpu.get_device_name",
+    "(device: device? = None)",
+    (_device?: unknown) => webgpuApi.get_device_name(),
+  ),
+  synchronize: signedAs(
+    "torch.webgpu.synchronize",
+    "(device: device? = None)",
+    (_device?: unknown) => webgpuApi.synchronize(),
+  ),
+  memory_allocated: signedAs(
+    "torch.webgpu.memory_allocated",
+    "(device: device? = None)",
+    (_device?: unknown) => webgpuApi.memory_allocated(),
+  ),
+  max_memory_allocated: signedAs(
+    "torch.webgpu.max_memory_allocated",
+    "(device: device? = None)",
+    (_device?: unknown) => webgpuApi.max_memory_allocated(),
+  ),
+  reset_peak_memory_stats: signedAs(
+    "torch.webgpu.reset_peak_memory_stats",
+    "(device: device? = None)",
+    (_device?: unknown) => webgpuApi.reset_peak_memory_stats(),
+  ),
+  empty_cache: signedAs(
+    "torch.webgpu.empty_cache",
+    "()",
+    webgpuApi.empty_cache,
+  ),
 };
 
 /** `torch.cuda`: CUDA is spelled WebGPU here (`"cuda"` is an alias of `"webgpu"`); see `torch.webgpu`. */
-export const cuda: { is_available(): boolean; device_count(): number } = webgpu;
+export const cuda: WebGPUModule = webgpu;
 
 import * as fallback from "./src/ops/_fallback.ts";
 import {

@@ -32,9 +32,13 @@ type Case = {
 
 const fixture = readFixture<{ torch: string; cases: Case[] }>("ops.json");
 
-/** Every device the table runs on; the CPU run keeps the plain test names. */
-const DEVICES = ["cpu", "counting"] as const;
-type Device = (typeof DEVICES)[number];
+/**
+ * Every device the table runs on; the CPU run keeps the plain test names. WebGPU joins where an
+ * adapter can be had (Mesa's llvmpipe in CI); elsewhere it is skipped, saying why.
+ */
+const GPU = torch.webgpu.is_available();
+type Device = "cpu" | "counting" | "webgpu";
+const DEVICES: Device[] = ["cpu", "counting", "webgpu"];
 
 /**
  * Cases that cannot run on a device, by device and case name, with the reason; they are
@@ -46,7 +50,40 @@ const SKIPS: Record<Device, Record<string, string>> = {
     "view/dtype_same_size":
       "view(dtype) reinterprets CPU memory; off the CPU flambeau refuses it (copy with .cpu() first)",
   },
+  webgpu: {
+    "view/dtype_same_size":
+      "view(dtype) reinterprets CPU memory; off the CPU flambeau refuses it (copy with .cpu() first)",
+  },
 };
+
+/** The dtypes a WebGPU tensor may have (src/backend/webgpu/mod.ts). */
+const GPU_DTYPES = new Set([
+  "float32",
+  "int32",
+  "int64",
+  "int16",
+  "int8",
+  "uint8",
+  "bool",
+]);
+
+/** Why a case cannot run on WebGPU: a dtype with no WGSL type among its tensors. */
+function gpuSkip(c: Case): string | undefined {
+  const found = new Set<string>();
+  const walk = (v: unknown) => {
+    if (Array.isArray(v)) v.forEach(walk);
+    else if (v !== null && typeof v === "object") {
+      const o = v as Record<string, unknown>;
+      if (typeof o.dtype === "string") found.add(o.dtype);
+      Object.values(o).forEach(walk);
+    }
+  };
+  walk([c.args, c.kwargs, c.expect]);
+  const off = [...found].filter((d) => !GPU_DTYPES.has(d));
+  return off.length > 0
+    ? `${off.join(", ")} has no WGSL type (WebGPU refuses it)`
+    : undefined;
+}
 
 /** Factories: calls with no tensor argument, told the device by the `device` option instead. */
 const FACTORIES = new Set([
@@ -103,9 +140,11 @@ function call(c: Case, device: Device): unknown {
 }
 
 /** float32 results may differ from PyTorch's vectorised kernels in the last bits. */
-function tolerance(dtype: string) {
+function tolerance(dtype: string, device: Device) {
   if (dtype === "float16") return { rtol: 1e-3, atol: 1e-3 };
   if (dtype === "float64") return { rtol: 1e-12, atol: 1e-12 };
+  // WGSL computes in float32 throughout, where the CPU rounds a double once.
+  if (device === "webgpu") return { rtol: 2e-5, atol: 2e-6 };
   return { rtol: 2e-6, atol: 1e-6 };
 }
 
@@ -123,7 +162,12 @@ function check(
     );
     const t = actual as torch.Tensor;
     assert.equal(t.device.type, device, `${where}: device`);
-    assertTensorClose(t.cpu(), expected.t, where, tolerance(expected.t.dtype));
+    assertTensorClose(
+      t.cpu(),
+      expected.t,
+      where,
+      tolerance(expected.t.dtype, device),
+    );
   } else if (Array.isArray(expected)) {
     assert.ok(Array.isArray(actual), `${where}: expected a sequence`);
     assert.equal(
@@ -294,8 +338,21 @@ for (const device of DEVICES) {
       assert.ok(names.has(name), `SKIPS.${device} names no case: ${name}`);
       console.log(`ops on ${device}: skipping ${name}: ${reason}`);
     }
+    if (device === "webgpu" && GPU) {
+      before(() => torch.backends.fallback.reset());
+      after(() => {
+        const used = Object.entries(torch.backends.fallback.counts());
+        console.log(
+          `ops on webgpu: ${used.length} ops computed on the host (fallback): ${
+            used.map(([op, n]) => `${op} ×${n}`).join(", ")
+          }`,
+        );
+      });
+    }
     for (const [c, forms] of extra) {
-      const skip = skips[c.name];
+      const skip = device === "webgpu" && !GPU
+        ? "no WebGPU adapter here (Deno with Mesa's mesa-vulkan-drivers has one)"
+        : skips[c.name] ?? (device === "webgpu" ? gpuSkip(c) : undefined);
       test(c.name + suffix, { skip }, () => replay(c, device));
       for (const { form, run } of forms) {
         test(

@@ -313,6 +313,11 @@ export interface Primitives<B> {
 export interface Backend<B = unknown> {
   /** The device type this backend serves: `"cpu"`, `"webgpu"`, ... */
   readonly name: string;
+  /**
+   * False where the device has no float64 (WebGPU): compositions that widen to float64 for
+   * accuracy (var, std, norm, logsumexp) compute in the input's dtype there. True when absent.
+   */
+  readonly float64?: boolean;
   /** A zero-filled buffer of n elements of dtype. */
   allocate(dtype: DTypeName, n: number): B;
   /** Gives the buffer's memory back (a no-op where the garbage collector owns it). */

@@ -12,8 +12,12 @@ import { mean } from "./reduce.ts";
 import { no_grad } from "../autograd/grad_mode.ts";
 import { dimArgs, reduced, rowsOf, shareAmongTies } from "./_rows.ts";
 
-/** input's values in float64, outside the graph. */
-const doubles = (input: Tensor) => cast(input.detach(), float64);
+/** input's values in float64 (where its device has float64), outside the graph. */
+const doubles = (input: Tensor) =>
+  cast(
+    input.detach(),
+    input.storage.backend.float64 === false ? input.dtype : float64,
+  );
 
 function varArgs(fn: string, input: Tensor, args: unknown[]) {
   // PyTorch's legacy form var(input, unbiased: bool) is accepted too.
@@ -134,7 +138,7 @@ export function norm(input: Tensor, ...args: unknown[]): Tensor {
     const x = doubles(input);
     if (p === Infinity) return x.abs().amax(dims, keepdim);
     if (p === -Infinity) return x.abs().amin(dims, keepdim);
-    if (p === 0) return x.ne(0).double().sum(dims, { keepdim });
+    if (p === 0) return cast(x.ne(0), x.dtype).sum(dims, { keepdim });
     if (p === 2) return x.mul(x).sum(dims, { keepdim }).sqrt();
     return x.abs().pow(p).sum(dims, { keepdim }).pow(1 / p);
   });

@@ -1,0 +1,215 @@
+// The main thread's side of the device thread (design.md §4): buffers by id, a command batch
+// posted to the device thread when it grows or when an answer is needed, and synchronous answers
+// through shared memory with `Atomics.wait`. Nothing here knows a primitive; kernels.ts does.
+
+import { Worker } from "node:worker_threads";
+import { RuntimeError } from "../../errors.ts";
+import {
+  type Command,
+  CONTROL_BYTES,
+  CONTROL_HEADER,
+  type KernelSource,
+  Slot,
+  State,
+} from "./protocol.ts";
+
+/** A buffer on the device: `words` 32-bit words, known to the device thread by `id`. */
+export class GpuBuffer {
+  constructor(readonly id: number, readonly words: number) {}
+}
+
+/** How long a synchronous wait may take before the device is declared unresponsive. */
+const WAIT_MS = 120_000;
+/** Commands held before a batch is posted even though nobody waits for it. */
+const BATCH = 512;
+
+export interface AdapterInfo {
+  name: string;
+  fallback: boolean;
+  maxBinding: number;
+}
+
+export class DeviceThread {
+  private readonly worker: Worker;
+  /** The device thread answers synchronous waits here (protocol.ts's Slot). */
+  private readonly control: SharedArrayBuffer;
+  private readonly state: Int32Array;
+  private batch: Command[] = [];
+  private nextId = 1;
+  private readonly sent = new Set<string>();
+  private readonly replies = new Map<
+    number,
+    { resolve: (w: Uint32Array) => void; reject: (e: Error) => void }
+  >();
+  private nextReply = 1;
+  private readonly live = new Map<number, number>(); // id -> bytes
+  private readonly finalizer = new FinalizationRegistry<number>((id) =>
+    this.release(id)
+  );
+  allocated = 0;
+  peak = 0;
+  readonly adapter: AdapterInfo;
+
+  private constructor(
+    worker: Worker,
+    adapter: AdapterInfo,
+    control: SharedArrayBuffer,
+  ) {
+    this.worker = worker;
+    this.adapter = adapter;
+    this.control = control;
+    this.state = new Int32Array(control);
+  }
+
+  /** Starts the device thread and waits for its adapter; undefined where there is none. */
+  static start(): DeviceThread | undefined {
+    const control = new SharedArrayBuffer(CONTROL_BYTES);
+    const state = new Int32Array(control);
+    let worker: Worker;
+    try {
+      worker = new Worker(new URL("./device_thread.ts", import.meta.url));
+    } catch {
+      return undefined;
+    }
+    worker.unref();
+    worker.postMessage({ control });
+    const r = Atomics.wait(state, Slot.State, State.Waiting, 30_000);
+    if (r === "timed-out" || Atomics.load(state, Slot.State) !== State.Done) {
+      void worker.terminate();
+      return undefined;
+    }
+    const info = JSON.parse(message(control)) as AdapterInfo;
+    const thread = new DeviceThread(worker, info, control);
+    worker.on("message", (m) => thread.onReply(m));
+    return thread;
+  }
+
+  /** A new buffer of `words` zeroed words. */
+  allocate(words: number): GpuBuffer {
+    const id = this.nextId++;
+    const b = new GpuBuffer(id, words);
+    const bytes = Math.max(4, words * 4);
+    this.live.set(id, bytes);
+    this.allocated += bytes;
+    if (this.allocated > this.peak) this.peak = this.allocated;
+    this.push({ k: "alloc", id, words });
+    this.finalizer.register(b, id, b);
+    return b;
+  }
+
+  /** Gives a buffer back now (dispose); the collector's later call is then a no-op. */
+  free(b: GpuBuffer): void {
+    this.finalizer.unregister(b);
+    this.release(b.id);
+  }
+
+  private release(id: number): void {
+    const bytes = this.live.get(id);
+    if (bytes === undefined) return;
+    this.live.delete(id);
+    this.allocated -= bytes;
+    this.push({ k: "free", id });
+  }
+
+  write(b: GpuBuffer, at: number, data: Uint32Array): void {
+    if (data.length === 0) return; // Deno's writeBuffer panics on an empty one
+    this.push({ k: "write", id: b.id, at, data });
+  }
+
+  /** Records one dispatch of the kernel `source`; its buffers are bound after the meta words. */
+  run(
+    source: KernelSource,
+    meta: Uint32Array,
+    buffers: GpuBuffer[],
+    groups: [number, number, number],
+  ): void {
+    const first = !this.sent.has(source.key);
+    if (first) this.sent.add(source.key);
+    this.push({
+      k: "run",
+      kernel: source.key,
+      source: first ? source : undefined,
+      meta,
+      buffers: buffers.map((b) => b.id),
+      groups,
+    });
+  }
+
+  /** Words [at, at + words) of a buffer, blocking until they are back. */
+  read(b: GpuBuffer, at: number, words: number): Uint32Array {
+    const dst = new SharedArrayBuffer(Math.max(4, words * 4));
+    this.push({ k: "read", id: b.id, at, words, dst });
+    this.wait();
+    return new Uint32Array(dst, 0, words).slice();
+  }
+
+  /** As read, without blocking. */
+  readAsync(b: GpuBuffer, at: number, words: number): Promise<Uint32Array> {
+    const reply = this.nextReply++;
+    const p = new Promise<Uint32Array>((resolve, reject) =>
+      this.replies.set(reply, { resolve, reject })
+    );
+    this.worker.ref(); // keep the process alive until the answer comes
+    this.push({ k: "readAsync", id: b.id, at, words, reply });
+    this.flush();
+    return p;
+  }
+
+  /** Blocks until the GPU has finished everything recorded so far. */
+  synchronize(): void {
+    this.push({ k: "sync" });
+    this.wait();
+  }
+
+  emptyCache(): void {
+    this.push({ k: "emptyCache" });
+    this.flush();
+  }
+
+  private onReply(
+    m: { reply: number; data: Uint32Array | null; error: string | null },
+  ): void {
+    const r = this.replies.get(m.reply);
+    if (!r) return;
+    this.replies.delete(m.reply);
+    if (this.replies.size === 0) this.worker.unref();
+    if (m.error !== null || !m.data) {
+      r.reject(new RuntimeError(m.error ?? "WebGPU read failed"));
+    } else r.resolve(m.data);
+  }
+
+  private push(cmd: Command): void {
+    this.batch.push(cmd);
+    if (this.batch.length >= BATCH) this.flush();
+  }
+
+  flush(): void {
+    if (this.batch.length === 0) return;
+    const batch = this.batch;
+    this.batch = [];
+    this.worker.postMessage(batch);
+  }
+
+  /** Posts the batch (whose last command answers through the control block) and waits. */
+  private wait(): void {
+    Atomics.store(this.state, Slot.State, State.Waiting);
+    this.flush();
+    const r = Atomics.wait(this.state, Slot.State, State.Waiting, WAIT_MS);
+    if (r === "timed-out") {
+      throw new RuntimeError(
+        `WebGPU: the device did not answer within ${WAIT_MS / 1000} s`,
+      );
+    }
+    if (Atomics.load(this.state, Slot.State) === State.Failed) {
+      throw new RuntimeError(message(this.control));
+    }
+  }
+}
+
+function message(control: SharedArrayBuffer): string {
+  const n = new Int32Array(control)[Slot.MessageBytes];
+  // TextDecoder refuses views of shared memory: copy the bytes out first.
+  return new TextDecoder().decode(
+    new Uint8Array(control, CONTROL_HEADER, n).slice(),
+  );
+}
