@@ -24,6 +24,18 @@ function contiguousStrides(shape: readonly number[]): number[] {
   return s;
 }
 
+/** The span of storage elements t reaches: [lo, lo + n); n is 0 for an empty tensor. */
+function span(t: StridedLike): { lo: number; n: number } {
+  let lo = t.storage_offset_, hi = t.storage_offset_, empty = false;
+  t._shape.forEach((n, i) => {
+    if (n === 0) empty = true;
+    const reach = t._strides[i] * (n - 1);
+    if (reach < 0) lo += reach;
+    else hi += reach;
+  });
+  return { lo, n: empty ? 0 : hi - lo + 1 };
+}
+
 /** A CPU view of t's elements: t's own memory on the CPU, else a host copy of the span it reaches. */
 export function hostView(t: StridedLike): View<StorageArray> {
   const { storage, dtype } = t;
@@ -35,16 +47,28 @@ export function hostView(t: StridedLike): View<StorageArray> {
       strides: t._strides,
     };
   }
-  let lo = t.storage_offset_, hi = t.storage_offset_, empty = false;
-  t._shape.forEach((n, i) => {
-    if (n === 0) empty = true;
-    const reach = t._strides[i] * (n - 1);
-    if (reach < 0) lo += reach;
-    else hi += reach;
-  });
-  const buffer = empty
+  const { lo, n } = span(t);
+  const buffer = n === 0
     ? new dtype.array(0)
-    : storage.backend.read(storage.buffer, dtype.name, lo, hi - lo + 1);
+    : storage.backend.read(storage.buffer, dtype.name, lo, n);
+  return {
+    buffer,
+    dtype: dtype.name,
+    offset: t.storage_offset_ - lo,
+    strides: t._strides,
+  };
+}
+
+/** As hostView, reading without blocking the caller. */
+export async function hostViewAsync(
+  t: StridedLike,
+): Promise<View<StorageArray>> {
+  const { storage, dtype } = t;
+  if (storage.backend === cpu) return hostView(t);
+  const { lo, n } = span(t);
+  const buffer = n === 0
+    ? new dtype.array(0)
+    : await storage.backend.readAsync(storage.buffer, dtype.name, lo, n);
   return {
     buffer,
     dtype: dtype.name,

@@ -17,6 +17,8 @@ export class Storage {
   readonly buffer: unknown;
   /** Bumped by every in-place write; autograd compares it with the value saved at record time. */
   version = 0;
+  /** Set by `Tensor.dispose()`: the device memory is gone. */
+  disposed = false;
 
   constructor(buffer: unknown, backend: Backend = cpu) {
     this.buffer = buffer;

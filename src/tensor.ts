@@ -8,7 +8,7 @@ import { contiguousStrides, numel, Size, wrapDim } from "./shape.ts";
 import { Storage } from "./storage.ts";
 import type { AccumulateGrad, Node } from "./autograd/node.ts";
 import type { Backend, View } from "./backend/backend.ts";
-import { hostDoubles, hostElements } from "./host.ts";
+import { hostDoubles, hostElements, hostViewAsync } from "./host.ts";
 import type { TensorMethods } from "./ops/methods.ts";
 import { formatTensor } from "./print/mod.ts";
 
@@ -329,6 +329,49 @@ export class Tensor {
       throw new TypeError("iteration over a 0-d tensor");
     }
     for (let i = 0; i < this._shape[0]; i++) yield this.select(0, i);
+  }
+
+  /**
+   * `await x.cpu_async()`: x on the CPU without blocking the event loop while a device finishes
+   * (x itself when it is on the CPU). `cpu()`, `item()` and `tolist()` block instead, as PyTorch's.
+   */
+  async cpu_async(): Promise<Tensor> {
+    if (this.storage.device === "cpu") return this;
+    const v = await hostViewAsync(this);
+    return new Tensor(
+      new Storage(v.buffer),
+      [...this._shape],
+      [...this._strides],
+      v.offset,
+      this.dtype,
+    );
+  }
+
+  /** `await x.item_async()`: `item()` without blocking the event loop. */
+  async item_async(): Promise<number> {
+    return (await this.cpu_async()).item();
+  }
+
+  /** `await x.tolist_async()`: `tolist()` without blocking the event loop. */
+  async tolist_async(): Promise<NestedList> {
+    return (await this.cpu_async()).tolist();
+  }
+
+  /**
+   * Gives the device memory behind this tensor back now, instead of when the garbage collector
+   * finds it unreachable (a no-op on the CPU, whose memory the collector owns). Every view of the
+   * same storage loses it too; using any of them afterwards raises. `using t = ...` calls it at
+   * the end of the scope.
+   */
+  dispose(): void {
+    const s = this.storage;
+    if (s.device === "cpu" || s.disposed) return;
+    s.disposed = true;
+    s.backend.free(s.buffer);
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
   }
 
   /**

@@ -71,7 +71,7 @@ describe("a second backend through the primitive table", () => {
     const a = torch.ones(2, 2), b = torch.ones(2, 2).to("counting");
     assert.throws(
       () => a.add(b),
-      /Expected all tensors to be on the same device, but found at least two devices, cpu and counting!/,
+      /Expected all tensors to be on the same device, but found at least two devices, counting:0 and cpu!/,
     );
     assert.deepEqual(b.add(torch.tensor(2)).tolist(), [[3, 3], [3, 3]]);
     assert.throws(

@@ -173,8 +173,13 @@ export function backendOf(...values: unknown[]): Backend {
     if (!(v instanceof Tensor)) continue;
     const b = v.storage.backend;
     if (found && b !== found) {
+      // As PyTorch words it: the accelerator first, with its index ("cuda:0 and cpu").
+      const [p, q] = found === cpu ? [b, found] : [found, b];
+      const name = (x: Backend) => x === cpu ? "cpu" : `${x.name}:0`;
       throw new RuntimeError(
-        `Expected all tensors to be on the same device, but found at least two devices, ${found.name} and ${b.name}!`,
+        `Expected all tensors to be on the same device, but found at least two devices, ${
+          name(p)
+        } and ${name(q)}!`,
       );
     }
     found = b;

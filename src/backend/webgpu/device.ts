@@ -2,6 +2,7 @@
 // posted to the device thread when it grows or when an answer is needed, and synchronous answers
 // through shared memory with `Atomics.wait`. Nothing here knows a primitive; kernels.ts does.
 
+import process from "node:process";
 import { Worker } from "node:worker_threads";
 import { RuntimeError } from "../../errors.ts";
 import {
@@ -20,6 +21,8 @@ export class GpuBuffer {
 
 /** How long a synchronous wait may take before the device is declared unresponsive. */
 const WAIT_MS = 120_000;
+/** How long an exit waits for the device thread to be torn down (see DeviceThread.start). */
+const TEARDOWN_MS = 150;
 /** Commands held before a batch is posted even though nobody waits for it. */
 const BATCH = 512;
 
@@ -75,12 +78,34 @@ export class DeviceThread {
     worker.postMessage({ control });
     const r = Atomics.wait(state, Slot.State, State.Waiting, 30_000);
     if (r === "timed-out" || Atomics.load(state, Slot.State) !== State.Done) {
-      void worker.terminate();
+      void worker.terminate().then(() => {
+        if (process.env.DBG) console.error("terminated");
+      });
       return undefined;
     }
     const info = JSON.parse(message(control)) as AdapterInfo;
     const thread = new DeviceThread(worker, info, control);
     worker.on("message", (m) => thread.onReply(m));
+    // Deno's WebGPU crashes now and then (a segfault in about one exit in six, seen with
+    // llvmpipe) when the process exits while a worker that owns a device is still being torn
+    // down. So the device thread is closed and terminated first, and the exit waits a little
+    // for the thread to be gone: from "beforeunload" (the event loop ran dry) by a timer, from
+    // an explicit exit (process.exit, Deno.exit) by blocking.
+    const g = globalThis as {
+      addEventListener?: (type: string, fn: (e: Event) => void) => void;
+    };
+    g.addEventListener?.("beforeunload", (e: Event) => {
+      if (thread.closed) return;
+      thread.close();
+      e.preventDefault();
+      void worker.terminate().then(() => setTimeout(() => {}, TEARDOWN_MS));
+    });
+    process.on("exit", () => {
+      if (thread.closed) return;
+      thread.close();
+      void worker.terminate();
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, TEARDOWN_MS);
+    });
     return thread;
   }
 
@@ -111,7 +136,17 @@ export class DeviceThread {
     this.push({ k: "free", id });
   }
 
+  /** Raises when a buffer was given back (a disposed tensor used again). */
+  private live_(b: GpuBuffer): void {
+    if (!this.live.has(b.id)) {
+      throw new RuntimeError(
+        "WebGPU: this tensor's memory was given back with dispose(); it can no longer be used",
+      );
+    }
+  }
+
   write(b: GpuBuffer, at: number, data: Uint32Array): void {
+    this.live_(b);
     if (data.length === 0) return; // Deno's writeBuffer panics on an empty one
     this.push({ k: "write", id: b.id, at, data });
   }
@@ -123,6 +158,7 @@ export class DeviceThread {
     buffers: GpuBuffer[],
     groups: [number, number, number],
   ): void {
+    for (const b of buffers) this.live_(b);
     const first = !this.sent.has(source.key);
     if (first) this.sent.add(source.key);
     this.push({
@@ -137,6 +173,7 @@ export class DeviceThread {
 
   /** Words [at, at + words) of a buffer, blocking until they are back. */
   read(b: GpuBuffer, at: number, words: number): Uint32Array {
+    this.live_(b);
     const dst = new SharedArrayBuffer(Math.max(4, words * 4));
     this.push({ k: "read", id: b.id, at, words, dst });
     this.wait();
@@ -145,6 +182,7 @@ export class DeviceThread {
 
   /** As read, without blocking. */
   readAsync(b: GpuBuffer, at: number, words: number): Promise<Uint32Array> {
+    this.live_(b);
     const reply = this.nextReply++;
     const p = new Promise<Uint32Array>((resolve, reject) =>
       this.replies.set(reply, { resolve, reject })
@@ -160,6 +198,18 @@ export class DeviceThread {
     this.push({ k: "sync" });
     this.wait();
   }
+
+  /** Waits for the GPU and destroys the device; nothing may use it afterwards. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.push({ k: "close" });
+    Atomics.store(this.state, Slot.State, State.Waiting);
+    this.flush();
+    Atomics.wait(this.state, Slot.State, State.Waiting, 5_000);
+  }
+
+  closed = false;
 
   emptyCache(): void {
     this.push({ k: "emptyCache" });

@@ -270,6 +270,14 @@ async function step(cmd: Command): Promise<void> {
       await device.queue.onSubmittedWorkDone();
       settle(() => {});
       return;
+    case "close":
+      submit();
+      await device.queue.onSubmittedWorkDone();
+      for (const list of pool.values()) for (const b of list) b.destroy();
+      for (const b of buffers.values()) b.destroy();
+      device.destroy();
+      settle(() => {});
+      return;
     case "emptyCache":
       submit();
       await device.queue.onSubmittedWorkDone();

@@ -36,7 +36,9 @@ export type Command =
   /** Waits until the GPU has finished everything submitted, then signals. */
   | { k: "sync" }
   /** Destroys the pooled buffers no tensor uses. */
-  | { k: "emptyCache" };
+  | { k: "emptyCache" }
+  /** At the process's exit: waits for the GPU, destroys the device, then signals. */
+  | { k: "close" };
 
 /** The first message: where to answer, and what the main thread asks of the device. */
 export interface Hello {
