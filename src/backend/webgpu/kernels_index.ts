@@ -182,7 +182,7 @@ function mapAdjoint(
   meta[5] = map.outSize;
   meta[7] = map.idx.length;
   const source = () =>
-    `${bindings(["D", "S", "G", "T"])}
+    `${bindings(weighted ? ["D", "S", "T", "G"] : ["D", "S", "T"])}
 ${PRELUDE}
 @compute @workgroup_size(${WG})
 fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
@@ -207,7 +207,10 @@ fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: ve
   t.run(
     cached(key, source),
     meta,
-    [dst.buffer, src.buffer, forward(map), transpose(map)],
+    // The forward words are bound only for their weights (WGSL drops an unused binding).
+    weighted
+      ? [dst.buffer, src.buffer, transpose(map), forward(map)]
+      : [dst.buffer, src.buffer, transpose(map)],
     groups(total),
   );
 }
