@@ -9,8 +9,9 @@
 // index_select, index_add, gather and scatter are one walk over the index's positions (as on the
 // CPU, src/backend/cpu/indexing.ts): the indexed operand is seen with stride 0 along `dim`, and
 // each position offsets it by `index * stride[dim]`. Accumulating walks (index_add, scatter
-// "add") may hit a target more than once: floats add through a compare-exchange loop, int32 and
-// int64 words through atomicAdd. A bad index is never followed; the lowest position holding one
+// "add") may hit a target more than once: int32 and int64 words add with atomicAdd, bools with
+// atomicOr, floats (and int8/int16/uint8, whose sums wrap to their width) through a
+// compare-exchange loop, so which order repeated float terms add in is the GPU's. A bad index is never followed; the lowest position holding one
 // goes into a two-word flag buffer with atomicMin, a one-thread kernel then copies that index's
 // value next to it, and the primitive reads both words back (one blocking read per call).
 
