@@ -362,7 +362,7 @@ export function embedding(
       let rowsGrad = g.reshape(-1, weight._shape[1]);
       if (pad >= 0) rowsGrad = where(idx.eq(pad).unsqueeze(1), 0, rowsGrad);
       const index = idx.unsqueeze(1).expand(rowsGrad._shape);
-      const zeros = Tensor.empty(weight._shape, g.dtype);
+      const zeros = Tensor.empty(weight._shape, g.dtype, g.storage.backend);
       return [scatter_add(zeros, 0, index, rowsGrad)];
     },
   });
