@@ -280,7 +280,11 @@ export class Module {
       });
     no_grad(() => {
       for (const m of this.modules()) {
-        for (const [, p] of m._ownParameters()) p.data = move(p.data);
+        for (const [, p] of m._ownParameters()) {
+          p.data = move(p.data);
+          // The gradient follows its parameter, as in PyTorch's Module._apply.
+          if (p.grad) p.grad = move(p.grad);
+        }
         for (const [k, b] of m._ownBuffers()) m._buffers.set(k, move(b));
       }
     });
@@ -291,6 +295,7 @@ export class Module {
   cuda(): this {
     return this.to({ device: "cuda" });
   }
+
 
   double(): this {
     return this.to("float64");
