@@ -296,7 +296,6 @@ export class Module {
     return this.to({ device: "cuda" });
   }
 
-
   double(): this {
     return this.to("float64");
   }

@@ -312,5 +312,9 @@ export const TENSOR_CLASS = {
   is_contiguous: "(self: Tensor)",
   item: "(self: Tensor)",
   tolist: "(self: Tensor)",
+  cpu_async: "(self: Tensor)",
+  item_async: "(self: Tensor)",
+  tolist_async: "(self: Tensor)",
+  dispose: "(self: Tensor)",
   type: "(self: Tensor, dtype: any = None, non_blocking: bool = False)",
 } as const;

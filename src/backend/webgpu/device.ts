@@ -2,6 +2,7 @@
 // posted to the device thread when it grows or when an answer is needed, and synchronous answers
 // through shared memory with `Atomics.wait`. Nothing here knows a primitive; kernels.ts does.
 
+import { tmpdir } from "node:os";
 import process from "node:process";
 import { Worker } from "node:worker_threads";
 import { RuntimeError } from "../../errors.ts";
@@ -68,6 +69,7 @@ export class DeviceThread {
   static start(): DeviceThread | undefined {
     const control = new SharedArrayBuffer(CONTROL_BYTES);
     const state = new Int32Array(control);
+    quietWayland();
     let worker: Worker;
     try {
       worker = new Worker(new URL("./device_thread.ts", import.meta.url));
@@ -94,18 +96,26 @@ export class DeviceThread {
     const g = globalThis as {
       addEventListener?: (type: string, fn: (e: Event) => void) => void;
     };
+    let gone = false;
     g.addEventListener?.("beforeunload", (e: Event) => {
       if (thread.closed) return;
       thread.close();
       e.preventDefault();
-      void worker.terminate().then(() => setTimeout(() => {}, TEARDOWN_MS));
+      void worker.terminate().then(() =>
+        setTimeout(() => gone = true, TEARDOWN_MS)
+      );
     });
-    process.on("exit", () => {
-      if (thread.closed) return;
+    // An explicit exit fires "exit"; `deno test` ends with "unload" (its "beforeunload" does not
+    // wait): both close what is left and block for the teardown.
+    const closeNow = () => {
+      if (gone) return;
+      gone = true;
       thread.close();
       void worker.terminate();
       Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, TEARDOWN_MS);
-    });
+    };
+    process.on("exit", closeNow);
+    g.addEventListener?.("unload", closeNow);
     return thread;
   }
 
@@ -253,6 +263,21 @@ export class DeviceThread {
     if (Atomics.load(this.state, Slot.State) === State.Failed) {
       throw new RuntimeError(message(this.control));
     }
+  }
+}
+
+/**
+ * Mesa's Vulkan drivers print "error: XDG_RUNTIME_DIR is invalid or not set in the environment"
+ * twice when the variable is unset (a headless machine, CI); point it at the temp folder first.
+ * Without permission to read or set the environment, nothing changes.
+ */
+function quietWayland(): void {
+  try {
+    if (process.platform === "linux" && !process.env.XDG_RUNTIME_DIR) {
+      process.env.XDG_RUNTIME_DIR = tmpdir();
+    }
+  } catch {
+    // no --allow-env: the message stays
   }
 }
 
