@@ -193,6 +193,7 @@ const EXAMPLES: Record<string, () => Record<string, unknown>> = {
   "Tensor.bernoulli_": () => ({ p: 0.5 }),
   "Tensor.type": () => ({ dtype: "torch.FloatTensor" }),
   "Tensor.item": () => ({ self: f64(1) }),
+  "Tensor.item_async": () => ({ self: f64(1) }),
   "torch.clamp": () => ({ min: 0 }),
   "torch.clip": () => ({ max: 0 }),
   "torch.nn.functional.softmax": () => ({ dim: 1 }),
