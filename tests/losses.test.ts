@@ -36,6 +36,8 @@ const fixture = readFixture<{ torch: string; cases: Case[]; errors: Case[] }>(
 );
 const TOL64 = { rtol: 1e-10, atol: 1e-12 };
 const TOL32 = { rtol: 2e-5, atol: 1e-6 };
+const TOL_GPU = { rtol: 1e-4, atol: 1e-5 };
+const GPU_SKIP = torch.webgpu.is_available() ? false : "no WebGPU adapter here";
 
 type LossFn = (
   input: torch.Tensor,
@@ -96,6 +98,35 @@ for (const form of ["functional", "module"] as const) {
         const loss = call(c, form)(input, target, options);
         assertTensorClose(loss, c.out32!.t, `${c.name} float32`, TOL32);
       });
+      test(
+        `${c.name} float32 value and gradient on WebGPU`,
+        { skip: GPU_SKIP },
+        () => {
+          const on = inputs(c, "float32");
+          const gpu = (v: unknown) =>
+            v instanceof torch.Tensor.prototype.constructor
+              ? (v as torch.Tensor).to("webgpu")
+              : v;
+          const input = on.input.to("webgpu").requires_grad_();
+          const options = Object.fromEntries(
+            Object.entries(on.options).map(([k, v]) => [k, gpu(v)]),
+          );
+          const loss = call(c, form)(input, on.target.to("webgpu"), options);
+          assert.equal(loss.device.type, "webgpu");
+          assertTensorClose(loss.cpu(), c.out32!.t, `${c.name} value`, TOL_GPU);
+          const objectiveOn = c.w
+            ? loss.mul((decode(c.w) as torch.Tensor).float().to("webgpu")).sum()
+            : loss;
+          const [g] = torch.autograd.grad(objectiveOn, [input]);
+          assert.equal(g!.device.type, "webgpu");
+          assertTensorClose(
+            g!.cpu(),
+            { ...c.grad!.t, dtype: "float32" },
+            `${c.name} grad`,
+            { ...TOL_GPU, signedZero: false },
+          );
+        },
+      );
     }
   });
 

@@ -289,6 +289,58 @@ describe("nn layers: forward and float64 gradients against PyTorch", () => {
   }
 });
 
+describe("nn layers on WebGPU: float32 forward and gradients against PyTorch's float64", () => {
+  const gpu = torch.webgpu.is_available();
+  const TOL = { rtol: 1e-4, atol: 2e-5, signedZero: false };
+  const f32 = (e: EncTensor): EncTensor =>
+    e.dtype === "float64" ? { ...e, dtype: "float32" } : e;
+  for (const c of fx.layers) {
+    const label = `${c.name} [${c.training ? "train" : "eval"}] ${
+      c.inputs.map((i) => `(${i.shape.join(", ")})`).join(" ")
+    } [webgpu]`;
+    const skip = !gpu
+      ? "no WebGPU adapter here"
+      : needsConv(c.name)
+      ? CONV_SKIP
+      : undefined;
+    test(label, { skip }, () => {
+      const m = build(c.name);
+      m.load_state_dict(Object.fromEntries(
+        Object.entries(c.state).map((
+          [k, v],
+        ) => [k, decodeTensor(f32(v))]),
+      ));
+      m.to("webgpu").train(c.training);
+      const inputs = c.inputs.map((e) => {
+        const t = decodeTensor(f32(e)).to("webgpu");
+        return t.is_floating_point() ? t.requires_grad_() : t;
+      });
+      const y = m(...inputs) as torch.Tensor;
+      assert.equal(y.device.type, "webgpu");
+      assertTensorClose(y.cpu(), f32(c.out), "out", TOL);
+      y.mul(decodeTensor(f32(c.weight)).to("webgpu")).sum().backward();
+      c.grads.forEach((g, i) => {
+        if (g) {
+          assertTensorClose(
+            inputs[i].grad!.cpu(),
+            f32(g),
+            `grad input ${i}`,
+            TOL,
+          );
+        }
+      });
+      const params = Object.fromEntries(m.named_parameters());
+      for (const [k, g] of Object.entries(c.param_grads)) {
+        assertTensorClose(params[k].grad!.cpu(), f32(g), `grad ${k}`, TOL);
+      }
+      const sd = m.state_dict();
+      for (const [k, v] of Object.entries(c.state_after)) {
+        assertTensorClose(sd[k].cpu(), f32(v), `state ${k}`, TOL);
+      }
+    });
+  }
+});
+
 describe("dropout masks follow PyTorch's stream", () => {
   for (const c of fx.dropout) {
     test(`${c.name} p=${c.p} ${c.dtype} seed ${c.seed}`, () => {
