@@ -246,3 +246,28 @@ test("webgpu: 1,000 training steps hold memory steady", {
     assert.ok(h <= first, `memory grew: ${held.join(", ")}`);
   }
 });
+
+test(
+  "webgpu: a shader that does not compile and a tensor too big for the device are clear errors, not hangs",
+  { skip },
+  async () => {
+    const { _runKernel } = await import("../src/backend/webgpu.ts");
+    assert.throws(
+      () =>
+        _runKernel(
+          "@compute @workgroup_size(1) fn main() { let x: f32 = nope; }",
+        ),
+      /WebGPU kernel 'test\|.*' failed to compile/,
+    );
+    // The device keeps working after the error.
+    assert.deepEqual(torch.ones(3, { device: "webgpu" }).mul(2).tolist(), [
+      2,
+      2,
+      2,
+    ]);
+    assert.throws(
+      () => torch.empty(2 ** 40, { device: "webgpu" }),
+      /^RuntimeError: WebGPU out of memory\. Tried to allocate 4096\.00 GiB \(the device's largest buffer is \d+\.\d\d [GM]iB\)$/,
+    );
+  },
+);

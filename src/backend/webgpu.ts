@@ -53,3 +53,15 @@ export function reset_peak_memory_stats(): void {
 export function empty_cache(): void {
   if (is_available()) thread().emptyCache();
 }
+
+/**
+ * Internal, for tests: records one dispatch of a WGSL compute shader (entry point `main`, no
+ * bindings but the meta words) and waits for it, raising whatever the device reports.
+ *
+ * @ignore
+ */
+export function _runKernel(wgsl: string): void {
+  const t = thread();
+  t.run({ key: `test|${wgsl}`, wgsl }, new Uint32Array(1), [], [1, 1, 1]);
+  t.synchronize();
+}

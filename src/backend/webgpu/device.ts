@@ -121,9 +121,16 @@ export class DeviceThread {
 
   /** A new buffer of `words` zeroed words. */
   allocate(words: number): GpuBuffer {
+    const bytes = Math.max(4, words * 4);
+    if (bytes > this.adapter.maxBinding) {
+      throw new RuntimeError(
+        `WebGPU out of memory. Tried to allocate ${
+          gib(bytes)
+        } (the device's largest buffer is ${gib(this.adapter.maxBinding)})`,
+      );
+    }
     const id = this.nextId++;
     const b = new GpuBuffer(id, words);
-    const bytes = Math.max(4, words * 4);
     this.live.set(id, bytes);
     this.allocated += bytes;
     if (this.allocated > this.peak) this.peak = this.allocated;
@@ -279,6 +286,13 @@ function quietWayland(): void {
   } catch {
     // no --allow-env: the message stays
   }
+}
+
+/** Bytes as PyTorch's allocator messages print them: "4.00 GiB", "20.00 MiB". */
+function gib(bytes: number): string {
+  return bytes >= 2 ** 30
+    ? `${(bytes / 2 ** 30).toFixed(2)} GiB`
+    : `${(bytes / 2 ** 20).toFixed(2)} MiB`;
 }
 
 function message(control: SharedArrayBuffer): string {

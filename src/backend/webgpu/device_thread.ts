@@ -321,7 +321,7 @@ async function start(hello: Hello): Promise<void> {
     JSON.stringify({
       name: name || "WebGPU adapter",
       fallback: info.isFallbackAdapter ?? false,
-      maxBinding: l.maxStorageBufferBindingSize,
+      maxBinding: Math.min(l.maxStorageBufferBindingSize, l.maxBufferSize),
     }),
   );
 }
