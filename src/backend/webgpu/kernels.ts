@@ -589,6 +589,97 @@ ${
 // Matmul: 16x16 tiles through workgroup memory, each thread one output.
 
 const TILE = 16;
+/** The blocked kernel's output tile: 16x16 threads, each 4x4 outputs, over k in steps of 16. */
+const BLOCK = 64;
+
+/**
+ * Matmul for outputs of at least 64x64: each workgroup computes a 64x64 tile, each thread 4x4 of
+ * it (rows lid.y + 16i, columns lid.x + 16j), from 16-deep slices of A and B staged in
+ * workgroup memory; each thread loads 4 elements of each slice.
+ */
+function blockedMatmul(
+  c: Compute,
+  ad: DTypeName,
+  bd: DTypeName,
+  od: DTypeName,
+): string {
+  const zero = c === "f32" ? "0.0" : "0";
+  return `${bindings(["O", "A", "B"])}
+${PRELUDE}
+${AT}
+var<workgroup> sa: array<array<${c}, ${BLOCK}>, ${TILE}>;
+var<workgroup> sb: array<array<${c}, ${BLOCK}>, ${TILE}>;
+@compute @workgroup_size(${TILE}, ${TILE})
+fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u,
+        @builtin(num_workgroups) nw: vec3u) {
+  let m = M[0];
+  let k = M[4];
+  let n = M[5];
+  let br = M[1];
+  let pa = M[2];
+  let pb = M[3];
+  let sam = M[pa + 1u + br];
+  let sak = M[pa + 2u + br];
+  let sbk = M[pb + 1u + br];
+  let sbn = M[pb + 2u + br];
+  let row0 = wid.y * ${BLOCK}u;
+  let col0 = wid.x * ${BLOCK}u;
+  let tid = lid.y * ${TILE}u + lid.x;
+  for (var z = wid.z; z < M[7]; z = z + nw.z) {
+    let oa = at(pa, z);
+    let ob = at(pb, z);
+    var acc: array<array<${c}, 4>, 4>;
+    for (var i = 0u; i < 4u; i = i + 1u) {
+      for (var j = 0u; j < 4u; j = j + 1u) { acc[i][j] = ${zero}; }
+    }
+    for (var t0 = 0u; t0 < k; t0 = t0 + ${TILE}u) {
+      for (var q = 0u; q < 4u; q = q + 1u) {
+        let e = tid + q * 256u;
+        // A's slice: 64 rows x 16 ks; B's: 16 ks x 64 columns.
+        let ar = e / ${TILE}u;
+        let ak = e % ${TILE}u;
+        var va: ${c} = ${zero};
+        if (row0 + ar < m && t0 + ak < k) {
+          va = ${load(`A[oa + (row0 + ar) * sam + (t0 + ak) * sak]`, ad, c)};
+        }
+        sa[ak][ar] = va;
+        let bk = e / ${BLOCK}u;
+        let bc = e % ${BLOCK}u;
+        var vb: ${c} = ${zero};
+        if (t0 + bk < k && col0 + bc < n) {
+          vb = ${load(`B[ob + (t0 + bk) * sbk + (col0 + bc) * sbn]`, bd, c)};
+        }
+        sb[bk][bc] = vb;
+      }
+      workgroupBarrier();
+      for (var kk = 0u; kk < ${TILE}u; kk = kk + 1u) {
+        var ra: array<${c}, 4>;
+        var rb: array<${c}, 4>;
+        for (var i = 0u; i < 4u; i = i + 1u) {
+          ra[i] = sa[kk][lid.y + ${TILE}u * i];
+          rb[i] = sb[kk][lid.x + ${TILE}u * i];
+        }
+        for (var i = 0u; i < 4u; i = i + 1u) {
+          for (var j = 0u; j < 4u; j = j + 1u) {
+            acc[i][j] = acc[i][j] + ra[i] * rb[j];
+          }
+        }
+      }
+      workgroupBarrier();
+    }
+    let base = M[M[6]] + z * m * n;
+    for (var i = 0u; i < 4u; i = i + 1u) {
+      let r = row0 + lid.y + ${TILE}u * i;
+      for (var j = 0u; j < 4u; j = j + 1u) {
+        let col = col0 + lid.x + ${TILE}u * j;
+        if (r < m && col < n) {
+          O[base + r * n + col] = ${store("acc[i][j]", c, od)};
+        }
+      }
+    }
+  }
+}`;
+}
 
 function matmul(
   t: DeviceThread,
@@ -623,8 +714,24 @@ function matmul(
   }
   meta[6] = at;
   meta[at] = out.offset;
-  const key = `mm|${a.dtype}|${b.dtype}|${out.dtype}`;
   const zero = c === "f32" ? "0.0" : "0";
+  if (m >= BLOCK && n >= BLOCK) {
+    t.run(
+      cached(
+        `mm64|${a.dtype}|${b.dtype}|${out.dtype}`,
+        () => blockedMatmul(c, a.dtype, b.dtype, out.dtype),
+      ),
+      meta,
+      [out.buffer, a.buffer, b.buffer],
+      [
+        Math.ceil(n / BLOCK),
+        Math.ceil(m / BLOCK),
+        Math.min(count, MAX_GROUPS),
+      ],
+    );
+    return;
+  }
+  const key = `mm|${a.dtype}|${b.dtype}|${out.dtype}`;
   const source = () =>
     `${bindings(["O", "A", "B"])}
 ${PRELUDE}
