@@ -379,11 +379,12 @@ export class Tensor {
    * elements beyond 2^53 are BigInts, exact.
    */
   tolist(): NestedList {
-    const flat = hostDoubles(this);
     const isBool = this.dtype.name === "bool";
+    // 64-bit integers are read once, as they are (a device read is a synchronous round trip).
     const big = this.dtype.name === "int64" || this.dtype.name === "uint64"
-      ? hostElements(this)
+      ? hostElements(this) as BigInt64Array | BigUint64Array
       : undefined;
+    const flat = big ? Float64Array.from(big, Number) : hostDoubles(this);
     let p = 0;
     const build = (d: number): NestedList => {
       if (d === this._shape.length) {

@@ -283,7 +283,9 @@ export interface Primitives<B> {
   ): number | undefined;
   /**
    * out[p] = x[p with dim replaced by index[p]] over `shape` (index's). `xShape` is x's. Returns
-   * the first index outside [-size, size), or undefined.
+   * the first index outside [-size, size), or undefined. `checked` says the caller has already
+   * found every index in range: a device whose check costs a synchronous read may skip it (an
+   * index out of range must still write nothing out of bounds).
    */
   gather(
     x: View<B>,
@@ -292,11 +294,12 @@ export interface Primitives<B> {
     index: View<B>,
     out: View<B>,
     shape: readonly number[],
+    checked?: boolean,
   ): number | undefined;
   /**
    * out[p with dim replaced by index[p]] = src[p] ("set") or += src[p] ("add"), over `shape`
    * (index's); src is a view walked over that shape, or a scalar. Returns the first index outside
-   * [-size, size), or undefined.
+   * [-size, size), or undefined. `checked` as for gather.
    */
   scatter(
     mode: "set" | "add",
@@ -306,6 +309,7 @@ export interface Primitives<B> {
     index: View<B>,
     src: ViewOrScalar<B>,
     shape: readonly number[],
+    checked?: boolean,
   ): number | undefined;
 }
 

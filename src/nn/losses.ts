@@ -9,6 +9,7 @@ import { log_softmax } from "../ops/activation.ts";
 import { sub, where } from "../ops/elementwise.ts";
 import { no_grad } from "../autograd/grad_mode.ts";
 import { record } from "../autograd/record.ts";
+import { gatherImpl } from "../ops/indexing.ts";
 
 /** How a loss reduces its per-element values: averaged, summed, or returned as they are. */
 export type Reduction = "mean" | "sum" | "none";
@@ -234,18 +235,32 @@ function nllCore(
       `expected scalar type ${input.dtype.scalar_name} but found ${weight.dtype.scalar_name}`,
     );
   }
-  for (const v of target.reshape(-1).tolist() as number[]) {
-    if (v !== ignore_index && (v < 0 || v >= C)) {
-      throw new IndexError(`Target ${v} is out of bounds.`);
+  // The targets are checked here with one read (on a device, one synchronous read whatever
+  // the batch), so that the gathers below need no check of their own.
+  const flat = target.reshape(-1);
+  const outside = flat.lt(0).logical_or(flat.ge(C)).logical_and(
+    flat.ne(ignore_index),
+  );
+  if (outside.any().item()) {
+    for (const v of flat.tolist() as number[]) {
+      if (v !== ignore_index && (v < 0 || v >= C)) {
+        throw new IndexError(`Target ${v} is out of bounds.`);
+      }
     }
   }
   const keep = target.ne(ignore_index);
   // Ignored places pick class 0 (any valid index) and are then masked out.
   const safe = where(keep, target.long(), 0);
-  const picked = input.gather(classDim, safe.unsqueeze(classDim)).squeeze(
+  const picked = gatherImpl(
+    input,
     classDim,
-  );
-  const w = weight ? weight.gather(0, safe.reshape(-1)).reshape(tsh) : null;
+    safe.unsqueeze(classDim),
+    {},
+    true,
+  ).squeeze(classDim);
+  const w = weight
+    ? gatherImpl(weight, 0, safe.reshape(-1), {}, true).reshape(tsh)
+    : null;
   const totalWeight = where(keep, w ?? 1, 0).to(input.dtype);
   // where (not a product with the mask) writes +0 at ignored places, as PyTorch does.
   const each = where(keep, w ? picked.mul(w).neg() : picked.neg(), 0);

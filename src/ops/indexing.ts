@@ -181,6 +181,21 @@ export function gather(
   index: Tensor,
   opts: OutOptions = {},
 ): Tensor {
+  return gatherImpl(input, dim, index, opts, false);
+}
+
+/**
+ * gather, told whether the caller has already found every index in range (`checked`), so that a
+ * device whose check costs a synchronous read skips it: nll_loss checks its targets first, and
+ * a backward reuses the index its forward checked.
+ */
+export function gatherImpl(
+  input: Tensor,
+  dim: number,
+  index: Tensor,
+  opts: OutOptions,
+  checked: boolean,
+): Tensor {
   checkIndex("gather", index);
   const d = wrapDim(dim, input.dim());
   if (index.dim() !== input.dim() && !(index.dim() <= 1 && input.dim() <= 1)) {
@@ -209,6 +224,7 @@ export function gather(
     index._view(),
     out._view(),
     index._shape,
+    checked,
   );
   if (bad !== undefined) throw outOfBounds(bad, d, x.shape[d]);
   const inShape = [...input._shape];
@@ -221,7 +237,14 @@ export function gather(
       [g],
       [i],
     ) => [
-      scatter_add(Tensor.empty(inShape, g.dtype, g.storage.backend), d, i, g),
+      scatterInto(
+        "scatter_add",
+        Tensor.empty(inShape, g.dtype, g.storage.backend),
+        d,
+        i,
+        g,
+        true,
+      ),
       undefined,
       undefined,
     ],
@@ -257,6 +280,7 @@ function scatterInto(
   dim: number,
   index: Tensor,
   src: TensorOrScalar,
+  checked = false,
 ): Tensor {
   checkIndex(fn, index);
   const d = wrapDim(dim, input.dim());
@@ -286,6 +310,7 @@ function scatterInto(
     index._view(),
     value,
     index._shape,
+    checked,
   );
   if (bad !== undefined) throw outOfBounds(bad, d, target.shape[d]);
   // Overwritten places take no gradient from input (scatter); src's gradient is g at its targets.
@@ -298,11 +323,12 @@ function scatterInto(
     inputs: [input, dim, index, src],
     outputs: [out],
     save: [index],
+    // The forward checked the index: its backward's uses of it need no second check.
     backward: ([g], [i]) => [
-      fn === "scatter_add" ? g : scatter(g, d, i, 0),
+      fn === "scatter_add" ? g : scatterInto("scatter", g, d, i, 0, true),
       undefined,
       undefined,
-      srcT ? g.gather(d, i) : undefined,
+      srcT ? gatherImpl(g, d, i, {}, true) : undefined,
     ],
   });
   return out;

@@ -533,10 +533,10 @@ export function indexKernels(t: DeviceThread): IndexPrims {
       return bad(f);
     },
 
-    gather(x, xShape, dim, index, out, shape) {
+    gather(x, xShape, dim, index, out, shape, checked) {
       if (numel(shape) === 0) return undefined;
       const R = shape.length;
-      const f = flag();
+      const f = checked ? null : flag();
       const w: Walk = {
         kind: "gather",
         shape,
@@ -549,14 +549,16 @@ export function indexKernels(t: DeviceThread): IndexPrims {
         alpha: 1,
         flag: f,
       };
-      resolve(t, f, index, walk(t, w));
+      const meta = walk(t, w);
+      if (!f) return undefined;
+      resolve(t, f, index, meta);
       return bad(f);
     },
 
-    scatter(mode, out, outShape, dim, index, src, shape) {
+    scatter(mode, out, outShape, dim, index, src, shape, checked) {
       if (numel(shape) === 0) return undefined;
       const R = shape.length;
-      const f = flag();
+      const f = checked ? null : flag();
       const w: Walk = {
         kind: mode,
         shape,
@@ -569,7 +571,9 @@ export function indexKernels(t: DeviceThread): IndexPrims {
         alpha: 1,
         flag: f,
       };
-      resolve(t, f, index, walk(t, w));
+      const meta = walk(t, w);
+      if (!f) return undefined;
+      resolve(t, f, index, meta);
       return bad(f);
     },
   };
