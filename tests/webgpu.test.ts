@@ -38,6 +38,11 @@ test("webgpu: device strings, torch.device, .cuda(), .cpu() and .to()", {
   assert.equal(x.cuda().cpu().device.type, "cpu");
   assert.equal(torch.zeros(2, 3, { device: "cuda" }).device.type, "webgpu");
   assert.throws(() => x.to("webgpu:1"), /Invalid device ordinal 1/);
+  // As PyTorch's CUDA tensors: numpy() shares memory, so it wants the tensor on the host.
+  assert.throws(
+    () => x.cuda().numpy(),
+    /^TypeError: can't convert webgpu:0 device type tensor to numpy\. Use Tensor\.cpu\(\) to copy the tensor to host memory first\.$/,
+  );
   assert.match(
     String(x.float().cuda()),
     /\[torch\.cuda\.FloatTensor of size 2x2 \(GPU 0\)\]/,

@@ -30,7 +30,7 @@ export function numpy(t: Tensor): NDArray {
   }
   if (t.storage.device !== "cpu") {
     throw new TypeError(
-      `can't convert ${t.device}:0 device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first.`,
+      `can't convert ${t.device} device type tensor to numpy. Use Tensor.cpu() to copy the tensor to host memory first.`,
     );
   }
   // NumPy has no bfloat16; PyTorch's numpy() raises this TypeError.
