@@ -72,7 +72,9 @@ export class DeviceThread {
     quietWayland();
     let worker: Worker;
     try {
-      worker = new Worker(new URL("./device_thread.ts", import.meta.url));
+      // The sources under Deno and Bun; tsc's output (dist/) under Node.
+      const ext = import.meta.url.endsWith(".js") ? "js" : "ts";
+      worker = new Worker(new URL(`./device_thread.${ext}`, import.meta.url));
     } catch {
       return undefined;
     }

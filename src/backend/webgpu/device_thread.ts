@@ -158,7 +158,13 @@ function submit(): void {
       size: metaUsed * 4,
       usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_DST,
     });
-    device.queue.writeBuffer(meta, 0, metaWords, 0, metaUsed);
+    device.queue.writeBuffer(
+      meta,
+      0,
+      metaWords as Uint32Array<ArrayBuffer>,
+      0,
+      metaUsed,
+    );
     const pass = enc.beginComputePass();
     for (const { cmd, at } of runs) {
       const p = pipeline(cmd);
@@ -247,7 +253,11 @@ async function step(cmd: Command): Promise<void> {
       submit(); // the dispatches before it must not see the new data
       const b = buffers.get(cmd.id);
       if (!b) throw new Error(`buffer ${cmd.id} is not allocated`);
-      device.queue.writeBuffer(b, cmd.at * 4, cmd.data);
+      device.queue.writeBuffer(
+        b,
+        cmd.at * 4,
+        cmd.data as Uint32Array<ArrayBuffer>,
+      );
       return;
     }
     case "run":
@@ -287,10 +297,29 @@ async function step(cmd: Command): Promise<void> {
   }
 }
 
+/**
+ * Bun and Node: the optional npm package `webgpu` (Dawn's node bindings), which also installs
+ * the WebGPU globals (GPUBufferUsage, ...) the code above uses; undefined without it.
+ */
+async function dawn(): Promise<GPU | undefined> {
+  try {
+    const name = "webgpu"; // not a literal import: it is an optional package
+    const m = await import(name) as {
+      create(flags: string[]): GPU;
+      globals: Record<string, unknown>;
+    };
+    Object.assign(globalThis, m.globals);
+    return m.create([]);
+  } catch {
+    return undefined;
+  }
+}
+
 async function start(hello: Hello): Promise<void> {
   control = new Int32Array(hello.control);
   controlBytes = new Uint8Array(hello.control);
-  const gpu = (navigator as Navigator & { gpu?: GPU }).gpu;
+  const gpu = (globalThis.navigator as Navigator & { gpu?: GPU } | undefined)
+    ?.gpu ?? await dawn();
   const adapter = await gpu?.requestAdapter({
     powerPreference: "high-performance",
   });

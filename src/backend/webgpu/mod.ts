@@ -1,6 +1,7 @@
 // The WebGPU backend (design.md §4): buffers live on the device thread (device.ts), and each
 // primitive records a WGSL dispatch (kernels.ts). Nothing waits for the GPU until data is read.
 
+import { createRequire } from "node:module";
 import type { Backend } from "../backend.ts";
 import { DeviceThread, GpuBuffer } from "./device.ts";
 import { checkDtype, fromWords, toWords } from "./dtypes.ts";
@@ -16,9 +17,21 @@ export function deviceThread(): DeviceThread | undefined {
   if (probed) return thread;
   probed = true;
   const nav = (globalThis as { navigator?: { gpu?: unknown } }).navigator;
-  if (!nav?.gpu) return undefined; // Bun and Node: no built-in WebGPU
+  // Bun and Node have no built-in WebGPU: the optional npm package `webgpu` (Dawn) serves where
+  // it is installed; without either, no device thread is started at all.
+  if (!nav?.gpu && !resolves("webgpu")) return undefined;
   thread = DeviceThread.start();
   return thread;
+}
+
+/** Whether an npm package can be found from here (without loading it). */
+function resolves(name: string): boolean {
+  try {
+    createRequire(import.meta.url).resolve(name);
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** The WebGPU backend, or undefined where no adapter can be had. */
