@@ -276,3 +276,42 @@ test(
     );
   },
 );
+
+test(
+  "webgpu: reductions of a few long rows (split over workgroups, two passes) match the CPU",
+  { skip },
+  () => {
+    torch.manual_seed(2);
+    const x = torch.randn(3, 150_001); // rows long enough to be split
+    const withNaN = x.clone();
+    withNaN.select(1, 7).fill_(NaN); // each row's max sees one NaN
+    const y = torch.randn(150_001).abs().add(1);
+    const gx = x.cuda(), gy = y.cuda();
+    const close = (a: torch.Tensor, b: torch.Tensor, rtol: number) => {
+      const [p, q] = [a.cpu().tolist() as number[], b.tolist() as number[]];
+      p.forEach((v, i) =>
+        assert.ok(
+          Object.is(v, q[i]) || Math.abs(v - q[i]) <= rtol * Math.abs(q[i]),
+          `${v} vs ${q[i]}`,
+        )
+      );
+    };
+    close(gy.sum().reshape(1), y.sum().reshape(1), 1e-5);
+    close(gy.mean().reshape(1), y.mean().reshape(1), 1e-5);
+    close(gx.sum(1), x.sum(1), 1e-4);
+    close(withNaN.cuda().amax(1), withNaN.amax(1), 0); // NaN wins
+    close(gx.amax(1), x.amax(1), 0);
+    close(gy.amin().reshape(1), y.amin().reshape(1), 0);
+    close(
+      gy.div(gy.mean()).prod().reshape(1),
+      y.div(y.mean()).prod().reshape(1),
+      1e-2,
+    );
+    assert.equal(gy.gt(0).all().item(), true);
+    assert.equal(gy.lt(0).any().item(), false);
+    const n = torch.randint(-3, 4, [200_000]);
+    assert.equal(n.cuda().sum().item(), n.sum().item());
+    const e = torch.full([1], 0.25).expand(1 << 20);
+    assert.equal(e.cuda().sum().item(), 262144);
+  },
+);

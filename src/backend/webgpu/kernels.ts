@@ -355,6 +355,9 @@ function reduceValue(op: ReduceOp, w: string, dtype: DTypeName, c: Compute) {
   return load(w, dtype, c);
 }
 
+/** Rows at least this long, when there are few, are split across workgroups (two passes). */
+const SPLIT_ROW = 1 << 16;
+
 function reduce(
   t: DeviceThread,
   op: ReduceOp,
@@ -362,11 +365,14 @@ function reduce(
   shape: readonly number[],
   reduced: number,
   out: GView,
+  /** Pass 2 of a split reduction: the original rows' repeat and length, for the finish. */
+  over?: { repeat: number; len: number },
 ): void {
   const rank = shape.length;
   const outer = numel(shape.slice(0, rank - reduced));
-  const len = numel(shape.slice(rank - reduced));
+  let len = numel(shape.slice(rank - reduced));
   if (outer === 0) return;
+  const finalOut = out;
   // A reduced dim of stride 0 (an expanded tensor) repeats every value it meets: as on the CPU,
   // it is folded once and the result scaled.
   let repeat = 1;
@@ -385,10 +391,30 @@ function reduce(
     : x.dtype === "float32" || out.dtype === "float32"
     ? "f32"
     : "i32";
+  if (over) {
+    repeat = over.repeat;
+    len = over.len;
+  }
+  // Few long rows (a full sum): one workgroup per row would leave the GPU idle, so pass 1 folds
+  // `parts` slices of each row in parallel into partials, and pass 2 folds those.
+  const parts = !over && outer <= 64 && inner >= SPLIT_ROW
+    ? Math.min(1024, Math.ceil(inner / 8192))
+    : 1;
+  const split = parts > 1;
+  let partials: GpuBuffer | undefined;
+  if (split) {
+    partials = t.allocate(outer * parts);
+    out = {
+      buffer: partials,
+      dtype: c === "f32" ? "float32" : "int32",
+      offset: 0,
+      strides: [1],
+    };
+  }
   const xc = contiguous(x, shape);
-  const perThread = inner <= 64;
+  const perThread = !split && inner <= 64;
   const key = `red|${op}|${x.dtype}${xc ? "c" : "g"}|${out.dtype}|${
-    perThread ? "t" : "w"
+    split ? "s" : perThread ? "t" : "w"
   }`;
   const meta = new Uint32Array(HEADER + rank + 1 + rank + 1);
   meta[0] = outer;
@@ -402,6 +428,10 @@ function reduce(
   meta.set(x.strides, HEADER + rank + 1);
   meta[3] = HEADER + 2 * rank + 1;
   meta[meta[3]] = out.offset;
+  if (split) {
+    meta[5] = Math.ceil(inner / parts); // each part's slice of a row
+    meta[6] = parts;
+  }
   const init = REDUCE_INIT[op][c === "f32" ? 0 : 1];
   const T = c;
   const xIdx = xc ? `M[M[2]] + L` : `at(M[2], L)`;
@@ -414,7 +444,9 @@ function reduce(
     : `s = ${reduceCombine(op, c, "s", value)};`;
   const settle = blocked ? "s = s + comp;" : "";
   const finish = (s: string) =>
-    op === "mean"
+    split
+      ? s // a partial: pass 2 finishes
+      : op === "mean"
       ? `select(${s} * f32(M[5]) / f32(M[7]), nan_(), M[7] == 0u)`
       : op === "sum"
       ? `${s} * ${c}(M[5])`
@@ -454,11 +486,20 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
         @builtin(num_workgroups) nw: vec3u) {
   let outer = M[0];
   let inner = M[4];
-  for (var o = wid.x; o < outer; o = o + nw.x) {
+${
+      split
+        ? `  for (var q = wid.x; q < outer * M[6]; q = q + nw.x) {
+    let o = q / M[6];
+    let lo = (q % M[6]) * M[5];
+    let hi = min(lo + M[5], inner);`
+        : `  for (var o = wid.x; o < outer; o = o + nw.x) {
+    let lo = 0u;
+    let hi = inner;`
+    }
     var s: ${T} = ${init};
     var comp: ${T} = ${init};
     var cnt = 0u;
-    for (var j = lid.x; j < inner; j = j + ${WG}u) {
+    for (var j = lo + lid.x; j < hi; j = j + ${WG}u) {
       let L = o * inner + j;
       ${accumulate}
     }
@@ -475,7 +516,7 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
     }
     if (lid.x == 0u) {
       let s0 = part[0];
-      O[M[M[3]] + o] = ${store(finish("s0"), c, out.dtype)};
+      O[${split ? "q" : "M[M[3]] + o"}] = ${store(finish("s0"), c, out.dtype)};
     }
     workgroupBarrier();
   }
@@ -486,11 +527,26 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
     meta,
     [out.buffer, x.buffer],
     [
-      Math.min(perThread ? Math.ceil(outer / WG) : outer, MAX_GROUPS),
+      Math.min(
+        split ? outer * parts : perThread ? Math.ceil(outer / WG) : outer,
+        MAX_GROUPS,
+      ),
       1,
       1,
     ],
   );
+  if (partials) {
+    reduce(
+      t,
+      op,
+      { buffer: partials, dtype: out.dtype, offset: 0, strides: [parts, 1] },
+      [outer, parts],
+      1,
+      finalOut,
+      { repeat, len },
+    );
+    t.free(partials);
+  }
 }
 
 function argReduce(
