@@ -380,9 +380,12 @@ export const cuda: WebGPUModule = webgpu;
 
 import * as fallback from "./src/ops/_fallback.ts";
 import {
+  blasInfo,
+  type BlasMode,
   findBackend,
   registerBackend,
   registeredDevices,
+  setBlas,
   unregisterBackend,
 } from "./src/backend/registry.ts";
 export type {
@@ -428,6 +431,15 @@ export const backends: {
   };
   /** `torch.backends.mps`: Apple's Metal device, which flambeau does not have. */
   mps: { is_available(): boolean; is_built(): boolean };
+  /**
+   * The CPU's matrix products (matmul, linear, convolution): OpenBLAS through the runtime's FFI
+   * where it loads (Deno needs --allow-ffi), else JavaScript. `info()` says which;
+   * `set_blas("off" | "openblas" | "auto")` forces either (FLAMBEAU_BLAS=off in the environment).
+   */
+  cpu: {
+    info(): ReturnType<typeof blasInfo>;
+    set_blas(mode: BlasMode): void;
+  };
 } = {
   fallback: {
     counts: signedAs("torch.backends.fallback.counts", "()", fallback.counts),
@@ -466,6 +478,10 @@ export const backends: {
       "()",
       (): boolean => false,
     ),
+  },
+  cpu: {
+    info: signedAs("torch.backends.cpu.info", "()", blasInfo),
+    set_blas: signedAs("torch.backends.cpu.set_blas", "(mode: str)", setBlas),
   },
   mps: {
     is_available: signedAs(

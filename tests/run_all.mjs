@@ -56,6 +56,8 @@ const deno = await run(bin("deno"), [
   "--allow-write",
   "--allow-run",
   "--allow-env",
+  // OpenBLAS, where it is installed, through Deno.dlopen (the matmul tests cover both paths).
+  "--allow-ffi",
   // The WebGPU memory test runs the collector itself (globalThis.gc).
   "--v8-flags=--expose-gc",
   "tests/",

@@ -42,3 +42,6 @@ export function findBackend(device: string): Backend | undefined {
 export function registeredDevices(): string[] {
   return [...backends.keys()];
 }
+
+/** What the CPU's matrix products run on (the system BLAS or JavaScript), and forcing it. */
+export { blasInfo, type BlasMode, setBlas } from "./cpu/blas.ts";

@@ -4,8 +4,66 @@
 // element read from A or B feeds four multiply-adds and nothing is written until the end. Strides
 // make transposed operands (x @ W.t(), col buffers read row-wise) free: no copies are made.
 
+import { blas } from "./blas.ts";
+
 /** Dense arrays a kernel may read and write directly (the float dtypes, and doubles for the rest). */
 export type Floats = Float32Array | Float64Array;
+
+/** Products smaller than this (m·n·k) stay in JavaScript: a foreign call costs more. */
+const MIN_BLAS_WORK = 1 << 12;
+
+/**
+ * The same product through the system BLAS when it is loaded and both operands are of out's
+ * type with one unit stride each (row-major, or transposed and read in place); false otherwise.
+ */
+function viaBlas(
+  out: Floats,
+  oOff: number,
+  a: ArrayLike<number>,
+  aOff: number,
+  as0: number,
+  as1: number,
+  b: ArrayLike<number>,
+  bOff: number,
+  bs0: number,
+  bs1: number,
+  m: number,
+  k: number,
+  n: number,
+  accumulate: boolean,
+): boolean {
+  const lib = blas();
+  if (!lib) return false;
+  const T = out instanceof Float32Array ? Float32Array : Float64Array;
+  if (!(a instanceof T) || !(b instanceof T)) return false;
+  // A is m×k, B is k×n; a leading dimension must cover its row, except where there is one row.
+  let ta: boolean, lda: number, tb: boolean, ldb: number;
+  if (as1 === 1 && (m === 1 || as0 >= k)) {
+    [ta, lda] = [false, m === 1 ? k : as0];
+  } else if (as0 === 1 && (k === 1 || as1 >= m)) {
+    [ta, lda] = [true, k === 1 ? m : as1];
+  } else return false;
+  if (bs1 === 1 && (k === 1 || bs0 >= n)) {
+    [tb, ldb] = [false, k === 1 ? n : bs0];
+  } else if (bs0 === 1 && (n === 1 || bs1 >= k)) {
+    [tb, ldb] = [true, n === 1 ? k : bs1];
+  } else return false;
+  (T === Float32Array ? lib.sgemm : lib.dgemm)(
+    ta,
+    tb,
+    m,
+    n,
+    k,
+    (a as Floats).subarray(aOff),
+    lda,
+    (b as Floats).subarray(bOff),
+    ldb,
+    accumulate ? 1 : 0,
+    out.subarray(oOff),
+    n,
+  );
+  return true;
+}
 
 /**
  * out[oOff + i*n + j] (+)= Σ_q A(i, q) · B(q, j) for i < m, j < n, q < k, where
@@ -28,6 +86,25 @@ export function gemmInto(
   n: number,
   accumulate: boolean,
 ): void {
+  if (
+    m * n * k >= MIN_BLAS_WORK &&
+    viaBlas(
+      out,
+      oOff,
+      a,
+      aOff,
+      as0,
+      as1,
+      b,
+      bOff,
+      bs0,
+      bs1,
+      m,
+      k,
+      n,
+      accumulate,
+    )
+  ) return;
   const m4 = m - (m % 4), n4 = n - (n % 4);
   for (let i = 0; i < m4; i += 4) {
     const ar = aOff + i * as0;

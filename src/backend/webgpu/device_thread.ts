@@ -303,8 +303,12 @@ async function step(cmd: Command): Promise<void> {
  */
 async function dawn(): Promise<GPU | undefined> {
   try {
-    const name = "webgpu"; // not a literal import: it is an optional package
-    const m = await import(name) as {
+    // An optional package that JSR's publish step must not try to resolve: the import is built
+    // at run time, where only Bun and Node take this path.
+    const load = new Function("s", "return import(s)") as (
+      s: string,
+    ) => Promise<unknown>;
+    const m = await load("webgpu") as {
       create(flags: string[]): GPU;
       globals: Record<string, unknown>;
     };

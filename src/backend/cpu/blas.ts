@@ -1,0 +1,231 @@
+// The system BLAS (OpenBLAS) for the CPU's matrix products, called on the tensors' own memory
+// through the runtime's FFI: Deno.dlopen (with --allow-ffi granted) or bun:ffi. Where neither
+// the library nor the permission is there, matmul and convolution keep their JavaScript kernel
+// (matmul.ts). `torch.backends.cpu.info()` says which one runs; `set_blas()` forces either.
+//
+// OpenBLAS computes float32 products in float32 (as PyTorch's CPU does); the JavaScript kernel
+// sums them in doubles.
+
+import { createRequire } from "node:module";
+import { RuntimeError } from "../../errors.ts";
+
+type Floats = Float32Array | Float64Array;
+
+/** C = A·B (+ C when beta is 1) in row-major order; a transposed operand is read in place. */
+export type Gemm = (
+  transA: boolean,
+  transB: boolean,
+  m: number,
+  n: number,
+  k: number,
+  a: Floats,
+  lda: number,
+  b: Floats,
+  ldb: number,
+  beta: number,
+  c: Floats,
+  ldc: number,
+) => void;
+
+export interface Blas {
+  /** The library as loaded, e.g. "libopenblas.so.0". */
+  library: string;
+  threads: number;
+  sgemm: Gemm;
+  dgemm: Gemm;
+}
+
+/** "auto": OpenBLAS where it loads; "openblas": required; "off": the JavaScript kernel. */
+export type BlasMode = "auto" | "openblas" | "off";
+
+const LIBRARIES = [
+  "libopenblas.so.0",
+  "libopenblas.so",
+  "libopenblas.dylib",
+  "/opt/homebrew/opt/openblas/lib/libopenblas.dylib",
+];
+const ROW_MAJOR = 101, NO_TRANS = 111, TRANS = 112;
+
+type Raw = {
+  cblas_sgemm: (...args: unknown[]) => void;
+  cblas_dgemm: (...args: unknown[]) => void;
+  openblas_get_num_threads: () => number;
+};
+
+function gemmOf(fn: (...args: unknown[]) => void): Gemm {
+  return (ta, tb, m, n, k, a, lda, b, ldb, beta, c, ldc) =>
+    fn(
+      ROW_MAJOR,
+      ta ? TRANS : NO_TRANS,
+      tb ? TRANS : NO_TRANS,
+      m,
+      n,
+      k,
+      1,
+      a,
+      lda,
+      b,
+      ldb,
+      beta,
+      c,
+      ldc,
+    );
+}
+
+function openDeno(): { raw: Raw; library: string } | undefined {
+  const D = (globalThis as unknown as {
+    Deno?: {
+      dlopen?: (path: string, symbols: unknown) => { symbols: Raw };
+      permissions?: {
+        querySync?: (d: { name: string }) => { state: string };
+      };
+    };
+  }).Deno;
+  if (!D?.dlopen) return undefined;
+  // Never prompt: only where --allow-ffi was given.
+  if (D.permissions?.querySync?.({ name: "ffi" }).state !== "granted") {
+    return undefined;
+  }
+  const gemm = (t: string) => ({
+    parameters: [
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      t,
+      "buffer",
+      "i32",
+      "buffer",
+      "i32",
+      t,
+      "buffer",
+      "i32",
+    ],
+    result: "void",
+  });
+  for (const library of LIBRARIES) {
+    try {
+      const lib = D.dlopen(library, {
+        cblas_sgemm: gemm("f32"),
+        cblas_dgemm: gemm("f64"),
+        openblas_get_num_threads: { parameters: [], result: "i32" },
+      });
+      return { raw: lib.symbols, library };
+    } catch {
+      // not there: try the next name
+    }
+  }
+  return undefined;
+}
+
+function openBun(): { raw: Raw; library: string } | undefined {
+  if (!("Bun" in globalThis)) return undefined;
+  type BunFfi = {
+    dlopen: (path: string, symbols: unknown) => { symbols: Raw };
+  };
+  let ffi: BunFfi;
+  try {
+    ffi = createRequire(import.meta.url)("bun:ffi") as BunFfi;
+  } catch {
+    return undefined;
+  }
+  const gemm = (t: string) => ({
+    args: [
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      "i32",
+      t,
+      "ptr",
+      "i32",
+      "ptr",
+      "i32",
+      t,
+      "ptr",
+      "i32",
+    ],
+    returns: "void",
+  });
+  for (const library of LIBRARIES) {
+    try {
+      const lib = ffi.dlopen(library, {
+        cblas_sgemm: gemm("f32"),
+        cblas_dgemm: gemm("f64"),
+        openblas_get_num_threads: { args: [], returns: "i32" },
+      });
+      return { raw: lib.symbols, library };
+    } catch {
+      // not there: try the next name
+    }
+  }
+  return undefined;
+}
+
+let loaded: Blas | null | undefined; // null: looked for, not found
+let mode: BlasMode = initialMode();
+
+function initialMode(): BlasMode {
+  try {
+    const env = (globalThis as {
+      process?: { env?: Record<string, string | undefined> };
+    }).process?.env?.FLAMBEAU_BLAS;
+    return env === "off" || env === "openblas" ? env : "auto";
+  } catch {
+    return "auto";
+  }
+}
+
+function load(): Blas | null {
+  if (loaded !== undefined) return loaded;
+  const found = openDeno() ?? openBun();
+  loaded = found
+    ? {
+      library: found.library,
+      threads: found.raw.openblas_get_num_threads(),
+      sgemm: gemmOf(found.raw.cblas_sgemm),
+      dgemm: gemmOf(found.raw.cblas_dgemm),
+    }
+    : null;
+  return loaded;
+}
+
+/** The BLAS the CPU kernels use now, or undefined for the JavaScript kernel. */
+export function blas(): Blas | undefined {
+  if (mode === "off") return undefined;
+  return load() ?? undefined;
+}
+
+/** Chooses the matmul path; "openblas" raises where the library (or permission) is missing. */
+export function setBlas(m: BlasMode): void {
+  if (m !== "auto" && m !== "openblas" && m !== "off") {
+    throw new TypeError(
+      `set_blas(): mode must be "auto", "openblas" or "off", got ${String(m)}`,
+    );
+  }
+  if (m === "openblas" && !load()) {
+    throw new RuntimeError(
+      'set_blas("openblas"): OpenBLAS could not be loaded (install libopenblas0-pthread; under Deno, run with --allow-ffi)',
+    );
+  }
+  mode = m;
+}
+
+/** What the CPU's matrix products run on. */
+export function blasInfo(): {
+  mode: BlasMode;
+  matmul: string;
+  library: string | null;
+  threads: number | null;
+} {
+  const b = blas();
+  return {
+    mode,
+    matmul: b ? "openblas" : "javascript",
+    library: load()?.library ?? null,
+    threads: load()?.threads ?? null,
+  };
+}
