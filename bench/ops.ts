@@ -9,7 +9,9 @@
 // in /usr/bin/python3 through bench/ops_pytorch.py, and is skipped, visibly, without torch.
 //
 // Workloads (N = 16M = 2^24 elements, all float32, inputs standard normal): add, mul (two N
-// inputs), exp, relu, sum (to a scalar) of one N input, and transpose-copy of a 4096x4096 matrix.
+// inputs), exp, relu, sum (to a scalar) of one N input, transpose-copy of a 4096x4096 matrix, and
+// a 1024x1024 matmul (GFLOP/s; flambeau's goes to OpenBLAS where it is loaded, see
+// torch.backends.cpu.info()).
 // Every workload that writes an N-element result is timed two or three ways:
 //
 //   out=      into an output allocated once beforehand: `torch.add(a, b, { out: o })`, ...,
@@ -58,17 +60,17 @@ import { fileURLToPath } from "node:url";
 import * as torch from "../mod.ts";
 import { unaryFns } from "../src/ops/methods.ts";
 
-const N = 1 << 24, SIDE = 4096;
+const N = 1 << 24, SIDE = 4096, MM = 1024;
 const WARMUP_MS = 300, MIN_REPS = 5, MAX_REPS = 15, BUDGET_MS = 1500;
 const LOOP_MS = 100, LOOP_REPS = 7;
 const WASM_THREADS = 2;
 
-type Kind = "bw" | "us" | "ms";
+type Kind = "bw" | "us" | "ms" | "flops";
 interface Workload {
   key: string;
   label: string;
-  kind: Kind; // "bw": ms per call shown with GB/s; "us": µs per call; "ms": a plain duration
-  bytes?: number; // bytes read + written, for "bw"
+  kind: Kind; // "bw": ms per call shown with GB/s; "flops": with GFLOP/s; "us": µs per call; "ms": a plain duration
+  bytes?: number; // bytes read + written, for "bw"; floating-point operations, for "flops"
   target?: { op: ">=" | "<="; value: number }; // GB/s for "bw", µs for "us"
   fresh?: true; // a new output per call: page-fault bound, not judged against the target
 }
@@ -101,6 +103,17 @@ const WORKLOADS: Workload[] = [
   bw("sum", "sum 16M", 4 * N, 15),
   bw("transpose_out", "transpose-copy 4096², out=", 8 * SIDE * SIDE, 3),
   bw("transpose", "transpose-copy 4096², new ²", 8 * SIDE * SIDE),
+  {
+    key: "matmul",
+    label: "matmul 1024² ⁶",
+    kind: "flops",
+    bytes: 2 * MM ** 3,
+    // Issue 14's goals: 170 through a system BLAS, 100 without one.
+    target: {
+      op: ">=",
+      value: torch.backends.cpu.info().matmul === "openblas" ? 170 : 100,
+    },
+  },
   { key: "pages", label: "page faults, new 64 MiB ⁴", kind: "ms" },
   {
     key: "add1",
@@ -226,10 +239,20 @@ function flambeau(): Results {
   const m = torch.randn(SIDE, SIDE), mo = torch.empty(SIDE, SIDE);
   out.transpose_out = timeCall(() => mo.copy_(m.t()));
   out.transpose = timeCall(() => m.t().contiguous());
+  const ma = torch.randn(MM, MM), mb = torch.randn(MM, MM);
+  out.matmul = timeCall(() => ma.matmul(mb));
   out.pages = freshPages();
   out.add1_loaded = timeLoop(() => torch.add(s1, s2));
   out.mul64grad_loaded = timeLoop(() => g.mul(h));
   return out;
+}
+
+/** What flambeau's matrix products ran on (the matmul row's footnote). */
+function describeBlas(): string {
+  const i = torch.backends.cpu.info();
+  return i.matmul === "openblas"
+    ? `OpenBLAS (${i.library}, ${i.threads} threads)`
+    : "its JavaScript kernel (one thread; OpenBLAS was not loaded)";
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -251,6 +274,7 @@ interface Tf {
   relu(a: TfTensor): TfTensor;
   sum(a: TfTensor): TfTensor;
   transpose(a: TfTensor): TfTensor;
+  matMul(a: TfTensor, b: TfTensor): TfTensor;
 }
 interface TfWasm {
   version_wasm: string;
@@ -307,6 +331,10 @@ async function tfColumn(tf: Tf, backend: string): Promise<Results | string> {
   const m = tf.tensor(noise(SIDE * SIDE, 3), [SIDE, SIDE], "float32");
   out.transpose = timeCall(call(() => tf.transpose(m)));
   m.dispose();
+  const ma = tf.tensor(noise(MM * MM, 8), [MM, MM], "float32");
+  const mb = tf.tensor(noise(MM * MM, 9), [MM, MM], "float32");
+  out.matmul = timeCall(call(() => tf.matMul(ma, mb)));
+  ma.dispose(), mb.dispose();
   const s1 = tf.tensor(noise(1, 4), [1], "float32");
   const s2 = tf.tensor(noise(1, 5), [1], "float32");
   out.add1 = timeLoop(call(() => tf.add(s1, s2)));
@@ -329,6 +357,7 @@ function pytorch(threads: number[]): { version?: string; columns: Column[] } {
     threads,
     n: N,
     side: SIDE,
+    mm: MM,
     warmup_ms: WARMUP_MS,
     min_reps: MIN_REPS,
     max_reps: MAX_REPS,
@@ -381,6 +410,9 @@ const fix = (v: number, width: number) =>
 
 function cell(w: Workload, v: number): string {
   if (w.kind === "bw") return `${fix(gbs(w, v), 6)} GB/s ${fix(v, 6)} ms`;
+  if (w.kind === "flops") {
+    return `${fix(gbs(w, v), 6)} GFLOP/s ${fix(v, 6)} ms`;
+  }
   return w.kind === "us" ? `${fix(v, 6)} µs` : `${fix(v, 6)} ms`;
 }
 
@@ -390,10 +422,10 @@ function targetCell(w: Workload, v: number | undefined, pages: number): string {
     return `page-fault bound (≈ ${fix(gbs(w, pages), 4).trim()} GB/s)`;
   }
   if (!w.target) return "";
-  const unit = w.kind === "bw" ? "GB/s" : "µs";
+  const unit = w.kind === "bw" ? "GB/s" : w.kind === "flops" ? "GFLOP/s" : "µs";
   const goal = `${w.target.op === ">=" ? "≥" : "≤"} ${w.target.value} ${unit}`;
   if (v === undefined) return goal;
-  const x = w.kind === "bw" ? gbs(w, v) : v;
+  const x = w.kind === "bw" || w.kind === "flops" ? gbs(w, v) : v;
   const pass = w.target.op === ">=" ? x >= w.target.value : x <= w.target.value;
   return `${goal.padEnd(11)} ${pass ? "pass" : "FAIL"}`;
 }
@@ -509,6 +541,7 @@ console.log(
     "  filled once, less a fill of one already touched; the least of 5 tries each",
     "⁵ flambeau only: the two per-op rows again, measured last, with the 16M and 4096² tensors of the",
     "  rows above alive (seven of 64 MiB); the judged rows are measured first, before any exists",
+    `⁶ float32 a.matmul(b), a new output per call; GFLOP/s = 2·1024³ / time. flambeau's CPU matmul: ${describeBlas()}`,
   ].join("\n"),
 );
 for (const n of notes) console.log(n);

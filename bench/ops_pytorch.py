@@ -101,6 +101,9 @@ def run(threads):
     out["transpose_out"] = time_call(lambda: xo.copy_(x.t()))
     out["transpose"] = time_call(lambda: x.t().contiguous())
     del x, xo
+    ma, mb = torch.randn(cfg["mm"], cfg["mm"]), torch.randn(cfg["mm"], cfg["mm"])
+    out["matmul"] = time_call(lambda: torch.matmul(ma, mb))
+    del ma, mb
     out["pages"] = fresh_pages()
     s1, s2 = torch.randn(1), torch.randn(1)
     out["add1"] = time_loop(lambda: torch.add(s1, s2))
