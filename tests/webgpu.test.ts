@@ -315,3 +315,27 @@ test(
     assert.equal(e.cuda().sum().item(), 262144);
   },
 );
+
+test(
+  "webgpu: integer powers match the CPU, and a negative exponent raises as there",
+  { skip },
+  () => {
+    const a = torch.tensor([2, -3, 1, -1, 5, 7]),
+      b = torch.tensor([3, 2, -4, -3, 0, 1]);
+    torch.backends.fallback.reset();
+    assert.deepEqual(a.cuda().pow(b.cuda()).tolist(), a.pow(b).tolist());
+    assert.deepEqual(torch.tensor([1, -1]).cuda().pow(-3).tolist(), [1, -1]);
+    for (
+      const f of [
+        () => torch.tensor([2]).cuda().pow(torch.tensor([-1]).cuda()),
+        () => torch.tensor([2]).cuda().pow(-1),
+      ]
+    ) {
+      assert.throws(
+        f,
+        /^RuntimeError: Integers to negative integer powers are not allowed\.$/,
+      );
+    }
+    assert.deepEqual(torch.backends.fallback.counts(), {});
+  },
+);

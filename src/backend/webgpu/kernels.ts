@@ -1,8 +1,8 @@
 // The WebGPU primitive table: each primitive builds (once per key) a WGSL kernel from wgsl.ts's
 // pieces, packs its shapes, strides and scalars into meta words, and records one dispatch. The
 // elementwise maps, reductions and matmul are here; convolution and pooling in kernels_conv.ts,
-// the indexing primitives in kernels_index.ts. A primitive with no kernel runs the CPU's on a
-// host copy (hosted.ts), counted as a fallback.
+// the indexing primitives in kernels_index.ts. Every primitive has a kernel: nothing here falls
+// back to the host.
 
 import type { DTypeName } from "../../dtype.ts";
 import { RuntimeError } from "../../errors.ts";
@@ -16,7 +16,6 @@ import type {
   ViewOrScalar,
 } from "../backend.ts";
 import type { DeviceThread, GpuBuffer } from "./device.ts";
-import { hosted } from "./hosted.ts";
 import { convKernels } from "./kernels_conv.ts";
 import { indexKernels } from "./kernels_index.ts";
 import {
@@ -850,13 +849,50 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
 
 /** The primitive table on the device thread `t`. */
 export function primitives(t: DeviceThread): Prims {
-  const hostedBinary = (
-    a: Operand,
-    b: Operand,
-    out: GView,
-    shape: readonly number[],
-    alpha: number,
-  ) => hosted(t, "binary", [3])("pow", a, b, out, shape, alpha);
+  /**
+   * Integers to a negative integer power raise, as on the CPU, unless the base is 1 or -1: the
+   * offending places are marked and folded on the device, then one word is read.
+   */
+  const checkIntPow = (a: Operand, b: Operand, shape: readonly number[]) => {
+    const n = numel(shape);
+    if (n === 0) return;
+    const marks = t.allocate(n), any = t.allocate(1);
+    const strides = shape.map((_, d) => numel(shape.slice(d + 1)));
+    const markView: GView = {
+      buffer: marks,
+      dtype: "bool",
+      offset: 0,
+      strides,
+    };
+    elementwise(
+      t,
+      "powcheck",
+      (
+        v,
+      ) => [
+        `select(0, 1, ${v[1]} < 0 && ${v[0]} != 1 && ${v[0]} != -1)`,
+        "i32",
+      ],
+      "i32",
+      markView,
+      [a, b],
+      shape,
+    );
+    reduce(t, "any", markView, shape, shape.length, {
+      buffer: any,
+      dtype: "bool",
+      offset: 0,
+      strides: [1],
+    });
+    const found = t.read(any, 0, 1)[0] !== 0;
+    t.free(marks);
+    t.free(any);
+    if (found) {
+      throw new RuntimeError(
+        "Integers to negative integer powers are not allowed.",
+      );
+    }
+  };
   return {
     copy(dst, src, shape) {
       const c = computeOf(src.dtype);
@@ -909,9 +945,7 @@ export function primitives(t: DeviceThread): Prims {
         compute === "i32" && op === "pow" &&
         (typeof b !== "number" || b < 0)
       ) {
-        // Integer powers with a tensor or negative exponent: the CPU's kernel raises where it must.
-        hostedBinary(a, b, out, shape, alpha);
-        return;
+        checkIntPow(a, b, shape);
       }
       const expr = (float ? BINARY_F : BINARY_I)[op];
       elementwise(
