@@ -339,3 +339,52 @@ test(
     assert.deepEqual(torch.backends.fallback.counts(), {});
   },
 );
+
+test(
+  "webgpu: every optimizer steps on the device as on the CPU, with no host fallback",
+  { skip },
+  () => {
+    const makers: [
+      string,
+      (p: torch.Tensor[]) => { step(): void; zero_grad(): void },
+    ][] = [
+      [
+        "SGD",
+        (p) =>
+          new torch.optim.SGD(p, { lr: 0.1, momentum: 0.9, nesterov: true }),
+      ],
+      ["Adam", (p) => new torch.optim.Adam(p, { lr: 0.01, amsgrad: true })],
+      ["AdamW", (p) => new torch.optim.AdamW(p, { lr: 0.01 })],
+      ["RMSprop", (p) =>
+        new torch.optim.RMSprop(p, {
+          lr: 0.01,
+          momentum: 0.5,
+          centered: true,
+        })],
+      ["Adagrad", (p) => new torch.optim.Adagrad(p, { lr: 0.1 })],
+    ];
+    for (const [name, make] of makers) {
+      const run = (device: string) => {
+        torch.manual_seed(4);
+        const w = torch.randn(5, 3).to(device).requires_grad_();
+        const opt = make([w]);
+        for (let i = 0; i < 5; i++) {
+          opt.zero_grad();
+          w.mul(w).sum().backward();
+          opt.step();
+        }
+        return w;
+      };
+      const cpu = run("cpu");
+      torch.backends.fallback.reset();
+      torch.backends.fallback.set_mode("error");
+      try {
+        const gpu = run("webgpu");
+        assert.ok(maxDiff(gpu, cpu) < 1e-5, `${name}: ${maxDiff(gpu, cpu)}`);
+        assert.deepEqual(torch.backends.fallback.counts(), {}, name);
+      } finally {
+        torch.backends.fallback.set_mode("allow");
+      }
+    }
+  },
+);
