@@ -388,3 +388,47 @@ test(
     }
   },
 );
+
+test(
+  "webgpu: a training step waits for the GPU only when asked; a bad target raises at the next read",
+  { skip },
+  async () => {
+    const { _waits } = await import("../src/backend/webgpu.ts");
+    torch.manual_seed(0);
+    const net = new Net().to("webgpu");
+    const opt = new torch.optim.SGD(net.parameters(), {
+      lr: 0.01,
+      momentum: 0.9,
+    });
+    const x = torch.randn(4, 1, 32, 32, { device: "webgpu" });
+    const y = torch.tensor([1, 0, 4, 9]).cuda();
+    const step = () => {
+      opt.zero_grad();
+      const loss = F.cross_entropy(net(x), y);
+      loss.backward();
+      opt.step();
+      return loss;
+    };
+    step().item(); // kernels compiled, first use done
+    const before = _waits();
+    step();
+    step();
+    assert.equal(
+      _waits() - before,
+      0,
+      "steps with no item() waited for the GPU",
+    );
+    step().item();
+    assert.equal(_waits() - before, 1);
+    // As CUDA's device-side asserts: the out-of-range target is reported at the next read.
+    const bad = F.cross_entropy(net(x), torch.tensor([1, 10, 4, 9]).cuda());
+    assert.throws(
+      () => bad.item(),
+      /^IndexError: Target 10 is out of bounds\.$/,
+    );
+    assert.ok(
+      Number.isFinite(step().item()),
+      "the device works after the error",
+    );
+  },
+);

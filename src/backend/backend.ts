@@ -311,6 +311,17 @@ export interface Primitives<B> {
     shape: readonly number[],
     checked?: boolean,
   ): number | undefined;
+  /**
+   * Raises `error(v)` for the first position (row-major over `shape`) where `mask` is true, v
+   * being `values` there. A device may raise it at its next read instead, as CUDA's device-side
+   * asserts do, so that nothing waits for a check by itself.
+   */
+  check(
+    mask: View<B>,
+    values: View<B>,
+    shape: readonly number[],
+    error: (value: number) => Error,
+  ): void;
 }
 
 /** A device's implementation: memory plus the primitive table. */

@@ -65,3 +65,12 @@ export function _runKernel(wgsl: string): void {
   t.run({ key: `test|${wgsl}`, wgsl }, new Uint32Array(1), [], [1, 1, 1]);
   t.synchronize();
 }
+
+/**
+ * Internal, for tests: how many times the main thread has waited for the device so far.
+ *
+ * @ignore
+ */
+export function _waits(): number {
+  return thread().waits;
+}

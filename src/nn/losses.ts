@@ -10,6 +10,7 @@ import { sub, where } from "../ops/elementwise.ts";
 import { no_grad } from "../autograd/grad_mode.ts";
 import { record } from "../autograd/record.ts";
 import { gatherImpl } from "../ops/indexing.ts";
+import { assertNone } from "../ops/core.ts";
 
 /** How a loss reduces its per-element values: averaged, summed, or returned as they are. */
 export type Reduction = "mean" | "sum" | "none";
@@ -235,19 +236,16 @@ function nllCore(
       `expected scalar type ${input.dtype.scalar_name} but found ${weight.dtype.scalar_name}`,
     );
   }
-  // The targets are checked here with one read (on a device, one synchronous read whatever
-  // the batch), so that the gathers below need no check of their own.
-  const flat = target.reshape(-1);
-  const outside = flat.lt(0).logical_or(flat.ge(C)).logical_and(
-    flat.ne(ignore_index),
+  // The targets are checked here, once, so that the gathers below need no check of their own.
+  // On a device the check is a device-side assert: its error comes at the next read.
+  const outside = target.lt(0).logical_or(target.ge(C)).logical_and(
+    target.ne(ignore_index),
   );
-  if (outside.any().item()) {
-    for (const v of flat.tolist() as number[]) {
-      if (v !== ignore_index && (v < 0 || v >= C)) {
-        throw new IndexError(`Target ${v} is out of bounds.`);
-      }
-    }
-  }
+  assertNone(
+    outside,
+    target,
+    (v) => new IndexError(`Target ${v} is out of bounds.`),
+  );
   const keep = target.ne(ignore_index);
   // Ignored places pick class 0 (any valid index) and are then masked out.
   const safe = where(keep, target.long(), 0);

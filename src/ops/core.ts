@@ -200,6 +200,20 @@ export function broadcastView(x: Tensor, shape: readonly number[]): View {
   };
 }
 
+/**
+ * Raises `error(v)` for the first element where `mask` is true, v being `values` there (both
+ * of one shape). On a device other than the CPU the check runs there and the error comes at the
+ * next read, as CUDA's device-side asserts: a training step does not wait for it.
+ */
+export function assertNone(
+  mask: Tensor,
+  values: Tensor,
+  error: (value: number) => Error,
+): void {
+  const backend = backendOf(mask, values);
+  backend.ops.check(mask._view(), values._view(), mask._shape, error);
+}
+
 /** A contiguous copy of x on `backend` (x itself when it is already there). */
 export function transfer(x: Tensor, backend: Backend): Tensor {
   if (x.storage.backend === backend) return x;

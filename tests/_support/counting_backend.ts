@@ -59,6 +59,7 @@ const ops: Prims = {
   indexAdd: wrap("indexAdd"),
   gather: wrap("gather"),
   scatter: wrap("scatter"),
+  check: wrap("check"),
 };
 
 /** The counting backend, serving device type "counting" once registered. */

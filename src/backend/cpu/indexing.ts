@@ -319,3 +319,26 @@ export function scatter(
     1,
   );
 }
+
+/** Raises error(v) at the first position (row-major over shape) where mask is nonzero. */
+export function check(
+  mask: CpuView,
+  values: CpuView,
+  shape: readonly number[],
+  error: (value: number) => Error,
+): void {
+  const n = shape.reduce((a, b) => a * b, 1);
+  const idx = new Array<number>(shape.length).fill(0);
+  for (let i = 0; i < n; i++) {
+    let pm = mask.offset, pv = values.offset;
+    for (let d = 0; d < shape.length; d++) {
+      pm += idx[d] * mask.strides[d];
+      pv += idx[d] * values.strides[d];
+    }
+    if (Number(mask.buffer[pm]) !== 0) throw error(Number(values.buffer[pv]));
+    for (let d = shape.length - 1; d >= 0; d--) {
+      if (++idx[d] < shape[d]) break;
+      idx[d] = 0;
+    }
+  }
+}

@@ -16,7 +16,7 @@ import {
   maxPool2d,
   scatterPlanes,
 } from "./dense.ts";
-import { gather, indexAdd, indexSelect, scatter } from "./indexing.ts";
+import { check, gather, indexAdd, indexSelect, scatter } from "./indexing.ts";
 
 const ops: Primitives<StorageArray> = {
   copy,
@@ -39,6 +39,7 @@ const ops: Primitives<StorageArray> = {
   indexAdd,
   gather,
   scatter,
+  check,
 };
 
 // Small buffers are carved out of shared 256 KiB slabs under V8 (Deno), where a TypedArray of its

@@ -22,6 +22,10 @@ export class GpuBuffer {
 
 /** How long a synchronous wait may take before the device is declared unresponsive. */
 const WAIT_MS = 120_000;
+/** Checks that may wait for a read at once (device-side asserts; see DeviceThread.assertSlot). */
+const ASSERT_SLOTS = 64;
+/** An assert slot's "passed": no position recorded. */
+export const NONE = 0xffffffff;
 /** How long an exit waits for the device thread to be torn down (see DeviceThread.start). */
 const TEARDOWN_MS = 150;
 /** Commands held before a batch is posted even though nobody waits for it. */
@@ -190,12 +194,60 @@ export class DeviceThread {
     });
   }
 
+  // Device-side asserts, as CUDA's: a check records on the GPU where its condition failed, in a
+  // slot of the assert buffer, and the error is raised at the next read, which fetches the
+  // slots along with its data in one copy. Nothing waits for a check by itself.
+  private asserts: GpuBuffer | undefined;
+  private readonly checks = new Map<number, (word: number) => Error>();
+  private nextCheck = 0;
+
+  /**
+   * A slot for one check, reset to "passed" (NONE, 0); `error` makes the exception from the
+   * recorded word. The caller's kernels write [position, word] there when the check fails.
+   */
+  assertSlot(
+    error: (word: number) => Error,
+  ): { buffer: GpuBuffer; at: number } {
+    this.asserts ??= this.allocate(2 * ASSERT_SLOTS);
+    const slot = this.nextCheck++ % ASSERT_SLOTS;
+    // A slot still pending from ASSERT_SLOTS checks ago: settle them all first.
+    if (this.checks.has(slot)) this.synchronize();
+    this.checks.set(slot, error);
+    this.write(this.asserts, 2 * slot, Uint32Array.of(NONE, 0));
+    return { buffer: this.asserts, at: 2 * slot };
+  }
+
+  /** The read's `also`: the assert slots, while any check waits for its verdict. */
+  private also(): { id: number; words: number } | undefined {
+    return this.checks.size > 0 && this.asserts
+      ? { id: this.asserts.id, words: 2 * ASSERT_SLOTS }
+      : undefined;
+  }
+
+  /** Raises the first failed check (in the order they were made) and forgets them all. */
+  private verdict(slots: Uint32Array): void {
+    const order = [...this.checks.keys()].sort((p, q) =>
+      ((p - this.nextCheck) % ASSERT_SLOTS + ASSERT_SLOTS) % ASSERT_SLOTS -
+      ((q - this.nextCheck) % ASSERT_SLOTS + ASSERT_SLOTS) % ASSERT_SLOTS
+    );
+    const checks = new Map(this.checks);
+    this.checks.clear();
+    for (const slot of order) {
+      if (slots[2 * slot] !== NONE) {
+        throw checks.get(slot)!(slots[2 * slot + 1]);
+      }
+    }
+  }
+
   /** Words [at, at + words) of a buffer, blocking until they are back. */
   read(b: GpuBuffer, at: number, words: number): Uint32Array {
     this.live_(b);
-    const dst = new SharedArrayBuffer(Math.max(4, words * 4));
-    this.push({ k: "read", id: b.id, at, words, dst });
+    const also = this.also();
+    const total = words + (also?.words ?? 0);
+    const dst = new SharedArrayBuffer(Math.max(4, total * 4));
+    this.push({ k: "read", id: b.id, at, words, dst, also });
     this.wait();
+    if (also) this.verdict(new Uint32Array(dst, words * 4, also.words));
     return new Uint32Array(dst, 0, words).slice();
   }
 
@@ -203,17 +255,32 @@ export class DeviceThread {
   readAsync(b: GpuBuffer, at: number, words: number): Promise<Uint32Array> {
     this.live_(b);
     const reply = this.nextReply++;
+    const also = this.also();
     const p = new Promise<Uint32Array>((resolve, reject) =>
-      this.replies.set(reply, { resolve, reject })
+      this.replies.set(reply, {
+        resolve: (w) => {
+          try {
+            if (also) this.verdict(w.subarray(words));
+            resolve(w.subarray(0, words));
+          } catch (e) {
+            reject(e);
+          }
+        },
+        reject,
+      })
     );
     this.worker.ref(); // keep the process alive until the answer comes
-    this.push({ k: "readAsync", id: b.id, at, words, reply });
+    this.push({ k: "readAsync", id: b.id, at, words, reply, also });
     this.flush();
     return p;
   }
 
   /** Blocks until the GPU has finished everything recorded so far. */
   synchronize(): void {
+    if (this.also()) {
+      this.read(this.asserts!, 0, 0); // waits as a sync does, and gives the checks' verdict
+      return;
+    }
     this.push({ k: "sync" });
     this.wait();
   }
@@ -259,8 +326,12 @@ export class DeviceThread {
     this.worker.postMessage(batch);
   }
 
+  /** How many times the main thread has waited for the device (tests count them). */
+  waits = 0;
+
   /** Posts the batch (whose last command answers through the control block) and waits. */
   private wait(): void {
+    this.waits++;
     Atomics.store(this.state, Slot.State, State.Waiting);
     this.flush();
     const r = Atomics.wait(this.state, Slot.State, State.Waiting, WAIT_MS);

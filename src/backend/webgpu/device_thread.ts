@@ -9,6 +9,7 @@
 
 import { parentPort } from "node:worker_threads";
 import {
+  type Also,
   type Command,
   CONTROL_HEADER,
   type Hello,
@@ -203,20 +204,26 @@ async function readWords(
   id: number,
   at: number,
   words: number,
+  also?: Also,
 ): Promise<Uint32Array> {
   submit();
   const src = buffers.get(id);
   if (!src) throw new Error(`buffer ${id} is not allocated`);
-  const bytes = bytesFor(words);
+  const extra = also ? buffers.get(also.id) : undefined;
+  if (also && !extra) throw new Error(`buffer ${also.id} is not allocated`);
+  const total = words + (also ? also.words : 0);
   const staging = device.createBuffer({
-    size: bytes,
+    size: bytesFor(total),
     usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST,
   });
   const enc = device.createCommandEncoder();
   if (words > 0) enc.copyBufferToBuffer(src, at * 4, staging, 0, words * 4);
+  if (extra && also!.words > 0) {
+    enc.copyBufferToBuffer(extra, 0, staging, words * 4, also!.words * 4);
+  }
   device.queue.submit([enc.finish()]);
   await staging.mapAsync(GPUMapMode.READ);
-  const out = new Uint32Array(staging.getMappedRange().slice(0, words * 4));
+  const out = new Uint32Array(staging.getMappedRange().slice(0, total * 4));
   staging.unmap();
   staging.destroy();
   return out;
@@ -263,13 +270,13 @@ async function step(cmd: Command): Promise<void> {
     case "run":
       return record(cmd);
     case "read": {
-      const words = await readWords(cmd.id, cmd.at, cmd.words);
-      new Uint32Array(cmd.dst, 0, cmd.words).set(words);
+      const words = await readWords(cmd.id, cmd.at, cmd.words, cmd.also);
+      new Uint32Array(cmd.dst, 0, words.length).set(words);
       settle(() => {});
       return;
     }
     case "readAsync": {
-      const data = await readWords(cmd.id, cmd.at, cmd.words);
+      const data = await readWords(cmd.id, cmd.at, cmd.words, cmd.also);
       const error = pending;
       pending = null;
       port.postMessage({ reply: cmd.reply, data, error });

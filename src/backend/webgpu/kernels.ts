@@ -846,6 +846,80 @@ fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: ve
 }
 
 // ---------------------------------------------------------------------------------------------
+// Device-side asserts
+
+/**
+ * Records in an assert slot the first position where mask is nonzero and the value there; the
+ * device thread raises the error at its next read (DeviceThread.assertSlot).
+ */
+function check(
+  t: DeviceThread,
+  mask: GView,
+  values: GView,
+  shape: readonly number[],
+  error: (value: number) => Error,
+): void {
+  const n = numel(shape);
+  if (n === 0) return;
+  const float = values.dtype === "float32";
+  const slot = t.assertSlot((w) => {
+    if (!float) return error(w | 0);
+    u32bits[0] = w;
+    return error(f32bits[0]);
+  });
+  const rank = shape.length;
+  const meta = new Uint32Array(HEADER + 3 * rank + 2);
+  meta[0] = n;
+  meta[1] = rank;
+  meta[4] = slot.at;
+  meta.set(shape, HEADER);
+  let at = HEADER + rank;
+  for (const [k, v] of [[2, mask], [3, values]] as const) {
+    meta[k] = at;
+    meta[at] = v.offset;
+    meta.set(v.strides, at + 1);
+    at += rank + 1;
+  }
+  // WGSL drops unused bindings from an "auto" layout: each kernel declares only what it reads.
+  const head = (names: string[]) =>
+    `${bindings(names, ["A"])}
+${AT}`;
+  t.run(
+    cached(
+      "check",
+      () =>
+        `${head(["A", "K"])}
+@compute @workgroup_size(${WG})
+fn main(@builtin(global_invocation_id) g: vec3u, @builtin(num_workgroups) nw: vec3u) {
+  let n = M[0];
+  let step = nw.x * ${WG}u;
+  for (var i = g.x; i < n; i = i + step) {
+    if (K[at(M[2], i)] != 0u) { atomicMin(&A[M[4]], i); }
+  }
+}`,
+    ),
+    meta,
+    [slot.buffer, mask.buffer],
+    [Math.min(Math.ceil(n / WG), MAX_GROUPS), 1, 1],
+  );
+  t.run(
+    cached(
+      "check-value",
+      () =>
+        `${head(["A", "V"])}
+@compute @workgroup_size(1)
+fn main() {
+  let i = atomicLoad(&A[M[4]]);
+  if (i != 0xffffffffu) { atomicStore(&A[M[4] + 1u], V[at(M[3], i)]); }
+}`,
+    ),
+    meta,
+    [slot.buffer, values.buffer],
+    [1, 1, 1],
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
 
 /** The primitive table on the device thread `t`. */
 export function primitives(t: DeviceThread): Prims {
@@ -978,5 +1052,6 @@ export function primitives(t: DeviceThread): Prims {
     matmul: (a, b, out, batch, m, k, n) => matmul(t, a, b, out, batch, m, k, n),
     ...convKernels(t),
     ...indexKernels(t),
+    check: (mask, values, shape, error) => check(t, mask, values, shape, error),
   };
 }

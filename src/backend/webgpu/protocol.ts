@@ -29,16 +29,39 @@ export type Command =
     buffers: number[];
     groups: [number, number, number];
   }
-  /** Words [at, at + words) of the buffer into `dst` (a SharedArrayBuffer), then signals. */
-  | { k: "read"; id: number; at: number; words: number; dst: SharedArrayBuffer }
+  /**
+   * Words [at, at + words) of the buffer into `dst` (a SharedArrayBuffer), then signals. With
+   * `also`, that buffer's first words follow in dst, from the same copy (the device asserts).
+   */
+  | {
+    k: "read";
+    id: number;
+    at: number;
+    words: number;
+    dst: SharedArrayBuffer;
+    also?: Also;
+  }
   /** As read, answered by posting `{ reply, data }` back instead of signalling. */
-  | { k: "readAsync"; id: number; at: number; words: number; reply: number }
+  | {
+    k: "readAsync";
+    id: number;
+    at: number;
+    words: number;
+    reply: number;
+    also?: Also;
+  }
   /** Waits until the GPU has finished everything submitted, then signals. */
   | { k: "sync" }
   /** Destroys the pooled buffers no tensor uses. */
   | { k: "emptyCache" }
   /** At the process's exit: waits for the GPU, destroys the device, then signals. */
   | { k: "close" };
+
+/** A second buffer read along with a read: its first `words` words. */
+export interface Also {
+  id: number;
+  words: number;
+}
 
 /** The first message: where to answer, and what the main thread asks of the device. */
 export interface Hello {
