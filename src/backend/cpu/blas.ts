@@ -72,10 +72,41 @@ function gemmOf(fn: (...args: unknown[]) => void): Gemm {
     );
 }
 
+type Dlopen = (path: string, symbols: unknown) => { symbols: Raw };
+
+/**
+ * The three symbols through one runtime's dlopen, from the first library name that loads.
+ * `ptr` is how that runtime names a pointer argument, and `[args, result]` its two field names.
+ */
+function openWith(
+  dlopen: Dlopen,
+  ptr: string,
+  [args, result]: [string, string],
+): { raw: Raw; library: string } | undefined {
+  const I = "i32";
+  const gemm = (t: string) => ({
+    [args]: [I, I, I, I, I, I, t, ptr, I, ptr, I, t, ptr, I],
+    [result]: "void",
+  });
+  for (const library of LIBRARIES) {
+    try {
+      const lib = dlopen(library, {
+        cblas_sgemm: gemm("f32"),
+        cblas_dgemm: gemm("f64"),
+        openblas_get_num_threads: { [args]: [], [result]: "i32" },
+      });
+      return { raw: lib.symbols, library };
+    } catch {
+      // not there: try the next name
+    }
+  }
+  return undefined;
+}
+
 function openDeno(): { raw: Raw; library: string } | undefined {
   const D = (globalThis as unknown as {
     Deno?: {
-      dlopen?: (path: string, symbols: unknown) => { symbols: Raw };
+      dlopen?: Dlopen;
       permissions?: {
         querySync?: (d: { name: string }) => { state: string };
       };
@@ -86,83 +117,18 @@ function openDeno(): { raw: Raw; library: string } | undefined {
   if (D.permissions?.querySync?.({ name: "ffi" }).state !== "granted") {
     return undefined;
   }
-  const gemm = (t: string) => ({
-    parameters: [
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      t,
-      "buffer",
-      "i32",
-      "buffer",
-      "i32",
-      t,
-      "buffer",
-      "i32",
-    ],
-    result: "void",
-  });
-  for (const library of LIBRARIES) {
-    try {
-      const lib = D.dlopen(library, {
-        cblas_sgemm: gemm("f32"),
-        cblas_dgemm: gemm("f64"),
-        openblas_get_num_threads: { parameters: [], result: "i32" },
-      });
-      return { raw: lib.symbols, library };
-    } catch {
-      // not there: try the next name
-    }
-  }
-  return undefined;
+  return openWith(D.dlopen, "buffer", ["parameters", "result"]);
 }
 
 function openBun(): { raw: Raw; library: string } | undefined {
   if (!("Bun" in globalThis)) return undefined;
-  type BunFfi = {
-    dlopen: (path: string, symbols: unknown) => { symbols: Raw };
-  };
-  let ffi: BunFfi;
+  let ffi: { dlopen: Dlopen };
   try {
-    ffi = createRequire(import.meta.url)("bun:ffi") as BunFfi;
+    ffi = createRequire(import.meta.url)("bun:ffi") as { dlopen: Dlopen };
   } catch {
     return undefined;
   }
-  const gemm = (t: string) => ({
-    args: [
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      "i32",
-      t,
-      "ptr",
-      "i32",
-      "ptr",
-      "i32",
-      t,
-      "ptr",
-      "i32",
-    ],
-    returns: "void",
-  });
-  for (const library of LIBRARIES) {
-    try {
-      const lib = ffi.dlopen(library, {
-        cblas_sgemm: gemm("f32"),
-        cblas_dgemm: gemm("f64"),
-        openblas_get_num_threads: { args: [], returns: "i32" },
-      });
-      return { raw: lib.symbols, library };
-    } catch {
-      // not there: try the next name
-    }
-  }
-  return undefined;
+  return openWith(ffi.dlopen, "ptr", ["args", "returns"]);
 }
 
 let loaded: Blas | null | undefined; // null: looked for, not found

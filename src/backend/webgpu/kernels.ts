@@ -644,6 +644,18 @@ ${
 // Matmul: 16x16 tiles through workgroup memory, each thread one output.
 
 const TILE = 16;
+/** Both matmul kernels' reading of their meta words (see matmul): sizes, bases and strides. */
+const MATMUL_META = `  let m = M[0];
+  let k = M[4];
+  let n = M[5];
+  let br = M[1];
+  let pa = M[2];
+  let pb = M[3];
+  let sam = M[pa + 1u + br];
+  let sak = M[pa + 2u + br];
+  let sbk = M[pb + 1u + br];
+  let sbn = M[pb + 2u + br];`;
+
 /** The blocked kernel's output tile: 16x16 threads, each 4x4 outputs, over k in steps of 16. */
 const BLOCK = 64;
 
@@ -667,16 +679,7 @@ var<workgroup> sb: array<array<${c}, ${BLOCK}>, ${TILE}>;
 @compute @workgroup_size(${TILE}, ${TILE})
 fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u,
         @builtin(num_workgroups) nw: vec3u) {
-  let m = M[0];
-  let k = M[4];
-  let n = M[5];
-  let br = M[1];
-  let pa = M[2];
-  let pb = M[3];
-  let sam = M[pa + 1u + br];
-  let sak = M[pa + 2u + br];
-  let sbk = M[pb + 1u + br];
-  let sbn = M[pb + 2u + br];
+${MATMUL_META}
   let row0 = wid.y * ${BLOCK}u;
   let col0 = wid.x * ${BLOCK}u;
   let tid = lid.y * ${TILE}u + lid.x;
@@ -796,16 +799,7 @@ var<workgroup> tb: array<array<${c}, ${TILE}>, ${TILE}>;
 @compute @workgroup_size(${TILE}, ${TILE})
 fn main(@builtin(local_invocation_id) lid: vec3u, @builtin(workgroup_id) wid: vec3u,
         @builtin(num_workgroups) nw: vec3u) {
-  let m = M[0];
-  let k = M[4];
-  let n = M[5];
-  let br = M[1];
-  let pa = M[2];
-  let pb = M[3];
-  let sam = M[pa + 1u + br];
-  let sak = M[pa + 2u + br];
-  let sbk = M[pb + 1u + br];
-  let sbn = M[pb + 2u + br];
+${MATMUL_META}
   let row = wid.y * ${TILE}u + lid.y;
   let col = wid.x * ${TILE}u + lid.x;
   for (var z = wid.z; z < M[7]; z = z + nw.z) {
