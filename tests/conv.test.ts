@@ -243,3 +243,43 @@ describe("LeNet shapes and one_hot", () => {
     assert.deepEqual(r.tolist(), [[0, 0, 1], [1, 0, 0]]);
   });
 });
+
+describe("convolution in chunks of samples (CPU)", () => {
+  // The CPU lowers a batch to one GEMM per chunk of samples whose columns fit in 4M elements:
+  // here K·L = (4·3·3)·(200·200) = 1.44M, so five samples go as chunks of 2, 2 and 1. The batch
+  // must give what each sample gives alone (where a chunk is always the one sample), forward,
+  // input gradient and weight gradient (summed over the chunks), with groups and padding.
+  /** |a - b| <= tol · max|b|, elementwise, and the same shape. */
+  const near = (a: torch.Tensor, b: torch.Tensor, tol: number) => {
+    assert.deepEqual([...a.shape], [...b.shape]);
+    const scale = b.abs().max().item() as number;
+    const err = a.sub(b).abs().max().item() as number;
+    assert.ok(
+      err <= tol * scale,
+      `max error ${err} against a scale of ${scale}`,
+    );
+  };
+  test("a batch equals its samples one by one", () => {
+    torch.manual_seed(3);
+    const x = torch.randn([5, 8, 200, 200], { dtype: torch.float64 })
+      .requires_grad_();
+    const w = torch.randn([6, 4, 3, 3], { dtype: torch.float64 })
+      .requires_grad_();
+    const r = torch.randn([5, 6, 200, 200], { dtype: torch.float64 });
+    const y = conv2d(x, w, null, 1, 1, 1, 2);
+    y.mul(r).sum().backward();
+    const gx = x.grad!, gw = w.grad!;
+    x.grad = null;
+    w.grad = null;
+    const ys: torch.Tensor[] = [];
+    for (let n = 0; n < 5; n++) {
+      const xn = x.narrow(0, n, 1).detach().requires_grad_();
+      const yn = conv2d(xn, w, null, 1, 1, 1, 2);
+      yn.mul(r.narrow(0, n, 1)).sum().backward();
+      ys.push(yn.detach());
+      near(gx.narrow(0, n, 1), xn.grad!, 1e-12);
+    }
+    near(y.detach(), torch.cat(ys), 1e-12);
+    near(gw, w.grad!, 1e-12);
+  });
+});

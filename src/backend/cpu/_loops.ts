@@ -93,7 +93,7 @@ export function readAs(dtype: DTypeName, src: string): string {
 export function storeAs(dtype: DTypeName, v: string): string {
   if (dtype === "int64") return `toBig(${v})`;
   if (dtype === "uint64") return `toBigU(${v})`;
-  if (dtype === "bool") return `((${v}) !== 0 ? 1 : 0)`;
+  if (dtype === "bool") return `+((${v}) !== 0)`;
   if (dtype === "bfloat16") return `toBf16(${v})`;
   return v;
 }

