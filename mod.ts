@@ -386,6 +386,8 @@ import {
   registerBackend,
   registeredDevices,
   setBlas,
+  setSimd,
+  type SimdMode,
   unregisterBackend,
 } from "./src/backend/registry.ts";
 export type {
@@ -433,12 +435,15 @@ export const backends: {
   mps: { is_available(): boolean; is_built(): boolean };
   /**
    * The CPU's matrix products (matmul, linear, convolution): OpenBLAS through the runtime's FFI
-   * where it loads (Deno needs --allow-ffi), else JavaScript. `info()` says which;
-   * `set_blas("off" | "openblas" | "auto")` forces either (FLAMBEAU_BLAS=off in the environment).
+   * where it loads (Deno needs --allow-ffi), else, in float32, a WebAssembly SIMD kernel, else
+   * JavaScript. `info()` says which; `set_blas("off" | "openblas" | "auto")` forces the BLAS
+   * either way (FLAMBEAU_BLAS=off in the environment), `set_simd("off" | "auto")` the SIMD
+   * kernel (FLAMBEAU_SIMD=off).
    */
   cpu: {
     info(): ReturnType<typeof blasInfo>;
     set_blas(mode: BlasMode): void;
+    set_simd(mode: SimdMode): void;
   };
 } = {
   fallback: {
@@ -482,6 +487,7 @@ export const backends: {
   cpu: {
     info: signedAs("torch.backends.cpu.info", "()", blasInfo),
     set_blas: signedAs("torch.backends.cpu.set_blas", "(mode: str)", setBlas),
+    set_simd: signedAs("torch.backends.cpu.set_simd", "(mode: str)", setSimd),
   },
   mps: {
     is_available: signedAs(

@@ -1,8 +1,9 @@
-// The CPU's matrix products through the system BLAS (OpenBLAS via FFI) and through JavaScript:
-// both paths give the same products for every layout the kernels are handed (odd sizes,
-// transposed and broadcast operands, batches, float32 and float64), and convolution with them.
-// The op table checks whichever path is active against PyTorch; this file checks one against the
-// other. Without OpenBLAS (or, under Deno, without --allow-ffi) only the JavaScript path runs.
+// The CPU's matrix products through each of its kernels: the system BLAS (OpenBLAS via FFI), the
+// WebAssembly SIMD kernel (float32) and JavaScript. Every fast path gives the JavaScript kernel's
+// products for every layout the kernels are handed (odd sizes, sizes across the SIMD kernel's
+// block edges, transposed and broadcast operands, batches, float32 and float64), and convolution
+// with them. The op table checks whichever path is active against PyTorch; this file checks each
+// against the others. Without OpenBLAS (or, under Deno, without --allow-ffi) its rows are skipped.
 
 import { after, describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -12,15 +13,36 @@ const info = torch.backends.cpu.info();
 const skip = info.library === null
   ? "OpenBLAS is not loaded here (install libopenblas0-pthread; Deno needs --allow-ffi)"
   : false;
+const skipSimd = info.simd === null
+  ? "this runtime has no WebAssembly SIMD"
+  : false;
 
-/** f() with the BLAS forced on, and with the JavaScript kernel. */
+type Path = "openblas" | "webassembly" | "javascript";
+
+/** The mode the process started in: "off" where FLAMBEAU_BLAS=off (the suite's Bun run). */
+const startMode = info.mode;
+
+/** Back to how the process started. */
+function restore() {
+  torch.backends.cpu.set_blas(startMode);
+  torch.backends.cpu.set_simd("auto");
+}
+
+/** f() with the matmul kernel forced to `path`; the automatic choice is restored after. */
+function via<T>(path: Path, f: () => T): T {
+  torch.backends.cpu.set_blas(path === "openblas" ? "openblas" : "off");
+  torch.backends.cpu.set_simd(path === "javascript" ? "off" : "auto");
+  try {
+    assert.equal(torch.backends.cpu.info().matmul, path);
+    return f();
+  } finally {
+    restore();
+  }
+}
+
+/** f() through the BLAS and through JavaScript. */
 function bothWays<T>(f: () => T): [T, T] {
-  torch.backends.cpu.set_blas("openblas");
-  const viaBlas = f();
-  torch.backends.cpu.set_blas("off");
-  const viaJs = f();
-  torch.backends.cpu.set_blas("auto");
-  return [viaBlas, viaJs];
+  return [via("openblas", f), via("javascript", f)];
 }
 
 function assertClose(
@@ -39,11 +61,14 @@ function assertClose(
 }
 
 describe("matmul and convolution through OpenBLAS and through JavaScript", () => {
-  after(() => torch.backends.cpu.set_blas("auto"));
+  after(restore);
 
   test("info() says which runs; set_blas() checks its mode", () => {
-    assert.ok(["openblas", "javascript"].includes(info.matmul));
-    assert.equal(info.mode, "auto");
+    assert.ok(["openblas", "webassembly", "javascript"].includes(info.matmul));
+    const env = (globalThis as {
+      process?: { env?: Record<string, string | undefined> };
+    }).process?.env?.FLAMBEAU_BLAS;
+    assert.equal(info.mode, env === "off" ? "off" : "auto");
     assert.throws(
       () => torch.backends.cpu.set_blas("fast" as never),
       /mode must be "auto", "openblas" or "off"/,
@@ -54,12 +79,24 @@ describe("matmul and convolution through OpenBLAS and through JavaScript", () =>
         /OpenBLAS could not be loaded/,
       );
     } else {
-      assert.equal(info.matmul, "openblas");
+      assert.equal(
+        info.matmul,
+        info.mode === "off" ? "webassembly" : "openblas",
+      );
       assert.ok(info.threads! >= 1);
     }
     torch.backends.cpu.set_blas("off");
+    assert.equal(
+      torch.backends.cpu.info().matmul,
+      info.simd === null ? "javascript" : "webassembly",
+    );
+    torch.backends.cpu.set_simd("off");
     assert.equal(torch.backends.cpu.info().matmul, "javascript");
-    torch.backends.cpu.set_blas("auto");
+    restore();
+    assert.throws(
+      () => torch.backends.cpu.set_simd("on" as never),
+      /mode must be "auto" or "off"/,
+    );
   });
 
   test("every layout, size and dtype gives the same product", { skip }, () => {
@@ -126,6 +163,82 @@ describe("matmul and convolution through OpenBLAS and through JavaScript", () =>
       return [y, x.grad!, w.grad!];
     };
     const [p, q] = bothWays(run);
+    p.forEach((t, i) => assertClose(t, q[i], 1e-5, `conv output ${i}`));
+  });
+});
+
+describe("float32 matmul and convolution through WebAssembly SIMD and through JavaScript", () => {
+  const simdWays = <T>(f: () => T): [T, T] => [
+    via("webassembly", f),
+    via("javascript", f),
+  ];
+
+  test("the runtime's SIMD is found", { skip: skipSimd }, () => {
+    // Deno (V8) and Bun (JavaScriptCore) both validate relaxed SIMD's fused multiply-add.
+    assert.ok(["relaxed", "simd128"].includes(info.simd!));
+  });
+
+  test(
+    "every layout and size gives the same product",
+    { skip: skipSimd },
+    () => {
+      torch.manual_seed(2);
+      for (
+        const [m, k, n] of [
+          [1, 4096, 1],
+          [5, 7, 1023],
+          [300, 1, 40],
+          [40, 301, 3],
+          [65, 130, 33],
+          [1023, 7, 33],
+          // across the kernel's blocks of 1020 rows, 256 steps of k and 1024 columns
+          [1030, 20, 9],
+          [9, 600, 9],
+          [9, 20, 1030],
+        ]
+      ) {
+        const a = torch.randn(m, k), b = torch.randn(k, n);
+        const layouts: [string, torch.Tensor, torch.Tensor][] = [
+          ["plain", a, b],
+          ["a transposed", a.t().contiguous().t(), b],
+          ["b transposed", a, b.t().contiguous().t()],
+          [
+            "column steps",
+            torch.randn(m, 2 * k).index(":", torch.slice(0, 2 * k, 2)),
+            b,
+          ],
+          ["offset view", a, torch.randn(k + 1, n).narrow(0, 1, k)],
+        ];
+        for (const [what, x, y] of layouts) {
+          const [p, q] = simdWays(() => x.matmul(y));
+          assertClose(p, q, 1e-5, `${m}x${k}x${n} ${what}`);
+        }
+      }
+      const batch = torch.randn(3, 40, 50), w = torch.randn(50, 60);
+      const [g1, g2] = simdWays(() => {
+        const x = batch.clone().requires_grad_();
+        x.matmul(w).pow(2).sum().backward();
+        return x.grad!;
+      });
+      assertClose(g1, g2, 1e-5, "matmul gradient (accumulated into the batch)");
+    },
+  );
+
+  test("convolution forward and gradients agree", { skip: skipSimd }, () => {
+    torch.manual_seed(1);
+    const F = torch.nn.functional;
+    const x0 = torch.randn(4, 6, 17, 15), w0 = torch.randn(16, 3, 5, 3);
+    const run = () => {
+      const x = x0.clone().requires_grad_(), w = w0.clone().requires_grad_();
+      const y = F.conv2d(x, w, undefined, {
+        stride: [2, 1],
+        padding: 2,
+        groups: 2,
+      });
+      y.mul(y.detach().sign()).sum().backward();
+      return [y, x.grad!, w.grad!];
+    };
+    const [p, q] = simdWays(run);
     p.forEach((t, i) => assertClose(t, q[i], 1e-5, `conv output ${i}`));
   });
 });

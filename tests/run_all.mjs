@@ -14,11 +14,18 @@ const bin = (name) => `${root}node_modules/.bin/${name}`;
 const tmp = mkdtempSync(join(tmpdir(), "flambeau-test-run-"));
 
 /** Runs a command with inherited output, also capturing it for the summary. */
-function run(cmd, args) {
+function run(cmd, args, env = {}) {
   return new Promise((resolve) => {
     const child = spawn(cmd, args, {
       cwd: root,
-      env: { ...process.env, NO_COLOR: "1", TMPDIR: tmp, TMP: tmp, TEMP: tmp },
+      env: {
+        ...process.env,
+        NO_COLOR: "1",
+        TMPDIR: tmp,
+        TMP: tmp,
+        TEMP: tmp,
+        ...env,
+      },
     });
     let text = "";
     for (const stream of [child.stdout, child.stderr]) {
@@ -62,7 +69,12 @@ const deno = await run(bin("deno"), [
   "--v8-flags=--expose-gc",
   "tests/",
 ]);
-const bun = await run(bin("bun"), ["test", "./tests/"]);
+// Bun runs without the system BLAS, so that the op table checks the other matmul path against
+// PyTorch: float32 products through the WebAssembly SIMD kernel (tests/blas.test.ts still forces
+// OpenBLAS on for its comparisons under both runtimes).
+const bun = await run(bin("bun"), ["test", "./tests/"], {
+  FLAMBEAU_BLAS: "off",
+});
 
 let passed = 0, failed = 0, broken = false;
 for (

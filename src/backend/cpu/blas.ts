@@ -8,6 +8,7 @@
 
 import { createRequire } from "node:module";
 import { RuntimeError } from "../../errors.ts";
+import { simdInfo, type SimdMode, simdOn } from "./wasm_gemm.ts";
 
 type Floats = Float32Array | Float64Array;
 
@@ -180,18 +181,25 @@ export function setBlas(m: BlasMode): void {
   mode = m;
 }
 
-/** What the CPU's matrix products run on. */
+/**
+ * What the CPU's matrix products run on: OpenBLAS, else (float32) the WebAssembly SIMD kernel,
+ * else JavaScript (float64 without a BLAS, or both switched off).
+ */
 export function blasInfo(): {
   mode: BlasMode;
-  matmul: string;
+  matmul: "openblas" | "webassembly" | "javascript";
   library: string | null;
   threads: number | null;
+  simd_mode: SimdMode;
+  simd: string | null;
 } {
-  const b = blas();
+  const b = blas(), simd = simdInfo();
   return {
     mode,
-    matmul: b ? "openblas" : "javascript",
+    matmul: b ? "openblas" : simdOn() ? "webassembly" : "javascript",
     library: load()?.library ?? null,
     threads: load()?.threads ?? null,
+    simd_mode: simd.mode,
+    simd: simd.simd,
   };
 }

@@ -5,11 +5,12 @@
 // make transposed operands (x @ W.t(), col buffers read row-wise) free: no copies are made.
 
 import { blas } from "./blas.ts";
+import { wasmGemm } from "./wasm_gemm.ts";
 
 /** Dense arrays a kernel may read and write directly (the float dtypes, and doubles for the rest). */
 export type Floats = Float32Array | Float64Array;
 
-/** Products smaller than this (m·n·k) stay in JavaScript: a foreign call costs more. */
+/** Products smaller than this (m·n·k) stay in JavaScript: a foreign call or a packing costs more. */
 const MIN_BLAS_WORK = 1 << 12;
 
 /**
@@ -89,6 +90,25 @@ export function gemmInto(
   if (
     m * n * k >= MIN_BLAS_WORK &&
     viaBlas(
+      out,
+      oOff,
+      a,
+      aOff,
+      as0,
+      as1,
+      b,
+      bOff,
+      bs0,
+      bs1,
+      m,
+      k,
+      n,
+      accumulate,
+    )
+  ) return;
+  if (
+    out instanceof Float32Array && m * n * k >= MIN_BLAS_WORK &&
+    wasmGemm(
       out,
       oOff,
       a,

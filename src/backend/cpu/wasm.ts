@@ -1,0 +1,181 @@
+// A small WebAssembly assembler: the CPU's SIMD kernels are written below as TypeScript that emits
+// their bytecode when first used, so nothing is built ahead and no binary is committed (the source
+// is this file and the kernels that call it). Only what those kernels need is here: one imported
+// memory, i32 and v128 locals, structured control flow, loads, stores and a few SIMD operations.
+
+/** Value types. */
+export const I32 = 0x7f, V128 = 0x7b;
+
+/** Unsigned LEB128. */
+function uleb(n: number, out: number[]): void {
+  do {
+    let byte = n & 0x7f;
+    n >>>= 7;
+    if (n !== 0) byte |= 0x80;
+    out.push(byte);
+  } while (n !== 0);
+}
+
+/** Signed LEB128 (i32 immediates). */
+function sleb(n: number, out: number[]): void {
+  for (;;) {
+    const byte = n & 0x7f;
+    n >>= 7;
+    if ((n === 0 && (byte & 0x40) === 0) || (n === -1 && (byte & 0x40) !== 0)) {
+      out.push(byte);
+      return;
+    }
+    out.push(byte | 0x80);
+  }
+}
+
+function name(s: string, out: number[]): void {
+  const bytes = new TextEncoder().encode(s);
+  uleb(bytes.length, out);
+  out.push(...bytes);
+}
+
+function section(id: number, body: number[], out: number[]): void {
+  out.push(id);
+  uleb(body.length, out);
+  out.push(...body);
+}
+
+/** The body of one function: its locals (after the parameters) and its instructions. */
+export class Code {
+  readonly bytes: number[] = [];
+  readonly locals: number[] = [];
+  constructor(readonly params: number[], readonly results: number[] = []) {}
+
+  /** A new local of `type`; its index. */
+  local(type: number): number {
+    this.locals.push(type);
+    return this.params.length + this.locals.length - 1;
+  }
+  get(i: number): this {
+    this.bytes.push(0x20);
+    uleb(i, this.bytes);
+    return this;
+  }
+  set(i: number): this {
+    this.bytes.push(0x21);
+    uleb(i, this.bytes);
+    return this;
+  }
+  tee(i: number): this {
+    this.bytes.push(0x22);
+    uleb(i, this.bytes);
+    return this;
+  }
+  i32(n: number): this {
+    this.bytes.push(0x41);
+    sleb(n, this.bytes);
+    return this;
+  }
+  /** A plain opcode: i32 arithmetic and comparisons, end, ... */
+  op(...codes: number[]): this {
+    this.bytes.push(...codes);
+    return this;
+  }
+  block(): this {
+    return this.op(0x02, 0x40);
+  }
+  loop(): this {
+    return this.op(0x03, 0x40);
+  }
+  end(): this {
+    return this.op(0x0b);
+  }
+  br(depth: number): this {
+    this.bytes.push(0x0c);
+    uleb(depth, this.bytes);
+    return this;
+  }
+  brIf(depth: number): this {
+    this.bytes.push(0x0d);
+    uleb(depth, this.bytes);
+    return this;
+  }
+  /** A SIMD instruction (prefix 0xfd), with a memory argument for loads and stores. */
+  simd(code: number, memarg?: { align: number; offset: number }): this {
+    this.bytes.push(0xfd);
+    uleb(code, this.bytes);
+    if (memarg) {
+      uleb(memarg.align, this.bytes);
+      uleb(memarg.offset, this.bytes);
+    }
+    return this;
+  }
+  v128Zero(): this {
+    this.simd(0x0c);
+    for (let i = 0; i < 16; i++) this.bytes.push(0);
+    return this;
+  }
+}
+
+/** i32 opcodes the kernels use. */
+export const Op = {
+  i32Add: 0x6a,
+  i32Sub: 0x6b,
+  i32Mul: 0x6c,
+  i32Eqz: 0x45,
+  i32GeU: 0x4f,
+  i32Shl: 0x74,
+} as const;
+
+/** SIMD opcodes the kernels use (after the 0xfd prefix). */
+export const Simd = {
+  load: 0x00,
+  load32Splat: 0x09,
+  store: 0x0b,
+  f32x4Add: 0xe4,
+  f32x4Mul: 0xe6,
+  f32x4RelaxedMadd: 0x105,
+} as const;
+
+/** A module importing one memory as env.memory and exporting `functions` by name. */
+export function assemble(
+  functions: Record<string, Code>,
+): Uint8Array<ArrayBuffer> {
+  const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
+  const entries = Object.entries(functions);
+  const types: number[] = [];
+  uleb(entries.length, types);
+  for (const [, f] of entries) {
+    types.push(0x60);
+    uleb(f.params.length, types);
+    types.push(...f.params);
+    uleb(f.results.length, types);
+    types.push(...f.results);
+  }
+  section(1, types, out);
+  const imports: number[] = [1];
+  name("env", imports);
+  name("memory", imports);
+  imports.push(0x02, 0x00, 0x01); // memory, limits: min 1 page, no max
+  section(2, imports, out);
+  const funcs: number[] = [];
+  uleb(entries.length, funcs);
+  entries.forEach((_, i) => uleb(i, funcs));
+  section(3, funcs, out);
+  const exports: number[] = [];
+  uleb(entries.length, exports);
+  entries.forEach(([n], i) => {
+    name(n, exports);
+    exports.push(0x00);
+    uleb(i, exports);
+  });
+  section(7, exports, out);
+  const code: number[] = [];
+  uleb(entries.length, code);
+  for (const [, f] of entries) {
+    const body: number[] = [];
+    uleb(f.locals.length, body);
+    for (const t of f.locals) body.push(1, t);
+    body.push(...f.bytes, 0x0b);
+    uleb(body.length, code);
+    code.push(...body);
+  }
+  section(10, code, out);
+  return new Uint8Array(out);
+}

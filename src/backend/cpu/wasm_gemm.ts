@@ -1,0 +1,300 @@
+// float32 matrix products in WebAssembly SIMD, for when no system BLAS is loaded (blas.ts).
+//
+// The operands are packed into the module's memory in blocks (MB rows × KB of A, KB × NB of B),
+// so strides and transposes cost one pass of copying, not the kernel's speed. A block of A is
+// stored as panels of MR rows, interleaved per k (MR floats per step), a block of B as panels of
+// 8 columns (8 floats per step); the micro-kernel keeps an MR×8 tile of C in 2·MR vector
+// registers over the block's k steps, each step one splat of an A value and two vectors of B per
+// row. C blocks are summed in float32 (as PyTorch's CPU and OpenBLAS do), across k blocks in
+// the module's memory, and copied (or added) to the output at the end.
+//
+// With relaxed SIMD (V8 and JavaScriptCore have it) each multiply-add is one fused instruction;
+// otherwise a multiply and an add. Either is chosen once, by validating the module.
+
+import { assemble, Code, I32, Op, Simd, V128 } from "./wasm.ts";
+
+/** "auto": the SIMD kernel where WebAssembly SIMD validates; "off": the JavaScript kernel. */
+export type SimdMode = "auto" | "off";
+
+let mode: SimdMode = (() => {
+  try {
+    const env = (globalThis as {
+      process?: { env?: Record<string, string | undefined> };
+    }).process?.env?.FLAMBEAU_SIMD;
+    return env === "off" ? "off" : "auto";
+  } catch {
+    return "auto";
+  }
+})();
+
+/** Chooses whether float32 products without a BLAS go to the SIMD kernel. */
+export function setSimd(m: SimdMode): void {
+  if (m !== "auto" && m !== "off") {
+    throw new TypeError(
+      `set_simd(): mode must be "auto" or "off", got ${String(m)}`,
+    );
+  }
+  mode = m;
+}
+
+/** The SIMD kernel's mode, and what the runtime offers: "relaxed" (fused multiply-add), "simd128", or null. */
+export function simdInfo(): { mode: SimdMode; simd: string | null } {
+  const m = wasmGemmModule();
+  return { mode, simd: m ? (m.fused ? "relaxed" : "simd128") : null };
+}
+
+/** Whether wasmGemm would run now. */
+export function simdOn(): boolean {
+  return mode === "auto" && wasmGemmModule() !== null;
+}
+
+/** Rows of the register tile; its columns are 8 (two f32x4). */
+const MR = 4;
+/** Block sizes: A's block (MB × KB) stays in L2 and one panel (MR × KB) in L1. */
+const MB = 1020, KB = 256, NB = 1024;
+
+type Kernel = (
+  a: number,
+  b: number,
+  c: number,
+  mp: number,
+  np: number,
+  kc: number,
+  ldc: number,
+) => void;
+
+/** The micro-kernel loop over every MR×8 tile of a block: C += A_block · B_block. */
+function gemmCode(fused: boolean): Code {
+  const f = new Code([I32, I32, I32, I32, I32, I32, I32]);
+  const [a, b, c, mp, np, kc, ldc] = [0, 1, 2, 3, 4, 5, 6];
+  const i = f.local(I32), j = f.local(I32), q = f.local(I32);
+  const pa = f.local(I32), pb = f.local(I32), pc = f.local(I32);
+  const acc = Array.from({ length: 2 * MR }, () => f.local(V128));
+  const b0 = f.local(V128), b1 = f.local(V128), s = f.local(V128);
+  const vec = (offset: number) => ({ align: 4, offset });
+  const rowAddress = (r: number) => {
+    f.get(pc);
+    if (r > 0) f.get(ldc).i32(r).op(Op.i32Mul).op(Op.i32Add);
+  };
+  f.i32(0).set(i).block().loop();
+  f.get(i).get(mp).op(Op.i32GeU).brIf(1);
+  f.i32(0).set(j).block().loop();
+  f.get(j).get(np).op(Op.i32GeU).brIf(1);
+  // pc = c + i·MR·ldc + j·32; pa = a + i·kc·MR·4; pb = b + j·kc·32
+  f.get(c).get(i).i32(MR).op(Op.i32Mul).get(ldc).op(Op.i32Mul).op(Op.i32Add);
+  f.get(j).i32(5).op(Op.i32Shl).op(Op.i32Add).set(pc);
+  f.get(a).get(i).get(kc).op(Op.i32Mul).i32(MR * 4).op(Op.i32Mul).op(Op.i32Add)
+    .set(pa);
+  f.get(b).get(j).get(kc).op(Op.i32Mul).i32(5).op(Op.i32Shl).op(Op.i32Add)
+    .set(pb);
+  for (let r = 0; r < MR; r++) {
+    for (let h = 0; h < 2; h++) {
+      rowAddress(r);
+      f.simd(Simd.load, vec(16 * h)).set(acc[2 * r + h]);
+    }
+  }
+  f.get(kc).set(q).block();
+  f.get(q).op(Op.i32Eqz).brIf(0);
+  f.loop();
+  // Two k steps per pass (kc is even: the packing pads it with a zero step).
+  for (let u = 0; u < 2; u++) {
+    f.get(pb).simd(Simd.load, vec(32 * u)).set(b0);
+    f.get(pb).simd(Simd.load, vec(32 * u + 16)).set(b1);
+    for (let r = 0; r < MR; r++) {
+      f.get(pa).simd(Simd.load32Splat, { align: 2, offset: 4 * (MR * u + r) })
+        .set(s);
+      for (let h = 0; h < 2; h++) {
+        const x = acc[2 * r + h], bv = h === 0 ? b0 : b1;
+        if (fused) {
+          f.get(s).get(bv).get(x).simd(Simd.f32x4RelaxedMadd).set(x);
+        } else {
+          f.get(x).get(s).get(bv).simd(Simd.f32x4Mul).simd(Simd.f32x4Add)
+            .set(x);
+        }
+      }
+    }
+  }
+  f.get(pa).i32(MR * 8).op(Op.i32Add).set(pa);
+  f.get(pb).i32(64).op(Op.i32Add).set(pb);
+  f.get(q).i32(2).op(Op.i32Sub).tee(q).brIf(0);
+  f.end().end();
+  for (let r = 0; r < MR; r++) {
+    for (let h = 0; h < 2; h++) {
+      rowAddress(r);
+      f.get(acc[2 * r + h]).simd(Simd.store, vec(16 * h));
+    }
+  }
+  f.get(j).i32(1).op(Op.i32Add).set(j).br(0).end().end();
+  f.get(i).i32(1).op(Op.i32Add).set(i).br(0).end().end();
+  return f;
+}
+
+interface Module {
+  memory: WebAssembly.Memory;
+  gemm: Kernel;
+  fused: boolean;
+}
+
+let module: Module | null | undefined;
+
+/** The compiled kernel (fused where relaxed SIMD validates), or null where SIMD is missing. */
+export function wasmGemmModule(): Module | null {
+  if (module !== undefined) return module;
+  module = null;
+  for (const fused of [true, false]) {
+    const bytes = assemble({ gemm: gemmCode(fused) });
+    try {
+      if (!WebAssembly.validate(bytes)) continue;
+      const memory = new WebAssembly.Memory({ initial: 1 });
+      const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
+        env: { memory },
+      });
+      module = { memory, gemm: instance.exports.gemm as Kernel, fused };
+      break;
+    } catch {
+      continue;
+    }
+  }
+  return module;
+}
+
+/** Floats of the module's memory, grown to hold at least n. */
+function heap(m: Module, n: number): Float32Array {
+  const need = n * 4 - m.memory.buffer.byteLength;
+  if (need > 0) m.memory.grow(Math.ceil(need / 65536));
+  return new Float32Array(m.memory.buffer);
+}
+
+/**
+ * out[oOff + i·n + j] (+)= Σ_q A(i, q)·B(q, j), as gemmInto (matmul.ts), in float32 through the
+ * SIMD kernel; false (nothing done) where the module is not available.
+ */
+export function wasmGemm(
+  out: Float32Array,
+  oOff: number,
+  a: ArrayLike<number>,
+  aOff: number,
+  as0: number,
+  as1: number,
+  b: ArrayLike<number>,
+  bOff: number,
+  bs0: number,
+  bs1: number,
+  m: number,
+  k: number,
+  n: number,
+  accumulate: boolean,
+): boolean {
+  const mod = mode === "auto" ? wasmGemmModule() : null;
+  if (!mod) return false;
+  // Layout of the memory, in floats: A block, B block, C block.
+  const mpMax = Math.ceil(Math.min(MB, m) / MR),
+    npMax = Math.ceil(Math.min(NB, n) / 8);
+  const kbMax = Math.min(KB, k + (k & 1));
+  const aBase = 0, bBase = aBase + mpMax * MR * kbMax;
+  const cBase = bBase + npMax * 8 * kbMax;
+  const F = heap(mod, cBase + mpMax * MR * npMax * 8);
+  for (let i0 = 0; i0 < m; i0 += MB) {
+    const mb = Math.min(MB, m - i0), mp = Math.ceil(mb / MR);
+    for (let j0 = 0; j0 < n; j0 += NB) {
+      const nb = Math.min(NB, n - j0), np = Math.ceil(nb / 8), ldc = np * 8;
+      F.fill(0, cBase, cBase + mp * MR * ldc);
+      for (let k0 = 0; k0 < k; k0 += KB) {
+        const kb = Math.min(KB, k - k0), kp = kb + (kb & 1);
+        packA(
+          F,
+          aBase,
+          a,
+          aOff + i0 * as0 + k0 * as1,
+          as0,
+          as1,
+          mb,
+          mp,
+          kb,
+          kp,
+        );
+        packB(
+          F,
+          bBase,
+          b,
+          bOff + k0 * bs0 + j0 * bs1,
+          bs0,
+          bs1,
+          nb,
+          np,
+          kb,
+          kp,
+        );
+        mod.gemm(4 * aBase, 4 * bBase, 4 * cBase, mp, np, kp, 4 * ldc);
+      }
+      for (let r = 0; r < mb; r++) {
+        const o = oOff + (i0 + r) * n + j0, s = cBase + r * ldc;
+        if (accumulate) {
+          for (let x = 0; x < nb; x++) out[o + x] += F[s + x];
+        } else {
+          out.set(F.subarray(s, s + nb), o);
+        }
+      }
+    }
+  }
+  return true;
+}
+
+/**
+ * A block of A (mb rows from `off`, kb columns) as MR-row panels interleaved per k, padded with
+ * zeros to MR rows and kp steps.
+ */
+function packA(
+  F: Float32Array,
+  base: number,
+  a: ArrayLike<number>,
+  off: number,
+  s0: number,
+  s1: number,
+  mb: number,
+  mp: number,
+  kb: number,
+  kp: number,
+): void {
+  for (let p = 0; p < mp; p++) {
+    const panel = base + p * kp * MR;
+    for (let r = 0; r < MR; r++) {
+      const row = p * MR + r;
+      let q = 0, d = panel + r;
+      if (row < mb) {
+        const src = off + row * s0;
+        for (; q < kb; q++, d += MR) F[d] = a[src + q * s1];
+      }
+      for (; q < kp; q++, d += MR) F[d] = 0;
+    }
+  }
+}
+
+/** A block of B (kb rows from `off`, nb columns) as 8-column panels, one row of 8 per k, to kp. */
+function packB(
+  F: Float32Array,
+  base: number,
+  b: ArrayLike<number>,
+  off: number,
+  s0: number,
+  s1: number,
+  nb: number,
+  np: number,
+  kb: number,
+  kp: number,
+): void {
+  for (let p = 0; p < np; p++) {
+    const panel = base + p * kp * 8, c0 = p * 8, width = Math.min(8, nb - c0);
+    if (kp > kb) F.fill(0, panel + kb * 8, panel + kp * 8);
+    for (let q = 0; q < kb; q++) {
+      const d = panel + q * 8, src = off + q * s0 + c0 * s1;
+      let x = 0;
+      if (s1 === 1) {
+        for (; x < width; x++) F[d + x] = b[src + x];
+      } else {
+        for (; x < width; x++) F[d + x] = b[src + x * s1];
+      }
+      for (; x < 8; x++) F[d + x] = 0;
+    }
+  }
+}
