@@ -12,6 +12,7 @@ import * as ag from "./autograd/functions.ts";
 import { gradcheck as gradcheckImpl } from "./autograd/gradcheck.ts";
 import { slice as sliceImpl } from "./ops/views.ts";
 import * as numpy from "../interop/numpy.ts";
+import { getNumThreads, setNumThreads } from "./backend/registry.ts";
 import * as checkpoint from "../interop/checkpoint.ts";
 import * as npy from "../interop/npy.ts";
 import { device as deviceImpl } from "./device.ts";
@@ -273,4 +274,22 @@ export const iinfo: typeof dtypeInfo.iinfo = signedAs(
   `${T}.iinfo`,
   { sig: "(type: dtype)", emit: "positional" },
   dtypeInfo.iinfo,
+);
+
+/**
+ * `torch.set_num_threads(n)`: threads the CPU's WebAssembly matrix products use, the calling
+ * thread included (helpers are started when first needed). OpenBLAS keeps its own pool.
+ */
+export const set_num_threads: (n: number) => void = signedAs(
+  "torch.set_num_threads",
+  // Any value reaches setNumThreads, which raises PyTorch's RuntimeError for a non-int.
+  "(int: any)",
+  setNumThreads,
+);
+
+/** `torch.get_num_threads()`: by default the machine's cores (FLAMBEAU_NUM_THREADS overrides). */
+export const get_num_threads: () => number = signedAs(
+  "torch.get_num_threads",
+  "()",
+  getNumThreads,
 );

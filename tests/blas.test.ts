@@ -224,6 +224,52 @@ describe("float32 matmul and convolution through WebAssembly SIMD and through Ja
     },
   );
 
+  test(
+    "products shared out to helper threads agree",
+    { skip: skipSimd },
+    async () => {
+      const before = torch.get_num_threads();
+      torch.set_num_threads(3);
+      try {
+        // A product large enough to share starts the helpers; they come up while we go on.
+        via(
+          "webassembly",
+          () => torch.randn(200, 300).matmul(torch.randn(300, 120)),
+        );
+        const t0 = Date.now();
+        while (
+          torch.backends.cpu.info().simd_threads < 3 && Date.now() - t0 < 30_000
+        ) {
+          await new Promise((r) => setTimeout(r, 20));
+        }
+        assert.equal(torch.backends.cpu.info().simd_threads, 3);
+        torch.manual_seed(4);
+        // By row panels (three uneven parts), by column panels, and one panel each way (no split).
+        for (
+          const [m, k, n] of [[600, 301, 40], [7, 300, 1000], [6, 3000, 500], [
+            500,
+            3000,
+            8,
+          ]]
+        ) {
+          const a = torch.randn(m, k), b = torch.randn(k, n);
+          const [p, q] = simdWays(() => a.matmul(b));
+          assertClose(p, q, 1e-5, `${m}x${k}x${n} on 3 threads`);
+        }
+      } finally {
+        torch.set_num_threads(before);
+      }
+    },
+  );
+
+  test("set_num_threads checks its argument as PyTorch does", () => {
+    assert.throws(() => torch.set_num_threads(0), /expects a positive integer/);
+    assert.throws(
+      () => torch.set_num_threads(1.5),
+      /expects an int, but got float/,
+    );
+  });
+
   test("convolution forward and gradients agree", { skip: skipSimd }, () => {
     torch.manual_seed(1);
     const F = torch.nn.functional;

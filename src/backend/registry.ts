@@ -45,4 +45,9 @@ export function registeredDevices(): string[] {
 
 /** What the CPU's matrix products run on (the system BLAS or JavaScript), and forcing it. */
 export { blasInfo, type BlasMode, setBlas } from "./cpu/blas.ts";
-export { setSimd, type SimdMode } from "./cpu/wasm_gemm.ts";
+export {
+  getNumThreads,
+  setNumThreads,
+  setSimd,
+  type SimdMode,
+} from "./cpu/wasm_gemm.ts";

@@ -192,6 +192,7 @@ export function blasInfo(): {
   threads: number | null;
   simd_mode: SimdMode;
   simd: string | null;
+  simd_threads: number;
 } {
   const b = blas(), simd = simdInfo();
   return {
@@ -201,5 +202,6 @@ export function blasInfo(): {
     threads: load()?.threads ?? null,
     simd_mode: simd.mode,
     simd: simd.simd,
+    simd_threads: simd.threads,
   };
 }

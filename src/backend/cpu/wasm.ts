@@ -133,9 +133,13 @@ export const Simd = {
   f32x4RelaxedMadd: 0x105,
 } as const;
 
-/** A module importing one memory as env.memory and exporting `functions` by name. */
+/**
+ * A module importing one memory as env.memory (shared between threads, up to `maxPages`, when
+ * given) and exporting `functions` by name.
+ */
 export function assemble(
   functions: Record<string, Code>,
+  shared?: { maxPages: number },
 ): Uint8Array<ArrayBuffer> {
   const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
   const entries = Object.entries(functions);
@@ -152,7 +156,12 @@ export function assemble(
   const imports: number[] = [1];
   name("env", imports);
   name("memory", imports);
-  imports.push(0x02, 0x00, 0x01); // memory, limits: min 1 page, no max
+  if (shared) {
+    imports.push(0x02, 0x03, 0x01); // memory, limits: shared, min 1 page, max
+    uleb(shared.maxPages, imports);
+  } else {
+    imports.push(0x02, 0x00, 0x01); // memory, limits: min 1 page, no max
+  }
   section(2, imports, out);
   const funcs: number[] = [];
   uleb(entries.length, funcs);

@@ -11,7 +11,10 @@
 // With relaxed SIMD (V8 and JavaScriptCore have it) each multiply-add is one fused instruction;
 // otherwise a multiply and an add. Either is chosen once, by validating the module.
 
+import { Worker } from "node:worker_threads";
+import { RuntimeError } from "../../errors.ts";
 import { assemble, Code, I32, Op, Simd, V128 } from "./wasm.ts";
+import { Slot, SLOTS } from "./gemm_slots.ts";
 
 /** "auto": the SIMD kernel where WebAssembly SIMD validates; "off": the JavaScript kernel. */
 export type SimdMode = "auto" | "off";
@@ -37,10 +40,21 @@ export function setSimd(m: SimdMode): void {
   mode = m;
 }
 
-/** The SIMD kernel's mode, and what the runtime offers: "relaxed" (fused multiply-add), "simd128", or null. */
-export function simdInfo(): { mode: SimdMode; simd: string | null } {
+/**
+ * The SIMD kernel's mode; what the runtime offers: "relaxed" (fused multiply-add), "simd128", or
+ * null; and how many threads its products run on now (the caller and the helpers that are up).
+ */
+export function simdInfo(): {
+  mode: SimdMode;
+  simd: string | null;
+  threads: number;
+} {
   const m = wasmGemmModule();
-  return { mode, simd: m ? (m.fused ? "relaxed" : "simd128") : null };
+  return {
+    mode,
+    simd: m ? (m.fused ? "relaxed" : "simd128") : null,
+    threads: m?.bytes ? 1 + readyHelpers().length : 1,
+  };
 }
 
 /** Whether wasmGemm would run now. */
@@ -133,30 +147,194 @@ interface Module {
   memory: WebAssembly.Memory;
   gemm: Kernel;
   fused: boolean;
+  /** The module's bytes, for helper threads (null where its memory is not shared). */
+  bytes: Uint8Array<ArrayBuffer> | null;
 }
+
+/** Pages (64 KiB) the shared memory may grow to: the blocks need about 7 MiB. */
+const MAX_PAGES = 1024;
 
 let module: Module | null | undefined;
 
-/** The compiled kernel (fused where relaxed SIMD validates), or null where SIMD is missing. */
+/**
+ * The compiled kernel (fused where relaxed SIMD validates; over shared memory where threads are
+ * there), or null where SIMD is missing.
+ */
 export function wasmGemmModule(): Module | null {
   if (module !== undefined) return module;
   module = null;
   for (const fused of [true, false]) {
-    const bytes = assemble({ gemm: gemmCode(fused) });
-    try {
-      if (!WebAssembly.validate(bytes)) continue;
-      const memory = new WebAssembly.Memory({ initial: 1 });
-      const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
-        env: { memory },
-      });
-      module = { memory, gemm: instance.exports.gemm as Kernel, fused };
-      break;
-    } catch {
-      continue;
+    for (const shared of [true, false]) {
+      const bytes = assemble(
+        { gemm: gemmCode(fused) },
+        shared ? { maxPages: MAX_PAGES } : undefined,
+      );
+      try {
+        if (!WebAssembly.validate(bytes)) continue;
+        const memory = new WebAssembly.Memory(
+          shared
+            ? { initial: 1, maximum: MAX_PAGES, shared: true }
+            : { initial: 1 },
+        );
+        const instance = new WebAssembly.Instance(
+          new WebAssembly.Module(bytes),
+          { env: { memory } },
+        );
+        module = {
+          memory,
+          gemm: instance.exports.gemm as Kernel,
+          fused,
+          bytes: shared ? bytes : null,
+        };
+        return module;
+      } catch {
+        continue;
+      }
     }
   }
   return module;
 }
+
+// ---------------------------------------------------------------- threads
+
+/** A helper thread and its control words (gemm_slots.ts). */
+interface Helper {
+  worker: Worker;
+  state: Int32Array;
+  request: number;
+}
+
+/** Products (multiply-adds) below this run on the calling thread alone: a hand-over costs ~20 µs. */
+const PARALLEL_MIN = 1 << 20;
+
+const cores = (() => {
+  const n = (globalThis as { navigator?: { hardwareConcurrency?: number } })
+    .navigator?.hardwareConcurrency;
+  return typeof n === "number" && n >= 1 ? n : 1;
+})();
+
+let threads = (() => {
+  try {
+    const env = (globalThis as {
+      process?: { env?: Record<string, string | undefined> };
+    }).process?.env?.FLAMBEAU_NUM_THREADS;
+    const n = Number(env);
+    return env && Number.isInteger(n) && n >= 1 ? n : cores;
+  } catch {
+    return cores;
+  }
+})();
+const helpers: Helper[] = [];
+
+/** `torch.set_num_threads`: threads the CPU's WebAssembly products use (the caller's included). */
+export function setNumThreads(n: number): void {
+  if (typeof n !== "number" || !Number.isInteger(n)) {
+    const got = typeof n === "number"
+      ? "float"
+      : typeof n === "string"
+      ? "str"
+      : typeof n;
+    throw new RuntimeError(`set_num_threads expects an int, but got ${got}`);
+  }
+  if (n < 1) {
+    throw new RuntimeError("set_num_threads expects a positive integer");
+  }
+  threads = n;
+}
+
+/** `torch.get_num_threads`. */
+export function getNumThreads(): number {
+  return threads;
+}
+
+/** Starts the helper threads still missing (they come up while the caller goes on). */
+function startHelpers(mod: Module): void {
+  while (helpers.length < threads - 1) {
+    const control = new SharedArrayBuffer(SLOTS * 4);
+    let worker: Worker;
+    try {
+      // The sources under Deno and Bun; tsc's output (dist/) under Node.
+      const ext = import.meta.url.endsWith(".js") ? "js" : "ts";
+      worker = new Worker(new URL(`./gemm_thread.${ext}`, import.meta.url));
+    } catch {
+      threads = helpers.length + 1;
+      return;
+    }
+    worker.unref();
+    worker.postMessage({ control, memory: mod.memory, bytes: mod.bytes });
+    helpers.push({ worker, state: new Int32Array(control), request: 0 });
+  }
+}
+
+/** The helpers that have their instance, up to threads − 1. */
+function readyHelpers(): Helper[] {
+  const out: Helper[] = [];
+  for (let i = 0; i < helpers.length && i < threads - 1; i++) {
+    if (Atomics.load(helpers[i].state, Slot.Ready) === 1) out.push(helpers[i]);
+  }
+  return out;
+}
+
+/**
+ * The kernel over a block, its tiles shared out between this thread and the ready helpers: by
+ * row panels where there are enough of them, else by column panels. Each part writes its own
+ * tiles of C, so the parts need no other synchronisation than the wait for all of them.
+ */
+function runBlock(
+  mod: Module,
+  a: number,
+  b: number,
+  c: number,
+  mp: number,
+  np: number,
+  kc: number,
+  ldc: number,
+): void {
+  const work = mp * MR * np * 8 * kc;
+  if (threads <= 1 || !mod.bytes || work < PARALLEL_MIN) {
+    return mod.gemm(a, b, c, mp, np, kc, ldc);
+  }
+  startHelpers(mod);
+  const ready = readyHelpers();
+  const byRows = mp >= np;
+  const parts = Math.min(ready.length + 1, byRows ? mp : np);
+  if (parts <= 1) return mod.gemm(a, b, c, mp, np, kc, ldc);
+  const total = byRows ? mp : np;
+  const cut = (p: number) => Math.floor((total * p) / parts);
+  const args = (p: number): number[] => {
+    const from = cut(p), count = cut(p + 1) - from;
+    return byRows
+      ? [a + from * kc * MR * 4, b, c + from * MR * ldc, count, np, kc, ldc]
+      : [a, b + from * kc * 32, c + from * 32, mp, count, kc, ldc];
+  };
+  for (let p = 1; p < parts; p++) {
+    const h = ready[p - 1];
+    h.state.set(args(p), Slot.Args);
+    Atomics.store(h.state, Slot.Request, ++h.request);
+    Atomics.notify(h.state, Slot.Request);
+  }
+  const [a0, b0, c0, m0, n0, k0, l0] = args(0);
+  mod.gemm(a0, b0, c0, m0, n0, k0, l0);
+  for (let p = 1; p < parts; p++) {
+    const h = ready[p - 1];
+    for (let waited = 0;;) {
+      const done = Atomics.load(h.state, Slot.Done);
+      if (done === h.request) break;
+      if (waited >= HELPER_TIMEOUT_MS) {
+        throw new RuntimeError(
+          `a CPU helper thread did not finish its part of a matrix product in ${
+            HELPER_TIMEOUT_MS / 1000
+          } s`,
+        );
+      }
+      Atomics.wait(h.state, Slot.Done, done, 1000);
+      waited += 1000;
+    }
+  }
+}
+
+/** How long the caller waits for a helper before raising, rather than hang. */
+const HELPER_TIMEOUT_MS = 120_000;
 
 /** Floats of the module's memory, grown to hold at least n. */
 function heap(m: Module, n: number): Float32Array {
@@ -225,7 +403,7 @@ export function wasmGemm(
           kb,
           kp,
         );
-        mod.gemm(4 * aBase, 4 * bBase, 4 * cBase, mp, np, kp, 4 * ldc);
+        runBlock(mod, 4 * aBase, 4 * bBase, 4 * cBase, mp, np, kp, 4 * ldc);
       }
       for (let r = 0; r < mb; r++) {
         const o = oOff + (i0 + r) * n + j0, s = cBase + r * ldc;
