@@ -141,12 +141,15 @@ export function compile<F>(
   params: string[],
   body: string,
   helpers: Helpers = {},
+  name = "kernel",
 ): F {
   const all = { ...BASE_HELPERS, ...helpers };
   const names = Object.keys(all);
+  // The name shows in profiles and traces: what each generated loop computes, and on what.
+  const fn = name.replace(/[^A-Za-z0-9_$]/g, "_");
   const make = new Function(
     ...names,
-    `"use strict"; return function kernel(${params.join(", ")}) {\n${body}\n};`,
+    `"use strict"; return function ${fn}(${params.join(", ")}) {\n${body}\n};`,
   );
   return make(...names.map((n) => all[n])) as F;
 }

@@ -124,7 +124,9 @@ function im2col(
   adjoint: boolean,
 ): void {
   const Cg = g.C / g.G, HW = g.H * g.W, L = g.oh * g.ow, NL = nb * L;
-  const { oh, ow, sw, W } = g;
+  // The loops over one tap of one plane live in functions of their own, called thousands of
+  // times per convolution: V8 optimises those as a whole, where one function holding every loop
+  // is only ever entered by on-stack replacement and left again (a deoptimisation per call).
   for (let c = 0; c < Cg; c++) {
     for (let i = 0; i < g.kh; i++) {
       for (let j = 0; j < g.kw; j++) {
@@ -133,29 +135,63 @@ function im2col(
         const shift = j * g.dw - g.pw;
         for (let s = 0; s < nb; s++) {
           const plane = bigOff + ((n0 + s) * g.C + group * Cg + c) * HW;
-          for (let y = 0; y < oh; y++) {
-            const d = row + s * L + y * ow;
-            const iy = y * g.sh - g.ph + i * g.dh;
-            if (iy < 0 || iy >= g.H) {
-              if (!adjoint) cols.fill(0, d, d + ow);
-              continue;
-            }
-            const src = plane + iy * W + shift;
-            if (adjoint) {
-              for (let x = x0; x < x1; x++) big[src + x * sw] += cols[d + x];
-              continue;
-            }
-            if (x0 > 0) cols.fill(0, d, d + x0);
-            if (x1 < ow) cols.fill(0, d + x1, d + ow);
-            if (sw === 1) {
-              for (let x = x0; x < x1; x++) cols[d + x] = big[src + x];
-            } else {
-              for (let x = x0; x < x1; x++) cols[d + x] = big[src + x * sw];
-            }
+          if (adjoint) {
+            addTap(big, plane + shift, cols, row + s * L, g, i, x0, x1);
+          } else {
+            readTap(big, plane + shift, cols, row + s * L, g, i, x0, x1);
           }
         }
       }
     }
+  }
+}
+
+/** One tap (i, j) of one plane into its oh×ow block of columns at d0, zeros outside the input. */
+function readTap(
+  big: Floats,
+  src0: number,
+  cols: Floats,
+  d0: number,
+  g: ConvGeom,
+  i: number,
+  x0: number,
+  x1: number,
+): void {
+  const { oh, ow, sw, W } = g;
+  for (let y = 0, d = d0; y < oh; y++, d += ow) {
+    const iy = y * g.sh - g.ph + i * g.dh;
+    if (iy < 0 || iy >= g.H) {
+      cols.fill(0, d, d + ow);
+      continue;
+    }
+    const src = src0 + iy * W;
+    if (x0 > 0) cols.fill(0, d, d + x0);
+    if (x1 < ow) cols.fill(0, d + x1, d + ow);
+    if (sw === 1) {
+      for (let x = x0; x < x1; x++) cols[d + x] = big[src + x];
+    } else {
+      for (let x = x0; x < x1; x++) cols[d + x] = big[src + x * sw];
+    }
+  }
+}
+
+/** readTap's adjoint: the block of columns at d0 added back into the plane (col2im). */
+function addTap(
+  big: Floats,
+  src0: number,
+  cols: Floats,
+  d0: number,
+  g: ConvGeom,
+  i: number,
+  x0: number,
+  x1: number,
+): void {
+  const { oh, ow, sw, W } = g;
+  for (let y = 0, d = d0; y < oh; y++, d += ow) {
+    const iy = y * g.sh - g.ph + i * g.dh;
+    if (iy < 0 || iy >= g.H) continue;
+    const src = src0 + iy * W;
+    for (let x = x0; x < x1; x++) big[src + x * sw] += cols[d + x];
   }
 }
 

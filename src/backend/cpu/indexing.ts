@@ -89,6 +89,8 @@ function gatherWalk(
       const value = raw ? read : storeAs(out, readAs(src, read));
       return `${indexRead(idx, `I[${p.I}]`, check)} O[${p.O}] = ${value};`;
     }),
+    {},
+    key,
   );
   walks.set(key, k);
   return k;
@@ -141,6 +143,8 @@ function scatterWalk(
   k = compile<Walk>(
     PARAMS,
     (alphaBig ? "const ab = toBig(alpha);\n" : "") + body,
+    {},
+    key,
   );
   walks.set(key, k);
   return k;

@@ -225,10 +225,12 @@ function kernel(
     return `${reads.join(" ")} O[${idx.O}] = ${value};`;
   };
   const helpers = { ...HELPERS, ...options.helpers?.() };
+  const name = [key, ...inputs.map((d) => d ?? "scalar"), out].join("_");
   const flat = compile<Flat>(
     [...PARAMS, "N"],
     flatBody(operands, element),
     helpers,
+    `${name}_flat`,
   );
   const strided = compile<Kernel>(
     PARAMS,
@@ -237,6 +239,7 @@ function kernel(
       strided: true,
     }),
     helpers,
+    `${name}_strided`,
   );
   // The dispatcher is generated too, so each kernel's call sites stay monomorphic.
   const contiguous = ["O", ...names.filter((_, i) => inputs[i] !== null)]
@@ -250,6 +253,7 @@ for (let i = 0; i < shape.length; i++) n *= shape[i];
 if (${contiguous}) flat(${args}, n);
 else strided(${args});`,
     { flat, strided },
+    name,
   );
   level.set(out, k);
   return k;

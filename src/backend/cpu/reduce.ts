@@ -115,6 +115,8 @@ for (;;) {
   }
   if (d < 0) return;
 }`,
+    {},
+    `fold|${key}`,
   );
   folds.set(key, k);
   return k;
@@ -219,6 +221,8 @@ for (let j = 0; j < count; j++) {
     px -= xs[d] * shape[d]; pos[d] = 0;
   }
 }`,
+    {},
+    `arg|${key}`,
   );
   argKernels.set(key, k);
   return k;
