@@ -77,6 +77,35 @@ def fresh_pages():
     return fresh - touched
 
 
+def lenet_step():
+    """One training step of the tutorial's LeNet at batch 64 (forward, cross-entropy, backward,
+    SGD with momentum), as bench/ops.ts times flambeau's."""
+    import torch.nn as nn
+    import torch.nn.functional as F
+
+    class Net(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.conv1, self.conv2 = nn.Conv2d(1, 6, 5), nn.Conv2d(6, 16, 5)
+            self.fc1, self.fc2, self.fc3 = nn.Linear(400, 120), nn.Linear(120, 84), nn.Linear(84, 10)
+
+        def forward(self, x):
+            x = F.max_pool2d(F.relu(self.conv1(x)), 2)
+            x = F.max_pool2d(F.relu(self.conv2(x)), 2).view(-1, 400)
+            return self.fc3(F.relu(self.fc2(F.relu(self.fc1(x)))))
+
+    net = Net()
+    opt = torch.optim.SGD(net.parameters(), lr=0.01, momentum=0.9)
+    x, y = torch.randn(64, 1, 32, 32), torch.arange(64) % 10
+
+    def step():
+        opt.zero_grad()
+        F.cross_entropy(net(x), y).backward()
+        opt.step()
+
+    return step
+
+
 def run(threads):
     torch.set_num_threads(threads)
     torch.manual_seed(0)
@@ -103,7 +132,13 @@ def run(threads):
     del x, xo
     ma, mb = torch.randn(cfg["mm"], cfg["mm"]), torch.randn(cfg["mm"], cfg["mm"])
     out["matmul"] = time_call(lambda: torch.matmul(ma, mb))
+    out["matmul_wasm"] = out["matmul"]  # the same product: flambeau's row without a BLAS
     del ma, mb
+    # conv2d forward, LeNet's second layer at batch 64 (ms per call; the table shows images/s)
+    cx, cw = torch.randn(64, 6, 14, 14), torch.randn(16, 6, 5, 5)
+    out["conv"] = time_call(lambda: torch.nn.functional.conv2d(cx, cw))
+    del cx, cw
+    out["lenet"] = time_call(lenet_step())
     out["pages"] = fresh_pages()
     s1, s2 = torch.randn(1), torch.randn(1)
     out["add1"] = time_loop(lambda: torch.add(s1, s2))
