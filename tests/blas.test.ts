@@ -270,21 +270,35 @@ describe("float32 matmul and convolution through WebAssembly SIMD and through Ja
     );
   });
 
-  test("convolution forward and gradients agree", { skip: skipSimd }, () => {
-    torch.manual_seed(1);
-    const F = torch.nn.functional;
-    const x0 = torch.randn(4, 6, 17, 15), w0 = torch.randn(16, 3, 5, 3);
-    const run = () => {
-      const x = x0.clone().requires_grad_(), w = w0.clone().requires_grad_();
-      const y = F.conv2d(x, w, undefined, {
-        stride: [2, 1],
-        padding: 2,
-        groups: 2,
-      });
-      y.mul(y.detach().sign()).sum().backward();
-      return [y, x.grad!, w.grad!];
-    };
-    const [p, q] = simdWays(run);
-    p.forEach((t, i) => assertClose(t, q[i], 1e-5, `conv output ${i}`));
-  });
+  test(
+    "convolution forward and gradients agree (stride, padding, dilation, groups)",
+    {
+      skip: skipSimd,
+    },
+    () => {
+      torch.manual_seed(1);
+      const F = torch.nn.functional;
+      const x0 = torch.randn(4, 6, 17, 15), w0 = torch.randn(16, 3, 5, 3);
+      for (
+        const opts of [
+          { stride: [2, 1], padding: 2, groups: 2 },
+          { stride: 1, padding: [1, 3], dilation: [2, 3], groups: 2 },
+          { stride: 3, padding: 0, dilation: 1, groups: 1 },
+        ]
+      ) {
+        const w1 = opts.groups === 1 ? torch.randn(16, 6, 5, 3) : w0;
+        const run = () => {
+          const x = x0.clone().requires_grad_(),
+            w = w1.clone().requires_grad_();
+          const y = F.conv2d(x, w, undefined, opts as never);
+          y.mul(y.detach().sign()).sum().backward();
+          return [y, x.grad!, w.grad!];
+        };
+        const [p, q] = simdWays(run);
+        p.forEach((t, i) =>
+          assertClose(t, q[i], 1e-5, `conv ${JSON.stringify(opts)} output ${i}`)
+        );
+      }
+    },
+  );
 });

@@ -4,6 +4,7 @@
 
 import type { ConvGeom, PlaneMap, PoolGeom } from "../backend.ts";
 import { type Floats, gemmInto } from "./matmul.ts";
+import { type ColumnChunk, layoutChunk, runIm2col } from "./wasm_conv.ts";
 
 /** Typed arrays the kernels walk (int64 data is converted to doubles by the caller). */
 export type Dense =
@@ -196,6 +197,53 @@ function addTap(
 }
 
 /**
+ * Where a chunk's column matrix lives: the WebAssembly module's memory (float32, wasm_conv.ts),
+ * or the JavaScript scratch (float64, or where WebAssembly is missing).
+ */
+interface Columns {
+  array: Floats;
+  off: number;
+  wasm: ColumnChunk | null;
+}
+
+/** The columns of a chunk; for col2im (`zeroInput`), the module's input region starts at zero. */
+function columnsFor(
+  big: Floats,
+  bigOff: number,
+  g: ConvGeom,
+  n0: number,
+  nb: number,
+  chunk: number,
+  zeroInput: boolean,
+): Columns {
+  if (big instanceof Float32Array) {
+    const c = layoutChunk(big, bigOff, g, n0, nb, zeroInput);
+    if (c) return { array: c.F, off: c.cols, wasm: c };
+  }
+  const K = (g.C / g.G) * g.kh * g.kw;
+  return {
+    array: scratch("cols", big, K * chunk * g.oh * g.ow),
+    off: 0,
+    wasm: null,
+  };
+}
+
+/** im2col (or its adjoint) of one group of a chunk, where its columns live. */
+function fillColumns(
+  cols: Columns,
+  big: Floats,
+  bigOff: number,
+  g: ConvGeom,
+  group: number,
+  n0: number,
+  nb: number,
+  adjoint: boolean,
+): void {
+  if (cols.wasm) runIm2col(cols.wasm, g, group, nb, adjoint);
+  else im2col(big, bigOff, cols.array, g, group, n0, nb, adjoint);
+}
+
+/**
  * Between a chunk's product laid out as [Og, nb·L] (one row per output channel, the samples side
  * by side) and the tensor's [N, O, L]: `toTensor` copies prod into small, otherwise small into prod.
  */
@@ -232,12 +280,12 @@ export function convForward(
 ): void {
   const Cg = g.C / g.G, Og = g.O / g.G, K = Cg * g.kh * g.kw, L = g.oh * g.ow;
   const chunk = chunkOf(g);
-  const cols = scratch("cols", small, K * chunk * L);
   const prod = scratch("prod", small, Og * chunk * L);
   for (let n0 = 0; n0 < g.N; n0 += chunk) {
     const nb = Math.min(chunk, g.N - n0), NL = nb * L;
+    const cols = columnsFor(big, bigOff, g, n0, nb, chunk, false);
     for (let gr = 0; gr < g.G; gr++) {
-      im2col(big, bigOff, cols, g, gr, n0, nb, false);
+      fillColumns(cols, big, bigOff, g, gr, n0, nb, false);
       gemmInto(
         prod,
         0,
@@ -245,8 +293,8 @@ export function convForward(
         wOff + gr * Og * K,
         K,
         1,
-        cols,
-        0,
+        cols.array,
+        cols.off,
         NL,
         1,
         Og,
@@ -273,15 +321,15 @@ export function convBackwardData(
   // col2im accumulates overlapping taps, so the target starts from zeros.
   big.fill(0, bigOff, bigOff + g.N * g.C * g.H * g.W);
   const chunk = chunkOf(g);
-  const cols = scratch("cols", big, K * chunk * L);
   const prod = scratch("prod", big, Og * chunk * L);
   for (let n0 = 0; n0 < g.N; n0 += chunk) {
     const nb = Math.min(chunk, g.N - n0), NL = nb * L;
+    const cols = columnsFor(big, bigOff, g, n0, nb, chunk, true);
     for (let gr = 0; gr < g.G; gr++) {
       shuffle(prod, small, smallOff, g, gr, n0, nb, false);
       gemmInto(
-        cols,
-        0,
+        cols.array,
+        cols.off,
         w,
         wOff + gr * Og * K,
         1,
@@ -295,7 +343,15 @@ export function convBackwardData(
         NL,
         false,
       );
-      im2col(big, bigOff, cols, g, gr, n0, nb, true);
+      fillColumns(cols, big, bigOff, g, gr, n0, nb, true);
+    }
+    if (cols.wasm) {
+      // col2im summed the chunk in the module's memory, from zeros: the chunk's input gradient.
+      const sample = g.C * g.H * g.W, from = cols.wasm.input;
+      big.set(
+        cols.array.subarray(from, from + nb * sample),
+        bigOff + n0 * sample,
+      );
     }
   }
 }
@@ -313,12 +369,12 @@ export function convBackwardWeight(
   const Cg = g.C / g.G, Og = g.O / g.G, K = Cg * g.kh * g.kw, L = g.oh * g.ow;
   if (g.N === 0) w.fill(0, wOff, wOff + g.O * K);
   const chunk = chunkOf(g);
-  const cols = scratch("cols", w, K * chunk * L);
   const prod = scratch("prod", w, Og * chunk * L);
   for (let n0 = 0; n0 < g.N; n0 += chunk) {
     const nb = Math.min(chunk, g.N - n0), NL = nb * L;
+    const cols = columnsFor(big, bigOff, g, n0, nb, chunk, false);
     for (let gr = 0; gr < g.G; gr++) {
-      im2col(big, bigOff, cols, g, gr, n0, nb, false);
+      fillColumns(cols, big, bigOff, g, gr, n0, nb, false);
       shuffle(prod, small, smallOff, g, gr, n0, nb, false);
       gemmInto(
         w,
@@ -327,8 +383,8 @@ export function convBackwardWeight(
         0,
         NL,
         1,
-        cols,
-        0,
+        cols.array,
+        cols.off,
         1,
         NL,
         Og,

@@ -106,6 +106,50 @@ export class Code {
     }
     return this;
   }
+  /** f32.load / f32.store at the address on the stack (+ offset bytes). */
+  f32Load(offset = 0): this {
+    this.bytes.push(0x2a, 2);
+    uleb(offset, this.bytes);
+    return this;
+  }
+  i32Load(offset = 0): this {
+    this.bytes.push(0x28, 2);
+    uleb(offset, this.bytes);
+    return this;
+  }
+  f32Store(offset = 0): this {
+    this.bytes.push(0x38, 2);
+    uleb(offset, this.bytes);
+    return this;
+  }
+  /** memory.copy (dst, src, bytes) and memory.fill (dst, byte, bytes), from the bulk-memory set. */
+  memoryCopy(): this {
+    return this.op(0xfc, 10, 0, 0);
+  }
+  memoryFill(): this {
+    return this.op(0xfc, 11, 0);
+  }
+  /** if ... end, with no result. */
+  if(): this {
+    return this.op(0x04, 0x40);
+  }
+  else(): this {
+    return this.op(0x05);
+  }
+  /**
+   * for (v = from; v < to; v++) body(): `from` and `to` push an i32 each. The body runs inside a
+   * block and a loop of its own, so its own branches count from there.
+   */
+  for(v: number, from: () => void, to: () => void, body: () => void): this {
+    from();
+    this.set(v).block().loop();
+    this.get(v);
+    to();
+    this.op(Op.i32GeS).brIf(1);
+    body();
+    this.get(v).i32(1).op(Op.i32Add).set(v).br(0).end().end();
+    return this;
+  }
   v128Zero(): this {
     this.simd(0x0c);
     for (let i = 0; i < 16; i++) this.bytes.push(0);
@@ -113,14 +157,18 @@ export class Code {
   }
 }
 
-/** i32 opcodes the kernels use. */
+/** Scalar opcodes the kernels use. */
 export const Op = {
   i32Add: 0x6a,
   i32Sub: 0x6b,
   i32Mul: 0x6c,
   i32Eqz: 0x45,
+  i32LtS: 0x48,
+  i32GeS: 0x4e,
   i32GeU: 0x4f,
+  i32Or: 0x72,
   i32Shl: 0x74,
+  f32Add: 0x92,
 } as const;
 
 /** SIMD opcodes the kernels use (after the 0xfd prefix). */

@@ -1,0 +1,248 @@
+// im2col and its adjoint (col2im) for float32 convolutions, in WebAssembly: the rows of a tap are
+// runs of the input, copied with memory.copy and padded with memory.fill, so the cost is the
+// copying itself, on V8 and JavaScriptCore alike (the same loops in JavaScript ran 1.5 ns an
+// element under Deno and three times that under Bun). A chunk of samples is copied into the
+// module's memory once; the columns stay there, and the GEMM (the system BLAS or the SIMD
+// kernel) reads them in place. The assembler is wasm.ts; nothing is built ahead.
+
+import type { ConvGeom } from "../backend.ts";
+import { assemble, Code, I32, Op } from "./wasm.ts";
+import { simdOn } from "./wasm_gemm.ts";
+
+type Kernel = (...args: number[]) => void;
+
+/**
+ * im2col(src, dst, tab, Cg, kh, kw, nb, sample, HW, H, W, oh, ow, sh, sw, ph, dh, adjoint), every
+ * address in bytes: the columns of `nb` samples at src (channel 0 of the group; `sample` floats
+ * apart) into dst, [(c·kh + i)·kw + j, s·oh·ow + y·ow + x], or with `adjoint` the columns added
+ * back into src. tab holds, per kernel column j, the first and last-plus-one output column whose
+ * input column lies inside the row, and j·dw − pw.
+ */
+function im2colCode(): Code {
+  const f = new Code(Array(18).fill(I32));
+  const [
+    src,
+    dst,
+    tab,
+    Cg,
+    kh,
+    kw,
+    nb,
+    sample,
+    HW,
+    H,
+    W,
+    oh,
+    ow,
+    sh,
+    sw,
+    ph,
+    dh,
+    adjoint,
+  ] = Array.from({ length: 18 }, (_, i) => i);
+  const c = f.local(I32), i = f.local(I32), j = f.local(I32), s = f.local(I32);
+  const y = f.local(I32),
+    x = f.local(I32),
+    d = f.local(I32),
+    plane = f.local(I32);
+  const iy = f.local(I32),
+    x0 = f.local(I32),
+    x1 = f.local(I32),
+    shift = f.local(I32);
+  const row = f.local(I32);
+  const zero = () => f.i32(0);
+  const byte = (get: () => void) => { // (element index) * 4
+    get();
+    f.i32(2).op(Op.i32Shl);
+  };
+  /** push base + (index)·4 */
+  const addr = (base: number, index: () => void) => {
+    f.get(base);
+    byte(index);
+    f.op(Op.i32Add);
+  };
+  f.for(c, zero, () => f.get(Cg), () => {
+    f.for(i, zero, () => f.get(kh), () => {
+      f.for(j, zero, () => f.get(kw), () => {
+        // x0, x1, shift = tab[3j .. 3j + 2]
+        const entry = () => {
+          f.get(tab).get(j).i32(12).op(Op.i32Mul).op(Op.i32Add);
+        };
+        entry();
+        f.i32Load(0).set(x0);
+        entry();
+        f.i32Load(4).set(x1);
+        entry();
+        f.i32Load(8).set(shift);
+        f.for(s, zero, () => f.get(nb), () => {
+          // d = (((c·kh + i)·kw + j)·nb + s)·oh·ow; plane = s·sample + c·HW
+          f.get(c).get(kh).op(Op.i32Mul).get(i).op(Op.i32Add).get(kw).op(
+            Op.i32Mul,
+          )
+            .get(j).op(Op.i32Add).get(nb).op(Op.i32Mul).get(s).op(Op.i32Add)
+            .get(oh).op(Op.i32Mul).get(ow).op(Op.i32Mul).set(d);
+          f.get(s).get(sample).op(Op.i32Mul).get(c).get(HW).op(Op.i32Mul)
+            .op(Op.i32Add).set(plane);
+          f.for(y, zero, () => f.get(oh), () => {
+            // iy = y·sh − ph + i·dh
+            f.get(y).get(sh).op(Op.i32Mul).get(ph).op(Op.i32Sub).get(i).get(dh)
+              .op(Op.i32Mul).op(Op.i32Add).set(iy);
+            f.get(iy).i32(0).op(Op.i32LtS).get(iy).get(H).op(Op.i32GeS)
+              .op(Op.i32Or).if();
+            // A row outside the input: zeros (nothing to add back).
+            f.get(adjoint).op(Op.i32Eqz).if();
+            addr(dst, () => f.get(d));
+            f.i32(0);
+            byte(() => f.get(ow));
+            f.memoryFill().end();
+            f.else();
+            // row = plane + iy·W + shift (may sit before the plane: x0 steps over that)
+            f.get(plane).get(iy).get(W).op(Op.i32Mul).op(Op.i32Add).get(shift)
+              .op(Op.i32Add).set(row);
+            f.get(adjoint).if();
+            f.for(x, () => f.get(x0), () => f.get(x1), () => {
+              // src[row + x·sw] += dst[d + x]
+              const at = () =>
+                addr(src, () => {
+                  f.get(row).get(x).get(sw).op(Op.i32Mul).op(Op.i32Add);
+                });
+              at();
+              at();
+              f.f32Load();
+              addr(dst, () => f.get(d).get(x).op(Op.i32Add));
+              f.f32Load().op(Op.f32Add).f32Store();
+            });
+            f.else();
+            addr(dst, () => f.get(d));
+            f.i32(0);
+            byte(() => f.get(x0));
+            f.memoryFill();
+            addr(dst, () => f.get(d).get(x1).op(Op.i32Add));
+            f.i32(0);
+            byte(() => f.get(ow).get(x1).op(Op.i32Sub));
+            f.memoryFill();
+            f.get(sw).i32(1).op(0x46 /* i32.eq */).if();
+            addr(dst, () => f.get(d).get(x0).op(Op.i32Add));
+            addr(src, () => f.get(row).get(x0).op(Op.i32Add));
+            byte(() => f.get(x1).get(x0).op(Op.i32Sub));
+            f.memoryCopy();
+            f.else();
+            f.for(x, () => f.get(x0), () => f.get(x1), () => {
+              addr(dst, () => f.get(d).get(x).op(Op.i32Add));
+              addr(src, () => {
+                f.get(row).get(x).get(sw).op(Op.i32Mul).op(Op.i32Add);
+              });
+              f.f32Load().f32Store();
+            });
+            f.end(); // sw
+            f.end(); // adjoint
+            f.end(); // row inside
+            f.get(d).get(ow).op(Op.i32Add).set(d);
+          });
+        });
+      });
+    });
+  });
+  return f;
+}
+
+interface Module {
+  memory: WebAssembly.Memory;
+  im2col: Kernel;
+}
+
+let module: Module | null | undefined;
+
+function wasmConv(): Module | null {
+  if (module !== undefined) return module;
+  module = null;
+  try {
+    const bytes = assemble({ im2col: im2colCode() });
+    const memory = new WebAssembly.Memory({ initial: 1 });
+    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
+      env: { memory },
+    });
+    module = { memory, im2col: instance.exports.im2col as Kernel };
+  } catch {
+    module = null;
+  }
+  return module;
+}
+
+/** A chunk's layout in the module's memory, in floats: the tap table, the samples, the columns. */
+export interface ColumnChunk {
+  /** The module's memory as floats (valid until the next chunk is laid out). */
+  F: Float32Array;
+  /** Where the chunk's samples start, and the columns. */
+  input: number;
+  cols: number;
+}
+
+/**
+ * Lays out a chunk of `nb` samples from n0 in the module's memory and copies their input in
+ * (unless `zeroInput`, for col2im, which starts from zeros); null where WebAssembly is missing.
+ */
+export function layoutChunk(
+  big: Float32Array,
+  bigOff: number,
+  g: ConvGeom,
+  n0: number,
+  nb: number,
+  zeroInput: boolean,
+): ColumnChunk | null {
+  // torch.backends.cpu.set_simd("off") turns every WebAssembly kernel off, this one included.
+  const mod = simdOn() ? wasmConv() : null;
+  if (!mod) return null;
+  const sample = g.C * g.H * g.W, L = g.oh * g.ow;
+  const K = (g.C / g.G) * g.kh * g.kw;
+  const input = 4 * Math.ceil((3 * g.kw) / 4), cols = input + nb * sample;
+  const need = 4 * (cols + K * nb * L) - mod.memory.buffer.byteLength;
+  if (need > 0) mod.memory.grow(Math.ceil(need / 65536));
+  const F = new Float32Array(mod.memory.buffer);
+  const T = new Int32Array(mod.memory.buffer);
+  for (let j = 0; j < g.kw; j++) {
+    const shift = j * g.dw - g.pw;
+    const x0 = Math.max(0, Math.ceil(-shift / g.sw));
+    const x1 = Math.min(g.ow, Math.floor((g.W - 1 - shift) / g.sw) + 1);
+    T[3 * j] = x0;
+    T[3 * j + 1] = Math.max(x0, x1);
+    T[3 * j + 2] = shift;
+  }
+  if (zeroInput) F.fill(0, input, input + nb * sample);
+  else {
+    const from = bigOff + n0 * sample;
+    F.set(big.subarray(from, from + nb * sample), input);
+  }
+  return { F, input, cols };
+}
+
+/** im2col (or with `adjoint`, col2im) of one group over a laid-out chunk. */
+export function runIm2col(
+  chunk: ColumnChunk,
+  g: ConvGeom,
+  group: number,
+  nb: number,
+  adjoint: boolean,
+): void {
+  const Cg = g.C / g.G, HW = g.H * g.W;
+  wasmConv()!.im2col(
+    4 * (chunk.input + group * Cg * HW),
+    4 * chunk.cols,
+    0,
+    Cg,
+    g.kh,
+    g.kw,
+    nb,
+    g.C * HW,
+    HW,
+    g.H,
+    g.W,
+    g.oh,
+    g.ow,
+    g.sh,
+    g.sw,
+    g.ph,
+    g.dh,
+    adjoint ? 1 : 0,
+  );
+}
