@@ -165,6 +165,7 @@ export const Op = {
   i32Eqz: 0x45,
   i32LtS: 0x48,
   i32GeS: 0x4e,
+  i32GtU: 0x4b,
   i32GeU: 0x4f,
   i32Or: 0x72,
   i32Shl: 0x74,

@@ -6,7 +6,7 @@
 // kernel) reads them in place. The assembler is wasm.ts; nothing is built ahead.
 
 import type { ConvGeom } from "../backend.ts";
-import { assemble, Code, I32, Op } from "./wasm.ts";
+import { assemble, Code, I32, Op, Simd } from "./wasm.ts";
 import { simdOn } from "./wasm_gemm.ts";
 
 type Kernel = (...args: number[]) => void;
@@ -50,6 +50,24 @@ function im2colCode(): Code {
     x1 = f.local(I32),
     shift = f.local(I32);
   const row = f.local(I32);
+  const p = f.local(I32), q = f.local(I32), e = f.local(I32);
+  /**
+   * Over the bytes [p, e) and from q: whole vectors of four floats while they fit, then single
+   * floats. `vec` and `one` emit the work at p and q (addresses on no stack); memory.copy costs a
+   * call each, too much for rows of a few floats.
+   */
+  const runs = (vec: () => void, one: () => void) => {
+    f.block().loop();
+    f.get(p).i32(16).op(Op.i32Add).get(e).op(Op.i32GtU).brIf(1);
+    vec();
+    f.get(p).i32(16).op(Op.i32Add).set(p);
+    f.get(q).i32(16).op(Op.i32Add).set(q).br(0).end().end();
+    f.block().loop();
+    f.get(p).get(e).op(Op.i32GeU).brIf(1);
+    one();
+    f.get(p).i32(4).op(Op.i32Add).set(p);
+    f.get(q).i32(4).op(Op.i32Add).set(q).br(0).end().end();
+  };
   const zero = () => f.i32(0);
   const byte = (get: () => void) => { // (element index) * 4
     get();
@@ -99,6 +117,26 @@ function im2colCode(): Code {
             // row = plane + iy·W + shift (may sit before the plane: x0 steps over that)
             f.get(plane).get(iy).get(W).op(Op.i32Mul).op(Op.i32Add).get(shift)
               .op(Op.i32Add).set(row);
+            // p, q, e: the run's columns at dst and its input at src (for stride 1)
+            addr(dst, () => f.get(d).get(x0).op(Op.i32Add));
+            f.set(p);
+            addr(src, () => f.get(row).get(x0).op(Op.i32Add));
+            f.set(q);
+            addr(dst, () => f.get(d).get(x1).op(Op.i32Add));
+            f.set(e);
+            f.get(adjoint).get(sw).i32(1).op(0x46 /* i32.eq */).op(
+              0x71, /* i32.and */
+            ).if();
+            // src[q..] += dst[p..], four at a time
+            runs(() => {
+              f.get(q).get(q).simd(Simd.load, { align: 0, offset: 0 });
+              f.get(p).simd(Simd.load, { align: 0, offset: 0 });
+              f.simd(Simd.f32x4Add).simd(Simd.store, { align: 0, offset: 0 });
+            }, () => {
+              f.get(q).get(q).f32Load().get(p).f32Load().op(Op.f32Add)
+                .f32Store();
+            });
+            f.else();
             f.get(adjoint).if();
             f.for(x, () => f.get(x0), () => f.get(x1), () => {
               // src[row + x·sw] += dst[d + x]
@@ -113,19 +151,26 @@ function im2colCode(): Code {
               f.f32Load().op(Op.f32Add).f32Store();
             });
             f.else();
+            // Zeros where the row's taps fall outside the input (none in a valid convolution).
+            f.get(x0).if();
             addr(dst, () => f.get(d));
             f.i32(0);
             byte(() => f.get(x0));
             f.memoryFill();
+            f.end();
+            f.get(x1).get(ow).op(Op.i32LtS).if();
             addr(dst, () => f.get(d).get(x1).op(Op.i32Add));
             f.i32(0);
             byte(() => f.get(ow).get(x1).op(Op.i32Sub));
             f.memoryFill();
+            f.end();
             f.get(sw).i32(1).op(0x46 /* i32.eq */).if();
-            addr(dst, () => f.get(d).get(x0).op(Op.i32Add));
-            addr(src, () => f.get(row).get(x0).op(Op.i32Add));
-            byte(() => f.get(x1).get(x0).op(Op.i32Sub));
-            f.memoryCopy();
+            runs(() => {
+              f.get(p).get(q).simd(Simd.load, { align: 0, offset: 0 })
+                .simd(Simd.store, { align: 0, offset: 0 });
+            }, () => {
+              f.get(p).get(q).f32Load().f32Store();
+            });
             f.else();
             f.for(x, () => f.get(x0), () => f.get(x1), () => {
               addr(dst, () => f.get(d).get(x).op(Op.i32Add));
@@ -136,6 +181,7 @@ function im2colCode(): Code {
             });
             f.end(); // sw
             f.end(); // adjoint
+            f.end(); // adjoint with stride 1
             f.end(); // row inside
             f.get(d).get(ow).op(Op.i32Add).set(d);
           });
