@@ -175,9 +175,17 @@ export function flatBody(
   const idx = Object.fromEntries(arrays.map((o) => [o.name, `${o.name}o + i`]));
   const zero = Object.fromEntries(arrays.map((o) => [o.name, "i"]));
   // V8 runs the loop indexed by i alone close to twice as fast as the offset form (add of 16M:
-  // 19 against 11 GB/s), and almost every tensor starts at offset 0.
+  // 19 against 11 GB/s), and almost every tensor starts at offset 0. That loop is unrolled by
+  // eight: a multiply of 4096 floats took 5.7 µs rolled, 3.5 unrolled under Deno (5.1 and 1.8
+  // under Bun), 16M elements 11 against 12.5 GB/s (13 against 17).
+  const at = (k: number) =>
+    Object.fromEntries(arrays.map((o) => [o.name, k === 0 ? "i" : `i + ${k}`]));
+  const eight = [0, 1, 2, 3, 4, 5, 6, 7].map((k) => `{ ${element(at(k))} }`);
   return `if (${arrays.map((o) => `${o.name}o === 0`).join(" && ")}) {
-  for (let i = 0; i < N; i++) { ${element(zero)} }
+  const m = N - (N & 7);
+  let i = 0;
+  for (; i < m; i += 8) { ${eight.join(" ")} }
+  for (; i < N; i++) { ${element(zero)} }
   return;
 }
 for (let i = 0; i < N; i++) { ${element(idx)} }`;
