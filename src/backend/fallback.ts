@@ -4,6 +4,7 @@
 // the environment variable FLAMBEAU_CPU_FALLBACK=error) makes a use off the CPU an error, as
 // PyTorch's MPS fallback does without PYTORCH_ENABLE_MPS_FALLBACK.
 
+import { envVar } from "./env.ts";
 import { RuntimeError } from "../errors.ts";
 
 /** "allow" runs fallbacks; "error" refuses them for tensors off the CPU. */
@@ -13,14 +14,7 @@ const uses = new Map<string, number>();
 let mode: FallbackMode = initialMode();
 
 function initialMode(): FallbackMode {
-  try {
-    const env = (globalThis as {
-      process?: { env?: Record<string, string | undefined> };
-    }).process?.env;
-    return env?.FLAMBEAU_CPU_FALLBACK === "error" ? "error" : "allow";
-  } catch {
-    return "allow";
-  }
+  return envVar("FLAMBEAU_CPU_FALLBACK") === "error" ? "error" : "allow";
 }
 
 /** Sets whether host fallbacks off the CPU run ("allow", the default) or raise ("error"). */

@@ -8,6 +8,7 @@
 
 import { createRequire } from "node:module";
 import { RuntimeError } from "../../errors.ts";
+import { envVar } from "../env.ts";
 import { simdInfo, type SimdMode, simdOn } from "./wasm_gemm.ts";
 
 type Floats = Float32Array | Float64Array;
@@ -136,14 +137,8 @@ let loaded: Blas | null | undefined; // null: looked for, not found
 let mode: BlasMode = initialMode();
 
 function initialMode(): BlasMode {
-  try {
-    const env = (globalThis as {
-      process?: { env?: Record<string, string | undefined> };
-    }).process?.env?.FLAMBEAU_BLAS;
-    return env === "off" || env === "openblas" ? env : "auto";
-  } catch {
-    return "auto";
-  }
+  const env = envVar("FLAMBEAU_BLAS");
+  return env === "off" || env === "openblas" ? env : "auto";
 }
 
 function load(): Blas | null {

@@ -13,22 +13,14 @@
 
 import { Worker } from "node:worker_threads";
 import { RuntimeError } from "../../errors.ts";
+import { envVar } from "../env.ts";
 import { assemble, Code, I32, Op, Simd, V128 } from "./wasm.ts";
 import { Slot, SLOTS } from "./gemm_slots.ts";
 
 /** "auto": the SIMD kernel where WebAssembly SIMD validates; "off": the JavaScript kernel. */
 export type SimdMode = "auto" | "off";
 
-let mode: SimdMode = (() => {
-  try {
-    const env = (globalThis as {
-      process?: { env?: Record<string, string | undefined> };
-    }).process?.env?.FLAMBEAU_SIMD;
-    return env === "off" ? "off" : "auto";
-  } catch {
-    return "auto";
-  }
-})();
+let mode: SimdMode = envVar("FLAMBEAU_SIMD") === "off" ? "off" : "auto";
 
 /** Chooses whether float32 products without a BLAS go to the SIMD kernel. */
 export function setSimd(m: SimdMode): void {
@@ -214,15 +206,8 @@ const cores = (() => {
 })();
 
 let threads = (() => {
-  try {
-    const env = (globalThis as {
-      process?: { env?: Record<string, string | undefined> };
-    }).process?.env?.FLAMBEAU_NUM_THREADS;
-    const n = Number(env);
-    return env && Number.isInteger(n) && n >= 1 ? n : cores;
-  } catch {
-    return cores;
-  }
+  const env = envVar("FLAMBEAU_NUM_THREADS"), n = Number(env);
+  return env && Number.isInteger(n) && n >= 1 ? n : cores;
 })();
 const helpers: Helper[] = [];
 
