@@ -117,7 +117,10 @@ export function interactive(session: Session, banner: string): Promise<void> {
       interrupted = false;
       if (line.trim() !== "") {
         try {
-          appendFileSync(file, line.replace(/\n/g, " ") + "\n");
+          // Only its owner reads a history (it may hold paths and data): 0600, as Python's.
+          appendFileSync(file, line.replace(/\n/g, " ") + "\n", {
+            mode: 0o600,
+          });
         } catch {
           // An unwritable home directory costs the history file, not the session.
         }

@@ -123,6 +123,17 @@ function importStatement(node: ts.ImportDeclaration, cwd: string): string {
   return out.join(" ") + " }";
 }
 
+/**
+ * `x = 1`, `x += y`, `[a, b] = pair`: as in Python, an assignment at the prompt prints nothing
+ * (the value is one name away). Any other expression prints its value.
+ */
+function isAssignment(e: ts.Expression): boolean {
+  while (ts.isParenthesizedExpression(e)) e = e.expression;
+  return ts.isBinaryExpression(e) &&
+    e.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
+    e.operatorToken.kind <= ts.SyntaxKind.LastAssignment;
+}
+
 /** A declaration's text without its `export`/`default` modifiers. */
 function withoutModifiers(node: ts.Node): string {
   return node.getText().replace(/^(?:export\s+)?(?:default\s+)?/, "");
@@ -173,7 +184,9 @@ export function persist(js: string, cwd: string): string {
       body.push(`globalThis.${s.name.text} = ${withoutModifiers(s)};`);
     } else if (ts.isImportDeclaration(s)) {
       body.push(importStatement(s, cwd));
-    } else if (last && ts.isExpressionStatement(s)) {
+    } else if (
+      last && ts.isExpressionStatement(s) && !isAssignment(s.expression)
+    ) {
       body.push(`return { ${RESULT}: (${s.expression.getText()}) };`);
     } else {
       body.push(s.getText());

@@ -4,6 +4,7 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { inspect } from "node:util";
 import * as torch from "../mod.ts";
 import { readFixture } from "./_support/fixtures.ts";
 
@@ -510,6 +511,13 @@ describe("Optimizer API", () => {
       `${opt}`,
       "SGD (\nParameter Group 0\n    dampening: 0\n    differentiable: False\n    foreach: None\n    lr: 0.1\n    maximize: False\n    momentum: 0\n    nesterov: False\n    weight_decay: 0\n)",
     );
+    // Adam's, as PyTorch 1.13 prints it (eps with Python's two-digit exponent); the REPL and
+    // console.log show the same repr rather than a dump of every weight.
+    const adam = new optim.Adam([f64Param([1])]);
+    const repr =
+      "Adam (\nParameter Group 0\n    amsgrad: False\n    betas: (0.9, 0.999)\n    capturable: False\n    differentiable: False\n    eps: 1e-08\n    foreach: None\n    fused: False\n    lr: 0.001\n    maximize: False\n    weight_decay: 0\n)";
+    assert.equal(`${adam}`, repr);
+    assert.equal(inspect(adam), repr);
   });
 
   test("parameters from a Module's generator", () => {

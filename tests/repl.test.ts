@@ -78,7 +78,30 @@ describe("repl: bindings persist", () => {
       assert.equal(r.err, "");
       assert.equal(
         r.out,
-        "7\n'2 3 6 4 4 5  7'\ntorch.Size([2])\n'function'\n10\n",
+        "'2 3 6 4 4 5  7'\ntorch.Size([2])\n'function'\n10\n",
+      );
+    },
+  );
+
+  test(
+    "assignments print nothing, as in Python; expressions print their value",
+    SPAWNS,
+    () => {
+      const r = repl([
+        'import * as torch from "./mod.ts"',
+        "e = 3",
+        "e += 1",
+        "[p, q] = [e, 5]",
+        "(e)",
+        "e == 4",
+        "p * q",
+        "const opt = new torch.optim.SGD([torch.zeros(2).requires_grad_()], { lr: 0.5 })",
+        "opt",
+      ].join("\n"));
+      assert.equal(r.err, "");
+      assert.equal(
+        r.out,
+        "4\ntrue\n20\nSGD (\nParameter Group 0\n    dampening: 0\n    differentiable: False\n    foreach: None\n    lr: 0.5\n    maximize: False\n    momentum: 0\n    nesterov: False\n    weight_decay: 0\n)\n",
       );
     },
   );

@@ -3,7 +3,7 @@
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { tempDir } from "./_support/tmp.ts";
 
@@ -109,6 +109,8 @@ describe("repl in a terminal", () => {
       await t.type(CTRL_D);
       assert.equal(await t.close(), 0);
       assert.equal(readFileSync(history, "utf8"), "40+2\n40+2\n1*3\n");
+      // Only its owner may read it, as Python's ~/.python_history.
+      assert.equal(statSync(history).mode & 0o777, 0o600);
 
       const again = new Terminal(history);
       await again.waitFor(/>>> /);

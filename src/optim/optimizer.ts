@@ -239,6 +239,11 @@ export abstract class Optimizer<H extends object = Record<string, unknown>> {
     });
     return s + ")";
   }
+
+  /** The REPL and console.log print the repr, not a dump of every weight. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
 }
 
 /** A deep copy of plain data (arrays, objects, numbers), as Python's deepcopy of a group dict. */
@@ -256,6 +261,8 @@ function pyRepr(v: unknown): string {
   if (v === null || v === undefined) return "None";
   if (typeof v === "boolean") return v ? "True" : "False";
   if (Array.isArray(v)) return `(${v.map(pyRepr).join(", ")})`;
+  // Python writes exponents with at least two digits: 1e-08, not 1e-8.
+  if (typeof v === "number") return String(v).replace(/e([+-])(\d)$/, "e$10$2");
   return String(v);
 }
 
