@@ -1,7 +1,7 @@
 // The interactive prompt: node:readline for line editing, history, completion and Ctrl-C.
 
 import * as readline from "node:readline";
-import { appendFileSync, readFileSync } from "node:fs";
+import { appendFileSync, chmodSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import type { Session } from "./session.ts";
@@ -94,6 +94,12 @@ export function complete(line: string): [string[], string] {
 /** Runs the prompt until .exit, Ctrl-D, or Ctrl-C twice on an empty line. */
 export function interactive(session: Session, banner: string): Promise<void> {
   const file = historyFile();
+  try {
+    // A history made before it was created 0600 (see below) is closed to others too.
+    chmodSync(file, 0o600);
+  } catch {
+    // none yet, or not ours to change
+  }
   const rl = readline.createInterface({
     input: process.stdin,
     output: process.stdout,
