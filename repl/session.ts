@@ -28,6 +28,45 @@ export type SessionOptions = {
 
 const g = globalThis as Record<string, unknown>;
 
+/** Python's `print`: each argument as `str()` shows it (tensors as the prompt prints them). */
+function print(...args: unknown[]): void {
+  console.log(
+    args.map((a) =>
+      typeof a === "string"
+        ? a
+        : typeof a === "boolean"
+        ? (a ? "True" : "False")
+        : a === null
+        ? "None"
+        : formatResult(a) ?? "None"
+    ).join(" "),
+  );
+}
+
+/**
+ * Python's `len`: a tensor's first dim (a 0-d tensor raises, as in PyTorch), the length of an
+ * array, string, dataset or data loader, the size of a Map or Set.
+ */
+function len(x: unknown): number {
+  if (x instanceof torch.Tensor) {
+    if (x.dim() === 0) throw new TypeError("len() of a 0-d tensor");
+    return x.size(0) as number;
+  }
+  if (x instanceof Map || x instanceof Set) return x.size;
+  const n = (x as { length?: unknown } | null)?.length;
+  if (typeof n === "number") return n;
+  const what = x === null || x === undefined
+    ? "NoneType"
+    : typeof x === "number"
+    ? (Number.isInteger(x) ? "int" : "float")
+    : typeof x === "boolean"
+    ? "bool"
+    : typeof x === "object"
+    ? (x as object).constructor?.name ?? "object"
+    : typeof x;
+  throw new TypeError(`object of type '${what}' has no len()`);
+}
+
 /** The names every session starts with. */
 export function preloaded(): Record<string, unknown> {
   return {
@@ -36,6 +75,8 @@ export function preloaded(): Record<string, unknown> {
     F: torch.nn.functional,
     optim: torch.optim,
     np,
+    print,
+    len,
   };
 }
 

@@ -106,6 +106,25 @@ describe("repl: bindings persist", () => {
     },
   );
 
+  test("Python's print and len", SPAWNS, () => {
+    const r = repl([
+      'import * as torch from "./mod.ts"',
+      "x = torch.ones(2, 3)",
+      'print("x:", x, true, null, 1.5)',
+      "len(x)",
+      "len([1, 2])",
+      "len(new torch.utils.data.TensorDataset(x))",
+      "len(torch.tensor(1))",
+      "len(5)",
+    ].join("\n"));
+    assert.equal(
+      r.out,
+      "x: \n 1  1  1\n 1  1  1\n[torch.FloatTensor of size 2x3]\n True None 1.5\n2\n2\n2\n",
+    );
+    assert.match(r.err, /TypeError: len\(\) of a 0-d tensor/);
+    assert.match(r.err, /TypeError: object of type 'int' has no len\(\)/);
+  });
+
   test("top-level await and _ hold the last result", SPAWNS, () => {
     const r = repl(
       "await Promise.resolve(21)\n_ * 2\nconst z = await new Promise((r) => setTimeout(() => r(3), 10))\nz",
