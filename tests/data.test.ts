@@ -3,6 +3,7 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { inspect } from "node:util";
 import * as torch from "../mod.ts";
 import { readFixture } from "./_support/fixtures.ts";
 
@@ -189,5 +190,42 @@ describe("datasets and default_collate", () => {
     const cat = new ConcatDataset<number>([[1, 2], [3]]);
     assert.equal(cat.length, 3);
     assert.deepEqual([cat.get(0), cat.get(2), cat.get(-1)], [1, 3, 3]);
+  });
+});
+
+describe("reprs as PyTorch's (without the address)", () => {
+  test("datasets, data loaders and schedulers print <module.Class object>, not their tensors", () => {
+    const ds = new torch.utils.data.TensorDataset(torch.randn(100, 3));
+    const dl = new torch.utils.data.DataLoader(ds, { batch_size: 10 });
+    const opt = new torch.optim.SGD([torch.zeros(2).requires_grad_()], {
+      lr: 0.1,
+    });
+    class Mine extends torch.utils.data.Dataset<number> {
+      get(i: number) {
+        return i;
+      }
+      get length() {
+        return 3;
+      }
+    }
+    const cases: [unknown, string][] = [
+      [ds, "<torch.utils.data.dataset.TensorDataset object>"],
+      [
+        torch.utils.data.random_split(ds, [50, 50])[0],
+        "<torch.utils.data.dataset.Subset object>",
+      ],
+      [dl, "<torch.utils.data.dataloader.DataLoader object>"],
+      [
+        new torch.optim.lr_scheduler.StepLR(opt, 2),
+        "<torch.optim.lr_scheduler.StepLR object>",
+      ],
+      [
+        new torch.optim.lr_scheduler.ReduceLROnPlateau(opt),
+        "<torch.optim.lr_scheduler.ReduceLROnPlateau object>",
+      ],
+      // A class of the user's own is __main__'s, as in a Python script.
+      [new Mine(), "<__main__.Mine object>"],
+    ];
+    for (const [obj, repr] of cases) assert.equal(inspect(obj), repr);
   });
 });

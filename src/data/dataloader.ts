@@ -1,5 +1,6 @@
 // DataLoader: batches of a dataset in a sampler's order, merged by default_collate.
 
+import { INSPECT, objectRepr } from "../repr.ts";
 import { bool, float64, int64 } from "../dtype.ts";
 import { RuntimeError, ValueError } from "../errors.ts";
 import { tensor } from "../ops/creation.ts";
@@ -103,6 +104,11 @@ export interface DataLoaderOptions<T, B> {
  */
 // deno-lint-ignore no-explicit-any
 export class DataLoader<T = any, B = any> implements Iterable<B> {
+  /** Python's repr, `<torch.utils.data.dataloader.DataLoader object>`, not the dataset. */
+  [INSPECT](): string {
+    return objectRepr(this, "torch.utils.data.dataloader", BUILTIN_LOADERS);
+  }
+
   /** The dataset batches are drawn from. */
   readonly dataset: DatasetLike<T>;
   /** Samples per batch; null when batches come from `batch_sampler` or auto-batching is off. */
@@ -184,3 +190,5 @@ export class DataLoader<T = any, B = any> implements Iterable<B> {
     }
   }
 }
+
+const BUILTIN_LOADERS = new Set<unknown>([DataLoader]);

@@ -1,5 +1,6 @@
 // Map-style datasets: the Dataset base class, TensorDataset, Subset, ConcatDataset and random_split.
 
+import { INSPECT, objectRepr } from "../repr.ts";
 import { ValueError } from "../errors.ts";
 import { randperm } from "../ops/random.ts";
 import { default_generator, type Generator } from "../random/generator.ts";
@@ -22,7 +23,15 @@ export abstract class Dataset<T = unknown> {
   abstract get(index: number): T;
   /** The number of samples. */
   abstract get length(): number;
+
+  /** Python's repr, `<torch.utils.data.dataset.TensorDataset object>`, not every sample. */
+  [INSPECT](): string {
+    return objectRepr(this, "torch.utils.data.dataset", BUILTIN_DATASETS);
+  }
 }
+
+/** The datasets flambeau defines (a user's subclasses print as `__main__`'s). */
+const BUILTIN_DATASETS = new Set<unknown>();
 
 /** What DataLoader, Subset and random_split accept: a Dataset or an array-like of samples. */
 export type DatasetLike<T> = Dataset<T> | ArrayLike<T>;
@@ -208,3 +217,5 @@ export function random_split<T>(
     new Subset(dataset, indices.slice(offset, offset += len))
   );
 }
+
+for (const c of [TensorDataset, Subset, ConcatDataset]) BUILTIN_DATASETS.add(c);

@@ -1,5 +1,6 @@
 // The scheduler base class (PyTorch 1.13's `_LRScheduler`): epoch counting, get_last_lr, state_dict.
 
+import { INSPECT, objectRepr } from "../repr.ts";
 import { KeyError } from "../nn/module.ts";
 import type { Optimizer, ParamGroup } from "./optimizer.ts";
 
@@ -18,6 +19,11 @@ export type AnyOptimizer = Optimizer<any>;
  * }
  */
 export abstract class LRScheduler {
+  /** Python's repr, `<torch.optim.lr_scheduler.StepLR object>`, not the optimizer's weights. */
+  [INSPECT](): string {
+    return objectRepr(this, "torch.optim.lr_scheduler", BUILTIN_SCHEDULERS);
+  }
+
   optimizer: AnyOptimizer;
   base_lrs: number[];
   last_epoch: number;
@@ -128,3 +134,6 @@ export function copy(v: unknown): unknown {
   }
   return v;
 }
+
+/** The schedulers flambeau defines; each registers itself beside its class. */
+export const BUILTIN_SCHEDULERS = new Set<unknown>();

@@ -2,7 +2,11 @@
 // with momentum (or Adam's beta1) cycled the opposite way.
 
 import { ValueError } from "../errors.ts";
-import { type AnyOptimizer, LRScheduler } from "./_scheduler.ts";
+import {
+  type AnyOptimizer,
+  BUILTIN_SCHEDULERS,
+  LRScheduler,
+} from "./_scheduler.ts";
 
 /** OneCycleLR's options; give `total_steps`, or `epochs` and `steps_per_epoch`. */
 export interface OneCycleLROptions {
@@ -232,3 +236,5 @@ function formatParam(
   }
   return param;
 }
+
+for (const c of [OneCycleLR]) BUILTIN_SCHEDULERS.add(c);

@@ -1,5 +1,6 @@
 // lr_scheduler.ReduceLROnPlateau: cuts the lr when a watched metric stops improving.
 
+import { INSPECT, objectRepr } from "../repr.ts";
 import { ValueError } from "../errors.ts";
 import { Tensor } from "../tensor.ts";
 import type { AnyOptimizer, SchedulerStateDict } from "./_scheduler.ts";
@@ -28,6 +29,11 @@ export interface ReduceLROnPlateauOptions {
  * for (let epoch = 0; epoch < 100; epoch++) { train(); sched.step(validationLoss()); }
  */
 export class ReduceLROnPlateau {
+  /** Python's repr, `<torch.optim.lr_scheduler.ReduceLROnPlateau object>`. */
+  [INSPECT](): string {
+    return objectRepr(this, "torch.optim.lr_scheduler", PLATEAU);
+  }
+
   optimizer: AnyOptimizer;
   factor: number;
   min_lrs: number[];
@@ -163,3 +169,5 @@ export class ReduceLROnPlateau {
     this._init_is_better();
   }
 }
+
+const PLATEAU = new Set<unknown>([ReduceLROnPlateau]);

@@ -4,6 +4,7 @@
 import { ValueError } from "../errors.ts";
 import {
   type AnyOptimizer,
+  BUILTIN_SCHEDULERS,
   LRScheduler,
   type SchedulerStateDict,
 } from "./_scheduler.ts";
@@ -243,3 +244,7 @@ export class CosineAnnealingLR extends LRScheduler {
 function pyMod(a: number, b: number): number {
   return ((a % b) + b) % b;
 }
+
+for (
+  const c of [LambdaLR, StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR]
+) BUILTIN_SCHEDULERS.add(c);
