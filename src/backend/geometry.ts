@@ -10,6 +10,17 @@ export type WindowGeom = Omit<ConvGeom, "N" | "C" | "O" | "G">;
 const im2colCache = new Map<string, PlaneMap>();
 
 /**
+ * For kernel column j, the output columns [x0, x1) whose input column x·sw − pw + j·dw lies inside
+ * [0, W): outside that run a row of im2col is padding.
+ */
+export function tapSpan(g: WindowGeom, j: number): [number, number] {
+  const shift = j * g.dw - g.pw;
+  const x0 = Math.max(0, Math.ceil(-shift / g.sw));
+  const x1 = Math.min(g.ow, Math.floor((g.W - 1 - shift) / g.sw) + 1);
+  return [x0, Math.max(x0, x1)];
+}
+
+/**
  * The im2col map of one channel: H×W → [kh*kw, oh*ow], row (i, j) of the columns holding the
  * input pixel each output position sees through kernel tap (i, j), or -1 in the zero padding.
  * Maps are cached by geometry, so a backend may key uploads on the returned object.

@@ -3,6 +3,7 @@
 // and the im2col map) is the backend-neutral description in ../backend.ts and ../geometry.ts.
 
 import type { ConvGeom, PlaneMap, PoolGeom } from "../backend.ts";
+import { tapSpan } from "../geometry.ts";
 import { type Floats, gemmInto } from "./matmul.ts";
 import { type ColumnChunk, layoutChunk, runIm2col } from "./wasm_conv.ts";
 
@@ -100,14 +101,6 @@ function chunkOf(g: ConvGeom): number {
   );
 }
 
-/** The output columns x of a row whose input column x·sw + j·dw − pw lies inside [0, W). */
-function span(g: ConvGeom, j: number): [number, number] {
-  const shift = j * g.dw - g.pw;
-  const x0 = Math.max(0, Math.ceil(-shift / g.sw));
-  const x1 = Math.min(g.ow, Math.floor((g.W - 1 - shift) / g.sw) + 1);
-  return [x0, Math.max(x0, x1)];
-}
-
 /**
  * cols[(c·kh + i)·kw + j, s·L + y·ow + x] = big[n0 + s, group·Cg + c, y·sh − ph + i·dh,
  * x·sw − pw + j·dw] (0 outside the input) for the `nb` samples from n0: the columns of a whole
@@ -132,7 +125,7 @@ function im2col(
     for (let i = 0; i < g.kh; i++) {
       for (let j = 0; j < g.kw; j++) {
         const row = ((c * g.kh + i) * g.kw + j) * NL;
-        const [x0, x1] = span(g, j);
+        const [x0, x1] = tapSpan(g, j);
         const shift = j * g.dw - g.pw;
         for (let s = 0; s < nb; s++) {
           const plane = bigOff + ((n0 + s) * g.C + group * Cg + c) * HW;

@@ -7,6 +7,7 @@
 
 import { parentPort } from "node:worker_threads";
 import { Slot } from "./gemm_slots.ts";
+import { instantiate } from "./wasm.ts";
 
 parentPort!.once("message", (m: {
   control: SharedArrayBuffer;
@@ -14,10 +15,9 @@ parentPort!.once("message", (m: {
   bytes: Uint8Array<ArrayBuffer>;
 }) => {
   const s = new Int32Array(m.control);
-  const instance = new WebAssembly.Instance(new WebAssembly.Module(m.bytes), {
-    env: { memory: m.memory },
-  });
-  const gemm = instance.exports.gemm as (...args: number[]) => void;
+  const gemm = instantiate(m.bytes, m.memory).gemm as (
+    ...args: number[]
+  ) => void;
   Atomics.store(s, Slot.Ready, 1);
   Atomics.notify(s, Slot.Ready);
   let seen = 0;

@@ -66,6 +66,12 @@ function viaBlas(
   return true;
 }
 
+/** A kernel that may take a product gemmInto was given: true when it did, false to pass it on. */
+type FastGemm = (...args: Parameters<typeof gemmInto>) => boolean;
+
+/** Tried in order for products of MIN_BLAS_WORK or more: the system BLAS, then WebAssembly SIMD. */
+const FAST_PATHS: FastGemm[] = [viaBlas, wasmGemm];
+
 /**
  * out[oOff + i*n + j] (+)= Σ_q A(i, q) · B(q, j) for i < m, j < n, q < k, where
  * A(i, q) = a[aOff + i*as0 + q*as1] and B(q, j) = b[bOff + q*bs0 + j*bs1].
@@ -87,44 +93,30 @@ export function gemmInto(
   n: number,
   accumulate: boolean,
 ): void {
-  if (
-    m * n * k >= MIN_BLAS_WORK &&
-    viaBlas(
-      out,
-      oOff,
-      a,
-      aOff,
-      as0,
-      as1,
-      b,
-      bOff,
-      bs0,
-      bs1,
-      m,
-      k,
-      n,
-      accumulate,
-    )
-  ) return;
-  if (
-    out instanceof Float32Array && m * n * k >= MIN_BLAS_WORK &&
-    wasmGemm(
-      out,
-      oOff,
-      a,
-      aOff,
-      as0,
-      as1,
-      b,
-      bOff,
-      bs0,
-      bs1,
-      m,
-      k,
-      n,
-      accumulate,
-    )
-  ) return;
+  if (m * n * k >= MIN_BLAS_WORK) {
+    for (const fast of FAST_PATHS) {
+      if (
+        fast(
+          out,
+          oOff,
+          a,
+          aOff,
+          as0,
+          as1,
+          b,
+          bOff,
+          bs0,
+          bs1,
+          m,
+          k,
+          n,
+          accumulate,
+        )
+      ) {
+        return;
+      }
+    }
+  }
   const m4 = m - (m % 4), n4 = n - (n % 4);
   for (let i = 0; i < m4; i += 4) {
     const ar = aOff + i * as0;

@@ -163,10 +163,12 @@ export const Op = {
   i32Sub: 0x6b,
   i32Mul: 0x6c,
   i32Eqz: 0x45,
+  i32Eq: 0x46,
   i32LtS: 0x48,
   i32GeS: 0x4e,
   i32GtU: 0x4b,
   i32GeU: 0x4f,
+  i32And: 0x71,
   i32Or: 0x72,
   i32Shl: 0x74,
   f32Add: 0x92,
@@ -236,4 +238,20 @@ export function assemble(
   }
   section(10, code, out);
   return new Uint8Array(out);
+}
+
+/** The exports of `bytes` instantiated over `memory`, which the module imports as env.memory. */
+export function instantiate(
+  bytes: Uint8Array<ArrayBuffer>,
+  memory: WebAssembly.Memory,
+): WebAssembly.Exports {
+  return new WebAssembly.Instance(new WebAssembly.Module(bytes), {
+    env: { memory },
+  }).exports;
+}
+
+/** Grows `memory` (by whole 64 KiB pages) until it holds at least `bytes` bytes. */
+export function reserve(memory: WebAssembly.Memory, bytes: number): void {
+  const need = bytes - memory.buffer.byteLength;
+  if (need > 0) memory.grow(Math.ceil(need / 65536));
 }

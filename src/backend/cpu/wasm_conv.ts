@@ -6,7 +6,8 @@
 // kernel) reads them in place. The assembler is wasm.ts; nothing is built ahead.
 
 import type { ConvGeom } from "../backend.ts";
-import { assemble, Code, I32, Op, Simd } from "./wasm.ts";
+import { tapSpan } from "../geometry.ts";
+import { assemble, Code, I32, instantiate, Op, reserve, Simd } from "./wasm.ts";
 import { simdOn } from "./wasm_gemm.ts";
 
 type Kernel = (...args: number[]) => void;
@@ -124,7 +125,7 @@ function im2colCode(): Code {
             f.set(q);
             addr(dst, () => f.get(d).get(x1).op(Op.i32Add));
             f.set(e);
-            f.get(adjoint).get(sw).i32(1).op(0x46 /* i32.eq */).op(
+            f.get(adjoint).get(sw).i32(1).op(Op.i32Eq).op(
               0x71, /* i32.and */
             ).if();
             // src[q..] += dst[p..], four at a time
@@ -164,7 +165,7 @@ function im2colCode(): Code {
             byte(() => f.get(ow).get(x1).op(Op.i32Sub));
             f.memoryFill();
             f.end();
-            f.get(sw).i32(1).op(0x46 /* i32.eq */).if();
+            f.get(sw).i32(1).op(Op.i32Eq).if();
             runs(() => {
               f.get(p).get(q).simd(Simd.load, { align: 0, offset: 0 })
                 .simd(Simd.store, { align: 0, offset: 0 });
@@ -203,12 +204,9 @@ function wasmConv(): Module | null {
   if (module !== undefined) return module;
   module = null;
   try {
-    const bytes = assemble({ im2col: im2colCode() });
     const memory = new WebAssembly.Memory({ initial: 1 });
-    const instance = new WebAssembly.Instance(new WebAssembly.Module(bytes), {
-      env: { memory },
-    });
-    module = { memory, im2col: instance.exports.im2col as Kernel };
+    const exports = instantiate(assemble({ im2col: im2colCode() }), memory);
+    module = { memory, im2col: exports.im2col as Kernel };
   } catch {
     module = null;
   }
@@ -242,17 +240,14 @@ export function layoutChunk(
   const sample = g.C * g.H * g.W, L = g.oh * g.ow;
   const K = (g.C / g.G) * g.kh * g.kw;
   const input = 4 * Math.ceil((3 * g.kw) / 4), cols = input + nb * sample;
-  const need = 4 * (cols + K * nb * L) - mod.memory.buffer.byteLength;
-  if (need > 0) mod.memory.grow(Math.ceil(need / 65536));
+  reserve(mod.memory, 4 * (cols + K * nb * L));
   const F = new Float32Array(mod.memory.buffer);
   const T = new Int32Array(mod.memory.buffer);
   for (let j = 0; j < g.kw; j++) {
-    const shift = j * g.dw - g.pw;
-    const x0 = Math.max(0, Math.ceil(-shift / g.sw));
-    const x1 = Math.min(g.ow, Math.floor((g.W - 1 - shift) / g.sw) + 1);
+    const [x0, x1] = tapSpan(g, j);
     T[3 * j] = x0;
-    T[3 * j + 1] = Math.max(x0, x1);
-    T[3 * j + 2] = shift;
+    T[3 * j + 1] = x1;
+    T[3 * j + 2] = j * g.dw - g.pw;
   }
   if (zeroInput) F.fill(0, input, input + nb * sample);
   else {

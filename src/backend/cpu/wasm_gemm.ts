@@ -14,7 +14,16 @@
 import { Worker } from "node:worker_threads";
 import { RuntimeError } from "../../errors.ts";
 import { envVar } from "../env.ts";
-import { assemble, Code, I32, Op, Simd, V128 } from "./wasm.ts";
+import {
+  assemble,
+  Code,
+  I32,
+  instantiate,
+  Op,
+  reserve,
+  Simd,
+  V128,
+} from "./wasm.ts";
 import { Slot, SLOTS } from "./gemm_slots.ts";
 
 /** "auto": the SIMD kernel where WebAssembly SIMD validates; "off": the JavaScript kernel. */
@@ -168,13 +177,9 @@ export function wasmGemmModule(): Module | null {
             ? { initial: 1, maximum: MAX_PAGES, shared: true }
             : { initial: 1 },
         );
-        const instance = new WebAssembly.Instance(
-          new WebAssembly.Module(bytes),
-          { env: { memory } },
-        );
         module = {
           memory,
-          gemm: instance.exports.gemm as Kernel,
+          gemm: instantiate(bytes, memory).gemm as Kernel,
           fused,
           bytes: shared ? bytes : null,
         };
@@ -323,17 +328,16 @@ const HELPER_TIMEOUT_MS = 120_000;
 
 /** Floats of the module's memory, grown to hold at least n. */
 function heap(m: Module, n: number): Float32Array {
-  const need = n * 4 - m.memory.buffer.byteLength;
-  if (need > 0) m.memory.grow(Math.ceil(need / 65536));
+  reserve(m.memory, 4 * n);
   return new Float32Array(m.memory.buffer);
 }
 
 /**
  * out[oOff + i·n + j] (+)= Σ_q A(i, q)·B(q, j), as gemmInto (matmul.ts), in float32 through the
- * SIMD kernel; false (nothing done) where the module is not available.
+ * SIMD kernel; false (nothing done) for a float64 output or where the module is not available.
  */
 export function wasmGemm(
-  out: Float32Array,
+  out: Float32Array | Float64Array,
   oOff: number,
   a: ArrayLike<number>,
   aOff: number,
@@ -348,7 +352,9 @@ export function wasmGemm(
   n: number,
   accumulate: boolean,
 ): boolean {
-  const mod = mode === "auto" ? wasmGemmModule() : null;
+  const mod = mode === "auto" && out instanceof Float32Array
+    ? wasmGemmModule()
+    : null;
   if (!mod) return false;
   // Layout of the memory, in floats: A block, B block, C block.
   const mpMax = Math.ceil(Math.min(MB, m) / MR),

@@ -7,9 +7,9 @@
 // gradient adds into its target atomically (overlapping windows share an argmax). Every operand is
 // contiguous (the primitives' contract) and read from its view's offset. Floats compute in f32.
 
-import type { ConvGeom, PoolGeom, Primitives } from "../backend.ts";
-import type { DeviceThread, GpuBuffer } from "./device.ts";
-import { cached, type GView, MAX_GROUPS, WG } from "./kernels.ts";
+import type { ConvGeom, PoolGeom } from "../backend.ts";
+import type { DeviceThread } from "./device.ts";
+import { cached, type GView, MAX_GROUPS, type Prims, WG } from "./kernels.ts";
 import {
   bindings,
   type Compute,
@@ -18,8 +18,6 @@ import {
   PRELUDE,
   store,
 } from "./wgsl.ts";
-
-type Prims = Primitives<GpuBuffer>;
 
 export type ConvPrims = Pick<
   Prims,

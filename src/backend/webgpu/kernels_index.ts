@@ -16,9 +16,17 @@
 // value next to it, and the primitive reads both words back (one blocking read per call).
 
 import type { DTypeName } from "../../dtype.ts";
-import type { PlaneMap, Primitives } from "../backend.ts";
+import type { PlaneMap } from "../backend.ts";
 import type { DeviceThread, GpuBuffer } from "./device.ts";
-import { cached, type GView, MAX_GROUPS, numel, WG, word } from "./kernels.ts";
+import {
+  cached,
+  type GView,
+  MAX_GROUPS,
+  numel,
+  type Prims,
+  WG,
+  word,
+} from "./kernels.ts";
 import {
   AT,
   bindings,
@@ -29,8 +37,6 @@ import {
   PRELUDE,
   store,
 } from "./wgsl.ts";
-
-type Prims = Primitives<GpuBuffer>;
 
 export type IndexPrims = Pick<
   Prims,
