@@ -1,5 +1,6 @@
 // The interactive prompt: node:readline for line editing, history, completion and Ctrl-C.
 
+import { OPS } from "./operators.ts";
 import * as readline from "node:readline";
 import { appendFileSync, chmodSync, readFileSync } from "node:fs";
 import { homedir } from "node:os";
@@ -86,7 +87,9 @@ export function complete(line: string): [string[], string] {
     candidates = propertyNames(o);
   }
   const hits = [...new Set(candidates)]
-    .filter((n) => n.startsWith(word) && /^[A-Za-z_$][\w$]*$/.test(n))
+    .filter((n) =>
+      n.startsWith(word) && /^[A-Za-z_$][\w$]*$/.test(n) && n !== OPS
+    )
     .sort();
   return [hits, word];
 }

@@ -6,6 +6,7 @@ import { read, RESULT } from "./transform.ts";
 import { formatError, formatResult, formatSyntaxError } from "./print.ts";
 import { np } from "./np.ts";
 import { runCommand } from "./commands.ts";
+import { OPS, ops } from "./operators.ts";
 
 /** The repository root: library frames in tracebacks are shown relative to it. */
 export const ROOT = fileURLToPath(new URL("..", import.meta.url)).replace(
@@ -121,6 +122,8 @@ export class Session {
       if (!this.baseline.has(name)) Reflect.deleteProperty(g, name);
     }
     Object.assign(g, preloaded(), { device: this.device });
+    // What rewritten operators call (repl/operators.ts): not a name the user sees or completes.
+    Object.defineProperty(g, OPS, { value: ops, configurable: true });
   }
 
   /** Reports an error in Python's words and marks the session failed. */

@@ -2,6 +2,7 @@
 
 import ts from "typescript";
 import { pathToFileURL } from "node:url";
+import { type Binary, OPS } from "./operators.ts";
 
 /** The outcome of reading one input: wait for more lines, a syntax error, or code to run. */
 export type Parsed =
@@ -74,8 +75,210 @@ export function read(text: string, cwd: string): Parsed {
   return toCode(text, cwd);
 }
 
+const BINARY: Partial<Record<ts.SyntaxKind, Binary>> = {
+  [ts.SyntaxKind.PlusToken]: "add",
+  [ts.SyntaxKind.MinusToken]: "sub",
+  [ts.SyntaxKind.AsteriskToken]: "mul",
+  [ts.SyntaxKind.SlashToken]: "div",
+  [ts.SyntaxKind.PercentToken]: "remainder",
+  [ts.SyntaxKind.AsteriskAsteriskToken]: "pow",
+  [ts.SyntaxKind.LessThanToken]: "lt",
+  [ts.SyntaxKind.LessThanEqualsToken]: "le",
+  [ts.SyntaxKind.GreaterThanToken]: "gt",
+  [ts.SyntaxKind.GreaterThanEqualsToken]: "ge",
+};
+
+const COMPOUND: Partial<Record<ts.SyntaxKind, Binary>> = {
+  [ts.SyntaxKind.PlusEqualsToken]: "add",
+  [ts.SyntaxKind.MinusEqualsToken]: "sub",
+  [ts.SyntaxKind.AsteriskEqualsToken]: "mul",
+  [ts.SyntaxKind.SlashEqualsToken]: "div",
+  [ts.SyntaxKind.PercentEqualsToken]: "remainder",
+  [ts.SyntaxKind.AsteriskAsteriskEqualsToken]: "pow",
+};
+
+/** The calls that stand for an assignment after the rewrite: quiet at the prompt, as `x = 1`. */
+const ASSIGNING = ["setitem", "setitemOp", "setattrOp"];
+
+const isText = (e: ts.Expression) =>
+  ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e) ||
+  ts.isTemplateExpression(e);
+
+/** `x[a, b]` is Python's tuple subscript: the unparenthesised comma list becomes the keys. */
+function subscriptKeys(e: ts.Expression): ts.Expression[] {
+  return ts.isBinaryExpression(e) &&
+      e.operatorToken.kind === ts.SyntaxKind.CommaToken
+    ? [...subscriptKeys(e.left), e.right]
+    : [e];
+}
+
+function unparenthesised(e: ts.Expression): ts.Expression {
+  while (ts.isParenthesizedExpression(e)) e = e.expression;
+  return e;
+}
+
+/** Subscripts the rewrite may take over: not `super[k]`, not inside an optional chain. */
+function isPlainSubscript(e: ts.Node): e is ts.ElementAccessExpression {
+  return ts.isElementAccessExpression(e) &&
+    e.expression.kind !== ts.SyntaxKind.SuperKeyword &&
+    !(e.flags & ts.NodeFlags.OptionalChain);
+}
+
+/**
+ * Python's operators in REPL input: `a * b`, `a < b`, `-a`, `a -= b`, `x[i]`, `x[i, j]`,
+ * `x[i] = v` become calls to repl/operators.ts, which use the tensor op when an operand is a
+ * tensor and JavaScript's operator otherwise. `==`/`!=`, `&&`, `++` and the like are untouched.
+ */
+function pythonOperators(
+  ctx: ts.TransformationContext,
+): ts.Transformer<ts.SourceFile> {
+  const f = ctx.factory;
+  const call = (name: string, args: ts.Expression[]) =>
+    f.createCallExpression(
+      f.createPropertyAccessExpression(f.createIdentifier(OPS), name),
+      undefined,
+      args,
+    );
+  const expr = (n: ts.Expression) => ts.visitNode(n, visit) as ts.Expression;
+  const keys = (e: ts.ElementAccessExpression) =>
+    subscriptKeys(e.argumentExpression).map(expr);
+  /** A subscript as JavaScript would read it, its parts still rewritten: `o[k]()`, `delete o[k]`. */
+  const keepSubscript = (e: ts.Expression): ts.Expression =>
+    ts.isElementAccessExpression(e)
+      ? f.updateElementAccessExpression(
+        e,
+        expr(e.expression),
+        expr(e.argumentExpression),
+      )
+      : expr(e);
+
+  function visit(node: ts.Node): ts.Node {
+    if (ts.isBinaryExpression(node)) {
+      const kind = node.operatorToken.kind;
+      const op = BINARY[kind];
+      if (op && !isText(node.left) && !isText(node.right)) {
+        return call("binary", [
+          f.createStringLiteral(op),
+          expr(node.left),
+          expr(node.right),
+        ]);
+      }
+      const target = unparenthesised(node.left);
+      const cop = COMPOUND[kind];
+      if (cop && !isText(node.right)) {
+        const opName = f.createStringLiteral(cop);
+        if (ts.isIdentifier(target)) {
+          return f.createAssignment(
+            target,
+            call("inplace", [opName, target, expr(node.right)]),
+          );
+        }
+        if (
+          ts.isPropertyAccessExpression(target) &&
+          ts.isIdentifier(target.name) &&
+          target.expression.kind !== ts.SyntaxKind.SuperKeyword &&
+          !(target.flags & ts.NodeFlags.OptionalChain)
+        ) {
+          return call("setattrOp", [
+            expr(target.expression),
+            f.createStringLiteral(target.name.text),
+            opName,
+            expr(node.right),
+          ]);
+        }
+        if (isPlainSubscript(target)) {
+          return call("setitemOp", [
+            expr(target.expression),
+            f.createArrayLiteralExpression(keys(target)),
+            opName,
+            expr(node.right),
+          ]);
+        }
+      }
+      if (kind === ts.SyntaxKind.EqualsToken) {
+        if (isPlainSubscript(target)) {
+          return call("setitem", [
+            expr(target.expression),
+            f.createArrayLiteralExpression(keys(target)),
+            expr(node.right),
+          ]);
+        }
+        // A destructuring target is left as written: its subscripts are places, not values.
+        if (
+          ts.isArrayLiteralExpression(target) ||
+          ts.isObjectLiteralExpression(target)
+        ) {
+          return f.updateBinaryExpression(
+            node,
+            node.left,
+            node.operatorToken,
+            expr(node.right),
+          );
+        }
+      }
+    }
+    if (
+      ts.isPrefixUnaryExpression(node) &&
+      node.operator === ts.SyntaxKind.MinusToken &&
+      !ts.isNumericLiteral(node.operand)
+    ) {
+      return call("neg", [expr(node.operand)]);
+    }
+    // `o[k]++`, `delete o[k]`: places, not values.
+    if (
+      (ts.isPrefixUnaryExpression(node) || ts.isPostfixUnaryExpression(node)) &&
+      (node.operator === ts.SyntaxKind.PlusPlusToken ||
+        node.operator === ts.SyntaxKind.MinusMinusToken)
+    ) {
+      return ts.isPrefixUnaryExpression(node)
+        ? f.updatePrefixUnaryExpression(node, keepSubscript(node.operand))
+        : f.updatePostfixUnaryExpression(node, keepSubscript(node.operand));
+    }
+    if (ts.isDeleteExpression(node)) {
+      return f.updateDeleteExpression(node, keepSubscript(node.expression));
+    }
+    // `o[k](...)` calls a method with `o` as `this`.
+    if (ts.isCallExpression(node) && isPlainSubscript(node.expression)) {
+      return f.updateCallExpression(
+        node,
+        keepSubscript(node.expression),
+        node.typeArguments,
+        node.arguments.map(expr),
+      );
+    }
+    if (
+      (ts.isForOfStatement(node) || ts.isForInStatement(node)) &&
+      !ts.isVariableDeclarationList(node.initializer)
+    ) {
+      const loop = ts.visitEachChild(node, visit, ctx);
+      return ts.isForOfStatement(loop)
+        ? f.updateForOfStatement(
+          loop,
+          loop.awaitModifier,
+          node.initializer,
+          loop.expression,
+          loop.statement,
+        )
+        : f.updateForInStatement(
+          loop as ts.ForInStatement,
+          node.initializer,
+          loop.expression,
+          loop.statement,
+        );
+    }
+    if (isPlainSubscript(node)) {
+      return call("getitem", [expr(node.expression), ...keys(node)]);
+    }
+    return ts.visitEachChild(node, visit, ctx);
+  }
+  return (sf) => ts.visitNode(sf, visit) as ts.SourceFile;
+}
+
 function toCode(text: string, cwd: string): Parsed {
-  const js = ts.transpileModule(text, { compilerOptions }).outputText;
+  const js = ts.transpileModule(text, {
+    compilerOptions,
+    transformers: { before: [pythonOperators] },
+  }).outputText;
   return { kind: "code", js: persist(js, cwd) };
 }
 
@@ -128,7 +331,14 @@ function importStatement(node: ts.ImportDeclaration, cwd: string): string {
  * (the value is one name away). Any other expression prints its value.
  */
 function isAssignment(e: ts.Expression): boolean {
-  while (ts.isParenthesizedExpression(e)) e = e.expression;
+  e = unparenthesised(e);
+  if (
+    ts.isCallExpression(e) && ts.isPropertyAccessExpression(e.expression) &&
+    ts.isIdentifier(e.expression.expression) &&
+    e.expression.expression.text === OPS
+  ) {
+    return ASSIGNING.includes(e.expression.name.text);
+  }
   return ts.isBinaryExpression(e) &&
     e.operatorToken.kind >= ts.SyntaxKind.FirstAssignment &&
     e.operatorToken.kind <= ts.SyntaxKind.LastAssignment;

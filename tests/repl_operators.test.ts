@@ -1,0 +1,193 @@
+// Python's operators and subscripts in REPL input (repl/transform.ts rewrites them, repl/operators.ts
+// runs them): on tensors they are the tensor ops, on anything else JavaScript's own operators.
+
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { Session } from "../repl/session.ts";
+
+/** Runs the lines in one in-process session; returns what it printed and reported. */
+async function session(
+  lines: string[],
+): Promise<{ out: string[]; err: string[] }> {
+  const out: string[] = [], err: string[] = [];
+  const s = new Session({ out: (t) => out.push(t), err: (t) => err.push(t) });
+  for (const l of lines) await s.line(l);
+  s.reset();
+  return { out, err };
+}
+
+/** Asserts that each operator form gives the same tensor (values, dtype, shape) as its method form. */
+async function same(setup: string[], pairs: [string, string][]): Promise<void> {
+  const { out, err } = await session([
+    ...setup,
+    ...pairs.map(([py, js]) =>
+      `(() => { const a = ${py}, b = ${js}; return a.dtype === b.dtype && torch.equal(a, b); })()`
+    ),
+  ]);
+  assert.deepEqual(err, []);
+  pairs.forEach(([py], i) => assert.equal(out[i], "true", py));
+}
+
+describe("repl: Python's operators on tensors", () => {
+  test("arithmetic and comparisons, either side a tensor", async () => {
+    await same(
+      [
+        "x = torch.arange(1, 7).float().view(2, 3)",
+        "y = torch.tensor([3, -2, 5])",
+        "i = torch.arange(6).view(2, 3)",
+      ],
+      [
+        ["x + y", "x.add(y)"],
+        ["x - 1", "x.sub(1)"],
+        ["10 - x", "x.neg().add(10)"],
+        ["x * 2", "x.mul(2)"],
+        ["2 * x", "x.mul(2)"],
+        ["x / y", "x.div(y)"],
+        ["1 / x", "x.reciprocal()"],
+        ["7 / i", "torch.full([2, 3], 7).div(i)"],
+        ["x % 4", "x.remainder(4)"],
+        ["-7 % y", "torch.full([3], -7).remainder(y)"],
+        ["x ** 2", "x.pow(2)"],
+        ["2 ** x", "torch.full([2, 3], 2.0).pow(x)"],
+        ["-x", "x.neg()"],
+        ["x < 3", "x.lt(3)"],
+        ["x <= y", "x.le(y)"],
+        ["3 > x", "x.lt(3)"],
+        ["x >= 4", "x.ge(4)"],
+        ["2.5 > i", "i.lt(2.5)"],
+        ["(x * 2 + 1) / 3", "x.mul(2).add(1).div(3)"],
+      ],
+    );
+  });
+
+  test("compound assignment is in place on a tensor, as Python's x -= y", async () => {
+    const { out, err } = await session([
+      "x = torch.ones(3)",
+      "const before = x",
+      "x -= torch.tensor([1, 2, 3])",
+      "x *= 2",
+      "x **= 2",
+      "x === before",
+      "x.tolist()",
+      "p = torch.ones(2, { requires_grad: true })",
+      "(p * p * 3).sum().backward()",
+      "p.data -= p.grad * 0.5",
+      "p.tolist()",
+      "p -= 1",
+    ]);
+    assert.deepEqual(out, ["true", "[ 0, 4, 16 ]", "[ -2, -2 ]"]);
+    // A leaf that requires grad refuses an in-place op, as in PyTorch.
+    assert.equal(err.length, 1);
+    assert.match(
+      err[0],
+      /RuntimeError: a leaf Variable that requires grad is being used in an in-place operation\./,
+    );
+  });
+
+  test("x[i], x[i, j], x[':', j], masks and index lists read; x[...] = v writes", async () => {
+    await same(
+      [
+        "x = torch.arange(12).view(3, 4)",
+      ],
+      [
+        ["x[1]", "x.select(0, 1)"],
+        ["x[-1]", "x.select(0, 2)"],
+        ["x[1, 2]", "x.index(1, 2)"],
+        ["x[1][2]", "x.index(1, 2)"],
+        ['x[":", 1]', 'x.index(":", 1)'],
+        ['x["1:", "::2"]', 'x.index("1:", "::2")'],
+        ["x[null]", "x.unsqueeze(0)"],
+        ['x["...", 0]', "x.select(1, 0)"],
+        ["x[torch.slice(0, 2)]", "x.narrow(0, 0, 2)"],
+        ["x[x > 5]", "x.masked_select(x.gt(5))"],
+        ["x[[2, 0]]", "x.index_select(0, torch.tensor([2, 0]))"],
+        ["x[torch.tensor([1])]", "x.index_select(0, torch.tensor([1]))"],
+      ],
+    );
+    const { out, err } = await session([
+      "x = torch.zeros(2, 3)",
+      "x[0] = 1",
+      "x[1, 2] = torch.tensor(5)",
+      'x[":", 1] = torch.tensor([7, 8])',
+      "x[x > 6] = -1",
+      "x[0, 0] += 10",
+      "x.tolist()",
+      "x[2]",
+    ]);
+    assert.deepEqual(out, ["[ [ 11, -1, 1 ], [ 0, -1, 5 ] ]"]);
+    assert.equal(err.length, 1);
+    assert.match(
+      err[0],
+      /IndexError: index 2 is out of bounds for dimension 0 with size 2/,
+    );
+  });
+
+  test("assignments through operators print nothing", async () => {
+    const { out, err } = await session([
+      "x = torch.zeros(2)",
+      "x[0] = 1",
+      "x[1] += 2",
+      "x += 1",
+      "const o = { t: torch.ones(1) }",
+      "o.t *= 3",
+      "x[0]",
+    ]);
+    assert.deepEqual(err, []);
+    assert.equal(out.length, 1);
+    assert.match(out[0], /^\n 2\n\[torch\.FloatTensor of size \(\)\]\n$/);
+  });
+});
+
+describe("repl: the same operators keep JavaScript's meaning elsewhere", () => {
+  test("numbers, strings, arrays, objects, methods, destructuring", async () => {
+    const { out, err } = await session([
+      "let n = 0",
+      "for (let i = 0; i < 4; i++) n += i * 2",
+      "n",
+      '"loss " + 0.5',
+      "`x` + 1",
+      "const arr = [1, 2, 3]",
+      "arr[1] += 5",
+      "arr[0]++",
+      "--arr[2]",
+      "arr",
+      "const o = { a: 1, f() { return this.a } }",
+      "o.a *= 3",
+      'o["f"]()',
+      "o?.['a'] ** 2",
+      "delete o['a']",
+      "o.a",
+      "const m = [[1, 2], [3, 4]]",
+      "m[1][0] - m[0][1]",
+      "[m[0][0], m[1][1]] = [m[1][1], m[0][0]]",
+      "m",
+      "let k",
+      "for (k of [7, 8]) ;",
+      "k",
+      "-n",
+      "2 ** -1",
+      "'ab' < 'b'",
+      "class A { #v = 2; twice() { return this.#v * 2 } }",
+      "new A().twice()",
+    ]);
+    assert.deepEqual(err, []);
+    assert.deepEqual(out, [
+      "12",
+      "'loss 0.5'",
+      "'x1'",
+      "1",
+      "2",
+      "[ 2, 7, 2 ]",
+      "3",
+      "9",
+      "true",
+      "1",
+      "[ [ 4, 2 ], [ 3, 1 ] ]",
+      "8",
+      "-12",
+      "0.5",
+      "true",
+      "4",
+    ]);
+  });
+});
