@@ -7,6 +7,7 @@ import { homedir } from "node:os";
 import { join } from "node:path";
 import type { Session } from "./session.ts";
 import { COMMAND_NAMES } from "./commands.ts";
+import { InterruptWatcher } from "./interrupt.ts";
 
 /** `$FLAMBEAU_HISTORY`, else ~/.flambeau_history; one input per line, oldest first. */
 export function historyFile(): string {
@@ -114,6 +115,7 @@ export function interactive(session: Session, banner: string): Promise<void> {
     prompt: session.prompt,
   } as readline.ReadLineOptions);
   console.log(banner);
+  const watcher = new InterruptWatcher(() => session.interrupt());
   // Lines arrive faster than they are evaluated when a block is pasted: run them in order.
   let queue = Promise.resolve();
   let interrupted = false;
@@ -135,7 +137,10 @@ export function interactive(session: Session, banner: string): Promise<void> {
         }
       }
       queue = queue.then(async () => {
-        if (await session.line(line) === "exit") rl.close();
+        rl.pause();
+        const next = await watcher.run(() => session.line(line));
+        rl.resume();
+        if (next === "exit") rl.close();
         else prompt();
       });
     });
@@ -159,7 +164,10 @@ export function interactive(session: Session, banner: string): Promise<void> {
     });
     rl.on("close", () => {
       process.stdout.write("\n");
-      queue.then(() => done());
+      queue.then(() => {
+        watcher.close();
+        done();
+      });
     });
     prompt();
   });

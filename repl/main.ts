@@ -1,6 +1,8 @@
 // The REPL's entry point: `deno task repl`, `npm run repl` or `bun repl/main.ts`.
 
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import { ROOT, Session } from "./session.ts";
 import { interactive } from "./editor.ts";
 
@@ -19,6 +21,34 @@ function runtime(): string {
   if (g.Deno) return `Deno ${g.Deno.version.deno}`;
   if (g.Bun) return `Bun ${g.Bun.version}`;
   return `Node ${process.versions.node}`;
+}
+
+/**
+ * Mesa's Vulkan driver, which Deno's WebGPU loads, writes "XDG_RUNTIME_DIR is invalid or not set"
+ * twice to the terminal where that variable is unset (a container, an ssh session without a login
+ * manager). A private directory of our own, made as the spec asks (owned by us, mode 0700), keeps
+ * the prompt clean; one that someone else made is not used.
+ */
+function ensureRuntimeDir(): void {
+  const uid = process.getuid?.();
+  if (
+    process.platform !== "linux" || process.env.XDG_RUNTIME_DIR ||
+    uid === undefined
+  ) return;
+  const dir = join(tmpdir(), `flambeau-runtime-${uid}`);
+  try {
+    mkdirSync(dir, { mode: 0o700 });
+  } catch {
+    // there already, checked below
+  }
+  try {
+    const st = statSync(dir);
+    if (st.isDirectory() && st.uid === uid && (st.mode & 0o777) === 0o700) {
+      process.env.XDG_RUNTIME_DIR = dir;
+    }
+  } catch {
+    // no directory: the warning it is
+  }
 }
 
 /** The adapter's short name, or `none`; the request is cut short so that startup stays quick. */
@@ -79,6 +109,7 @@ async function main(argv: string[]): Promise<number> {
   });
 
   if (code === undefined && process.stdin.isTTY) {
+    ensureRuntimeDir();
     const pkg = JSON.parse(readFileSync(`${ROOT}/package.json`, "utf8"));
     const banner =
       `flambeau ${pkg.version} on ${runtime()} (webgpu: ${await webgpuName()})` +

@@ -4,6 +4,7 @@
 
 import * as torch from "../mod.ts";
 import { Slice } from "../src/ops/views.ts";
+import { checkInterrupt } from "../src/interrupt.ts";
 
 const { Tensor } = torch;
 type Tensor = torch.Tensor;
@@ -169,7 +170,7 @@ export function setattrOp(
   return after;
 }
 
-/** The object the rewritten input finds as `__flambeau_ops`. */
+/** The object the rewritten input finds as `__flambeau_ops`; `tick` starts every loop's body. */
 export const ops = {
   binary,
   inplace,
@@ -178,4 +179,5 @@ export const ops = {
   setitem,
   setitemOp,
   setattrOp,
+  tick: checkInterrupt,
 };

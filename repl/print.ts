@@ -76,7 +76,15 @@ export function formatError(err: unknown, root: string): string {
   if (!(err instanceof Error)) {
     return `Exception: ${inspect(err, { depth: 2 })}`;
   }
-  const list = frames(err.stack ?? "", root).reverse().slice(-6);
+  let list = frames(err.stack ?? "", root).reverse();
+  // As in Python, the traceback starts at the input: the REPL's own callers are not shown.
+  const first = list.findIndex((f) => /^<.*>$/.test(f.file));
+  if (first > 0) list = list.slice(first);
+  // Where the user's code was when Ctrl-C came is what Python shows, not the kernel that saw it.
+  if (err.name === "KeyboardInterrupt") {
+    list = list.filter((f) => /^<.*>$/.test(f.file));
+  }
+  list = list.slice(-6);
   const lines = ["Traceback (most recent call last):"];
   for (const f of list) {
     const where = /^<.*>$/.test(f.file) ? "<stdin>" : f.file;

@@ -7,6 +7,7 @@ import { formatError, formatResult, formatSyntaxError } from "./print.ts";
 import { np } from "./np.ts";
 import { runCommand } from "./commands.ts";
 import { OPS, ops } from "./operators.ts";
+import { KeyboardInterrupt } from "../src/interrupt.ts";
 
 /** The repository root: library frames in tracebacks are shown relative to it. */
 export const ROOT = fileURLToPath(new URL("..", import.meta.url)).replace(
@@ -92,6 +93,11 @@ export class Session {
   failed = false;
   /** The device `.device` picked, exposed to the session as `device`. */
   device = "cpu";
+  /**
+   * Ctrl-C while an input waits (on a timer, a download): it stops waiting and reports
+   * KeyboardInterrupt. A computing input is interrupted by its kernels instead (src/interrupt.ts).
+   */
+  interrupt: () => void = () => {};
   private buffer: string[] = [];
   private count = 0;
   private readonly baseline: Set<string>;
@@ -102,6 +108,8 @@ export class Session {
     this.echo = opts.echo ?? false;
     this.cwd = opts.cwd ?? process.cwd();
     this.baseline = new Set(Object.getOwnPropertyNames(globalThis));
+    // Deep enough that a traceback reaches the input's frame from inside a kernel.
+    Error.stackTraceLimit = Math.max(Error.stackTraceLimit ?? 10, 50);
     this.reset();
   }
 
@@ -177,9 +185,13 @@ export class Session {
     const code = `${js}\n//# sourceURL=<input-${++this.count}>`;
     try {
       // Indirect eval: global scope, sloppy mode, so that `x = 1` makes a binding like Python.
-      const result = await (0, eval)(code) as
-        | Record<string, unknown>
-        | undefined;
+      const running = (0, eval)(code) as Promise<
+        Record<string, unknown> | undefined
+      >;
+      const interrupted = new Promise<never>((_, reject) => {
+        this.interrupt = () => reject(new KeyboardInterrupt());
+      });
+      const result = await Promise.race([running, interrupted]);
       if (result && RESULT in result) {
         const value = result[RESULT];
         const text = formatResult(value);
@@ -190,6 +202,8 @@ export class Session {
       }
     } catch (e) {
       this.fail(e);
+    } finally {
+      this.interrupt = () => {};
     }
   }
 }

@@ -246,32 +246,71 @@ function pythonOperators(
         node.arguments.map(expr),
       );
     }
-    if (
-      (ts.isForOfStatement(node) || ts.isForInStatement(node)) &&
-      !ts.isVariableDeclarationList(node.initializer)
-    ) {
-      const loop = ts.visitEachChild(node, visit, ctx);
-      return ts.isForOfStatement(loop)
-        ? f.updateForOfStatement(
-          loop,
-          loop.awaitModifier,
-          node.initializer,
-          loop.expression,
-          loop.statement,
-        )
-        : f.updateForInStatement(
-          loop as ts.ForInStatement,
-          node.initializer,
-          loop.expression,
-          loop.statement,
-        );
-    }
     if (isPlainSubscript(node)) {
       return call("getitem", [expr(node.expression), ...keys(node)]);
+    }
+    // Every loop looks for Ctrl-C once per turn, so `while (true) {}` can be interrupted too.
+    if (ts.isIterationStatement(node, false)) {
+      const loop = ts.visitEachChild(node, visit, ctx) as ts.IterationStatement;
+      const tick = f.createExpressionStatement(call("tick", []));
+      const body = loop.statement;
+      const statement = f.createBlock(
+        ts.isBlock(body) ? [tick, ...body.statements] : [tick, body],
+        true,
+      );
+      // A for-of/for-in target is a place, not a value: it stays as written.
+      const target = (ts.isForOfStatement(node) || ts.isForInStatement(node)) &&
+          !ts.isVariableDeclarationList(node.initializer)
+        ? node.initializer
+        : undefined;
+      return updateLoop(f, loop, statement, target);
     }
     return ts.visitEachChild(node, visit, ctx);
   }
   return (sf) => ts.visitNode(sf, visit) as ts.SourceFile;
+}
+
+/** The same loop with another body (and, for for-of/for-in, maybe another target). */
+function updateLoop(
+  f: ts.NodeFactory,
+  loop: ts.IterationStatement,
+  body: ts.Statement,
+  target?: ts.ForInitializer,
+): ts.Statement {
+  if (ts.isForStatement(loop)) {
+    return f.updateForStatement(
+      loop,
+      loop.initializer,
+      loop.condition,
+      loop.incrementor,
+      body,
+    );
+  }
+  if (ts.isForOfStatement(loop)) {
+    return f.updateForOfStatement(
+      loop,
+      loop.awaitModifier,
+      target ?? loop.initializer,
+      loop.expression,
+      body,
+    );
+  }
+  if (ts.isForInStatement(loop)) {
+    return f.updateForInStatement(
+      loop,
+      target ?? loop.initializer,
+      loop.expression,
+      body,
+    );
+  }
+  if (ts.isWhileStatement(loop)) {
+    return f.updateWhileStatement(loop, loop.expression, body);
+  }
+  return f.updateDoStatement(
+    loop as ts.DoStatement,
+    body,
+    (loop as ts.DoStatement).expression,
+  );
 }
 
 function toCode(text: string, cwd: string): Parsed {

@@ -167,6 +167,44 @@ describe("repl in a terminal", () => {
   );
 
   ptyTest(
+    "Ctrl-C interrupts a long matmul, a busy loop and a wait; the session keeps its bindings",
+    PTY,
+    async () => {
+      using dir = historyDir();
+      const t = new Terminal(dir.join("history"));
+      await t.waitFor(/>>> /);
+      await t.type("const kept = 41\r", "const a = torch.ones(6000, 6000)\r");
+      let at = await t.waitFor(/a = torch\.ones\(6000, 6000\)\r+\n>>> /);
+      // 432 GFLOP: seconds even through OpenBLAS on two cores, so Ctrl-C lands inside it.
+      await t.type("const b = a.matmul(a)\r");
+      await sleep(1000);
+      await t.type(CTRL_C);
+      at = await t.waitFor(
+        /Traceback \(most recent call last\):\r\n(?:.*\r\n)*KeyboardInterrupt\r\n>>> /,
+        at,
+      );
+      await t.type("kept + 1\r");
+      at = await t.waitFor(/\r\n42\r\n>>> /, at);
+      await t.type("typeof b\r");
+      at = await t.waitFor(/'undefined'\r\n>>> /, at);
+      await t.type("let n = 0; while (true) n++\r");
+      await sleep(500);
+      await t.type(CTRL_C);
+      at = await t.waitFor(/KeyboardInterrupt\r\n>>> /, at);
+      await t.type("n > 0\r");
+      at = await t.waitFor(/\r\ntrue\r\n>>> /, at);
+      await t.type("await new Promise((r) => setTimeout(r, 60000))\r");
+      await sleep(500);
+      await t.type(CTRL_C);
+      at = await t.waitFor(/KeyboardInterrupt\r\n>>> /, at);
+      await t.type("kept\r");
+      await t.waitFor(/\r\n41\r\n>>> /, at);
+      await t.type(CTRL_D);
+      assert.equal(await t.close(), 0);
+    },
+  );
+
+  ptyTest(
     "errors and a rejected promise leave the prompt running",
     PTY,
     async () => {

@@ -6,6 +6,7 @@
 
 import { blas } from "./blas.ts";
 import { wasmGemm } from "./wasm_gemm.ts";
+import { checkInterrupt } from "../../interrupt.ts";
 
 /** Dense arrays a kernel may read and write directly (the float dtypes, and doubles for the rest). */
 export type Floats = Float32Array | Float64Array;
@@ -49,22 +50,32 @@ function viaBlas(
   } else if (bs0 === 1 && (n === 1 || bs1 >= k)) {
     [tb, ldb] = [true, n === 1 ? k : bs1];
   } else return false;
-  (T === Float32Array ? lib.sgemm : lib.dgemm)(
-    ta,
-    tb,
-    m,
-    n,
-    k,
-    (a as Floats).subarray(aOff),
-    lda,
-    (b as Floats).subarray(bOff),
-    ldb,
-    accumulate ? 1 : 0,
-    out.subarray(oOff),
-    n,
-  );
+  // A long product runs in bands of rows, so that an interrupt (Ctrl-C in the REPL) is seen
+  // between them; a band of BLAS_BAND multiply-adds keeps every BLAS thread busy.
+  const rows = Math.max(64, Math.ceil(BLAS_BAND / Math.max(1, n * k)));
+  for (let r0 = 0; r0 < m; r0 += rows) {
+    if (r0 > 0) checkInterrupt();
+    const mb = Math.min(rows, m - r0);
+    (T === Float32Array ? lib.sgemm : lib.dgemm)(
+      ta,
+      tb,
+      mb,
+      n,
+      k,
+      (a as Floats).subarray(aOff + r0 * as0),
+      lda,
+      (b as Floats).subarray(bOff),
+      ldb,
+      accumulate ? 1 : 0,
+      out.subarray(oOff + r0 * n),
+      n,
+    );
+  }
   return true;
 }
+
+/** Multiply-adds per BLAS call in a long product (about 3 ms at 150 GFLOP/s). */
+const BLAS_BAND = 1 << 28;
 
 /** A kernel that may take a product gemmInto was given: true when it did, false to pass it on. */
 type FastGemm = (...args: Parameters<typeof gemmInto>) => boolean;

@@ -17,6 +17,7 @@ import {
   scatterPlanes,
 } from "./dense.ts";
 import { check, gather, indexAdd, indexSelect, scatter } from "./indexing.ts";
+import { checkInterrupt } from "../../interrupt.ts";
 
 const ops: Primitives<StorageArray> = {
   copy,
@@ -55,6 +56,8 @@ let slab = new ArrayBuffer(0);
 let used = 0;
 
 function allocate(dtype: DTypeName, n: number): StorageArray {
+  // Every op allocates its result: the one place an interrupt is seen between any two ops.
+  checkInterrupt();
   const array = DTYPES[dtype].array;
   const bytes = n * array.BYTES_PER_ELEMENT;
   if (bytes > SMALL_BYTES) return new array(n);

@@ -25,6 +25,7 @@ import {
   V128,
 } from "./wasm.ts";
 import { Slot, SLOTS } from "./gemm_slots.ts";
+import { checkInterrupt } from "../../interrupt.ts";
 
 /** "auto": the SIMD kernel where WebAssembly SIMD validates; "off": the JavaScript kernel. */
 export type SimdMode = "auto" | "off";
@@ -395,6 +396,8 @@ export function wasmGemm(
           kp,
         );
         runBlock(mod, 4 * aBase, 4 * bBase, 4 * cBase, mp, np, kp, 4 * ldc);
+        // Every thread is done with the block, so an interrupt leaves nothing running.
+        checkInterrupt();
       }
       for (let r = 0; r < mb; r++) {
         const o = oOff + (i0 + r) * n + j0, s = cBase + r * ldc;
