@@ -281,7 +281,8 @@ import * as data from "./src/data/mod.ts";
 /** `torch.utils`: `torch.utils.data` (Dataset, DataLoader, random_split). */
 export const utils = { data };
 
-export type { NDArray, NDArrayLike } from "./interop/numpy.ts";
+export { NDArray } from "./interop/numpy.ts";
+export type { NDArrayLike } from "./interop/numpy.ts";
 export {
   autograd,
   default_generator,

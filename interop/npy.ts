@@ -15,7 +15,7 @@
 import { fileURLToPath } from "node:url";
 import { type DTypeName, DTYPES, type StorageArray } from "../src/dtype.ts";
 import { contiguous as contiguousCopy } from "../src/ops/core.ts";
-import { type NDArray, numpy } from "../src/ops/ndarray.ts";
+import { NDArray, numpy } from "../src/ops/ndarray.ts";
 import { ValueError } from "../src/errors.ts";
 import { Tensor } from "../src/tensor.ts";
 import { readFileBytes, writeFileAtomic } from "./_files.ts";
@@ -358,17 +358,21 @@ export function parse(bytes: Uint8Array, name = "<bytes>"): NpyArray {
   } else {
     data = new dtype.array(bytes.buffer, at, n);
   }
-  return {
+  // An NDArray, so that it prints as NumPy prints it, with the header's fields beside.
+  const array = new NDArray(
     data,
     shape,
-    strides: stridesOf(shape, fortran),
-    offset: 0,
+    stridesOf(shape, fortran),
+    0,
+    dtypeName,
+  );
+  return Object.assign(array, {
     dtype: dtypeName,
     fortranOrder: fortran,
     descr: header.descr,
     version,
     copied,
-  };
+  });
 }
 
 /**

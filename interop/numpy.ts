@@ -11,7 +11,7 @@ import { RuntimeError } from "../src/errors.ts";
 import { contiguousStrides } from "../src/shape.ts";
 import { Storage } from "../src/storage.ts";
 import { Tensor } from "../src/tensor.ts";
-export type { NDArray } from "../src/ops/ndarray.ts";
+export { NDArray } from "../src/ops/ndarray.ts";
 
 /** An ndarray as NumPy-minded JS libraries describe one (npyjs, scijs/ndarray, our own numpy()). */
 export interface NDArrayLike {

@@ -5,6 +5,7 @@
 import * as torch from "../mod.ts";
 import { Slice } from "../src/ops/views.ts";
 import { checkInterrupt } from "../src/interrupt.ts";
+import { ARRAY_OPERATORS, np } from "./np.ts";
 
 const { Tensor } = torch;
 type Tensor = torch.Tensor;
@@ -26,6 +27,7 @@ export type Binary =
   | "ge";
 
 const isTensor = (v: unknown): v is Tensor => v instanceof Tensor;
+const isArray = (v: unknown): v is torch.NDArray => v instanceof torch.NDArray;
 
 /** `a OP b` in JavaScript, for operands that are not tensors. */
 const PLAIN: Record<Binary, (a: never, b: never) => unknown> = {
@@ -66,6 +68,12 @@ export function binary(op: Binary, a: unknown, b: unknown): unknown {
     return (a[op] as (o: unknown) => Tensor)(b);
   }
   if (isTensor(b) && typeof a !== "string") return REFLECTED[op](b, a);
+  // NumPy arrays (t.numpy(), np.ones(5)) get NumPy's operators.
+  if (
+    (isArray(a) || isArray(b)) && typeof a !== "string" && typeof b !== "string"
+  ) {
+    return ARRAY_OPERATORS[op](a as never, b as never);
+  }
   return PLAIN[op](a as never, b as never);
 }
 
@@ -75,12 +83,15 @@ export function inplace(op: Binary, a: unknown, b: unknown): unknown {
     const method = a[`${op}_` as keyof Tensor] as (o: unknown) => Tensor;
     return method.call(a, b);
   }
+  if (isArray(a) && typeof b !== "string") {
+    return ARRAY_OPERATORS[op](a, b as never, { out: a });
+  }
   return binary(op, a, b);
 }
 
 /** Unary `-a`. */
 export function neg(a: unknown): unknown {
-  return isTensor(a) ? a.neg() : -(a as number);
+  return isTensor(a) ? a.neg() : isArray(a) ? np.negative(a) : -(a as number);
 }
 
 /** Is this key one Python would subscript a tensor with (an int, a slice, None, `...`)? */
@@ -102,6 +113,13 @@ function tensorKey(x: Tensor, k: Tensor): Tensor {
  * `x[":", 1]`, `x[mask]`: `x.index(...)` on a tensor; plain property access otherwise.
  */
 export function getitem(o: unknown, ...keys: unknown[]): unknown {
+  if (isArray(o) && keys.every(isIndex)) {
+    // NumPy's a[i]: a Python number for one element, else a view.
+    const view = torch.from_numpy(o).index(...keys);
+    if (view.dim() > 0) return view.numpy();
+    const v = view.item();
+    return typeof v === "bigint" ? Number(v) : v;
+  }
   if (isTensor(o)) {
     if (keys.length === 1 && isTensor(keys[0])) return tensorKey(o, keys[0]);
     if (keys.length === 1 && Array.isArray(keys[0])) {
@@ -119,6 +137,12 @@ export function getitem(o: unknown, ...keys: unknown[]): unknown {
 
 /** `x[keys] = v`: writes into the selected view of a tensor (`fill_` or `copy_`, broadcasting). */
 export function setitem(o: unknown, keys: unknown[], v: unknown): unknown {
+  if (isArray(o) && keys.every(isIndex)) {
+    const view = torch.from_numpy(o).index(...keys);
+    if (isArray(v)) view.copy_(torch.from_numpy(v));
+    else view.fill_(v as number);
+    return v;
+  }
   if (isTensor(o)) {
     if (
       keys.length === 1 && isTensor(keys[0]) && keys[0].dtype === torch.bool

@@ -40,6 +40,8 @@ function print(...args: unknown[]): void {
         ? (a ? "True" : "False")
         : a === null
         ? "None"
+        : a instanceof torch.NDArray
+        ? String(a)
         : formatResult(a) ?? "None"
     ).join(" "),
   );
@@ -53,6 +55,10 @@ function len(x: unknown): number {
   if (x instanceof torch.Tensor) {
     if (x.dim() === 0) throw new TypeError("len() of a 0-d tensor");
     return x.size(0) as number;
+  }
+  if (x instanceof torch.NDArray) {
+    if (x.ndim === 0) throw new TypeError("len() of unsized object");
+    return x.shape[0];
   }
   if (x instanceof Map || x instanceof Set) return x.size;
   const n = (x as { length?: unknown } | null)?.length;

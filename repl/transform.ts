@@ -124,97 +124,133 @@ function isPlainSubscript(e: ts.Node): e is ts.ElementAccessExpression {
     !(e.flags & ts.NodeFlags.OptionalChain);
 }
 
+/** One change to the input's text: `text` replaces [at, end); an insertion has end === at. */
+type Edit = { at: number; end: number; text: string; rank: number };
+
+// Edits at one position apply in this order: calls closing there (the innermost first), then a
+// replaced token, then calls opening there (the outermost first).
+const closing = (depth: number) => 1e6 - depth;
+const REPLACING = 1.5e6;
+const opening = (depth: number) => 2e6 + depth;
+
 /**
  * Python's operators in REPL input: `a * b`, `a < b`, `-a`, `a -= b`, `x[i]`, `x[i, j]`,
  * `x[i] = v` become calls to repl/operators.ts, which use the tensor op when an operand is a
- * tensor and JavaScript's operator otherwise. `==`/`!=`, `&&`, `++` and the like are untouched.
+ * tensor and JavaScript's operator otherwise; every loop body first checks for Ctrl-C.
+ * `==`/`!=`, `&&`, `++` and the like are untouched. The rewrite edits the JavaScript in place (a call's
+ * name before the operand, a comma for the operator, a parenthesis after), so every line stays
+ * where it was and tracebacks keep the input's line numbers.
  */
-function pythonOperators(
-  ctx: ts.TransformationContext,
-): ts.Transformer<ts.SourceFile> {
-  const f = ctx.factory;
-  const call = (name: string, args: ts.Expression[]) =>
-    f.createCallExpression(
-      f.createPropertyAccessExpression(f.createIdentifier(OPS), name),
-      undefined,
-      args,
+function pythonOperators(text: string): string {
+  const sf = ts.createSourceFile(
+    "input.js",
+    text,
+    ts.ScriptTarget.ESNext,
+    true,
+    ts.ScriptKind.JS,
+  );
+  const edits: Edit[] = [];
+  const call = (name: string) => `${OPS}.${name}(`;
+  const open = (at: number, text: string, depth: number) =>
+    edits.push({ at, end: at, text, rank: opening(depth) });
+  const close = (at: number, depth: number) =>
+    edits.push({ at, end: at, text: ")", rank: closing(depth) });
+  const replace = (at: number, end: number, text: string) =>
+    edits.push({ at, end, text, rank: REPLACING });
+  const start = (n: ts.Node) => n.getStart(sf);
+  /** `o[k1, k2]`: `o, [k1, k2]` (keys as an array) or `o, k1, k2` (keys as arguments). */
+  const subscript = (e: ts.ElementAccessExpression, asArray: boolean) => {
+    replace(
+      e.expression.end,
+      start(e.argumentExpression),
+      asArray ? ", [" : ", ",
     );
-  const expr = (n: ts.Expression) => ts.visitNode(n, visit) as ts.Expression;
-  const keys = (e: ts.ElementAccessExpression) =>
-    subscriptKeys(e.argumentExpression).map(expr);
-  /** A subscript as JavaScript would read it, its parts still rewritten: `o[k]()`, `delete o[k]`. */
-  const keepSubscript = (e: ts.Expression): ts.Expression =>
-    ts.isElementAccessExpression(e)
-      ? f.updateElementAccessExpression(
-        e,
-        expr(e.expression),
-        expr(e.argumentExpression),
-      )
-      : expr(e);
+    if (!asArray) replace(e.argumentExpression.end, e.end, ")");
+  };
+  const visitAll = (nodes: readonly ts.Node[], depth: number) => {
+    for (const n of nodes) visit(n, depth);
+  };
+  const children = (n: ts.Node, depth: number) =>
+    ts.forEachChild(n, (c) => visit(c, depth + 1));
+  /** A subscript as JavaScript reads it (a place, or a method's `this`): only its parts rewritten. */
+  const keep = (e: ts.Node, depth: number) =>
+    ts.isElementAccessExpression(e) ? children(e, depth) : visit(e, depth);
 
-  function visit(node: ts.Node): ts.Node {
+  function visit(node: ts.Node, depth: number): void {
     if (ts.isBinaryExpression(node)) {
       const kind = node.operatorToken.kind;
       const op = BINARY[kind];
+      const token = node.operatorToken;
       if (op && !isText(node.left) && !isText(node.right)) {
-        return call("binary", [
-          f.createStringLiteral(op),
-          expr(node.left),
-          expr(node.right),
-        ]);
+        open(start(node), `${call("binary")}"${op}", `, depth);
+        replace(start(token), token.end, ",");
+        close(node.end, depth);
+        return children(node, depth);
       }
       const target = unparenthesised(node.left);
       const cop = COMPOUND[kind];
       if (cop && !isText(node.right)) {
-        const opName = f.createStringLiteral(cop);
         if (ts.isIdentifier(target)) {
-          return f.createAssignment(
-            target,
-            call("inplace", [opName, target, expr(node.right)]),
+          replace(
+            start(token),
+            token.end,
+            `= ${call("inplace")}"${cop}", ${target.text},`,
           );
+          close(node.end, depth);
+          return visit(node.right, depth + 1);
         }
         if (
           ts.isPropertyAccessExpression(target) &&
           ts.isIdentifier(target.name) &&
           target.expression.kind !== ts.SyntaxKind.SuperKeyword &&
-          !(target.flags & ts.NodeFlags.OptionalChain)
+          !(target.flags & ts.NodeFlags.OptionalChain) &&
+          target === node.left
         ) {
-          return call("setattrOp", [
-            expr(target.expression),
-            f.createStringLiteral(target.name.text),
-            opName,
-            expr(node.right),
-          ]);
+          open(start(node), call("setattrOp"), depth);
+          replace(
+            target.expression.end,
+            token.end,
+            `, "${target.name.text}", "${cop}",`,
+          );
+          close(node.end, depth);
+          visit(target.expression, depth + 1);
+          return visit(node.right, depth + 1);
         }
-        if (isPlainSubscript(target)) {
-          return call("setitemOp", [
-            expr(target.expression),
-            f.createArrayLiteralExpression(keys(target)),
-            opName,
-            expr(node.right),
-          ]);
+        if (isPlainSubscript(target) && target === node.left) {
+          open(start(node), call("setitemOp"), depth);
+          subscript(target, true);
+          replace(start(token), token.end, `, "${cop}",`);
+          close(node.end, depth);
+          visit(target.expression, depth + 1);
+          visit(target.argumentExpression, depth + 1);
+          return visit(node.right, depth + 1);
         }
       }
       if (kind === ts.SyntaxKind.EqualsToken) {
-        if (isPlainSubscript(target)) {
-          return call("setitem", [
-            expr(target.expression),
-            f.createArrayLiteralExpression(keys(target)),
-            expr(node.right),
-          ]);
+        if (isPlainSubscript(target) && target === node.left) {
+          open(start(node), call("setitem"), depth);
+          subscript(target, true);
+          replace(start(token), token.end, ",");
+          close(node.end, depth);
+          visit(target.expression, depth + 1);
+          visit(target.argumentExpression, depth + 1);
+          return visit(node.right, depth + 1);
         }
         // A destructuring target is left as written: its subscripts are places, not values.
         if (
           ts.isArrayLiteralExpression(target) ||
           ts.isObjectLiteralExpression(target)
         ) {
-          return f.updateBinaryExpression(
-            node,
-            node.left,
-            node.operatorToken,
-            expr(node.right),
-          );
+          return visit(node.right, depth + 1);
         }
+      }
+      // Any other assignment: its target is a place.
+      if (
+        kind >= ts.SyntaxKind.FirstAssignment &&
+        kind <= ts.SyntaxKind.LastAssignment
+      ) {
+        keep(node.left, depth + 1);
+        return visit(node.right, depth + 1);
       }
     }
     if (
@@ -222,7 +258,9 @@ function pythonOperators(
       node.operator === ts.SyntaxKind.MinusToken &&
       !ts.isNumericLiteral(node.operand)
     ) {
-      return call("neg", [expr(node.operand)]);
+      replace(start(node), start(node) + 1, call("neg"));
+      close(node.end, depth);
+      return visit(node.operand, depth + 1);
     }
     // `o[k]++`, `delete o[k]`: places, not values.
     if (
@@ -230,94 +268,62 @@ function pythonOperators(
       (node.operator === ts.SyntaxKind.PlusPlusToken ||
         node.operator === ts.SyntaxKind.MinusMinusToken)
     ) {
-      return ts.isPrefixUnaryExpression(node)
-        ? f.updatePrefixUnaryExpression(node, keepSubscript(node.operand))
-        : f.updatePostfixUnaryExpression(node, keepSubscript(node.operand));
+      return keep(node.operand, depth + 1);
     }
-    if (ts.isDeleteExpression(node)) {
-      return f.updateDeleteExpression(node, keepSubscript(node.expression));
-    }
+    if (ts.isDeleteExpression(node)) return keep(node.expression, depth + 1);
     // `o[k](...)` calls a method with `o` as `this`.
     if (ts.isCallExpression(node) && isPlainSubscript(node.expression)) {
-      return f.updateCallExpression(
-        node,
-        keepSubscript(node.expression),
-        node.typeArguments,
-        node.arguments.map(expr),
-      );
+      keep(node.expression, depth + 1);
+      return visitAll(node.arguments, depth + 1);
     }
     if (isPlainSubscript(node)) {
-      return call("getitem", [expr(node.expression), ...keys(node)]);
+      open(start(node), call("getitem"), depth);
+      subscript(node, false);
+      visit(node.expression, depth + 1);
+      return visit(node.argumentExpression, depth + 1);
     }
     // Every loop looks for Ctrl-C once per turn, so `while (true) {}` can be interrupted too.
     if (ts.isIterationStatement(node, false)) {
-      const loop = ts.visitEachChild(node, visit, ctx) as ts.IterationStatement;
-      const tick = f.createExpressionStatement(call("tick", []));
-      const body = loop.statement;
-      const statement = f.createBlock(
-        ts.isBlock(body) ? [tick, ...body.statements] : [tick, body],
-        true,
-      );
-      // A for-of/for-in target is a place, not a value: it stays as written.
-      const target = (ts.isForOfStatement(node) || ts.isForInStatement(node)) &&
-          !ts.isVariableDeclarationList(node.initializer)
-        ? node.initializer
-        : undefined;
-      return updateLoop(f, loop, statement, target);
+      const body = node.statement;
+      if (ts.isBlock(body)) {
+        open(start(body) + 1, ` ${OPS}.tick();`, depth);
+      } else {
+        open(start(body), `{ ${OPS}.tick(); `, depth);
+        edits.push({
+          at: body.end,
+          end: body.end,
+          text: " }",
+          rank: closing(depth),
+        });
+      }
+      // A for-of/for-in target is a place, not a value.
+      if (
+        (ts.isForOfStatement(node) || ts.isForInStatement(node)) &&
+        !ts.isVariableDeclarationList(node.initializer)
+      ) {
+        keep(node.initializer, depth + 1);
+        visit(node.expression, depth + 1);
+        return visit(body, depth + 1);
+      }
     }
-    return ts.visitEachChild(node, visit, ctx);
+    children(node, depth);
   }
-  return (sf) => ts.visitNode(sf, visit) as ts.SourceFile;
-}
-
-/** The same loop with another body (and, for for-of/for-in, maybe another target). */
-function updateLoop(
-  f: ts.NodeFactory,
-  loop: ts.IterationStatement,
-  body: ts.Statement,
-  target?: ts.ForInitializer,
-): ts.Statement {
-  if (ts.isForStatement(loop)) {
-    return f.updateForStatement(
-      loop,
-      loop.initializer,
-      loop.condition,
-      loop.incrementor,
-      body,
-    );
+  visit(sf, 0);
+  edits.sort((a, b) => a.at - b.at || a.rank - b.rank);
+  let out = "", at = 0;
+  for (const e of edits) {
+    out += text.slice(at, e.at) + e.text;
+    at = Math.max(at, e.end);
   }
-  if (ts.isForOfStatement(loop)) {
-    return f.updateForOfStatement(
-      loop,
-      loop.awaitModifier,
-      target ?? loop.initializer,
-      loop.expression,
-      body,
-    );
-  }
-  if (ts.isForInStatement(loop)) {
-    return f.updateForInStatement(
-      loop,
-      target ?? loop.initializer,
-      loop.expression,
-      body,
-    );
-  }
-  if (ts.isWhileStatement(loop)) {
-    return f.updateWhileStatement(loop, loop.expression, body);
-  }
-  return f.updateDoStatement(
-    loop as ts.DoStatement,
-    body,
-    (loop as ts.DoStatement).expression,
-  );
+  return out + text.slice(at);
 }
 
 function toCode(text: string, cwd: string): Parsed {
-  const js = ts.transpileModule(text, {
-    compilerOptions,
-    transformers: { before: [pythonOperators] },
-  }).outputText;
+  // Rewritten after the types are gone: TypeScript's printer would join the lines of a call it
+  // had to print, where the JavaScript it emits keeps the input's line breaks.
+  const js = pythonOperators(
+    ts.transpileModule(text, { compilerOptions }).outputText,
+  );
   return { kind: "code", js: persist(js, cwd) };
 }
 

@@ -3,6 +3,7 @@
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
 import { Session } from "../repl/session.ts";
 
 /** Runs the lines in one in-process session; returns what it printed and reported. */
@@ -139,6 +140,19 @@ describe("repl: Python's operators on tensors", () => {
 });
 
 describe("repl: the same operators keep JavaScript's meaning elsewhere", () => {
+  test("a rewritten input keeps its lines: tracebacks name the line typed", async () => {
+    const { err } = await session([
+      "function g(a) {",
+      "  const y = a *",
+      "    2 + a[0]",
+      "  return y.view(7);",
+      "}",
+      "g(torch.ones(2))",
+    ]);
+    assert.equal(err.length, 1);
+    assert.match(err[0], /File "<stdin>", line 4, in g\n/);
+  });
+
   test("numbers, strings, arrays, objects, methods, destructuring", async () => {
     const { out, err } = await session([
       "let n = 0",
@@ -189,5 +203,64 @@ describe("repl: the same operators keep JavaScript's meaning elsewhere", () => {
       "true",
       "4",
     ]);
+  });
+});
+
+const numpyOps = JSON.parse(
+  readFileSync(new URL("./fixtures/numpy_ops.json", import.meta.url), "utf8"),
+) as { numpy: string; cases: { python: string; ts: string; repr: string }[] };
+
+describe(`repl: np is one kind of array, with NumPy's results (NumPy ${numpyOps.numpy})`, () => {
+  test("each expression echoes what NumPy's prompt echoes", async () => {
+    const { out, err } = await session(numpyOps.cases.map((c) => c.ts));
+    assert.deepEqual(err, []);
+    numpyOps.cases.forEach((c, i) => assert.equal(out[i], c.repr, c.python));
+  });
+
+  test("t.numpy() and np's arrays share memory with tensors; out= writes through", async () => {
+    const { out, err } = await session([
+      "b = torch.ones(5, { dtype: torch.float64 })",
+      "const a_ = b.numpy()",
+      "a_ instanceof np.ndarray && np.ones(5) instanceof np.ndarray",
+      "np.add(a_, 1, { out: a_ })",
+      "b.tolist()",
+      "np.multiply(a_, 10)",
+      "a_ *= 3",
+      "b.tolist()",
+      "a_[0] = -1",
+      "b.tolist()",
+    ]);
+    assert.deepEqual(err, []);
+    assert.deepEqual(out, [
+      "true",
+      "array([2., 2., 2., 2., 2.])",
+      "[ 2, 2, 2, 2, 2 ]",
+      "array([20., 20., 20., 20., 20.])",
+      "[ 6, 6, 6, 6, 6 ]",
+      "[ -1, 6, 6, 6, 6 ]",
+    ]);
+  });
+
+  test("a name or option np lacks is an error, never a silent undefined", async () => {
+    const { err } = await session([
+      "np.random",
+      "np.add(np.ones(2), 1, { where: true })",
+      "np.add(np.ones(2), 1, { out: np.ones(3) })",
+      "np.ones(2, { dtype: 'complex64' })",
+    ]);
+    assert.equal(err.length, 4);
+    assert.match(
+      err[0],
+      /AttributeError: module 'numpy' has no attribute 'random' \(flambeau's np stand-in has: ones, /,
+    );
+    assert.match(
+      err[1],
+      /TypeError: add\(\) got an unexpected keyword argument 'where'/,
+    );
+    assert.match(
+      err[2],
+      /ValueError: non-broadcastable output operand with shape \(3\) doesn't match the broadcast shape \(2\)/,
+    );
+    assert.match(err[3], /TypeError: data type 'complex64' not understood/);
   });
 });

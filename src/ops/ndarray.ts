@@ -3,19 +3,45 @@
 import type { StorageArray } from "../dtype.ts";
 import { RuntimeError } from "../errors.ts";
 import type { Tensor } from "../tensor.ts";
+import { ndarrayRepr, ndarrayStr } from "../print/numpy.ts";
 
-/** What `t.numpy()` returns: a view of the tensor's memory. */
-export interface NDArray {
-  /** The tensor's whole storage (not a copy): int64 as BigInt64Array, bool as Uint8Array. */
-  data: StorageArray;
-  /** The sizes. */
-  shape: number[];
-  /** In elements, as `Tensor.stride()` (NumPy counts bytes). */
-  strides: number[];
-  /** Where element [0, ..., 0] lies in `data`, in elements. */
-  offset: number;
-  /** NumPy's name for the dtype: "float32", "int64", "bool", ... */
-  dtype: string;
+/**
+ * What `t.numpy()` returns: a view of the tensor's memory, with NumPy's printing (`array([1., 2.])`
+ * where the prompt echoes it, `[1. 2.]` as a string). `torch.from_numpy` takes it back.
+ */
+export class NDArray {
+  constructor(
+    /** The tensor's whole storage (not a copy): int64 as BigInt64Array, bool as Uint8Array. */
+    readonly data: StorageArray,
+    /** The sizes. */
+    readonly shape: number[],
+    /** In elements, as `Tensor.stride()` (NumPy counts bytes). */
+    readonly strides: number[],
+    /** Where element [0, ..., 0] lies in `data`, in elements. */
+    readonly offset: number,
+    /** NumPy's name for the dtype: "float32", "int64", "bool", ... */
+    readonly dtype: string,
+  ) {}
+
+  /** The number of dims, as NumPy's `a.ndim`. */
+  get ndim(): number {
+    return this.shape.length;
+  }
+
+  /** The number of elements, as NumPy's `a.size`. */
+  get size(): number {
+    return this.shape.reduce((a, b) => a * b, 1);
+  }
+
+  /** `str(a)`: `[1. 2. 3.]`. */
+  toString(): string {
+    return ndarrayStr(this);
+  }
+
+  /** `repr(a)`, which the REPL and `console.log` show: `array([1., 2., 3.])`. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return ndarrayRepr(this);
+  }
 }
 
 /**
@@ -46,11 +72,11 @@ export function numpy(t: Tensor): NDArray {
     else hi += reach;
   }
   const data = t.storage.data.subarray(lo, n > 0 ? hi + 1 : lo) as StorageArray;
-  return {
+  return new NDArray(
     data,
-    shape: [...t._shape],
-    strides: [...t._strides],
-    offset: t.storage_offset_ - lo,
-    dtype: t.dtype.name,
-  };
+    [...t._shape],
+    [...t._strides],
+    t.storage_offset_ - lo,
+    t.dtype.name,
+  );
 }
