@@ -6,6 +6,7 @@ import { read, RESULT } from "./transform.ts";
 import { formatError, formatResult, formatSyntaxError } from "./print.ts";
 import { np } from "./np.ts";
 import { runCommand } from "./commands.ts";
+import { runtimeHint } from "./hints.ts";
 import { OPS, ops } from "./operators.ts";
 import { KeyboardInterrupt } from "../src/interrupt.ts";
 
@@ -141,9 +142,10 @@ export class Session {
   }
 
   /** Reports an error in Python's words and marks the session failed. */
-  fail(e: unknown): void {
+  fail(e: unknown, input = ""): void {
     this.failed = true;
-    this.err(formatError(e, ROOT));
+    const hint = runtimeHint(e, input);
+    this.err(formatError(e, ROOT) + (hint ? `\nhint: ${hint}` : ""));
   }
 
   /** Takes one line; evaluates the input once it is complete. */
@@ -164,11 +166,14 @@ export class Session {
     this.inputs.push(text);
     if (parsed.kind === "error") {
       this.failed = true;
-      const { line: l, column, text: src, message } = parsed;
-      this.err(formatSyntaxError("<stdin>", l, column, src, message));
+      const { line: l, column, text: src, message, hint } = parsed;
+      this.err(
+        formatSyntaxError("<stdin>", l, column, src, message) +
+          (hint ? `\nhint: ${hint}` : ""),
+      );
       return "done";
     }
-    await this.evaluate(parsed.js);
+    await this.evaluate(parsed.js, text);
     return "done";
   }
 
@@ -186,7 +191,7 @@ export class Session {
     return "done";
   }
 
-  private async evaluate(js: string): Promise<void> {
+  private async evaluate(js: string, input: string): Promise<void> {
     // The sourceURL names the chunk in stack traces, which formatError shows as <stdin>.
     const code = `${js}\n//# sourceURL=<input-${++this.count}>`;
     try {
@@ -207,7 +212,7 @@ export class Session {
         }
       }
     } catch (e) {
-      this.fail(e);
+      this.fail(e, input);
     } finally {
       this.interrupt = () => {};
     }

@@ -3,6 +3,7 @@
 import ts from "typescript";
 import { pathToFileURL } from "node:url";
 import { type Binary, OPS } from "./operators.ts";
+import { keywordArguments, pythonLine } from "./hints.ts";
 
 /** The outcome of reading one input: wait for more lines, a syntax error, or code to run. */
 export type Parsed =
@@ -13,6 +14,8 @@ export type Parsed =
     line: number;
     column: number;
     text: string;
+    /** The TypeScript to write instead, where the input was Python. */
+    hint?: string;
   }
   | { kind: "code"; js: string };
 
@@ -59,6 +62,18 @@ export function read(text: string, cwd: string): Parsed {
   }
   const { sf, diags } = parse(text);
   if (diags.length > 0) {
+    // Python that TypeScript cannot read (or reads as unfinished, like `import torch`).
+    const python = pythonLine(text);
+    if (python) {
+      return {
+        kind: "error",
+        message: python.message,
+        line: 1,
+        column: text.length - text.trimStart().length,
+        text: text.split("\n")[0],
+        hint: python.hint,
+      };
+    }
     const end = text.trimEnd().length;
     const first = diags[0];
     const start = first.start ?? 0;
@@ -70,6 +85,20 @@ export function read(text: string, cwd: string): Parsed {
       line: pos.line + 1,
       column: pos.character,
       text: text.split("\n")[pos.line] ?? "",
+    };
+  }
+  // Python that TypeScript reads, wrongly: `f(x, requires_grad=True)` assigns a global.
+  const keywords = keywordArguments(sf);
+  if (keywords) {
+    const at = keywords.node.getStart(sf);
+    const pos = sf.getLineAndCharacterOfPosition(at);
+    return {
+      kind: "error",
+      message: keywords.message,
+      line: pos.line + 1,
+      column: pos.character,
+      text: text.split("\n")[pos.line],
+      hint: keywords.hint,
     };
   }
   return toCode(text, cwd);

@@ -1,5 +1,6 @@
-// Python's operators and subscripts in REPL input (repl/transform.ts rewrites them, repl/operators.ts
-// runs them): on tensors they are the tensor ops, on anything else JavaScript's own operators.
+// Python's habits at the prompt: operators and subscripts (repl/transform.ts rewrites them,
+// repl/operators.ts runs them: tensor ops on tensors, JavaScript's own operators on anything else),
+// NumPy's arrays (repl/np.ts), and hints for the Python that is not TypeScript (repl/hints.ts).
 
 import { describe, test } from "node:test";
 import assert from "node:assert/strict";
@@ -262,5 +263,103 @@ describe(`repl: np is one kind of array, with NumPy's results (NumPy ${numpyOps.
       /ValueError: non-broadcastable output operand with shape \(3\) doesn't match the broadcast shape \(2\)/,
     );
     assert.match(err[3], /TypeError: data type 'complex64' not understood/);
+  });
+});
+
+describe("repl: Python that is not TypeScript gets the TypeScript to write", () => {
+  const cases: [string, RegExp, string][] = [
+    [
+      "from torch.autograd import Variable",
+      /SyntaxError: 'from \.\.\. import' is Python/,
+      "const { Variable } = torch.autograd",
+    ],
+    [
+      "from torch.nn import Linear, ReLU as Act",
+      /is Python/,
+      "const { Linear, ReLU: Act } = nn",
+    ],
+    [
+      "import numpy as np",
+      /SyntaxError: 'import numpy' is Python/,
+      "np is loaded already",
+    ],
+    ["import torch", /'import torch' is Python/, "torch is loaded already"],
+    ["import torch.nn.functional as F", /is Python/, "F is loaded already"],
+    [
+      "import torch.optim as opt",
+      /is Python/,
+      "it is loaded already as optim: const opt = optim",
+    ],
+    [
+      "def num_flat_features(self, x):",
+      /'def' is Python/,
+      "function num_flat_features(x) { ... } (a method: name(args) { ... } inside the class)",
+    ],
+    [
+      "class Net(nn.Module):",
+      /a Python class/,
+      "class Net extends nn.Module { ... } (layers as fields: conv1 = new nn.Conv2d(1, 6, 5); forward(x) { ... })",
+    ],
+    [
+      "for i in range(2, n):",
+      /a Python for loop/,
+      "for (let i = 2; i < n; i++) { ... }",
+    ],
+    [
+      "for x, y in loader:",
+      /a Python for loop/,
+      "for (const [x, y] of loader) { ... }",
+    ],
+    [
+      "if torch.cuda.is_available():",
+      /a Python if/,
+      "if (torch.cuda.is_available()) { ... }",
+    ],
+    [
+      "size = x.size()[1:]",
+      /Python's slice syntax/,
+      'slices are strings here: x["1:"], x[":", 0] (or x.index(":", 0)) for a tensor; arr.slice(1) for an array',
+    ],
+    ["g = lambda t: t * 2", /a Python lambda/, "g = (t) => t * 2"],
+    [
+      "x = Variable(torch.ones(2), requires_grad=True)",
+      /SyntaxError: keyword arguments are Python/,
+      "Variable(torch.ones(2), { requires_grad: true })",
+    ],
+    [
+      "opt = new optim.SGD(ps, lr=0.01, momentum=0.9)",
+      /keyword arguments/,
+      "new optim.SGD(ps, { lr: 0.01, momentum: 0.9 })",
+    ],
+    [
+      "nn.Conv2d(1, 6, 5)",
+      /TypeError: (Class constructor Conv2d cannot be invoked without .new.|Cannot call a class constructor Conv2d without \|new\|)/,
+      "a class is made with new: new nn.Conv2d(...)",
+    ],
+    ["x = None", /ReferenceError/, "null is TypeScript's None"],
+  ];
+  test("each habit: the error, then hint: and the TypeScript", async () => {
+    const { out, err } = await session(cases.map(([line]) => line));
+    assert.deepEqual(out, []);
+    assert.equal(err.length, cases.length);
+    cases.forEach(([line, error, hint], i) => {
+      assert.match(err[i], error, line);
+      assert.ok(err[i].endsWith(`\nhint: ${hint}`), `${line}: ${err[i]}`);
+    });
+  });
+
+  test("valid TypeScript that looks alike is left alone", async () => {
+    const { out, err } = await session([
+      "const d = { a: 1 }",
+      "let keys = []",
+      "for (const k in d) keys.push(k)",
+      "keys",
+      "const pick = (c) => [c ? 1 : 2]",
+      "pick(true)",
+      "let r; [r = 5] = []",
+      "r",
+    ]);
+    assert.deepEqual(err, []);
+    assert.deepEqual(out, ["[ 'a' ]", "[ 1 ]", "5"]);
   });
 });
