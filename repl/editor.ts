@@ -9,16 +9,34 @@ import type { Session } from "./session.ts";
 import { COMMAND_NAMES } from "./commands.ts";
 import { InterruptWatcher } from "./interrupt.ts";
 
-/** `$FLAMBEAU_HISTORY`, else ~/.flambeau_history; one input per line, oldest first. */
+/**
+ * `$FLAMBEAU_HISTORY`, else ~/.flambeau_history; one input per line, oldest first, the later
+ * lines of a multi-line input marked `... ` as the prompt shows them.
+ */
 export function historyFile(): string {
   return process.env.FLAMBEAU_HISTORY || join(homedir(), ".flambeau_history");
+}
+
+/** The file's form of one input: its later lines marked `... ` (no input starts with `...`). */
+export function encodeEntry(entry: string): string {
+  return entry.split("\n").map((l, i) => (i === 0 ? l : `... ${l}`)).join("\n");
+}
+
+/** The inputs a history file holds, oldest first; a multi-line input is one entry. */
+export function decodeHistory(text: string): string[] {
+  const entries: string[] = [];
+  for (const line of text.split("\n")) {
+    if (line.startsWith("... ") && entries.length > 0) {
+      entries[entries.length - 1] += "\n" + line.slice(4);
+    } else if (line.trim() !== "") entries.push(line);
+  }
+  return entries;
 }
 
 function loadHistory(file: string): string[] {
   try {
     // readline wants the newest entry first.
-    return readFileSync(file, "utf8").split("\n").filter((l) => l !== "")
-      .slice(-1000).reverse();
+    return decodeHistory(readFileSync(file, "utf8")).slice(-1000).reverse();
   } catch {
     return [];
   }
@@ -116,6 +134,30 @@ export function interactive(session: Session, banner: string): Promise<void> {
   } as readline.ReadLineOptions);
   console.log(banner);
   const watcher = new InterruptWatcher(() => session.interrupt());
+  // The lines of the input being typed, which history keeps as one entry once it is complete.
+  let pending: string[] = [];
+  /** One input into history, whole (as Python 3.13 brings it back), trimmed of stray tabs. */
+  const remember = (lines: string[]) => {
+    // A recalled entry comes back with \r between its lines under Bun.
+    const entry = lines.join("\n").replace(/\r\n?/g, "\n").trim();
+    if (entry === "") return;
+    const history = (rl as unknown as { history: string[] }).history;
+    // readline added each line by itself: those give way to the input as one entry.
+    const added = lines.filter((l) => l.trim() !== "").reverse();
+    for (const l of added) {
+      const i = history.indexOf(l);
+      if (i >= 0 && i < added.length) history.splice(i, 1);
+    }
+    const before = history.indexOf(entry);
+    if (before >= 0) history.splice(before, 1);
+    history.unshift(entry);
+    try {
+      // Only its owner reads a history (it may hold paths and data): 0600, as Python's.
+      appendFileSync(file, encodeEntry(entry) + "\n", { mode: 0o600 });
+    } catch {
+      // An unwritable home directory costs the history file, not the session.
+    }
+  };
   // Lines arrive faster than they are evaluated when a block is pasted: run them in order.
   let queue = Promise.resolve();
   let interrupted = false;
@@ -126,20 +168,15 @@ export function interactive(session: Session, banner: string): Promise<void> {
   return new Promise((done) => {
     rl.on("line", (line) => {
       interrupted = false;
-      if (line.trim() !== "") {
-        try {
-          // Only its owner reads a history (it may hold paths and data): 0600, as Python's.
-          appendFileSync(file, line.replace(/\n/g, " ") + "\n", {
-            mode: 0o600,
-          });
-        } catch {
-          // An unwritable home directory costs the history file, not the session.
-        }
-      }
       queue = queue.then(async () => {
+        pending.push(line);
         rl.pause();
         const next = await watcher.run(() => session.line(line));
         rl.resume();
+        if (session.prompt === ">>> ") {
+          remember(pending);
+          pending = [];
+        }
         if (next === "exit") rl.close();
         else prompt();
       });
@@ -158,6 +195,7 @@ export function interactive(session: Session, banner: string): Promise<void> {
         rli.line = "";
         rli.cursor = 0;
         session.cancel();
+        pending = [];
         process.stdout.write("\nKeyboardInterrupt\n");
       }
       prompt();

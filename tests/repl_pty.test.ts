@@ -122,6 +122,34 @@ describe("repl in a terminal", () => {
   );
 
   ptyTest(
+    "a multi-line input comes back from history whole, in this session and the next",
+    PTY,
+    async () => {
+      using dir = historyDir();
+      const history = dir.join("history");
+      const t = new Terminal(history);
+      await t.waitFor(/>>> /);
+      await t.type("function f(a) {\r", "  return a * 2\r", "}\r", "f(4)\r");
+      let at = await t.waitFor(/\r\n8\r\n>>> /);
+      await t.type(UP, UP, "\r", "f(5)\r"); // the whole definition, then f(5) once more
+      at = await t.waitFor(/\r\n10\r\n>>> /, at);
+      await t.type(CTRL_D);
+      assert.equal(await t.close(), 0);
+      assert.equal(
+        readFileSync(history, "utf8"),
+        "function f(a) {\n...   return a * 2\n... }\nf(4)\nfunction f(a) {\n...   return a * 2\n... }\nf(5)\n",
+      );
+
+      const again = new Terminal(history);
+      await again.waitFor(/>>> /);
+      await again.type(UP, UP, "\r", "f(6)\r");
+      await again.waitFor(/\r\n12\r\n>>> /);
+      await again.type(CTRL_D);
+      assert.equal(await again.close(), 0);
+    },
+  );
+
+  ptyTest(
     "tab completes globals, properties after a dot and commands",
     PTY,
     async () => {
