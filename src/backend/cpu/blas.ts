@@ -35,6 +35,8 @@ export interface Blas {
   threads: number;
   sgemm: Gemm;
   dgemm: Gemm;
+  /** Runs the next products on n threads (a no-op when they already do). */
+  useThreads(n: number): void;
 }
 
 /** "auto": OpenBLAS where it loads; "openblas": required; "off": the JavaScript kernel. */
@@ -52,6 +54,7 @@ type Raw = {
   cblas_sgemm: (...args: unknown[]) => void;
   cblas_dgemm: (...args: unknown[]) => void;
   openblas_get_num_threads: () => number;
+  openblas_set_num_threads: (n: number) => void;
 };
 
 function gemmOf(fn: (...args: unknown[]) => void): Gemm {
@@ -96,6 +99,7 @@ function openWith(
         cblas_sgemm: gemm("f32"),
         cblas_dgemm: gemm("f64"),
         openblas_get_num_threads: { [args]: [], [result]: "i32" },
+        openblas_set_num_threads: { [args]: [I], [result]: "void" },
       });
       return { raw: lib.symbols, library };
     } catch {
@@ -144,14 +148,20 @@ function initialMode(): BlasMode {
 function load(): Blas | null {
   if (loaded !== undefined) return loaded;
   const found = openDeno() ?? openBun();
-  loaded = found
-    ? {
-      library: found.library,
-      threads: found.raw.openblas_get_num_threads(),
-      sgemm: gemmOf(found.raw.cblas_sgemm),
-      dgemm: gemmOf(found.raw.cblas_dgemm),
-    }
-    : null;
+  if (!found) return (loaded = null);
+  const threads = found.raw.openblas_get_num_threads();
+  let current = threads;
+  loaded = {
+    library: found.library,
+    threads,
+    sgemm: gemmOf(found.raw.cblas_sgemm),
+    dgemm: gemmOf(found.raw.cblas_dgemm),
+    useThreads(n) {
+      if (n === current) return;
+      found.raw.openblas_set_num_threads(n);
+      current = n;
+    },
+  };
   return loaded;
 }
 
