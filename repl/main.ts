@@ -5,13 +5,16 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { ROOT, Session } from "./session.ts";
 import { interactive } from "./editor.ts";
+import { runScript } from "./run.ts";
+import { formatError } from "./print.ts";
 
-const USAGE = `usage: repl/main.ts [--eval CODE] [--echo] [--help]
+const USAGE = `usage: repl/main.ts [--eval CODE] [--echo] [--run FILE] [--help]
 
 With a terminal, an interactive prompt. With --eval, or with a script piped to stdin, each input
 runs in turn and its result prints as the prompt would; the exit code is 1 when an input failed.
   --eval CODE, -e CODE   run CODE (lines separated by newlines) instead of reading stdin
-  --echo                 also print each input after its prompt, so the output reads as a session`;
+  --echo                 also print each input after its prompt, so the output reads as a session
+  --run FILE             run a script with the prompt's Python operators (x * 2, x[0], x -= y)`;
 
 function runtime(): string {
   const g = globalThis as {
@@ -90,7 +93,19 @@ async function main(argv: string[]): Promise<number> {
       }
       code = argv[++i];
     } else if (a === "--echo") echo = true;
-    else {
+    else if (a === "--run") {
+      if (i + 1 >= argv.length) {
+        console.error("--run needs FILE");
+        return 2;
+      }
+      try {
+        await runScript(argv[++i]);
+        return 0;
+      } catch (e) {
+        console.error(formatError(e, ROOT));
+        return 1;
+      }
+    } else {
       console.error(`unknown argument ${a}\n${USAGE}`);
       return 2;
     }

@@ -482,3 +482,19 @@ export function persist(js: string, cwd: string): string {
     [...hoisted, ...body].join("\n")
   }\n})()`;
 }
+
+/**
+ * A whole script with Python's operators (for `repl/main.ts --run FILE`): transpiled as a module
+ * (type-only imports dropped), then rewritten as prompt input is. It calls `__flambeau_ops`.
+ */
+export function transpileScript(text: string): string {
+  return pythonOperators(
+    ts.transpileModule(text, {
+      compilerOptions: {
+        target: ts.ScriptTarget.ESNext,
+        module: ts.ModuleKind.ESNext,
+        useDefineForClassFields: true,
+      },
+    }).outputText,
+  );
+}

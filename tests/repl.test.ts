@@ -4,7 +4,7 @@ import { describe, test } from "node:test";
 import assert from "node:assert/strict";
 import * as torch from "../mod.ts";
 import { spawnSync } from "node:child_process";
-import { readFileSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { tempDir } from "./_support/tmp.ts";
@@ -310,6 +310,65 @@ describe("repl: commands", () => {
         assert.match(r.err, /RuntimeError: no WebGPU device is available/);
       }
       assert.match(r.err, /usage: \.style legacy\|modern/);
+    },
+  );
+});
+
+describe("repl: --run FILE, a script with Python's operators", () => {
+  test(
+    "the script runs with x * 2, x[0], p.data -= ...; its relative imports resolve",
+    SPAWNS,
+    () => {
+      using tmp = tempDir("flambeau-run-");
+      const mod = JSON.stringify(join(root, "mod.ts"));
+      writeFileSync(tmp.join("helper.ts"), "export const lr: number = 0.1;\n");
+      writeFileSync(
+        tmp.join("train.ts"),
+        [
+          `import * as torch from ${mod};`,
+          `import type { Tensor } from ${mod};`,
+          'import { lr } from "./helper.ts";',
+          "const x: Tensor = torch.arange(8).float().view(4, 2) / 8;",
+          "const y = x.matmul(torch.tensor([[2], [-1]]).float());",
+          "const w = torch.zeros(2, 1, { requires_grad: true });",
+          "for (let i = 0; i < 2000; i++) {",
+          "  const loss = ((x.matmul(w) - y) ** 2).mean();",
+          "  loss.backward();",
+          "  w.data -= lr * 10 * w.grad!;",
+          "  w.grad!.zero_();",
+          "}",
+          "console.log(w.view(-1).tolist().map((v) => v.toFixed(3)).join(' '), x[1, 0].item());",
+        ].join("\n"),
+      );
+      const r = spawnSync(
+        process.execPath,
+        isDeno
+          ? ["run", "-A", "repl/main.ts", "--run", tmp.join("train.ts")]
+          : ["repl/main.ts", "--run", tmp.join("train.ts")],
+        { cwd: root, encoding: "utf8" },
+      );
+      assert.equal(r.stderr, "");
+      assert.equal(r.stdout, "2.000 -1.000 0.25\n");
+      assert.equal(r.status, 0);
+      // The rewritten copy it imported is gone.
+      assert.deepEqual(readdirSync(tmp.path).sort(), ["helper.ts", "train.ts"]);
+
+      writeFileSync(
+        tmp.join("bad.ts"),
+        `import * as torch from ${mod};\ntorch.ones(2) * torch.ones(3);\n`,
+      );
+      const bad = spawnSync(
+        process.execPath,
+        isDeno
+          ? ["run", "-A", "repl/main.ts", "--run", tmp.join("bad.ts")]
+          : ["repl/main.ts", "--run", tmp.join("bad.ts")],
+        { cwd: root, encoding: "utf8" },
+      );
+      assert.equal(bad.status, 1);
+      assert.match(
+        bad.stderr,
+        /File ".*bad\.ts", line 2, in <module>\n(?:.*\n)*RuntimeError: The size of tensor a \(2\) must match the size of tensor b \(3\)/,
+      );
     },
   );
 });
