@@ -14,7 +14,20 @@ type Case = {
   values: (string | number | boolean)[];
   repr: string;
   str: string;
+  legacy_repr: string;
+  legacy_str: string;
 };
+
+/** Runs f under a print style, restoring the one before. */
+function inStyle<T>(style: "legacy" | "modern", f: () => T): T {
+  const before = torch.get_printoptions().style;
+  torch.set_printoptions({ style });
+  try {
+    return f();
+  } finally {
+    torch.set_printoptions({ style: before });
+  }
+}
 
 const fixture = JSON.parse(
   readFileSync(new URL("./fixtures/numpy_print.json", import.meta.url), "utf8"),
@@ -58,8 +71,15 @@ describe(`NumPy's printing (fixtures from NumPy ${fixture.numpy})`, () => {
   for (const c of fixture.cases) {
     test(c.name, () => {
       const a = arrayOf(c);
-      assert.equal(inspect(a), c.repr, "repr");
-      assert.equal(String(a), c.str, "str");
+      inStyle("modern", () => {
+        assert.equal(inspect(a), c.repr, "repr");
+        assert.equal(String(a), c.str, "str");
+      });
+      // The legacy style (PyTorch 0.3's) prints as NumPy 1.13 did.
+      inStyle("legacy", () => {
+        assert.equal(inspect(a), c.legacy_repr, "legacy repr");
+        assert.equal(String(a), c.legacy_str, "legacy str");
+      });
     });
   }
 
@@ -67,13 +87,23 @@ describe(`NumPy's printing (fixtures from NumPy ${fixture.numpy})`, () => {
     const c = fixture.cases.find((k) => k.name === "matrix")!;
     const t = torch.from_numpy(arrayOf(c));
     const expected = fixture.cases.find((k) => k.name === "matrix_T")!;
-    assert.equal(inspect(t.t().numpy()), expected.repr);
+    inStyle(
+      "modern",
+      () => assert.equal(inspect(t.t().numpy()), expected.repr),
+    );
+    inStyle(
+      "legacy",
+      () => assert.equal(inspect(t.t().numpy()), expected.legacy_repr),
+    );
   });
 
   test("np.load's arrays and t.numpy() are the same kind, printed alike", () => {
     const a = torch.arange(5).double().add(1).numpy();
     assert.ok(a instanceof torch.NDArray);
-    assert.equal(inspect(a), "array([1., 2., 3., 4., 5.])");
+    inStyle(
+      "modern",
+      () => assert.equal(inspect(a), "array([1., 2., 3., 4., 5.])"),
+    );
     assert.equal(a.ndim, 1);
     assert.equal(a.size, 5);
   });

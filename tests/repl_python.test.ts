@@ -209,13 +209,24 @@ describe("repl: the same operators keep JavaScript's meaning elsewhere", () => {
 
 const numpyOps = JSON.parse(
   readFileSync(new URL("./fixtures/numpy_ops.json", import.meta.url), "utf8"),
-) as { numpy: string; cases: { python: string; ts: string; repr: string }[] };
+) as {
+  numpy: string;
+  cases: { python: string; ts: string; repr: string; legacy_repr: string }[];
+};
 
 describe(`repl: np is one kind of array, with NumPy's results (NumPy ${numpyOps.numpy})`, () => {
-  test("each expression echoes what NumPy's prompt echoes", async () => {
-    const { out, err } = await session(numpyOps.cases.map((c) => c.ts));
-    assert.deepEqual(err, []);
-    numpyOps.cases.forEach((c, i) => assert.equal(out[i], c.repr, c.python));
+  test("each expression echoes what NumPy's prompt echoes (1.13's in the legacy style)", async () => {
+    const lines = numpyOps.cases.map((c) => c.ts);
+    const legacy = await session(lines);
+    assert.deepEqual(legacy.err, []);
+    numpyOps.cases.forEach((c, i) =>
+      assert.equal(legacy.out[i], c.legacy_repr, c.python)
+    );
+    const modern = await session([".style modern", ...lines, ".style legacy"]);
+    assert.deepEqual(modern.err, []);
+    numpyOps.cases.forEach((c, i) =>
+      assert.equal(modern.out[i], c.repr, c.python)
+    );
   });
 
   test("t.numpy() and np's arrays share memory with tensors; out= writes through", async () => {
@@ -234,9 +245,9 @@ describe(`repl: np is one kind of array, with NumPy's results (NumPy ${numpyOps.
     assert.deepEqual(err, []);
     assert.deepEqual(out, [
       "true",
-      "array([2., 2., 2., 2., 2.])",
+      "array([ 2.,  2.,  2.,  2.,  2.])",
       "[ 2, 2, 2, 2, 2 ]",
-      "array([20., 20., 20., 20., 20.])",
+      "array([ 20.,  20.,  20.,  20.,  20.])",
       "[ 6, 6, 6, 6, 6 ]",
       "[ -1, 6, 6, 6, 6 ]",
     ]);

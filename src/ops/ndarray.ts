@@ -4,10 +4,12 @@ import type { StorageArray } from "../dtype.ts";
 import { RuntimeError } from "../errors.ts";
 import type { Tensor } from "../tensor.ts";
 import { ndarrayRepr, ndarrayStr } from "../print/numpy.ts";
+import { get_printoptions } from "../print/options.ts";
 
 /**
- * What `t.numpy()` returns: a view of the tensor's memory, with NumPy's printing (`array([1., 2.])`
- * where the prompt echoes it, `[1. 2.]` as a string). `torch.from_numpy` takes it back.
+ * What `t.numpy()` returns: a view of the tensor's memory, with NumPy's printing (`array(...)`
+ * where the prompt echoes it, `[...]` as a string): NumPy 1.13's under the legacy print style,
+ * today's under the modern one. `torch.from_numpy` takes it back.
  */
 export class NDArray {
   constructor(
@@ -33,14 +35,14 @@ export class NDArray {
     return this.shape.reduce((a, b) => a * b, 1);
   }
 
-  /** `str(a)`: `[1. 2. 3.]`. */
+  /** `str(a)`: `[ 1.  2.  3.]` as NumPy 1.13 (the legacy print style), `[1. 2. 3.]` in modern. */
   toString(): string {
-    return ndarrayStr(this);
+    return ndarrayStr(this, get_printoptions().style === "legacy");
   }
 
-  /** `repr(a)`, which the REPL and `console.log` show: `array([1., 2., 3.])`. */
+  /** `repr(a)`, which the REPL and `console.log` show: `array([ 1.,  2.])`, `array([1., 2.])`. */
   [Symbol.for("nodejs.util.inspect.custom")](): string {
-    return ndarrayRepr(this);
+    return ndarrayRepr(this, get_printoptions().style === "legacy");
   }
 }
 

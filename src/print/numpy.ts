@@ -1,6 +1,8 @@
-// NumPy's printing of arrays (its defaults since 1.14: precision 8, linewidth 75, threshold 1000,
-// edgeitems 3), for what `t.numpy()` returns: `repr` as the Python prompt echoes an array,
-// `str` as `print(a)` writes it. tests/fixtures/gen_numpy_print.py checks both against NumPy.
+// NumPy's printing of arrays (precision 8, linewidth 75, threshold 1000, edgeitems 3), for what
+// `t.numpy()` returns: `repr` as the Python prompt echoes an array, `str` as `print(a)` writes it.
+// Two looks, as NumPy's `legacy` option has them: NumPy 1.13's (`[ 1.  2.]`, what the PyTorch 0.3
+// tutorials printed), and today's (`[1. 2.]`). tests/fixtures/gen_numpy_print.py checks both
+// against NumPy.
 
 import { exactExpDigits, exactFixed } from "./pyformat.ts";
 
@@ -96,10 +98,20 @@ function scientific(x: number, float32: boolean): [string, string, number] {
   return [sign, digits.replace(/(?<=.)0+$/, ""), e];
 }
 
+/** `%.{p}e` digits of x (not the shortest): NumPy 1.13's scientific notation. */
+function fixedScientific(x: number, p: number): [string, string, number] {
+  const sign = x < 0 || Object.is(x, -0) ? "-" : "";
+  const ax = Math.abs(x);
+  if (ax === 0) return [sign, "0".repeat(p + 1), 0];
+  const [digits, e] = exactExpDigits(ax, p);
+  return [sign, digits, e];
+}
+
 /** NumPy's FloatingFormat: one width and notation for every element, from the shown values. */
 function floatFormatter(
   values: number[],
   float32: boolean,
+  legacy: boolean,
 ): (v: number) => string {
   const finite = values.filter(Number.isFinite);
   const nonzero = finite.map(Math.abs).filter((v) => v !== 0);
@@ -112,13 +124,16 @@ function floatFormatter(
   if (finite.length === 0) {
     body = () => "";
   } else if (expFormat) {
-    const parts = finite.map((v) => scientific(v, float32));
+    // NumPy 1.13 printed all eight digits, not the shortest.
+    const parts = finite.map((v) =>
+      legacy ? fixedScientific(v, PRECISION) : scientific(v, float32)
+    );
     const precision = Math.max(...parts.map(([, d]) => d.length - 1));
     const expDigits = Math.max(
       2,
       ...parts.map(([, , e]) => String(Math.abs(e)).length),
     );
-    padLeft = Math.max(...parts.map(([s]) => s.length + 1));
+    padLeft = legacy ? 3 : Math.max(...parts.map(([s]) => s.length + 1));
     padRight = expDigits + 2 + precision;
     body = (v) => {
       let [sign, digits, e] = scientific(v, float32);
@@ -135,7 +150,10 @@ function floatFormatter(
     };
   } else {
     const strs = finite.map((v) => positional(v, float32).split("."));
-    padLeft = Math.max(...strs.map(([i]) => i.length));
+    // NumPy 1.13 kept room for a minus sign.
+    padLeft = legacy
+      ? 1 + Math.max(...strs.map(([i]) => i.replace("-", "").length))
+      : Math.max(...strs.map(([i]) => i.length));
     padRight = Math.max(...strs.map(([, f]) => f.length));
     body = (v) => {
       const [i, f] = positional(v, float32).split(".");
@@ -143,7 +161,7 @@ function floatFormatter(
     };
   }
   if (finite.length !== values.length) {
-    const negInf = values.some((v) => v === -Infinity);
+    const negInf = legacy || values.some((v) => v === -Infinity);
     padLeft = Math.max(
       padLeft,
       3 - (padRight + 1),
@@ -158,13 +176,21 @@ function floatFormatter(
 }
 
 /** One formatter for every element of the array, as NumPy picks it from the values shown. */
-function formatterFor(a: ArrayView, values: Value[]): (v: Value) => string {
+function formatterFor(
+  a: ArrayView,
+  values: Value[],
+  legacy: boolean,
+): (v: Value) => string {
   if (a.dtype === "bool") {
     const pad = a.shape.length === 0 ? "True" : " True";
     return (v) => (v ? pad : "False");
   }
   if (a.dtype.startsWith("float")) {
-    const f = floatFormatter(values as number[], a.dtype !== "float64");
+    const f = floatFormatter(
+      values as number[],
+      a.dtype !== "float64",
+      legacy,
+    );
     return (v) => f(v as number);
   }
   const width = Math.max(...values.map((v) => String(v).length), 0);
@@ -179,21 +205,25 @@ function layout(
   prefix: string,
   separator: string,
   summarise: boolean,
+  legacy: boolean,
 ): string {
   const recurse = (index: number[], hanging: string, width: number): string => {
     const axis = index.length;
     const left = a.shape.length - axis;
     if (left === 0) return format(read(a, index));
-    const nextHanging = hanging + " ", nextWidth = width - 1;
+    const nextHanging = hanging + " ", nextWidth = legacy ? width : width - 1;
     const n = a.shape[axis];
     const summary = summarise && 2 * EDGE < n;
     const leading = summary ? EDGE : 0, trailing = summary ? EDGE : n;
     let s = "";
     if (left === 1) {
-      const elemWidth = width - Math.max(separator.trimEnd().length, 1);
+      const sepWidth = separator.trimEnd().length;
+      const elemWidth = width - (legacy ? sepWidth : Math.max(sepWidth, 1));
       let line = hanging;
       const extend = (word: string, w: number) => {
-        if (line.length + word.length > w && line.length > hanging.length) {
+        // Since 1.14 a line is not broken where that would not make it shorter.
+        const helps = legacy || line.length > hanging.length;
+        if (line.length + word.length > w && helps) {
           s += line.trimEnd() + "\n";
           line = hanging;
         }
@@ -205,20 +235,21 @@ function layout(
       }
       if (summary) {
         extend("...", elemWidth);
-        line += separator;
+        line += legacy ? ", " : separator;
       }
       for (let i = trailing; i > 1; i--) {
         extend(recurse([...index, -i], nextHanging, nextWidth), elemWidth);
         line += separator;
       }
-      extend(recurse([...index, -1], nextHanging, nextWidth), elemWidth);
+      const last = recurse([...index, -1], nextHanging, nextWidth);
+      extend(last, legacy ? width : elemWidth);
       s += line;
     } else {
       const lineSep = separator.trimEnd() + "\n".repeat(left - 1);
       for (let i = 0; i < leading; i++) {
         s += hanging + recurse([...index, i], nextHanging, nextWidth) + lineSep;
       }
-      if (summary) s += hanging + "..." + lineSep;
+      if (summary) s += hanging + "..." + (legacy ? ", \n" : lineSep);
       for (let i = trailing; i > 1; i--) {
         s += hanging + recurse([...index, -i], nextHanging, nextWidth) +
           lineSep;
@@ -238,47 +269,56 @@ function body(
   separator: string,
   prefix: string,
   suffix: string,
+  legacy: boolean,
 ): string {
   if (sizeOf(a) === 0) return "[]";
   const summarise = sizeOf(a) > THRESHOLD;
-  const format = formatterFor(a, shown(a, summarise));
+  const format = formatterFor(a, shown(a, summarise), legacy);
   return layout(
     a,
     format,
-    LINE_WIDTH - suffix.length,
+    LINE_WIDTH - (legacy ? 0 : suffix.length),
     " " + " ".repeat(prefix.length),
     separator,
     summarise,
+    legacy,
   );
 }
 
 /** `repr(a)`: what the Python prompt echoes, `array([1., 2.])`, with the dtype where not implied. */
-export function ndarrayRepr(a: ArrayView): string {
+export function ndarrayRepr(a: ArrayView, legacy = false): string {
   const size = sizeOf(a);
-  const skipDtype = IMPLIED.has(a.dtype) && size > 0;
+  // NumPy 1.13 named the bool dtype too.
+  const skipDtype = IMPLIED.has(a.dtype) && size > 0 &&
+    !(legacy && a.dtype === "bool");
   const prefix = "array(", suffix = skipDtype ? ")" : ",";
-  const lst = size > 0 || (a.shape.length === 1 && a.shape[0] === 0)
-    ? body(a, ", ", prefix, suffix)
+  const lst = legacy && a.shape.length === 0
+    ? scalarText(a, true)
+    : size > 0 || (a.shape.length === 1 && a.shape[0] === 0)
+    ? body(a, ", ", prefix, suffix, legacy)
     : `[], shape=(${a.shape.join(", ")}${a.shape.length === 1 ? "," : ""})`;
   const text = prefix + lst + suffix;
   if (skipDtype) return text;
   const dtype = `dtype=${a.dtype})`;
   const lastLine = text.length - (text.lastIndexOf("\n") + 1);
-  const spacer = lastLine + dtype.length + 1 > LINE_WIDTH
+  const spacer = !legacy && lastLine + dtype.length + 1 > LINE_WIDTH
     ? "\n" + " ".repeat(prefix.length)
     : " ";
   return text + spacer + dtype;
 }
 
 /** `str(a)`: what `print(a)` writes, `[1. 2.]`; a 0-d array as its Python scalar. */
-export function ndarrayStr(a: ArrayView): string {
-  if (a.shape.length === 0) {
-    const v = read(a, []);
-    if (typeof v === "boolean") return v ? "True" : "False";
-    if (typeof v === "bigint" || !a.dtype.startsWith("float")) return String(v);
-    return pyFloatRepr(v, a.dtype !== "float64");
-  }
-  return body(a, " ", "", "");
+export function ndarrayStr(a: ArrayView, legacy = false): string {
+  if (a.shape.length === 0) return scalarText(a, legacy);
+  return body(a, " ", "", "", legacy);
+}
+
+/** A 0-d array's element as Python shows it (NumPy 1.13: as a Python float, even float32). */
+function scalarText(a: ArrayView, legacy: boolean): string {
+  const v = read(a, []);
+  if (typeof v === "boolean") return v ? "True" : "False";
+  if (typeof v === "bigint" || !a.dtype.startsWith("float")) return String(v);
+  return pyFloatRepr(v, a.dtype !== "float64" && !legacy);
 }
 
 /** Python's repr of a float (NumPy's for a float32 scalar): shortest digits, `1e-05`, `nan`. */
