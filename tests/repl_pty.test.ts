@@ -6,6 +6,7 @@ import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { readFileSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import { tempDir } from "./_support/tmp.ts";
+import * as torch from "../mod.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const isDeno = "Deno" in globalThis;
@@ -118,6 +119,42 @@ describe("repl in a terminal", () => {
       await again.waitFor(/\r\n42\r\n>>> /);
       await again.type(".exit\r");
       assert.equal(await again.close(), 0);
+    },
+  );
+
+  ptyTest(
+    "typing the whole tutorial, operators and all, puts the golden transcript on the screen",
+    PTY,
+    async () => {
+      using dir = historyDir();
+      const t = new Terminal(dir.join("history"));
+      const prompt = /(?:>>>|\.\.\.) $/;
+      let at = await t.waitFor(/help for help\r\n>>> /);
+      const start = at - ">>> ".length;
+      const lines = readFileSync(
+        new URL("./fixtures/repl_tutorial.txt", import.meta.url),
+        "utf8",
+      ).replace(/\n$/, "").split("\n");
+      for (const line of lines) {
+        const before = t.text.length;
+        await t.type(line + "\r");
+        at = await t.waitFor(prompt, before);
+      }
+      // readline ends each typed line with \r\r\n, output lines with \r\n.
+      const screen = t.text.slice(start).replace(/\r/g, "").replace(
+        />>> $/,
+        "",
+      );
+      const expected = readFileSync(
+        new URL("./fixtures/repl_tutorial.expected.txt", import.meta.url),
+        "utf8",
+      ).replace(
+        ">>> torch.cuda.is_available()\nfalse\n",
+        `>>> torch.cuda.is_available()\n${torch.cuda.is_available()}\n`,
+      );
+      assert.equal(screen, expected);
+      await t.type(CTRL_D);
+      assert.equal(await t.close(), 0);
     },
   );
 
