@@ -270,6 +270,32 @@ describe("repl in a terminal", () => {
   );
 
   ptyTest(
+    "a Tab typed while an input runs lists nothing and is not kept in history",
+    PTY,
+    async () => {
+      using dir = historyDir();
+      const history = dir.join("history");
+      const t = new Terminal(history);
+      await t.waitFor(/>>> /);
+      await t.type(
+        "const t0 = Date.now(); while (Date.now() - t0 < 1500) {}\r",
+      );
+      await t.type("\t");
+      let at = await t.waitFor(/\{\}\r+\n\t?>>> /);
+      await t.type("6*7\r");
+      at = await t.waitFor(/\r\n42\r\n>>> /, at);
+      // Completing an empty word would have listed every global, Float32Array among them.
+      assert.doesNotMatch(t.text, /Float32Array/);
+      await t.type(CTRL_D);
+      assert.equal(await t.close(), 0);
+      assert.equal(
+        readFileSync(history, "utf8"),
+        "const t0 = Date.now(); while (Date.now() - t0 < 1500) {}\n6*7\n",
+      );
+    },
+  );
+
+  ptyTest(
     "errors and a rejected promise leave the prompt running",
     PTY,
     async () => {
