@@ -5,6 +5,7 @@ import assert from "node:assert/strict";
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import { readFileSync, statSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { dirname } from "node:path";
 import { tempDir } from "./_support/tmp.ts";
 import * as torch from "../mod.ts";
 
@@ -35,10 +36,14 @@ class Terminal {
     const cmd = isDeno
       ? `'${process.execPath}' run -A repl/main.ts`
       : `'${process.execPath}' repl/main.ts`;
+    // No XDG_RUNTIME_DIR, and a temp folder of the test's own: the REPL makes its private runtime
+    // folder there (repl/main.ts), and the test removes it with the history.
+    const { XDG_RUNTIME_DIR: _, ...env } = process.env;
     this.child = spawn("script", ["-qfec", cmd, "/dev/null"], {
       cwd: root,
       env: {
-        ...process.env,
+        ...env,
+        TMPDIR: dirname(history),
         TERM: "xterm",
         NO_COLOR: "1",
         FLAMBEAU_HISTORY: history,
@@ -112,6 +117,14 @@ describe("repl in a terminal", () => {
       assert.equal(readFileSync(history, "utf8"), "40+2\n40+2\n1*3\n");
       // Only its owner may read it, as Python's ~/.python_history.
       assert.equal(statSync(history).mode & 0o777, 0o600);
+      // Without XDG_RUNTIME_DIR, Mesa's Vulkan driver (Deno's WebGPU) would complain twice at
+      // start; the REPL gave it a private runtime folder instead.
+      assert.doesNotMatch(t.text, /XDG_RUNTIME_DIR/);
+      const runtime = statSync(
+        dir.join(`flambeau-runtime-${process.getuid!()}`),
+      );
+      assert.ok(runtime.isDirectory());
+      assert.equal(runtime.mode & 0o777, 0o700);
 
       const again = new Terminal(history);
       await again.waitFor(/>>> /);

@@ -43,6 +43,8 @@ const NOT_BOUND: Record<string, string> = {
     "the class of what torch.iinfo() returns; built by torch.iinfo, not by users",
   "torch.dtype":
     "a type whose instances are the constants torch.float32, ...; not constructed by users",
+  "torch.NDArray":
+    "the class of what t.numpy() and npy.load return (NumPy's ndarray); built by the library from a tensor's memory",
   "torch.Size":
     "an Array subclass: Array's own methods (map, slice) construct it with Array's arguments",
   "torch.RuntimeError": "an exception class, constructed as JavaScript's Error",
