@@ -33,7 +33,12 @@ function runtime(): string {
  * the prompt clean; one that someone else made is not used.
  */
 function ensureRuntimeDir(): void {
-  const uid = process.getuid?.();
+  let uid: number | undefined;
+  try {
+    uid = process.getuid?.();
+  } catch {
+    return; // no permission to ask (Deno without --allow-sys)
+  }
   if (
     process.platform !== "linux" || process.env.XDG_RUNTIME_DIR ||
     uid === undefined

@@ -37,14 +37,19 @@ export interface AdamOptions {
   fused: boolean;
 }
 
-function checkAdam(o: AdamOptions): void {
-  checkNonNegative("learning rate", o.lr);
-  checkNonNegative("epsilon value", o.eps);
-  o.betas.forEach((b, i) => {
+/** PyTorch's check of Adam-style betas: each in [0, 1). */
+export function checkBetas(betas: [number, number]): void {
+  betas.forEach((b, i) => {
     if (!(b >= 0 && b < 1)) {
       throw new ValueError(`Invalid beta parameter at index ${i}: ${b}`);
     }
   });
+}
+
+function checkAdam(o: AdamOptions): void {
+  checkNonNegative("learning rate", o.lr);
+  checkNonNegative("epsilon value", o.eps);
+  checkBetas(o.betas);
   checkNonNegative("weight_decay value", o.weight_decay);
 }
 

@@ -7,6 +7,10 @@ import { SGD as SGDImpl } from "./sgd.ts";
 import { Adam as AdamImpl, AdamW as AdamWImpl } from "./adam.ts";
 import { RMSprop as RMSpropImpl } from "./rmsprop.ts";
 import { Adagrad as AdagradImpl } from "./adagrad.ts";
+import { Adadelta as AdadeltaImpl } from "./adadelta.ts";
+import { Adamax as AdamaxImpl } from "./adamax.ts";
+import { NAdam as NAdamImpl, RAdam as RAdamImpl } from "./nadam.ts";
+import { ASGD as ASGDImpl, Rprop as RpropImpl } from "./rprop.ts";
 
 export {
   type Closure,
@@ -22,6 +26,10 @@ export type { SGDOptions } from "./sgd.ts";
 export type { AdamOptions } from "./adam.ts";
 export type { RMSpropOptions } from "./rmsprop.ts";
 export type { AdagradOptions } from "./adagrad.ts";
+export type { AdadeltaOptions } from "./adadelta.ts";
+export type { AdamaxOptions } from "./adamax.ts";
+export type { NAdamOptions, RAdamOptions } from "./nadam.ts";
+export type { ASGDOptions, RpropOptions } from "./rprop.ts";
 /** `torch.optim.lr_scheduler`: StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LambdaLR, OneCycleLR, ReduceLROnPlateau. */
 export * as lr_scheduler from "./lr_scheduler.ts";
 
@@ -95,9 +103,64 @@ export const Adagrad: SignedClass<typeof ADAGRAD_SIG, typeof AdagradImpl> =
   );
 export type Adagrad = AdagradImpl;
 
+const ADADELTA_SIG =
+  "(params: params, lr: float = 1.0, rho: float = 0.9, eps: float = 1e-06, weight_decay: float = 0, foreach: bool? = None, *, maximize: bool = False)" as const;
+/** `optim.Adadelta(params, lr = 1.0, rho = 0.9, eps = 1e-6, weight_decay = 0)`. */
+export const Adadelta: SignedClass<typeof ADADELTA_SIG, typeof AdadeltaImpl> =
+  signedClass("torch.optim.Adadelta", ADADELTA_SIG, AdadeltaImpl);
+export type Adadelta = AdadeltaImpl;
+
+const ADAMAX_SIG =
+  "(params: params, lr: float = 0.002, betas: float[] = (0.9,0.999), eps: float = 1e-08, weight_decay: float = 0, foreach: bool? = None, *, maximize: bool = False)" as const;
+/** `optim.Adamax(params, lr = 2e-3, betas = (0.9, 0.999), eps = 1e-8, weight_decay = 0)`. */
+export const Adamax: SignedClass<typeof ADAMAX_SIG, typeof AdamaxImpl> =
+  signedClass("torch.optim.Adamax", ADAMAX_SIG, AdamaxImpl);
+export type Adamax = AdamaxImpl;
+
+const N_ADAM_SIG =
+  "(params: params, lr: float = 0.002, betas: float[] = (0.9,0.999), eps: float = 1e-08, weight_decay: float = 0, momentum_decay: float = 0.004, foreach: bool? = None)" as const;
+/** `optim.NAdam(params, lr = 2e-3, betas = (0.9, 0.999), eps = 1e-8, weight_decay = 0, momentum_decay = 4e-3)`. */
+export const NAdam: SignedClass<typeof N_ADAM_SIG, typeof NAdamImpl> =
+  signedClass("torch.optim.NAdam", N_ADAM_SIG, NAdamImpl);
+export type NAdam = NAdamImpl;
+
+const R_ADAM_SIG =
+  "(params: params, lr: float = 0.001, betas: float[] = (0.9,0.999), eps: float = 1e-08, weight_decay: float = 0, foreach: bool? = None)" as const;
+/** `optim.RAdam(params, lr = 1e-3, betas = (0.9, 0.999), eps = 1e-8, weight_decay = 0)`. */
+export const RAdam: SignedClass<typeof R_ADAM_SIG, typeof RAdamImpl> =
+  signedClass("torch.optim.RAdam", R_ADAM_SIG, RAdamImpl);
+export type RAdam = RAdamImpl;
+
+const RPROP_SIG =
+  "(params: params, lr: float = 0.01, etas: float[] = (0.5,1.2), step_sizes: float[] = (1e-06,50), foreach: bool? = None, maximize: bool = False)" as const;
+/** `optim.Rprop(params, lr = 1e-2, etas = (0.5, 1.2), step_sizes = (1e-6, 50))`. */
+export const Rprop: SignedClass<typeof RPROP_SIG, typeof RpropImpl> =
+  signedClass("torch.optim.Rprop", RPROP_SIG, RpropImpl);
+export type Rprop = RpropImpl;
+
+const A_S_G_D_SIG =
+  "(params: params, lr: float = 0.01, lambd: float = 0.0001, alpha: float = 0.75, t0: float = 1000000.0, weight_decay: float = 0, foreach: bool? = None, maximize: bool = False)" as const;
+/** `optim.ASGD(params, lr = 1e-2, lambd = 1e-4, alpha = 0.75, t0 = 1e6, weight_decay = 0)`. */
+export const ASGD: SignedClass<typeof A_S_G_D_SIG, typeof ASGDImpl> =
+  signedClass("torch.optim.ASGD", A_S_G_D_SIG, ASGDImpl);
+export type ASGD = ASGDImpl;
+
 // The optimizers' methods, bound in place where each class defines them.
 for (
-  const cls of [Base, SGDImpl, AdamImpl, AdamWImpl, RMSpropImpl, AdagradImpl]
+  const cls of [
+    Base,
+    SGDImpl,
+    AdamImpl,
+    AdamWImpl,
+    RMSpropImpl,
+    AdagradImpl,
+    AdadeltaImpl,
+    AdamaxImpl,
+    NAdamImpl,
+    RAdamImpl,
+    RpropImpl,
+    ASGDImpl,
+  ]
 ) {
   bindMethods(cls, "torch.optim", {
     zero_grad: { sig: "(self: Optimizer, set_to_none: bool = False)", emit: 1 },
