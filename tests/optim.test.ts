@@ -252,21 +252,42 @@ function schedSetup(s: Sched): { opt: torch.optim.Optimizer; sched: AnySched } {
   const opt = s.optimizer === "SGD"
     ? new optim.SGD(groups, { lr: 0.1, momentum: 0.9 })
     : new optim.Adam(groups, { lr: 0.1 });
-  const lambdas = (a: unknown) =>
+  type Spec = {
+    scheduler: string;
+    args?: unknown[];
+    kwargs?: Record<string, unknown>;
+  };
+  const classOf = (name: string) =>
+    lr_scheduler[name as keyof typeof lr_scheduler] as unknown as new (
+      ...a: unknown[]
+    ) => AnySched;
+  const real = (a: unknown): unknown =>
     typeof a === "string" && a in LAMBDAS
       ? LAMBDAS[a]
       : Array.isArray(a) && typeof a[0] === "string"
       ? a.map((x) => LAMBDAS[x])
+      // SequentialLR's and ChainedScheduler's schedulers, built in order on the same optimizer.
+      : Array.isArray(a) && typeof a[0] === "object" && a[0] !== null &&
+          "scheduler" in a[0]
+      ? (a as Spec[]).map((x) =>
+        make(x.scheduler, x.args ?? [], x.kwargs ?? {})
+      )
       : a;
   // The call PyTorch made, `cls(opt, *args, **kwargs)`, is `new cls(opt, ...args, kwargs)` here.
-  const args = s.args.map(lambdas);
-  const kw = Object.fromEntries(
-    Object.entries(s.kwargs).map(([k, v]) => [k, lambdas(v)]),
-  );
-  const Cls = lr_scheduler[
-    s.scheduler as keyof typeof lr_scheduler
-  ] as unknown as new (...a: unknown[]) => AnySched;
-  const sched = new Cls(opt, ...args, kw);
+  const make = (
+    name: string,
+    args: unknown[],
+    kwargs: Record<string, unknown>,
+  ): AnySched => {
+    const kw = Object.fromEntries(
+      Object.entries(kwargs).map(([k, v]) => [k, real(v)]),
+    );
+    const Cls = classOf(name);
+    return name === "ChainedScheduler"
+      ? new Cls(...args.map(real))
+      : new Cls(opt, ...args.map(real), kw);
+  };
+  const sched = make(s.scheduler, s.args, s.kwargs);
   return { opt, sched };
 }
 
@@ -360,7 +381,8 @@ describe(`lr schedulers match PyTorch ${fx.torch}`, () => {
       );
       for (let k = 0; k < s.lrs.length - 1; k++) {
         opt.step();
-        sched.step(s.metrics?.[k]);
+        if (s.metrics) sched.step(s.metrics[k]);
+        else sched.step();
         const lrs = opt.param_groups.map((g) => g.lr);
         close(lrs, s.lrs[k + 1], 1e-12, `${s.name} step ${k + 1}`);
         assert.deepEqual(sched.get_last_lr(), lrs);
@@ -382,7 +404,8 @@ describe(`lr schedulers match PyTorch ${fx.torch}`, () => {
       const cut = 11;
       for (let k = 0; k < cut; k++) {
         opt.step();
-        sched.step(s.metrics?.[k]);
+        if (s.metrics) sched.step(s.metrics[k]);
+        else sched.step();
       }
       const osd = opt.state_dict();
       const ssd =
@@ -396,7 +419,8 @@ describe(`lr schedulers match PyTorch ${fx.torch}`, () => {
       }).load_state_dict(ssd);
       for (let k = cut; k < s.lrs.length - 1; k++) {
         fresh.opt.step();
-        fresh.sched.step(s.metrics?.[k]);
+        if (s.metrics) fresh.sched.step(s.metrics[k]);
+        else fresh.sched.step();
         close(
           fresh.opt.param_groups.map((g) => g.lr),
           s.lrs[k + 1],

@@ -6,11 +6,13 @@ import * as s from "./schedulers.ts";
 import { LRScheduler as Base } from "./_scheduler.ts";
 import { OneCycleLR as OneCycle } from "./one_cycle_lr.ts";
 import { ReduceLROnPlateau as Plateau } from "./reduce_lr_on_plateau.ts";
+import * as m from "./schedulers_more.ts";
 
 export type { SchedulerStateDict } from "./_scheduler.ts";
 export type { SchedulerOptions } from "./schedulers.ts";
 export type { OneCycleLROptions } from "./one_cycle_lr.ts";
 export type { ReduceLROnPlateauOptions } from "./reduce_lr_on_plateau.ts";
+export type { CyclicLROptions } from "./schedulers_more.ts";
 
 const EPOCHS = "last_epoch: int = -1, verbose: bool = False";
 
@@ -151,6 +153,113 @@ export const ReduceLROnPlateau: SignedClass<
 );
 export type ReduceLROnPlateau = Plateau;
 
+const MULTIPLICATIVE_LR_SIG =
+  `(optimizer: Optimizer, lr_lambda: callable|callable[], ${EPOCHS})` as const;
+/** `MultiplicativeLR(optimizer, lr_lambda)`: lr ← lr × lr_lambda(epoch) every epoch. */
+export const MultiplicativeLR: SignedClass<
+  typeof MULTIPLICATIVE_LR_SIG,
+  typeof m.MultiplicativeLR
+> = signedClass(
+  "torch.optim.lr_scheduler.MultiplicativeLR",
+  MULTIPLICATIVE_LR_SIG,
+  m.MultiplicativeLR,
+  { emit: 2 },
+);
+export type MultiplicativeLR = m.MultiplicativeLR;
+
+const CONSTANT_LR_SIG =
+  `(optimizer: Optimizer, factor: float = 0.3333333333333333, total_iters: int = 5, ${EPOCHS})` as const;
+/** `ConstantLR(optimizer, factor = 1/3, total_iters = 5)`: lr × factor until total_iters. */
+export const ConstantLR: SignedClass<
+  typeof CONSTANT_LR_SIG,
+  typeof m.ConstantLR
+> = signedClass(
+  "torch.optim.lr_scheduler.ConstantLR",
+  CONSTANT_LR_SIG,
+  m.ConstantLR,
+  { emit: 3 },
+);
+export type ConstantLR = m.ConstantLR;
+
+const LINEAR_LR_SIG =
+  `(optimizer: Optimizer, start_factor: float = 0.3333333333333333, end_factor: float = 1.0, total_iters: int = 5, ${EPOCHS})` as const;
+/** `LinearLR(optimizer, start_factor = 1/3, end_factor = 1, total_iters = 5)`: a linear warm-up. */
+export const LinearLR: SignedClass<typeof LINEAR_LR_SIG, typeof m.LinearLR> =
+  signedClass(
+    "torch.optim.lr_scheduler.LinearLR",
+    LINEAR_LR_SIG,
+    m.LinearLR,
+    { emit: 4 },
+  );
+export type LinearLR = m.LinearLR;
+
+const POLYNOMIAL_LR_SIG =
+  `(optimizer: Optimizer, total_iters: int = 5, power: float = 1.0, ${EPOCHS})` as const;
+/** `PolynomialLR(optimizer, total_iters = 5, power = 1)`: lr × (1 − epoch/total_iters)^power. */
+export const PolynomialLR: SignedClass<
+  typeof POLYNOMIAL_LR_SIG,
+  typeof m.PolynomialLR
+> = signedClass(
+  "torch.optim.lr_scheduler.PolynomialLR",
+  POLYNOMIAL_LR_SIG,
+  m.PolynomialLR,
+  { emit: 3 },
+);
+export type PolynomialLR = m.PolynomialLR;
+
+const COSINE_ANNEALING_WARM_RESTARTS_SIG =
+  `(optimizer: Optimizer, T_0: int, T_mult: int = 1, eta_min: float = 0, ${EPOCHS})` as const;
+/** `CosineAnnealingWarmRestarts(optimizer, T_0, T_mult = 1, eta_min = 0)`: SGDR. */
+export const CosineAnnealingWarmRestarts: SignedClass<
+  typeof COSINE_ANNEALING_WARM_RESTARTS_SIG,
+  typeof m.CosineAnnealingWarmRestarts
+> = signedClass(
+  "torch.optim.lr_scheduler.CosineAnnealingWarmRestarts",
+  COSINE_ANNEALING_WARM_RESTARTS_SIG,
+  m.CosineAnnealingWarmRestarts,
+  { emit: 4 },
+);
+export type CosineAnnealingWarmRestarts = m.CosineAnnealingWarmRestarts;
+
+const CYCLIC_LR_SIG =
+  "(optimizer: Optimizer, base_lr: float|float[], max_lr: float|float[], step_size_up: int = 2000, step_size_down: int? = None, mode: str = 'triangular', gamma: float = 1.0, scale_fn: callable? = None, scale_mode: str = 'cycle', cycle_momentum: bool = True, base_momentum: float|float[] = 0.8, max_momentum: float|float[] = 0.9, last_epoch: int = -1, verbose: bool = False)" as const;
+/** `CyclicLR(optimizer, base_lr, max_lr, step_size_up = 2000, ...)`: cyclical learning rates. */
+export const CyclicLR: SignedClass<typeof CYCLIC_LR_SIG, typeof m.CyclicLR> =
+  signedClass(
+    "torch.optim.lr_scheduler.CyclicLR",
+    CYCLIC_LR_SIG,
+    m.CyclicLR,
+    { emit: 3 },
+  );
+export type CyclicLR = m.CyclicLR;
+
+const SEQUENTIAL_LR_SIG =
+  `(optimizer: Optimizer, schedulers: object[], milestones: int[], ${EPOCHS})` as const;
+/** `SequentialLR(optimizer, schedulers, milestones)`: one scheduler after another. */
+export const SequentialLR: SignedClass<
+  typeof SEQUENTIAL_LR_SIG,
+  typeof m.SequentialLR
+> = signedClass(
+  "torch.optim.lr_scheduler.SequentialLR",
+  SEQUENTIAL_LR_SIG,
+  m.SequentialLR,
+  { emit: 3 },
+);
+export type SequentialLR = m.SequentialLR;
+
+const CHAINED_SCHEDULER_SIG = "(schedulers: object[])" as const;
+/** `ChainedScheduler(schedulers)`: every scheduler steps each epoch. */
+export const ChainedScheduler: SignedClass<
+  typeof CHAINED_SCHEDULER_SIG,
+  typeof m.ChainedScheduler
+> = signedClass(
+  "torch.optim.lr_scheduler.ChainedScheduler",
+  CHAINED_SCHEDULER_SIG,
+  m.ChainedScheduler,
+  { emit: "positional" },
+);
+export type ChainedScheduler = m.ChainedScheduler;
+
 // The schedulers' methods, bound in place where each class defines them.
 for (
   const cls of [
@@ -161,11 +270,26 @@ for (
     s.ExponentialLR,
     s.CosineAnnealingLR,
     OneCycle,
+    m.MultiplicativeLR,
+    m.ConstantLR,
+    m.LinearLR,
+    m.PolynomialLR,
+    m.CosineAnnealingWarmRestarts,
+    m.CyclicLR,
   ]
 ) {
   bindMethods(cls, "torch.optim.lr_scheduler", {
     step: "(self: object, epoch: int? = None)",
     get_lr: "(self: object)",
+    get_last_lr: "(self: object)",
+    state_dict: "(self: object)",
+    load_state_dict: "(self: object, state_dict: dict)",
+  });
+}
+// SequentialLR and ChainedScheduler step without an epoch, as in PyTorch.
+for (const cls of [m.SequentialLR, m.ChainedScheduler]) {
+  bindMethods(cls, "torch.optim.lr_scheduler", {
+    step: "(self: object)",
     get_last_lr: "(self: object)",
     state_dict: "(self: object)",
     load_state_dict: "(self: object, state_dict: dict)",
