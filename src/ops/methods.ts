@@ -49,6 +49,7 @@ import { cpu as cpuBackend } from "../backend/registry.ts";
 import * as ew from "./elementwise.ts";
 import * as red from "./reduce.ts";
 import * as la from "./linalg.ts";
+import * as ar from "./arrange.ts";
 import * as ix from "./indexing.ts";
 import * as so from "./sorting.ts";
 import * as vw from "./views.ts";
@@ -302,6 +303,17 @@ const TORCH_IMPLS = {
   mv: la.mv,
   dot: la.dot,
   outer: la.outer,
+  flip: ar.flip,
+  roll: ar.roll,
+  tril: ar.tril,
+  triu: ar.triu,
+  tile: ar.tile,
+  square: ar.square,
+  lerp: ar.lerp,
+  addcmul: ar.addcmul,
+  addcdiv: ar.addcdiv,
+  addmm: ar.addmm,
+  isclose: ar.isclose,
   cat: ix.cat,
   concat: ix.concat,
   stack: ix.stack,
@@ -377,6 +389,7 @@ export const where: typeof ew.where = signedAs(
 /** The implementation of every Tensor-only method declared in TENSOR (self first). */
 const TENSOR_IMPLS = {
   true_divide: (a: Tensor, b: ew.TensorOrScalar): Tensor => ew.div(a, b),
+  repeat: ar.repeat,
   where: (
     self: Tensor,
     condition: Tensor,
@@ -491,6 +504,17 @@ const SHARED = [
   "mv",
   "dot",
   "outer",
+  "flip",
+  "roll",
+  "tril",
+  "triu",
+  "tile",
+  "square",
+  "lerp",
+  "addcmul",
+  "addcdiv",
+  "addmm",
+  "isclose",
   "gather",
   "scatter",
   "scatter_add",
@@ -548,6 +572,13 @@ const IN_PLACE_MORE = [
   "scatter_add",
   "cumsum",
   "cumprod",
+  "tril",
+  "triu",
+  "square",
+  "lerp",
+  "addcmul",
+  "addcdiv",
+  "addmm",
 ] as const;
 const IN_PLACE: readonly (
   | InPlaceUnary

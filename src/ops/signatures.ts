@@ -137,6 +137,21 @@ export const TORCH = {
   mv: `(input: Tensor, vec: Tensor, *, ${OUT})`,
   dot: `(input: Tensor, tensor: Tensor, *, ${OUT})`,
   outer: `(input: Tensor, vec2: Tensor, *, ${OUT})`,
+  flip: "(input: Tensor, dims: int|int[])",
+  roll: "(input: Tensor, shifts: int|int[], dims: int|int[]? = None)",
+  tril: `(input: Tensor, diagonal: int = 0, *, ${OUT})`,
+  triu: `(input: Tensor, diagonal: int = 0, *, ${OUT})`,
+  tile: "(input: Tensor, dims: int[])",
+  square: UNARY,
+  lerp: `(input: Tensor, end: Tensor, weight: Tensor|Number, *, ${OUT})`,
+  addcmul:
+    `(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Number = 1, ${OUT})`,
+  addcdiv:
+    `(input: Tensor, tensor1: Tensor, tensor2: Tensor, *, value: Number = 1, ${OUT})`,
+  addmm:
+    `(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Number = 1, alpha: Number = 1, ${OUT})`,
+  isclose:
+    "(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False)",
   // Indexing, joining, sorting.
   cat: `(tensors: Tensor[], dim: int = 0, *, ${OUT})`,
   concat: `(tensors: Tensor[], dim: int = 0, *, ${OUT})`,
@@ -295,6 +310,7 @@ export const TENSOR = {
   unsqueeze_: "(self: Tensor, dim: int)",
   t_: "(self: Tensor)",
   transpose_: "(self: Tensor, dim0: int, dim1: int)",
+  repeat: { sig: "(self: Tensor, *sizes: int|int[])", emit: "positional" },
 } as const;
 
 /** Methods the Tensor class defines itself (tensor.ts); bound in place by installMethods. */

@@ -290,11 +290,14 @@ for (
 for (const cls of [m.SequentialLR, m.ChainedScheduler]) {
   bindMethods(cls, "torch.optim.lr_scheduler", {
     step: "(self: object)",
-    get_last_lr: "(self: object)",
+    get_lr: "(self: object)",
     state_dict: "(self: object)",
     load_state_dict: "(self: object, state_dict: dict)",
   });
 }
+bindMethods(m.CyclicLR, "torch.optim.lr_scheduler", {
+  scale_fn: "(self: object, x: float)",
+});
 bindMethods(Plateau, "torch.optim.lr_scheduler", {
   step: "(self: object, metrics: float|Tensor, epoch: int? = None)",
   is_better: "(self: object, a: float, best: float)",

@@ -463,6 +463,27 @@ function formatParam(
 
 type Scheduler = LRScheduler;
 
+/** The schedulers a combinator takes: each an LRScheduler (PyTorch fails on its `.optimizer`). */
+function checkSchedulers(who: string, schedulers: unknown): Scheduler[] {
+  if (!Array.isArray(schedulers) || schedulers.length === 0) {
+    throw new ValueError(`${who} expects at least one scheduler`);
+  }
+  schedulers.forEach((s, i) => {
+    if (!(s instanceof LRScheduler)) {
+      throw new TypeError(
+        `${who}: schedulers[${i}] is not a learning rate scheduler (got ${
+          s === null
+            ? "None"
+            : typeof s === "object"
+            ? s.constructor?.name ?? "object"
+            : typeof s
+        })`,
+      );
+    }
+  });
+  return schedulers;
+}
+
 /** Python's `bisect.bisect_right`. */
 function bisectRight(a: number[], x: number): number {
   let i = 0;
@@ -489,6 +510,7 @@ export class SequentialLR extends LRScheduler {
     milestones: number[],
     opts: SchedulerOptions = {},
   ) {
+    checkSchedulers("SequentialLR", schedulers);
     schedulers.forEach((s, i) => {
       if (s.optimizer !== optimizer) {
         throw new ValueError(
@@ -555,6 +577,7 @@ export class ChainedScheduler extends LRScheduler {
 
   /** Checks the schedulers share one optimizer. */
   constructor(schedulers: Scheduler[]) {
+    checkSchedulers("ChainedScheduler", schedulers);
     for (let i = 1; i < schedulers.length; i++) {
       if (schedulers[i].optimizer !== schedulers[0].optimizer) {
         throw new ValueError(

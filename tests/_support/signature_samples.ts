@@ -108,6 +108,26 @@ const BY_NAME: Record<string, () => unknown> = {
 const EXAMPLES: Record<string, () => Record<string, unknown>> = {
   "torch.optim.SGD": () => ({ lr: 0.1 }),
   "torch.optim.lr_scheduler.OneCycleLR": () => ({ total_steps: 10 }),
+  "torch.optim.lr_scheduler.SequentialLR": () => {
+    const optimizer = new torch.optim.SGD([leaf()], { lr: 1 });
+    return {
+      optimizer,
+      schedulers: [
+        new torch.optim.lr_scheduler.ConstantLR(optimizer, 0.5, 2),
+        new torch.optim.lr_scheduler.ExponentialLR(optimizer, 0.9),
+      ],
+      milestones: [2],
+    };
+  },
+  "torch.optim.lr_scheduler.ChainedScheduler": () => {
+    const optimizer = new torch.optim.SGD([leaf()], { lr: 1 });
+    return {
+      schedulers: [
+        new torch.optim.lr_scheduler.ConstantLR(optimizer, 0.5, 2),
+        new torch.optim.lr_scheduler.ExponentialLR(optimizer, 0.9),
+      ],
+    };
+  },
   "torch.nn.ModuleDict": () => ({ modules: { a: new torch.nn.ReLU() } }),
   "torch.nn.Sequential": () => ({ args: [new torch.nn.ReLU()] }),
   "torch.nn.ModuleList": () => ({ modules: [new torch.nn.ReLU()] }),

@@ -1,0 +1,378 @@
+// Ops that rearrange or mask elements (flip, roll, tril, triu, repeat, tile) and the fused
+// arithmetic PyTorch users reach for (square, lerp, addcmul, addcdiv, addmm, isclose). Each is a
+// composition of primitives, so it runs on every device, and records PyTorch's node with a
+// backward written with other ops.
+
+import { RuntimeError } from "../errors.ts";
+import { wrapDim } from "../shape.ts";
+import type { Tensor } from "../tensor.ts";
+import { no_grad } from "../autograd/grad_mode.ts";
+import { record } from "../autograd/record.ts";
+import { reduceTo } from "../autograd/_grad_ops.ts";
+import { deliver, type OutOptions, scalarTypeName } from "./core.ts";
+import { arange } from "./creation.ts";
+
+/** `dims` wrapped, PyTorch's error for one listed twice. */
+function dimList(x: Tensor, dims: number | number[]): number[] {
+  const list = (Array.isArray(dims) ? dims : [dims]).map((d) =>
+    wrapDim(d, x.dim())
+  );
+  list.forEach((d, i) => {
+    if (list.indexOf(d) !== i) {
+      throw new RuntimeError(
+        `dim ${d} appears multiple times in the list of dims`,
+      );
+    }
+  });
+  return list;
+}
+
+/** int64 indices on x's device: n-1, ..., 0 (reversed) or (i - shift) mod n (rolled). */
+function order(n: number, x: Tensor, shift?: number): Tensor {
+  const dev = { dtype: "int64" as const, device: x.device };
+  return shift === undefined
+    ? arange(n - 1, -1, -1, dev)
+    : arange(n, dev).sub(shift).remainder(n);
+}
+
+/** One op's output with PyTorch's node and a backward in other ops. */
+function recorded(
+  name: string,
+  inputs: readonly unknown[],
+  out: Tensor,
+  backward: (g: Tensor) => (Tensor | undefined)[],
+  save: readonly Tensor[] = [],
+): Tensor {
+  record({
+    name,
+    inputs,
+    outputs: [out],
+    save,
+    backward: ([g]) => backward(g),
+  });
+  return out;
+}
+
+/** `torch.flip(input, dims)`: the elements in reverse order along each of dims (a copy). */
+export function flip(input: Tensor, dims: number | number[]): Tensor {
+  const list = dimList(input, dims);
+  const out = no_grad(() => {
+    let y = input;
+    for (const d of list) y = y.index_select(d, order(input._shape[d], input));
+    return y === input ? input.clone() : y;
+  });
+  return recorded("FlipBackward0", [input], out, (g) => [flip(g, list)]);
+}
+
+/**
+ * `torch.roll(input, shifts, dims = None)`: elements shifted along dims, wrapping around; with no
+ * dims, over the flattened tensor.
+ */
+export function roll(
+  input: Tensor,
+  shifts: number | number[],
+  opts: { dims?: number | number[] | null } = {},
+): Tensor {
+  const s = Array.isArray(shifts) ? shifts : [shifts];
+  const flat = opts.dims === undefined || opts.dims === null;
+  if (flat && s.length !== 1) {
+    throw new RuntimeError(
+      `roll: shifts and dims must have the same length, got ${s.length} and 0`,
+    );
+  }
+  const dims = flat ? [] : Array.isArray(opts.dims) ? opts.dims : [opts.dims!];
+  if (!flat && dims.length !== s.length) {
+    throw new RuntimeError(
+      `shifts and dimensions must align. shifts: ${s.length}, dims:${dims.length}`,
+    );
+  }
+  const list = dims.map((d) => wrapDim(d, input.dim()));
+  const out = no_grad(() => {
+    // With no dims, the flattened tensor rolls and takes the input's shape again.
+    let y = flat ? input.flatten() : input;
+    (flat ? [0] : list).forEach((d, k) => {
+      const n = y._shape[d];
+      if (n > 0) y = y.index_select(d, order(n, input, s[k] % n));
+    });
+    y = flat ? y.view(input._shape) : y;
+    return y === input ? input.clone() : y;
+  });
+  return recorded(
+    "RollBackward0",
+    [input],
+    out,
+    (g) => [roll(g, s.map((v) => -v), { dims: flat ? null : list })],
+  );
+}
+
+/** Where element (…, i, j) keeps its value: j - i ≤ k (tril) or j - i ≥ k (triu). */
+function triangle(x: Tensor, k: number, lower: boolean): Tensor {
+  const n = x.dim();
+  const rows = x._shape[n - 2], cols = x._shape[n - 1];
+  const dev = { dtype: "int64" as const, device: x.device };
+  const diff = arange(cols, dev).view(1, cols).sub(
+    arange(rows, dev).view(rows, 1),
+  );
+  return lower ? diff.le(k) : diff.ge(k);
+}
+
+function band(
+  name: "tril" | "triu",
+  input: Tensor,
+  diagonal: number,
+  out?: Tensor,
+): Tensor {
+  // PyTorch's message is the one for dim -2 of a 1-D tensor.
+  if (input.dim() < 2) wrapDim(-2, input.dim());
+  const lower = name === "tril";
+  const result = no_grad(() =>
+    input.masked_fill(triangle(input, diagonal, lower).logical_not(), 0)
+  );
+  const node = lower ? "TrilBackward0" : "TriuBackward0";
+  return deliver(
+    recorded(node, [input], result, (g) => [band(name, g, diagonal)]),
+    out,
+  );
+}
+
+/** `torch.tril(input, diagonal = 0)`: the lower triangle (j - i ≤ diagonal) of the last two dims. */
+export function tril(
+  input: Tensor,
+  opts: { diagonal?: number } & OutOptions = {},
+): Tensor {
+  return band("tril", input, opts.diagonal ?? 0, opts.out);
+}
+
+/** `torch.triu(input, diagonal = 0)`: the upper triangle (j - i ≥ diagonal) of the last two dims. */
+export function triu(
+  input: Tensor,
+  opts: { diagonal?: number } & OutOptions = {},
+): Tensor {
+  return band("triu", input, opts.diagonal ?? 0, opts.out);
+}
+
+/**
+ * `x.repeat(*sizes)`: x tiled sizes[i] times along each dim (more sizes than dims add leading
+ * dims). A copy, unlike expand.
+ */
+export function repeat(input: Tensor, ...sizes: (number | number[])[]): Tensor {
+  const reps = sizes.length === 1 && Array.isArray(sizes[0])
+    ? sizes[0]
+    : sizes as number[];
+  if (reps.length < input.dim()) {
+    throw new RuntimeError(
+      "Number of dimensions of repeat dims can not be smaller than number of dimensions of tensor",
+    );
+  }
+  const lead = reps.length - input.dim();
+  const shape = [...Array(lead).fill(1), ...input._shape];
+  // [r0, s0, r1, s1, ...]: x broadcast against the repeats, then folded.
+  const spread = shape.flatMap((s) => [1, s]);
+  const target = shape.flatMap((s, i) => [reps[i], s]);
+  const outShape = shape.map((s, i) => s * reps[i]);
+  const result = no_grad(() =>
+    input.reshape(spread).expand(target).contiguous().view(outShape)
+  );
+  return recorded("RepeatBackward0", [input], result, (g) => {
+    const folded = g.reshape(target);
+    const summed = folded.sum(
+      target.map((_, i) => i).filter((i) => i % 2 === 0),
+    );
+    return [summed.reshape(input._shape)];
+  });
+}
+
+/** `torch.tile(input, dims)`: repeat, with fewer dims than the tensor's padded with ones in front. */
+export function tile(input: Tensor, dims: number[]): Tensor {
+  const reps = dims.length < input.dim()
+    ? [...Array(input.dim() - dims.length).fill(1), ...dims]
+    : dims;
+  return repeat(input, reps);
+}
+
+/** `torch.square(input)`: input * input, as PyTorch's pow(input, 2) (PowBackward0). */
+export function square(input: Tensor, opts: OutOptions = {}): Tensor {
+  return deliver(input.pow(2), opts.out);
+}
+
+/**
+ * `torch.lerp(input, end, weight)`: input + weight·(end − input), computed as PyTorch does (from
+ * the nearer end when |weight| ≥ 0.5), so the result is exact at weight 0 and 1.
+ */
+export function lerp(
+  input: Tensor,
+  end: Tensor,
+  weight: Tensor | number,
+  opts: OutOptions = {},
+): Tensor {
+  const wTensor = typeof weight !== "number";
+  const result = no_grad(() => {
+    const diff = end.sub(input);
+    if (!wTensor) {
+      return Math.abs(weight) < 0.5
+        ? input.add(diff.mul(weight))
+        : end.sub(diff.mul(1 - weight));
+    }
+    const w = weight as Tensor;
+    const near = w.abs().lt(0.5);
+    return input.add(diff.mul(w)).where(
+      near,
+      end.sub(diff.mul(w.neg().add(1))),
+    );
+  });
+  const node = recorded(
+    wTensor ? "LerpBackward1" : "LerpBackward0",
+    wTensor ? [input, end, weight] : [input, end],
+    result,
+    (g) => {
+      const err = () => new RuntimeError("lerp: gradient shape mismatch");
+      const w = weight;
+      const gi = reduceTo(
+        typeof w === "number" ? g.mul(1 - w) : g.mul(w.neg().add(1)),
+        input._shape,
+        err,
+      );
+      const ge = reduceTo(g.mul(w), end._shape, err);
+      if (typeof w === "number") return [gi, ge];
+      return [gi, ge, reduceTo(g.mul(end.sub(input)), w._shape, err)];
+    },
+  );
+  return deliver(node, opts.out);
+}
+
+/** `torch.addcmul(input, tensor1, tensor2, value = 1)`: input + value·tensor1·tensor2. */
+export function addcmul(
+  input: Tensor,
+  tensor1: Tensor,
+  tensor2: Tensor,
+  opts: { value?: number } & OutOptions = {},
+): Tensor {
+  const value = opts.value ?? 1;
+  const result = no_grad(() =>
+    input.add(
+      value === 1 ? tensor1.mul(tensor2) : tensor1.mul(value).mul(tensor2),
+    )
+  );
+  const err = () => new RuntimeError("addcmul: gradient shape mismatch");
+  return deliver(
+    recorded("AddcmulBackward0", [input, tensor1, tensor2], result, (g) => [
+      reduceTo(g, input._shape, err),
+      reduceTo(g.mul(tensor2).mul(value), tensor1._shape, err),
+      reduceTo(g.mul(tensor1).mul(value), tensor2._shape, err),
+    ]),
+    opts.out,
+  );
+}
+
+/** `torch.addcdiv(input, tensor1, tensor2, value = 1)`: input + value·tensor1/tensor2. */
+export function addcdiv(
+  input: Tensor,
+  tensor1: Tensor,
+  tensor2: Tensor,
+  opts: { value?: number } & OutOptions = {},
+): Tensor {
+  if (!tensor1.dtype.is_floating_point && !tensor2.dtype.is_floating_point) {
+    throw new RuntimeError(
+      "Integer division with addcdiv is no longer supported, and in a future  release addcdiv will perform a true division of tensor1 and tensor2. The historic addcdiv behavior can be implemented as (input + value * torch.trunc(tensor1 / tensor2)).to(input.dtype) for integer inputs and as (input + value * tensor1 / tensor2) for float inputs. The future addcdiv behavior is just the latter implementation: (input + value * tensor1 / tensor2), for all dtypes.",
+    );
+  }
+  const value = opts.value ?? 1;
+  const result = no_grad(() =>
+    input.add(
+      value === 1 ? tensor1.div(tensor2) : tensor1.mul(value).div(tensor2),
+    )
+  );
+  const err = () => new RuntimeError("addcdiv: gradient shape mismatch");
+  return deliver(
+    recorded("AddcdivBackward0", [input, tensor1, tensor2], result, (g) => [
+      reduceTo(g, input._shape, err),
+      reduceTo(g.mul(value).div(tensor2), tensor1._shape, err),
+      reduceTo(
+        g.mul(value).mul(tensor1).div(tensor2.mul(tensor2)).neg(),
+        tensor2._shape,
+        err,
+      ),
+    ]),
+    opts.out,
+  );
+}
+
+/** `torch.addmm(input, mat1, mat2, *, beta = 1, alpha = 1)`: beta·input + alpha·(mat1 @ mat2). */
+export function addmm(
+  input: Tensor,
+  mat1: Tensor,
+  mat2: Tensor,
+  opts: { beta?: number; alpha?: number } & OutOptions = {},
+): Tensor {
+  const beta = opts.beta ?? 1, alpha = opts.alpha ?? 1;
+  if (mat1.dim() !== 2 || mat2.dim() !== 2) {
+    throw new RuntimeError(
+      `${mat1.dim() !== 2 ? "mat1" : "mat2"} must be a matrix, got ${
+        mat1.dim() !== 2 ? mat1.dim() : mat2.dim()
+      }-D tensor`,
+    );
+  }
+  const result = no_grad(() => {
+    const prod = mat1.mm(mat2);
+    const scaled = alpha === 1 ? prod : prod.mul(alpha);
+    // beta = 0 ignores input's values (NaN and inf included), as in PyTorch; not its shape.
+    if (beta === 0) {
+      input.expand(scaled._shape);
+      return scaled === prod ? prod.clone() : scaled;
+    }
+    return (beta === 1 ? input : input.mul(beta)).add(scaled);
+  });
+  const err = () => new RuntimeError("addmm: gradient shape mismatch");
+  return deliver(
+    recorded("AddmmBackward0", [input, mat1, mat2], result, (g) => [
+      reduceTo(beta === 1 ? g : g.mul(beta), input._shape, err),
+      g.mm(mat2.t()).mul(alpha),
+      mat1.t().mm(g).mul(alpha),
+    ]),
+    opts.out,
+  );
+}
+
+/**
+ * `torch.isclose(input, other, rtol = 1e-5, atol = 1e-8, equal_nan = False)`: |input − other| ≤
+ * atol + rtol·|other| elementwise; equal infinities are close, NaNs only with equal_nan.
+ */
+export function isclose(
+  input: Tensor,
+  other: Tensor,
+  opts: { rtol?: number; atol?: number; equal_nan?: boolean } = {},
+): Tensor {
+  const rtol = opts.rtol ?? 1e-5, atol = opts.atol ?? 1e-8;
+  if (input.dtype !== other.dtype) {
+    throw new RuntimeError(
+      `${scalarTypeName(input.dtype)} did not match ${
+        scalarTypeName(other.dtype)
+      }`,
+    );
+  }
+  if (rtol < 0) {
+    throw new RuntimeError(
+      `rtol must be greater than or equal to zero, but got ${rtol}`,
+    );
+  }
+  if (atol < 0) {
+    throw new RuntimeError(
+      `atol must be greater than or equal to zero, but got ${atol}`,
+    );
+  }
+  return no_grad(() => {
+    let close = input.eq(other);
+    if (opts.equal_nan) {
+      close = close.logical_or(input.isnan().logical_and(other.isnan()));
+    }
+    if (!input.dtype.is_floating_point) {
+      // As PyTorch: the allowed error in the default float dtype, the actual one in the inputs'.
+      const a = input.dtype.name === "bool" ? input.float() : input;
+      const b = other.dtype.name === "bool" ? other.float() : other;
+      return close.logical_or(a.sub(b).abs().le(b.mul(rtol).abs().add(atol)));
+    }
+    const finite = input.isfinite().logical_and(other.isfinite());
+    const near = input.sub(other).abs().le(other.abs().mul(rtol).add(atol));
+    return close.logical_or(near.logical_and(finite));
+  });
+}
