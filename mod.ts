@@ -132,6 +132,12 @@ export const addcmul = torchFns.addcmul;
 export const addcdiv = torchFns.addcdiv;
 export const addmm = torchFns.addmm;
 export const isclose = torchFns.isclose;
+export const broadcast_to = torchFns.broadcast_to;
+export const broadcast_tensors = torchFns.broadcast_tensors;
+export const diag = torchFns.diag;
+export const baddbmm = torchFns.baddbmm;
+export const tensor_split = torchFns.tensor_split;
+export const meshgrid = torchFns.meshgrid;
 /** `torch.pi`: π, as Python's math.pi. */
 export const pi: number = Math.PI;
 export const cat = torchFns.cat;

@@ -169,6 +169,21 @@ export class Tensor {
     (this as { dtype: DType }).dtype = t.dtype;
   }
 
+  /** `x.T`: the dims in reverse order (a view: `permute(n-1, ..., 0)`). */
+  get T(): Tensor {
+    return this.permute([...Array(this.dim()).keys()].reverse());
+  }
+
+  /** `x.mT`: the last two dims swapped (a view), for a matrix or a batch of them. */
+  get mT(): Tensor {
+    if (this.dim() < 2) {
+      throw new RuntimeError(
+        `tensor.mT is only supported on matrices or batches of matrices. Got ${this.dim()}-D tensor.`,
+      );
+    }
+    return this.transpose(-2, -1);
+  }
+
   /** `x.shape`, a `torch.Size`. */
   get shape(): Size {
     return new Size(this._shape);

@@ -36,6 +36,12 @@ const ISSUE_17 = {
     "addcdiv",
     "addmm",
     "isclose",
+    "broadcast_to",
+    "broadcast_tensors",
+    "diag",
+    "baddbmm",
+    "tensor_split",
+    "meshgrid",
     "pi",
     "set_num_threads",
     "get_num_threads",
@@ -62,6 +68,18 @@ const ISSUE_17 = {
     "addmm",
     "addmm_",
     "isclose",
+    "broadcast_to",
+    "diag",
+    "baddbmm",
+    "baddbmm_",
+    "tensor_split",
+    "new_zeros",
+    "new_ones",
+    "new_empty",
+    "new_full",
+    "new_tensor",
+    "T",
+    "mT",
   ],
 } as const;
 
@@ -79,4 +97,21 @@ describe("the surface issue 17 added so far", () => {
       assert.deepEqual(missing, [], `missing from ${where}`);
     });
   }
+});
+
+describe("x.T and x.mT", () => {
+  test("T reverses the dims and mT swaps the last two, as views; mT needs two dims", () => {
+    const x = torch.arange(24).view(2, 3, 4);
+    assert.deepEqual([...x.T.shape], [4, 3, 2]);
+    assert.ok(torch.equal(x.T, x.permute(2, 1, 0)));
+    assert.ok(torch.equal(x.mT, x.transpose(1, 2)));
+    assert.equal(x.mT.storage, x.storage);
+    assert.throws(
+      () => torch.arange(3).mT,
+      /tensor.mT is only supported on matrices or batches of matrices. Got 1-D tensor./,
+    );
+    const w = torch.ones(2, 3, { requires_grad: true });
+    assert.equal(w.T.grad_fn?.name(), "PermuteBackward0");
+    assert.equal(w.mT.grad_fn?.name(), "TransposeBackward0");
+  });
 });

@@ -10,7 +10,8 @@ import { no_grad } from "../autograd/grad_mode.ts";
 import { record } from "../autograd/record.ts";
 import { reduceTo } from "../autograd/_grad_ops.ts";
 import { deliver, type OutOptions, scalarTypeName } from "./core.ts";
-import { arange } from "./creation.ts";
+import { arange, empty, full, ones, tensor, zeros } from "./creation.ts";
+import { broadcastShapes } from "../shape.ts";
 
 /** `dims` wrapped, PyTorch's error for one listed twice. */
 function dimList(x: Tensor, dims: number | number[]): number[] {
@@ -375,4 +376,249 @@ export function isclose(
     const near = input.sub(other).abs().le(other.abs().mul(rtol).add(atol));
     return close.logical_or(near.logical_and(finite));
   });
+}
+
+/** `torch.broadcast_to(input, size)`: input expanded to size (a view, as expand). */
+export function broadcast_to(input: Tensor, size: number[]): Tensor {
+  return input.expand(size);
+}
+
+/** `torch.broadcast_tensors(*tensors)`: each tensor expanded to their common broadcast shape. */
+export function broadcast_tensors(...tensors: (Tensor | Tensor[])[]): Tensor[] {
+  const list = tensors.length === 1 && Array.isArray(tensors[0])
+    ? tensors[0]
+    : tensors as Tensor[];
+  const shape = broadcastShapes(...list.map((t) => t._shape));
+  return list.map((t) => t.expand(shape));
+}
+
+/** Flat positions (row·cols + col) of diagonal k of a rows×cols matrix, on x's device. */
+function diagonalAt(rows: number, cols: number, k: number, x: Tensor): Tensor {
+  const len = Math.max(
+    0,
+    k >= 0 ? Math.min(rows, cols - k) : Math.min(rows + k, cols),
+  );
+  const i = arange(len, { dtype: "int64", device: x.device });
+  return (k >= 0 ? i : i.add(-k)).mul(cols).add(k >= 0 ? i.add(k) : i);
+}
+
+/** A zero rows×cols matrix with `values` on diagonal k (differentiable in `values`). */
+function onDiagonal(
+  values: Tensor,
+  rows: number,
+  cols: number,
+  k: number,
+): Tensor {
+  const pos = diagonalAt(rows, cols, k, values);
+  const flat = zeros([rows * cols], {
+    dtype: values.dtype,
+    device: values.device,
+  });
+  return flat.scatter(0, pos, values).view(rows, cols);
+}
+
+/**
+ * `torch.diag(input, diagonal = 0)`: a 1-D input becomes a square matrix with it on the chosen
+ * diagonal; a 2-D input gives that diagonal as a 1-D tensor (a copy).
+ */
+export function diag(
+  input: Tensor,
+  opts: { diagonal?: number } & OutOptions = {},
+): Tensor {
+  const k = opts.diagonal ?? 0;
+  if (input.dim() !== 1 && input.dim() !== 2) {
+    throw new RuntimeError("matrix or a vector expected");
+  }
+  const result = no_grad(() => {
+    if (input.dim() === 1) {
+      const n = input._shape[0] + Math.abs(k);
+      return onDiagonal(input, n, n, k);
+    }
+    const [r, c] = input._shape;
+    return input.reshape(-1).index_select(0, diagonalAt(r, c, k, input));
+  });
+  return deliver(
+    recorded("DiagBackward0", [input], result, (g) => {
+      if (input.dim() === 1) return [diag(g, { diagonal: k })];
+      const [r, c] = input._shape;
+      return [onDiagonal(g, r, c, k)];
+    }),
+    opts.out,
+  );
+}
+
+/**
+ * `torch.baddbmm(input, batch1, batch2, *, beta = 1, alpha = 1)`: beta·input + alpha·(batch1 @
+ * batch2), batch by batch.
+ */
+export function baddbmm(
+  input: Tensor,
+  batch1: Tensor,
+  batch2: Tensor,
+  opts: { beta?: number; alpha?: number } & OutOptions = {},
+): Tensor {
+  const beta = opts.beta ?? 1, alpha = opts.alpha ?? 1;
+  // PyTorch's message is the one for dim 2 of a tensor with fewer dims.
+  for (const t of [batch1, batch2]) if (t.dim() < 3) wrapDim(2, t.dim());
+  for (const [name, t] of [["batch1", batch1], ["batch2", batch2]] as const) {
+    if (t.dim() !== 3) throw new RuntimeError(`${name} must be a 3D tensor`);
+  }
+  const result = no_grad(() => {
+    const prod = batch1.bmm(batch2);
+    const scaled = alpha === 1 ? prod : prod.mul(alpha);
+    if (beta === 0) {
+      input.expand(scaled._shape);
+      return scaled;
+    }
+    return (beta === 1 ? input : input.mul(beta)).add(scaled);
+  });
+  const err = () => new RuntimeError("baddbmm: gradient shape mismatch");
+  return deliver(
+    recorded("BaddbmmBackward0", [input, batch1, batch2], result, (g) => [
+      reduceTo(beta === 1 ? g : g.mul(beta), input._shape, err),
+      g.bmm(batch2.transpose(1, 2)).mul(alpha),
+      batch1.transpose(1, 2).bmm(g).mul(alpha),
+    ]),
+    opts.out,
+  );
+}
+
+/**
+ * `torch.tensor_split(input, indices_or_sections, dim = 0)`: views of input along dim, either n
+ * parts as equal as can be (the first ones one longer) or cut at the given indices.
+ */
+export function tensor_split(
+  input: Tensor,
+  indices_or_sections: number | number[],
+  opts: { dim?: number } = {},
+): Tensor[] {
+  const d = wrapDim(opts.dim ?? 0, input.dim());
+  const len = input._shape[d];
+  let cuts: number[];
+  if (typeof indices_or_sections === "number") {
+    const n = indices_or_sections;
+    if (!(n > 0)) {
+      throw new RuntimeError(
+        `number of sections must be larger than 0, got ${n}`,
+      );
+    }
+    const base = Math.floor(len / n), extra = len % n;
+    cuts = [];
+    let at = 0;
+    for (let i = 0; i < n - 1; i++) cuts.push(at += base + (i < extra ? 1 : 0));
+  } else cuts = indices_or_sections;
+  const bounds = [0, ...cuts, len].map((v) =>
+    Math.min(Math.max(v < 0 ? v + len : v, 0), len)
+  );
+  const parts: Tensor[] = [];
+  for (let i = 0; i + 1 < bounds.length; i++) {
+    const start = bounds[i], stop = Math.max(bounds[i + 1], start);
+    parts.push(input.narrow(d, start, stop - start));
+  }
+  return parts;
+}
+
+/**
+ * `torch.meshgrid(*tensors, indexing = "ij")`: the grids of N 1-D tensors, each output of shape
+ * (len0, len1, ...) ("xy" swaps the first two, as NumPy's). Views of the inputs (expand).
+ */
+export function meshgrid(
+  ...args: (Tensor | Tensor[] | { indexing?: string })[]
+): Tensor[] {
+  const last = args[args.length - 1];
+  const opts = last && !Array.isArray(last) && !("_shape" in last)
+    ? args.pop() as { indexing?: string }
+    : {};
+  const list =
+    (args.length === 1 && Array.isArray(args[0]) ? args[0] : args) as Tensor[];
+  const indexing = opts.indexing ?? "ij";
+  if (indexing !== "ij" && indexing !== "xy") {
+    throw new RuntimeError(
+      `torch.meshgrid: indexing must be one of "xy" or "ij", but received: ${indexing}`,
+    );
+  }
+  list.forEach((t, i) => {
+    if (t.dim() > 1) {
+      throw new RuntimeError(
+        `torch.meshgrid: Expected 0D or 1D tensor in the tensor list but got: ${t.dim()}-D at ${i}`,
+      );
+    }
+  });
+  const swap = indexing === "xy" && list.length >= 2;
+  const order = swap ? [list[1], list[0], ...list.slice(2)] : list;
+  const shape = order.map((t) => t.numel());
+  const grids = order.map((t, i) => {
+    const view = shape.map((_, j) => (j === i ? -1 : 1));
+    return t.reshape(view).expand(shape);
+  });
+  if (swap) {
+    // Each grid back in its input's place, its first two dims in xy order.
+    const back = [grids[1], grids[0], ...grids.slice(2)];
+    return back;
+  }
+  return grids;
+}
+
+type NewOptions = {
+  dtype?: unknown;
+  device?: unknown;
+  requires_grad?: boolean;
+};
+
+/** A `new_*` method's sizes (spread or one list) and options. */
+function sizedArgs(args: unknown[]): { size: number[]; opts: NewOptions } {
+  const last = args[args.length - 1];
+  const opts = last !== null && typeof last === "object" && !Array.isArray(last)
+    ? args.pop() as NewOptions
+    : {};
+  const size = args.length === 1 && Array.isArray(args[0])
+    ? args[0] as number[]
+    : args as number[];
+  return { size, opts };
+}
+
+/** self's dtype and device, unless the options give others. */
+function like(self: Tensor, opts: NewOptions): Record<string, unknown> {
+  return {
+    dtype: opts.dtype ?? self.dtype,
+    device: opts.device ?? self.device,
+    requires_grad: opts.requires_grad ?? false,
+  };
+}
+
+/** `x.new_zeros(*size)`: zeros with x's dtype and device (unless given). */
+export function new_zeros(self: Tensor, ...args: unknown[]): Tensor {
+  const { size, opts } = sizedArgs(args);
+  return zeros(size, like(self, opts) as never);
+}
+
+/** `x.new_ones(*size)`: ones with x's dtype and device (unless given). */
+export function new_ones(self: Tensor, ...args: unknown[]): Tensor {
+  const { size, opts } = sizedArgs(args);
+  return ones(size, like(self, opts) as never);
+}
+
+/** `x.new_empty(*size)`: an uninitialised (here zeroed) tensor with x's dtype and device. */
+export function new_empty(self: Tensor, ...args: unknown[]): Tensor {
+  const { size, opts } = sizedArgs(args);
+  return empty(size, like(self, opts) as never);
+}
+
+/** `x.new_full(size, fill_value)`: fill_value everywhere, with x's dtype and device. */
+export function new_full(
+  self: Tensor,
+  size: number[],
+  fill_value: number | boolean,
+  opts: NewOptions = {},
+): Tensor {
+  return full(size, fill_value, like(self, opts) as never);
+}
+
+/** `x.new_tensor(data)`: a new tensor (a copy) of data, with x's dtype and device. */
+export function new_tensor(
+  self: Tensor,
+  data: unknown,
+  opts: NewOptions = {},
+): Tensor {
+  return tensor(data as never, like(self, opts) as never);
 }

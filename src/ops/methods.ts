@@ -314,6 +314,12 @@ const TORCH_IMPLS = {
   addcdiv: ar.addcdiv,
   addmm: ar.addmm,
   isclose: ar.isclose,
+  broadcast_to: ar.broadcast_to,
+  broadcast_tensors: ar.broadcast_tensors,
+  diag: ar.diag,
+  baddbmm: ar.baddbmm,
+  tensor_split: ar.tensor_split,
+  meshgrid: ar.meshgrid,
   cat: ix.cat,
   concat: ix.concat,
   stack: ix.stack,
@@ -390,6 +396,11 @@ export const where: typeof ew.where = signedAs(
 const TENSOR_IMPLS = {
   true_divide: (a: Tensor, b: ew.TensorOrScalar): Tensor => ew.div(a, b),
   repeat: ar.repeat,
+  new_zeros: ar.new_zeros,
+  new_ones: ar.new_ones,
+  new_empty: ar.new_empty,
+  new_full: ar.new_full,
+  new_tensor: ar.new_tensor,
   where: (
     self: Tensor,
     condition: Tensor,
@@ -515,6 +526,10 @@ const SHARED = [
   "addcdiv",
   "addmm",
   "isclose",
+  "broadcast_to",
+  "diag",
+  "baddbmm",
+  "tensor_split",
   "gather",
   "scatter",
   "scatter_add",
@@ -579,6 +594,7 @@ const IN_PLACE_MORE = [
   "addcmul",
   "addcdiv",
   "addmm",
+  "baddbmm",
 ] as const;
 const IN_PLACE: readonly (
   | InPlaceUnary

@@ -152,6 +152,16 @@ export const TORCH = {
     `(input: Tensor, mat1: Tensor, mat2: Tensor, *, beta: Number = 1, alpha: Number = 1, ${OUT})`,
   isclose:
     "(input: Tensor, other: Tensor, rtol: float = 1e-05, atol: float = 1e-08, equal_nan: bool = False)",
+  broadcast_to: "(input: Tensor, size: int[])",
+  broadcast_tensors: {
+    sig: "(*tensors: Tensor|Tensor[])",
+    emit: "positional",
+  },
+  diag: `(input: Tensor, diagonal: int = 0, *, ${OUT})`,
+  baddbmm:
+    `(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Number = 1, alpha: Number = 1, ${OUT})`,
+  tensor_split: "(input: Tensor, indices_or_sections: int|int[], dim: int = 0)",
+  meshgrid: "(*tensors: Tensor|Tensor[], indexing: str? = None)",
   // Indexing, joining, sorting.
   cat: `(tensors: Tensor[], dim: int = 0, *, ${OUT})`,
   concat: `(tensors: Tensor[], dim: int = 0, *, ${OUT})`,
@@ -311,6 +321,11 @@ export const TENSOR = {
   t_: "(self: Tensor)",
   transpose_: "(self: Tensor, dim0: int, dim1: int)",
   repeat: { sig: "(self: Tensor, *sizes: int|int[])", emit: "positional" },
+  new_zeros: `(self: Tensor, *size: int|int[], ${FACTORY})`,
+  new_ones: `(self: Tensor, *size: int|int[], ${FACTORY})`,
+  new_empty: `(self: Tensor, *size: int|int[], ${FACTORY})`,
+  new_full: `(self: Tensor, size: int[], fill_value: Number, *, ${FACTORY})`,
+  new_tensor: `(self: Tensor, data: any, *, ${FACTORY})`,
 } as const;
 
 /** Methods the Tensor class defines itself (tensor.ts); bound in place by installMethods. */
