@@ -27,7 +27,8 @@ type Run = {
     | "NAdam"
     | "RAdam"
     | "Rprop"
-    | "ASGD";
+    | "ASGD"
+    | "LBFGS";
   options: Record<string, unknown>;
   groups: ({ params: string[] } & Record<string, unknown>)[] | null;
   dtype: "float64" | "float32";
@@ -127,6 +128,16 @@ function close(got: Nested, want: Nested, rtol: number, where: string): void {
 
 /** One training step as the fixture takes it; returns the loss. */
 function trainStep(opt: torch.optim.Optimizer, p: P, dtype: string): number {
+  if (opt instanceof optim.LBFGS) {
+    // LBFGS calls the closure as often as it needs and returns the first call's loss.
+    const loss = opt.step(() => {
+      opt.zero_grad();
+      const value = lossFn(p, dtype);
+      value.backward();
+      return value;
+    }) as torch.Tensor;
+    return loss.item() as number;
+  }
   opt.zero_grad();
   const loss = lossFn(p, dtype);
   loss.backward();
@@ -659,6 +670,30 @@ describe("PyTorch's errors", () => {
       "ASGD weight_decay",
       () => new optim.ASGD([p()], { weight_decay: -1 }),
       /^ValueError: Invalid weight_decay value: -1$/,
+    ],
+    [
+      "LBFGS with two groups",
+      () => new optim.LBFGS([{ params: [p()] }, { params: [p()] }]),
+      /^ValueError: LBFGS doesn't support per-parameter options \(parameter groups\)$/,
+    ],
+    [
+      "LBFGS.step without its closure",
+      () => (new optim.LBFGS([p()]).step as () => unknown)(),
+      /^TypeError: .*step\(\) missing 1 required positional argument: 'closure'/,
+    ],
+    [
+      "LBFGS with another line search",
+      () => {
+        const w = p();
+        const opt = new optim.LBFGS([w], { line_search_fn: "backtracking" });
+        return opt.step(() => {
+          opt.zero_grad();
+          const loss = w.mul(w).sum();
+          loss.backward();
+          return loss;
+        });
+      },
+      /only 'strong_wolfe' is supported/,
     ],
     [
       "a misspelt optimizer option",

@@ -13,6 +13,7 @@ const ISSUE_17 = {
     "RAdam",
     "Rprop",
     "ASGD",
+    "LBFGS",
   ],
   "torch.optim.lr_scheduler": [
     "MultiplicativeLR",

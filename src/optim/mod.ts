@@ -11,6 +11,7 @@ import { Adadelta as AdadeltaImpl } from "./adadelta.ts";
 import { Adamax as AdamaxImpl } from "./adamax.ts";
 import { NAdam as NAdamImpl, RAdam as RAdamImpl } from "./nadam.ts";
 import { ASGD as ASGDImpl, Rprop as RpropImpl } from "./rprop.ts";
+import { LBFGS as LBFGSImpl } from "./lbfgs.ts";
 
 export {
   type Closure,
@@ -30,6 +31,7 @@ export type { AdadeltaOptions } from "./adadelta.ts";
 export type { AdamaxOptions } from "./adamax.ts";
 export type { NAdamOptions, RAdamOptions } from "./nadam.ts";
 export type { ASGDOptions, RpropOptions } from "./rprop.ts";
+export type { LBFGSOptions } from "./lbfgs.ts";
 /** `torch.optim.lr_scheduler`: StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LambdaLR, OneCycleLR, ReduceLROnPlateau. */
 export * as lr_scheduler from "./lr_scheduler.ts";
 
@@ -145,6 +147,13 @@ export const ASGD: SignedClass<typeof A_S_G_D_SIG, typeof ASGDImpl> =
   signedClass("torch.optim.ASGD", A_S_G_D_SIG, ASGDImpl);
 export type ASGD = ASGDImpl;
 
+const L_B_F_G_S_SIG =
+  "(params: params, lr: float = 1, max_iter: int = 20, max_eval: int? = None, tolerance_grad: float = 1e-07, tolerance_change: float = 1e-09, history_size: int = 100, line_search_fn: str? = None)" as const;
+/** `optim.LBFGS(params, lr = 1, max_iter = 20, ..., line_search_fn = None)`; `step(closure)`. */
+export const LBFGS: SignedClass<typeof L_B_F_G_S_SIG, typeof LBFGSImpl> =
+  signedClass("torch.optim.LBFGS", L_B_F_G_S_SIG, LBFGSImpl);
+export type LBFGS = LBFGSImpl;
+
 // The optimizers' methods, bound in place where each class defines them.
 for (
   const cls of [
@@ -170,3 +179,8 @@ for (
     load_state_dict: "(self: Optimizer, state_dict: dict)",
   });
 }
+
+// LBFGS's step needs its closure.
+bindMethods(LBFGSImpl, "torch.optim", {
+  step: "(self: Optimizer, closure: callable)",
+});
