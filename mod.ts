@@ -138,6 +138,11 @@ export const diag = torchFns.diag;
 export const baddbmm = torchFns.baddbmm;
 export const tensor_split = torchFns.tensor_split;
 export const meshgrid = torchFns.meshgrid;
+export const index_add = torchFns.index_add;
+export const index_copy = torchFns.index_copy;
+export const index_fill = torchFns.index_fill;
+export const take = torchFns.take;
+export const kthvalue = torchFns.kthvalue;
 /** `torch.pi`: π, as Python's math.pi. */
 export const pi: number = Math.PI;
 export const cat = torchFns.cat;
@@ -173,7 +178,7 @@ export const unflatten = torchFns.unflatten;
 export const unsqueeze = torchFns.unsqueeze;
 const var_ = torchFns.var;
 export { var_ as var };
-export { max, min, where } from "./src/ops/methods.ts";
+export { max, median, min, where } from "./src/ops/methods.ts";
 export type { ValuesIndices } from "./src/ops/reduce.ts";
 export type { Index } from "./src/ops/views.ts";
 /** `torch.greater`: `gt`. */

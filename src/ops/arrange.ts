@@ -3,7 +3,7 @@
 // composition of primitives, so it runs on every device, and records PyTorch's node with a
 // backward written with other ops.
 
-import { RuntimeError } from "../errors.ts";
+import { IndexError, RuntimeError } from "../errors.ts";
 import { wrapDim } from "../shape.ts";
 import type { Tensor } from "../tensor.ts";
 import { no_grad } from "../autograd/grad_mode.ts";
@@ -621,4 +621,124 @@ export function new_tensor(
   opts: NewOptions = {},
 ): Tensor {
   return tensor(data as never, like(self, opts) as never);
+}
+
+/** A bool mask over `input` that is true in the slices along dim that `index` names. */
+function sliceMask(input: Tensor, d: number, index: Tensor): Tensor {
+  const n = input._shape[d];
+  const hit = zeros([n], { dtype: "int64", device: input.device })
+    .index_add(
+      0,
+      index.reshape(-1),
+      ones([index.numel()], { dtype: "int64", device: input.device }),
+    )
+    .gt(0);
+  const view = input._shape.map((_, k) => (k === d ? n : 1));
+  return hit.reshape(view.length ? view : [n]);
+}
+
+/**
+ * `torch.index_fill(input, dim, index, value)`: the slices index names along dim set to value (a
+ * number, or a 0-d tensor that then gets the gradient of every element it filled).
+ */
+export function index_fill(
+  input: Tensor,
+  dim: number,
+  index: Tensor,
+  value: Tensor | number,
+): Tensor {
+  const d = wrapDim(dim, Math.max(input.dim(), 1));
+  if (index.dim() > 1) {
+    throw new IndexError("index_fill_(): Index is supposed to be a vector");
+  }
+  const x = input.dim() === 0 ? input.reshape(1) : input;
+  const mask = no_grad(() => sliceMask(x, d, index));
+  const fill = typeof value === "number" ? value : value.item() as number;
+  const result = no_grad(() => x.masked_fill(mask, fill).reshape(input._shape));
+  const onX = (g: Tensor) => g.reshape(x._shape);
+  if (typeof value === "number") {
+    return recorded("IndexFillBackward0", [input], result, (g) => [
+      onX(g).masked_fill(mask, 0).reshape(input._shape),
+    ]);
+  }
+  return recorded("IndexFillBackward1", [input, value], result, (g) => [
+    onX(g).masked_fill(mask, 0).reshape(input._shape),
+    onX(g).masked_fill(mask.logical_not(), 0).sum().reshape(value._shape),
+  ]);
+}
+
+/** `torch.index_copy(input, dim, index, source)`: the slices index names along dim replaced by source's. */
+export function index_copy(
+  input: Tensor,
+  dim: number,
+  index: Tensor,
+  source: Tensor,
+): Tensor {
+  const d = wrapDim(dim, Math.max(input.dim(), 1));
+  if (index.dim() > 1) {
+    throw new IndexError(
+      "index_copy_(): Index should have dimension 1 or 0 (got " + index.dim() +
+        ")",
+    );
+  }
+  if (source.dtype !== input.dtype) {
+    throw new RuntimeError(
+      `index_copy_(): self and source expected to have the same dtype, but got (self) ${
+        scalarTypeName(input.dtype)
+      } and (source) ${scalarTypeName(source.dtype)}`,
+    );
+  }
+  const result = no_grad(() => {
+    const cleared = input.masked_fill(sliceMask(input, d, index), 0);
+    return cleared.index_add(d, index.reshape(-1), source);
+  });
+  return recorded(
+    "IndexCopyBackward0",
+    [input, source],
+    result,
+    (
+      g,
+    ) => [
+      g.masked_fill(sliceMask(input, d, index), 0),
+      g.index_select(d, index.reshape(-1)).reshape(source._shape),
+    ],
+  );
+}
+
+/** `torch.take(input, index)`: input's elements at the flat positions of index, in index's shape. */
+export function take(input: Tensor, index: Tensor): Tensor {
+  if (index.dtype.name !== "int64") {
+    throw new RuntimeError(
+      `take(): Expected a long tensor for index, but got ${
+        scalarTypeName(index.dtype)
+      }`,
+    );
+  }
+  const n = input.numel();
+  const flat = index.reshape(-1);
+  const result = no_grad(() => {
+    if (flat.numel() > 0) {
+      const lo = flat.min().item() as number, hi = flat.max().item() as number;
+      const bad = lo < -n ? lo : hi >= n ? hi : undefined;
+      if (bad !== undefined) {
+        throw new IndexError(
+          `out of range: tried to access index ${bad} on a tensor of ${n} elements.`,
+        );
+      }
+    }
+    // Negative indices count from the end, as in PyTorch.
+    const pos = flat.remainder(Math.max(n, 1));
+    return input.reshape(-1).index_select(0, pos).reshape(index._shape);
+  });
+  return recorded("TakeBackward0", [input], result, (g) => {
+    const pos = flat.remainder(Math.max(n, 1));
+    return [
+      zeros([n], { dtype: g.dtype, device: g.device }).index_add(
+        0,
+        pos,
+        g.reshape(-1),
+      )
+        .reshape(input._shape),
+    ];
+  });
 }

@@ -29,7 +29,7 @@ import {
   type SignedTable,
   type TextOf,
 } from "../signature.ts";
-import { MAX, TENSOR, TENSOR_CLASS, TORCH } from "./signatures.ts";
+import { MAX, MEDIAN, TENSOR, TENSOR_CLASS, TORCH } from "./signatures.ts";
 import * as cr from "./creation.ts";
 import {
   assertNoOverlap,
@@ -320,6 +320,11 @@ const TORCH_IMPLS = {
   baddbmm: ar.baddbmm,
   tensor_split: ar.tensor_split,
   meshgrid: ar.meshgrid,
+  index_add: ix.index_add,
+  index_copy: ar.index_copy,
+  index_fill: ar.index_fill,
+  take: ar.take,
+  kthvalue: so.kthvalue,
   cat: ix.cat,
   concat: ix.concat,
   stack: ix.stack,
@@ -385,6 +390,12 @@ export const torchFns: SignedTable<typeof TORCH, typeof TORCH_IMPLS> = signAll(
 export const max: typeof red.max = signedAs("torch.max", MAX, red.max);
 /** See `max`. */
 export const min: typeof red.min = signedAs("torch.min", MAX, red.min);
+/** `torch.median`: of all elements (a tensor), or `[values, indices]` along a dim. */
+export const median: typeof so.median = signedAs(
+  "torch.median",
+  MEDIAN,
+  so.median,
+);
 /** `torch.where(condition)` gives indices, `where(condition, input, other)` a tensor. */
 export const where: typeof ew.where = signedAs(
   "torch.where",
@@ -530,6 +541,11 @@ const SHARED = [
   "diag",
   "baddbmm",
   "tensor_split",
+  "index_add",
+  "index_copy",
+  "index_fill",
+  "take",
+  "kthvalue",
   "gather",
   "scatter",
   "scatter_add",
@@ -595,6 +611,9 @@ const IN_PLACE_MORE = [
   "addcdiv",
   "addmm",
   "baddbmm",
+  "index_add",
+  "index_copy",
+  "index_fill",
 ] as const;
 const IN_PLACE: readonly (
   | InPlaceUnary
@@ -629,7 +648,14 @@ export type TensorMethods =
   & {
     max: MaxMethod;
     min: MaxMethod;
+    median: MedianMethod;
   };
+
+interface MedianMethod {
+  (): Tensor;
+  (dim: number, keepdim?: boolean | { keepdim?: boolean }): red.ValuesIndices;
+  (opts: { dim: number; keepdim?: boolean }): red.ValuesIndices;
+}
 
 interface MaxMethod {
   (): Tensor;
@@ -711,7 +737,12 @@ export function installMethods(): void {
       return own.apply(this, bindCall(sig, [this, ...args]).slice(1));
     });
   }
-  for (const [name, fn] of [["max", max], ["min", min]] as const) {
+  for (
+    const [name, fn] of [["max", max], ["min", min], [
+      "median",
+      median,
+    ]] as const
+  ) {
     proto[name] = method(
       fn as (self: Tensor, ...a: unknown[]) => unknown,
       signatureOf(fn)!,

@@ -19,6 +19,10 @@ const VAR_MEAN = [
   "(input: Tensor, unbiased: bool)",
   "(input: Tensor, dim: int|int[]? = None, unbiased: bool? = None, keepdim: bool = False, *, correction: int? = None)",
 ] as const;
+export const MEDIAN = [
+  "(input: Tensor)",
+  "(input: Tensor, dim: int, keepdim: bool = False)",
+] as const;
 export const MAX = [
   "(input: Tensor)",
   "(input: Tensor, other: Tensor)",
@@ -162,6 +166,12 @@ export const TORCH = {
     `(input: Tensor, batch1: Tensor, batch2: Tensor, *, beta: Number = 1, alpha: Number = 1, ${OUT})`,
   tensor_split: "(input: Tensor, indices_or_sections: int|int[], dim: int = 0)",
   meshgrid: "(*tensors: Tensor|Tensor[], indexing: str? = None)",
+  index_add:
+    `(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: Number = 1)`,
+  index_copy: "(input: Tensor, dim: int, index: Tensor, source: Tensor)",
+  index_fill: "(input: Tensor, dim: int, index: Tensor, value: Tensor|Number)",
+  take: "(input: Tensor, index: Tensor)",
+  kthvalue: "(input: Tensor, k: int, dim: int = -1, keepdim: bool = False)",
   // Indexing, joining, sorting.
   cat: `(tensors: Tensor[], dim: int = 0, *, ${OUT})`,
   concat: `(tensors: Tensor[], dim: int = 0, *, ${OUT})`,

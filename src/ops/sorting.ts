@@ -3,7 +3,7 @@
 // (gather, index_select), so they keep their exact dtype values.
 
 import { int64 } from "../dtype.ts";
-import { RuntimeError } from "../errors.ts";
+import { IndexError, RuntimeError } from "../errors.ts";
 import { wrapDim } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
 import { fromHost, hostValues } from "./_fallback.ts";
@@ -230,4 +230,151 @@ function withExtras(
   if (o.return_inverse) result.push(int64Tensor(inverse, inverseShape));
   if (o.return_counts) result.push(int64Tensor(counts, [counts.length]));
   return result;
+}
+
+/** Position of the k-th smallest (0-based) of a row, NaN counting as larger than every number. */
+function kthPosition(row: Float64Array, k: number): number {
+  const pos = [...row.keys()];
+  pos.sort((i, j) => ascending(row[i], row[j]) || i - j);
+  return pos[k];
+}
+
+/** The median's position in a row: a NaN's (the first) if there is one, else the lower median. */
+function medianPosition(row: Float64Array): number {
+  for (let i = 0; i < row.length; i++) if (row[i] !== row[i]) return i;
+  return kthPosition(row, (row.length - 1) >> 1);
+}
+
+/** One value per row along dim, with its index; `node` gets the gradient back to that position. */
+function selectAlong(
+  name: string,
+  node: string,
+  x: Tensor,
+  dim: number,
+  keepdim: boolean,
+  pick: (row: Float64Array) => number,
+): ValuesIndices {
+  const rank = x.dim();
+  const d = rank === 0 ? 0 : wrapDim(dim, rank);
+  if (rank > 0 && x._shape[d] === 0) {
+    throw new IndexError(
+      `${name}(): Expected reduction dim ${d} to have non-zero size.`,
+    );
+  }
+  const [v1, i1] = no_grad(() =>
+    alongDim(name, node, x, d, 1, (row) => [pick(row)])
+  );
+  const squeeze = rank > 0 && !keepdim;
+  const values = squeeze ? v1.squeeze(d) : v1;
+  const indices = squeeze ? i1.squeeze(d) : i1;
+  const inShape = [...x._shape];
+  record({
+    name: node,
+    inputs: [x],
+    outputs: [values],
+    save: [indices],
+    backward: ([g], [i]) => [
+      rank === 0 ? g : scatter(
+        Tensor.empty(inShape, g.dtype, g.storage.backend).fill_(0),
+        d,
+        squeeze ? i.unsqueeze(d) : i,
+        squeeze ? g.unsqueeze(d) : g,
+      ),
+    ],
+  });
+  return valuesIndices(values, indices, name);
+}
+
+/**
+ * `torch.kthvalue(input, k, dim = -1, keepdim = false)`: the k-th smallest value along dim (k from
+ * 1) and its index, as `[values, indices]`.
+ */
+export function kthvalue(
+  input: Tensor,
+  k: number,
+  ...args: unknown[]
+): ValuesIndices {
+  const o = parseArgs("kthvalue", args, ["dim", "keepdim"], {
+    dim: -1,
+    keepdim: false,
+  });
+  const d = input.dim() ? wrapDim(o.dim, input.dim()) : 0;
+  const len = input.dim() ? input._shape[d] : 1;
+  if (!(k >= 1 && k <= len)) {
+    throw new IndexError(
+      `kthvalue(): selected number k out of range for dimension ${d}`,
+    );
+  }
+  return selectAlong(
+    "kthvalue",
+    "KthvalueBackward0",
+    input,
+    o.dim,
+    o.keepdim,
+    (row) => kthPosition(row, k - 1),
+  );
+}
+
+/** `torch.median(input)`: the lower median of all elements (NaN if there is one). */
+export function median(input: Tensor): Tensor;
+/** `torch.median(input, dim, keepdim = false)`: `[values, indices]` along dim. */
+export function median(
+  input: Tensor,
+  dim: number,
+  keepdim?: boolean | { keepdim?: boolean },
+): ValuesIndices;
+export function median(
+  input: Tensor,
+  ...args: unknown[]
+): Tensor | ValuesIndices {
+  if (
+    args.length === 0 ||
+    (args.length === 1 && isOptions(args[0]) && !("dim" in args[0]))
+  ) {
+    if (input.numel() === 0) {
+      throw new IndexError(
+        "median() input tensor cannot be empty",
+      );
+    }
+    const flat = input.reshape(-1);
+    const [, i] = no_grad(() =>
+      alongDim(
+        "median",
+        "MedianBackward0",
+        flat,
+        0,
+        1,
+        (r) => [medianPosition(r)],
+      )
+    );
+    const value = no_grad(() => flat.index_select(0, i).reshape([]));
+    const n = input.numel(), shape = [...input._shape];
+    record({
+      name: "MedianBackward0",
+      inputs: [input],
+      outputs: [value],
+      save: [i],
+      backward: ([g], [idx]) => [
+        scatter(
+          Tensor.empty([n], g.dtype, g.storage.backend).fill_(0),
+          0,
+          idx,
+          g.reshape(1),
+        ).reshape(shape),
+      ],
+    });
+    return value;
+  }
+  const o = parseArgs("median", args, ["dim", "keepdim"], {
+    dim: undefined as number | undefined,
+    keepdim: false,
+  });
+  return selectAlong(
+    "median",
+    "MedianBackward1",
+    input,
+    required("median", "dim", o.dim),
+    o.keepdim,
+    medianPosition,
+  );
 }
