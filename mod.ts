@@ -143,6 +143,7 @@ export const index_copy = torchFns.index_copy;
 export const index_fill = torchFns.index_fill;
 export const take = torchFns.take;
 export const kthvalue = torchFns.kthvalue;
+export const einsum = torchFns.einsum;
 /** `torch.pi`: π, as Python's math.pi. */
 export const pi: number = Math.PI;
 export const cat = torchFns.cat;

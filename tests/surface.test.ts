@@ -49,6 +49,7 @@ const ISSUE_17 = {
     "take",
     "kthvalue",
     "median",
+    "einsum",
     "pi",
     "set_num_threads",
     "get_num_threads",

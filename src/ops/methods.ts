@@ -50,6 +50,7 @@ import * as ew from "./elementwise.ts";
 import * as red from "./reduce.ts";
 import * as la from "./linalg.ts";
 import * as ar from "./arrange.ts";
+import * as es from "./einsum.ts";
 import * as ix from "./indexing.ts";
 import * as so from "./sorting.ts";
 import * as vw from "./views.ts";
@@ -325,6 +326,7 @@ const TORCH_IMPLS = {
   index_fill: ar.index_fill,
   take: ar.take,
   kthvalue: so.kthvalue,
+  einsum: es.einsum,
   cat: ix.cat,
   concat: ix.concat,
   stack: ix.stack,

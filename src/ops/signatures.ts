@@ -171,6 +171,10 @@ export const TORCH = {
   index_copy: "(input: Tensor, dim: int, index: Tensor, source: Tensor)",
   index_fill: "(input: Tensor, dim: int, index: Tensor, value: Tensor|Number)",
   take: "(input: Tensor, index: Tensor)",
+  einsum: {
+    sig: "(equation: str, *operands: Tensor|Tensor[])",
+    emit: "positional",
+  },
   kthvalue: "(input: Tensor, k: int, dim: int = -1, keepdim: bool = False)",
   // Indexing, joining, sorting.
   cat: `(tensors: Tensor[], dim: int = 0, *, ${OUT})`,
