@@ -144,6 +144,9 @@ export const index_fill = torchFns.index_fill;
 export const take = torchFns.take;
 export const kthvalue = torchFns.kthvalue;
 export const einsum = torchFns.einsum;
+export const cosine_similarity = torchFns.cosine_similarity;
+export const bincount = torchFns.bincount;
+export const histc = torchFns.histc;
 /** `torch.pi`: π, as Python's math.pi. */
 export const pi: number = Math.PI;
 export const cat = torchFns.cat;

@@ -742,3 +742,107 @@ export function take(input: Tensor, index: Tensor): Tensor {
     ];
   });
 }
+
+/**
+ * `torch.cosine_similarity(x1, x2, dim = 1, eps = 1e-8)`: Σ x1·x2 / (‖x1‖‖x2‖) along dim, each
+ * norm clamped at eps, computed as PyTorch 1.13 does (each operand normalised, then the sum).
+ */
+export function cosine_similarity(
+  x1: Tensor,
+  x2: Tensor,
+  opts: { dim?: number; eps?: number } = {},
+): Tensor {
+  const dim = opts.dim ?? 1, eps = opts.eps ?? 1e-8;
+  const shape = broadcastShapes(x1._shape, x2._shape);
+  const d = wrapDim(dim, shape.length);
+  const a = x1.expand(shape), b = x2.expand(shape);
+  const norm = (t: Tensor) =>
+    t.mul(t).sum(d, { keepdim: true }).clamp({ min: eps * eps }).sqrt();
+  return a.div(norm(a)).mul(b.div(norm(b))).sum(d);
+}
+
+/**
+ * `torch.bincount(input, weights = None, minlength = 0)`: how often each non-negative integer
+ * occurs in a 1-D input (or the sum of its weights), for 0 ... max(max(input) + 1, minlength) - 1.
+ */
+export function bincount(
+  input: Tensor,
+  opts: { weights?: Tensor | null; minlength?: number } = {},
+): Tensor {
+  const minlength = opts.minlength ?? 0;
+  if (
+    input.dim() !== 1 || input.dtype.is_floating_point ||
+    input.dtype.name === "bool"
+  ) {
+    throw new RuntimeError(
+      "bincount only supports 1-d non-negative integral inputs.",
+    );
+  }
+  if (minlength < 0) throw new RuntimeError("minlength should be >= 0");
+  const w = opts.weights ?? null;
+  if (w && (w.dim() !== 1 || w._shape[0] !== input._shape[0])) {
+    throw new RuntimeError(
+      "weights should be 1-d and have the same length as input",
+    );
+  }
+  return no_grad(() => {
+    const n = input.numel();
+    if (n > 0 && (input.min().item() as number) < 0) {
+      throw new RuntimeError(
+        "bincount only supports 1-d non-negative integral inputs.",
+      );
+    }
+    const size = Math.max(
+      n > 0 ? Number(input.max().item()) + 1 : 0,
+      minlength,
+    );
+    // Float weights keep their dtype; integer weights count in float64; no weights in int64.
+    const dtype = w
+      ? (w.dtype.is_floating_point ? w.dtype : "float64")
+      : "int64";
+    const dev = { dtype: dtype as never, device: input.device };
+    const values = w ? w.to(dtype as never) : ones([n], dev);
+    const out = zeros([size], dev);
+    return n > 0 ? out.index_add(0, input.to("int64"), values) : out;
+  });
+}
+
+/**
+ * `torch.histc(input, bins = 100, min = 0, max = 0)`: counts of input's elements in `bins` equal
+ * bins over [min, max] (the data's own range when both are 0), in input's dtype; elements outside
+ * are ignored, the maximum falls in the last bin.
+ */
+export function histc(
+  input: Tensor,
+  opts: { bins?: number; min?: number; max?: number } & OutOptions = {},
+): Tensor {
+  const bins = opts.bins ?? 100;
+  if (!input.dtype.is_floating_point) {
+    throw new RuntimeError(
+      `"histogram_cpu" not implemented for '${scalarTypeName(input.dtype)}'`,
+    );
+  }
+  if (bins <= 0) throw new RuntimeError("torch.histc(): bins must be > 0");
+  const result = no_grad(() => {
+    let lo = opts.min ?? 0, hi = opts.max ?? 0;
+    if (lo === hi && input.numel() > 0) {
+      lo = input.min().item() as number;
+      hi = input.max().item() as number;
+    }
+    if (lo === hi) {
+      lo -= 1;
+      hi += 1;
+    }
+    if (lo > hi) {
+      throw new RuntimeError("torch.histc(): max must be larger than min");
+    }
+    // In the input's dtype, in PyTorch's order: (x - min) · bins / (max - min).
+    const flat = input.reshape(-1);
+    const inside = flat.ge(lo).logical_and(flat.le(hi));
+    const pos = flat.sub(lo).mul(bins).div(hi - lo).floor()
+      .clamp({ min: 0, max: bins - 1 }).masked_select(inside).to("int64");
+    const dev = { dtype: input.dtype, device: input.device } as never;
+    return zeros([bins], dev).index_add(0, pos, ones([pos.numel()], dev));
+  });
+  return deliver(result, opts.out);
+}

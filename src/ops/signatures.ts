@@ -175,6 +175,11 @@ export const TORCH = {
     sig: "(equation: str, *operands: Tensor|Tensor[])",
     emit: "positional",
   },
+  cosine_similarity:
+    "(x1: Tensor, x2: Tensor, dim: int = 1, eps: float = 1e-08)",
+  bincount: "(input: Tensor, weights: Tensor? = None, minlength: int = 0)",
+  histc:
+    `(input: Tensor, bins: int = 100, min: Number = 0, max: Number = 0, *, ${OUT})`,
   kthvalue: "(input: Tensor, k: int, dim: int = -1, keepdim: bool = False)",
   // Indexing, joining, sorting.
   cat: `(tensors: Tensor[], dim: int = 0, *, ${OUT})`,
