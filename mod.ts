@@ -24,6 +24,8 @@ export type { RandomOptions } from "./src/ops/random.ts";
 export type { Slice } from "./src/ops/views.ts";
 export type { DTypeName, StorageArray } from "./src/dtype.ts";
 export type { GradModeScope } from "./src/autograd/grad_mode.ts";
+/** The `ctx` of a `torch.autograd.Function`'s forward and backward. */
+export type { FunctionCtx } from "./src/autograd/function.ts";
 export type { PrintOptions, SetPrintOptions } from "./src/print/mod.ts";
 export {
   BFloat16Tensor,

@@ -17,6 +17,10 @@ import * as checkpoint from "../interop/checkpoint.ts";
 import * as npy from "../interop/npy.ts";
 import { device as deviceImpl } from "./device.ts";
 import * as dtypeInfo from "./dtype_info.ts";
+import {
+  Function as AutogradFunction,
+  FunctionCtx,
+} from "./autograd/function.ts";
 
 const T = "torch";
 // Seeds are `int|float` here: the generator itself refuses a fractional or out-of-range seed with
@@ -168,8 +172,8 @@ export const set_grad_enabled: typeof gradMode.set_grad_enabled = signedAs(
 const BACKWARD = "retain_graph: bool? = None, create_graph: bool = False";
 
 /**
- * `torch.autograd`: `Variable` (PyTorch 0.3's wrapper), `grad`, `backward`, `gradcheck`, and the
- * grad-mode switches.
+ * `torch.autograd`: `Variable` (PyTorch 0.3's wrapper), `grad`, `backward`, `gradcheck`, the
+ * grad-mode switches, and `Function` for ops with a hand-written backward.
  */
 export const autograd: {
   Variable: typeof ag.Variable;
@@ -183,7 +187,11 @@ export const autograd: {
   no_grad: typeof gradMode.no_grad;
   enable_grad: typeof gradMode.enable_grad;
   set_grad_enabled: typeof gradMode.set_grad_enabled;
+  Function: typeof AutogradFunction;
+  FunctionCtx: typeof FunctionCtx;
 } = {
+  Function: AutogradFunction,
+  FunctionCtx,
   Variable: signedAs(
     `${T}.autograd.Variable`,
     "(data: Tensor, requires_grad: bool = False, volatile: bool = False)",

@@ -43,6 +43,10 @@ const NOT_BOUND: Record<string, string> = {
     "the class of what torch.iinfo() returns; built by torch.iinfo, not by users",
   "torch.dtype":
     "a type whose instances are the constants torch.float32, ...; not constructed by users",
+  "torch.autograd.Function":
+    "a base class users subclass with static forward/backward; its apply takes the subclass's forward arguments",
+  "torch.autograd.FunctionCtx":
+    "the ctx that Function.apply builds and hands to forward and backward; not constructed by users",
   "torch.NDArray":
     "the class of what t.numpy() and npy.load return (NumPy's ndarray); built by the library from a tensor's memory",
   "torch.Size":

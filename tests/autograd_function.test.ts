@@ -1,0 +1,171 @@
+// torch.autograd.Function: "Learning PyTorch with Examples"'s LegendrePolynomial3
+// (examples/legendre_function.ts) against PyTorch's run (tests/fixtures/gen_autograd_function.py),
+// and the context's rules.
+
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import { readFileSync } from "node:fs";
+import * as torch from "../mod.ts";
+import { fit, LegendrePolynomial3 } from "../examples/legendre_function.ts";
+
+const fx = JSON.parse(
+  readFileSync(
+    new URL("./fixtures/autograd_function.json", import.meta.url),
+    "utf8",
+  ),
+) as {
+  torch: string;
+  runs: {
+    dtype: string;
+    losses: [number, number][];
+    result: number[];
+    grad_fn: string;
+  }[];
+};
+
+describe(`autograd.Function against PyTorch ${fx.torch}`, () => {
+  for (const run of fx.runs) {
+    test(
+      `LegendrePolynomial3 fits sin(x), ${run.dtype}`,
+      { timeout: 120_000 },
+      () => {
+        const lines: string[] = [];
+        const result = fit(
+          run.dtype as torch.DTypeName,
+          2000,
+          (l) => lines.push(l),
+        );
+        const losses = lines.filter((l) => !l.startsWith("Result")).map((l) =>
+          l.split(" ").map(Number)
+        );
+        assert.equal(losses.length, run.losses.length);
+        // float64 agrees to rounding; float32 sums 2000 terms in another order, so to 1e-4.
+        const tol = run.dtype === "float64" ? 1e-9 : 1e-4;
+        losses.forEach(([t, v], i) => {
+          assert.equal(t, run.losses[i][0]);
+          assert.ok(
+            Math.abs(v - run.losses[i][1]) <= tol * Math.abs(run.losses[i][1]),
+            `step ${t}: ${v} vs ${run.losses[i][1]}`,
+          );
+        });
+        result.forEach((v, i) => {
+          const want = run.result[i];
+          assert.ok(
+            Math.abs(v - want) <= tol * Math.max(Math.abs(want), 1e-3),
+            `weight ${i}: ${v} vs ${want}`,
+          );
+        });
+        const x = torch.ones(3, {
+          requires_grad: true,
+          dtype: run.dtype as torch.DTypeName,
+        });
+        assert.equal(LegendrePolynomial3.apply(x).grad_fn?.name(), run.grad_fn);
+      },
+    );
+  }
+});
+
+describe("autograd.Function's context", () => {
+  class MulConst extends torch.autograd.Function {
+    static override forward(
+      ctx: torch.FunctionCtx,
+      x: torch.Tensor,
+      k: number,
+    ) {
+      ctx.k = k;
+      ctx.flags = [...ctx.needs_input_grad];
+      return x.mul(k);
+    }
+    static override backward(ctx: torch.FunctionCtx, g: torch.Tensor) {
+      return [g.mul(ctx.k as number), null];
+    }
+  }
+
+  test("a non-tensor argument gets null; needs_input_grad says which inputs need one", () => {
+    const x = torch.ones(2, { requires_grad: true });
+    const y = MulConst.apply(x, 3);
+    y.sum().backward();
+    assert.deepEqual(x.grad!.tolist(), [3, 3]);
+    assert.equal(y.grad_fn?.name(), "MulConstBackward");
+  });
+
+  test("no graph without an input that requires grad, or under no_grad", () => {
+    assert.equal(MulConst.apply(torch.ones(2), 2).grad_fn, null);
+    const x = torch.ones(2, { requires_grad: true });
+    assert.equal(torch.no_grad(() => MulConst.apply(x, 2)).grad_fn, null);
+  });
+
+  test("a saved tensor changed in place since is PyTorch's error; wrong gradient counts too", () => {
+    class Sq extends torch.autograd.Function {
+      static override forward(
+        ctx: torch.FunctionCtx,
+        x: torch.Tensor,
+      ) {
+        ctx.save_for_backward(x);
+        return x.mul(x);
+      }
+      static override backward(
+        ctx: torch.FunctionCtx,
+        g: torch.Tensor,
+      ) {
+        const [x] = ctx.saved_tensors;
+        return g.mul(x).mul(2);
+      }
+    }
+    const x = torch.ones(2, { requires_grad: true });
+    const h = x.mul(1);
+    const y = Sq.apply(h);
+    h.add_(1);
+    assert.throws(() => y.sum().backward(), /modified by an inplace operation/);
+
+    class TooMany extends torch.autograd.Function {
+      static override forward(
+        _ctx: torch.FunctionCtx,
+        x: torch.Tensor,
+      ) {
+        return x.clone();
+      }
+      static override backward(
+        _ctx: torch.FunctionCtx,
+        g: torch.Tensor,
+      ) {
+        return [g, g];
+      }
+    }
+    assert.throws(
+      () =>
+        TooMany.apply(torch.ones(1, { requires_grad: true })).sum().backward(),
+      /function TooManyBackward returned an incorrect number of gradients \(expected 1, got 2\)/,
+    );
+  });
+
+  test("mark_non_differentiable outputs need no gradient", () => {
+    class Sort extends torch.autograd.Function {
+      static override forward(
+        ctx: torch.FunctionCtx,
+        x: torch.Tensor,
+      ) {
+        const [v, i] = x.sort();
+        ctx.mark_non_differentiable(i);
+        ctx.save_for_backward(i);
+        return [v, i];
+      }
+      static override backward(
+        ctx: torch.FunctionCtx,
+        g: torch.Tensor,
+      ) {
+        const [i] = ctx.saved_tensors;
+        return torch.zeros_like(g).scatter(0, i, g);
+      }
+    }
+    const x = torch.tensor([3, 1, 2], {
+      requires_grad: true,
+      dtype: torch.float64,
+    });
+    const [v, i] = Sort.apply(x) as torch.Tensor[];
+    assert.equal(i.requires_grad, false);
+    v.mul(torch.tensor([1, 10, 100], { dtype: torch.float64 })).sum()
+      .backward();
+    assert.deepEqual(x.grad!.tolist(), [100, 1, 10]);
+  });
+});
