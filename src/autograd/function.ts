@@ -67,6 +67,13 @@ function applyFunction(cls: Static, args: unknown[]): unknown {
     a instanceof Tensor && a.requires_grad
   );
   const raw = no_grad(() => cls.forward(ctx, ...args));
+  for (const t of ctx._dirty) {
+    if (t.is_leaf && t.requires_grad) {
+      throw new RuntimeError(
+        "a leaf Variable that requires grad has been used in an in-place operation.",
+      );
+    }
+  }
   const tuple = Array.isArray(raw);
   const outs = (tuple ? raw : [raw]) as unknown[];
   // An output that is an input (returned as is, without mark_dirty) is a new view of it in PyTorch.
