@@ -169,3 +169,53 @@ describe("autograd.Function's context", () => {
     assert.deepEqual(x.grad!.tolist(), [100, 1, 10]);
   });
 });
+
+describe("hooks", () => {
+  test("Tensor.register_hook sees, and may replace, a gradient before it is used; remove() stops it", () => {
+    const x = torch.tensor([1, 2, 3], {
+      requires_grad: true,
+      dtype: torch.float64,
+    });
+    const seen: number[][] = [];
+    const h = x.register_hook((g) => {
+      seen.push(g.tolist() as number[]);
+      return g.mul(10);
+    });
+    const y = x.mul(x);
+    const mid = y.register_hook((g) => void seen.push(g.tolist() as number[]));
+    y.sum().backward();
+    // x's own hook saw dy/dx = 2x; the leaf got the replaced gradient.
+    assert.deepEqual(seen, [[1, 1, 1], [2, 4, 6]]);
+    assert.deepEqual(x.grad!.tolist(), [20, 40, 60]);
+    h.remove();
+    mid.remove();
+    x.grad = null;
+    x.mul(x).sum().backward();
+    assert.deepEqual(x.grad!.tolist(), [2, 4, 6]);
+    assert.equal(seen.length, 2);
+    assert.throws(
+      () => torch.ones(2).register_hook((g) => g),
+      /cannot register a hook on a tensor that doesn't require gradient/,
+    );
+  });
+
+  test("Module.register_forward_pre_hook runs before forward and may replace its input", () => {
+    const lin = new torch.nn.Linear(2, 1);
+    torch.no_grad(() => {
+      lin.weight.fill_(1);
+      lin.bias!.fill_(0);
+    });
+    const calls: string[] = [];
+    const pre = lin.register_forward_pre_hook(
+      (_m: unknown, input: unknown[]) => {
+        calls.push("pre");
+        return (input[0] as torch.Tensor).mul(2);
+      },
+    );
+    lin.register_forward_hook(() => void calls.push("post"));
+    assert.deepEqual(lin(torch.ones(1, 2)).tolist(), [[4]]);
+    assert.deepEqual(calls, ["pre", "post"]);
+    pre.remove();
+    assert.deepEqual(lin(torch.ones(1, 2)).tolist(), [[2]]);
+  });
+});

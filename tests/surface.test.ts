@@ -107,6 +107,8 @@ const ISSUE_17 = {
 
 const ISSUE_16 = {
   "torch.autograd": ["Function", "FunctionCtx"],
+  Tensor: ["register_hook"],
+  "nn.Module": ["register_forward_hook", "register_forward_pre_hook"],
 } as const;
 
 const ROOTS: Record<string, object> = {
@@ -115,6 +117,7 @@ const ROOTS: Record<string, object> = {
   "torch.optim": torch.optim,
   "torch.optim.lr_scheduler": torch.optim.lr_scheduler,
   Tensor: torch.Tensor.prototype,
+  "nn.Module": torch.nn.Module.prototype,
 };
 
 describe("the surface issue 17 added so far", () => {

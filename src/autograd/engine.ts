@@ -108,6 +108,14 @@ export function run(
     for (const node of order) {
       const grads = buffers.get(node) ?? [];
       buffers.delete(node);
+      // Tensor hooks see (and may replace) the gradient before anything uses it.
+      node.hooks?.forEach((hooks, nr) => {
+        for (const hook of hooks.values()) {
+          if (!grads[nr]) break;
+          const r = hook(grads[nr]!);
+          if (r !== undefined && r !== null) grads[nr] = r;
+        }
+      });
       opts.captures?.forEach((c, i) => {
         if (c.node === node && grads[c.nr]) captured[i] = grads[c.nr]!;
       });

@@ -216,3 +216,29 @@ export function checkInPlace(t: Tensor, rebases = false): void {
     );
   }
 }
+
+let nextTensorHook = 0;
+
+/**
+ * `t.register_hook(hook)`: hook(grad) runs each time the gradient with respect to t is computed,
+ * before it is used (a leaf's before it is accumulated into `.grad`); a returned tensor replaces
+ * it. `handle.remove()` unregisters the hook.
+ */
+export function register_hook(
+  t: Tensor,
+  hook: (grad: Tensor) => Tensor | void,
+): { remove(): void } {
+  if (!t.requires_grad) {
+    throw new RuntimeError(
+      "cannot register a hook on a tensor that doesn't require gradient",
+    );
+  }
+  const node = t.grad_fn ?? (t._accumulator ??= new AccumulateGrad(t));
+  const nr = t.grad_fn ? t._output_nr : 0;
+  node.hooks ??= new Map();
+  let hooks = node.hooks.get(nr);
+  if (!hooks) node.hooks.set(nr, hooks = new Map());
+  const id = nextTensorHook++;
+  hooks.set(id, hook);
+  return { remove: () => void hooks!.delete(id) };
+}

@@ -43,6 +43,8 @@ export type BackwardFn = (
  * (`x.mul(2).grad_fn.name()` is `"MulBackward0"`).
  */
 export class Node {
+  /** Hooks on the gradient of each output (`t.register_hook` on a tensor this node made). */
+  hooks: Map<number, Map<number, (g: Tensor) => Tensor | void>> | undefined;
   /** PyTorch's node name, e.g. `"MulBackward0"` or `"AccumulateGrad"`; see `name()`. */
   readonly _name: string;
   /** One entry per op input: the edge its gradient flows to, or null when it needs none. */

@@ -11,6 +11,7 @@ import { no_grad } from "../autograd/grad_mode.ts";
 import { Parameter } from "./parameter.ts";
 
 type Hook = (module: Module, input: unknown[], output: unknown) => unknown;
+type PreHook = (module: Module, input: unknown[]) => unknown;
 
 /** What `register_forward_hook` returns: `handle.remove()` unregisters the hook. */
 export interface RemovableHandle {
@@ -47,6 +48,7 @@ export class Module {
   declare _buffers: Map<string, Tensor | null>;
   declare _nonPersistent: Set<string>;
   declare _forwardHooks: Map<number, Hook>;
+  declare _forwardPreHooks: Map<number, PreHook>;
 
   constructor() {
     const self =
@@ -63,6 +65,7 @@ export class Module {
       _buffers: hidden(new Map()),
       _nonPersistent: hidden(new Set()),
       _forwardHooks: hidden(new Map()),
+      _forwardPreHooks: hidden(new Map()),
     });
     return self;
   }
@@ -77,6 +80,13 @@ export class Module {
         `Module [${this.constructor.name}] is missing the required "forward" function`,
       );
     }
+    for (const hook of this._forwardPreHooks.values()) {
+      // A pre-hook may replace the input: a tuple replaces all, one value the only one.
+      const replaced = hook(this, args);
+      if (replaced !== undefined) {
+        args = Array.isArray(replaced) ? replaced : [replaced];
+      }
+    }
     let out = forward.apply(this, args);
     for (const hook of this._forwardHooks.values()) {
       const replaced = hook(this, args, out);
@@ -90,6 +100,16 @@ export class Module {
     const id = nextHookId++;
     this._forwardHooks.set(id, hook);
     return { remove: () => void this._forwardHooks.delete(id) };
+  }
+
+  /**
+   * `register_forward_pre_hook(hook)`: hook(module, input) runs before forward; a return value
+   * replaces the input (a tuple the whole input, anything else the single argument).
+   */
+  register_forward_pre_hook(hook: PreHook): RemovableHandle {
+    const id = nextHookId++;
+    this._forwardPreHooks.set(id, hook);
+    return { remove: () => void this._forwardPreHooks.delete(id) };
   }
 
   /** `register_buffer(name, tensor, persistent = true)`: state that is saved but not learned (running means). */

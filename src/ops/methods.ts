@@ -467,6 +467,10 @@ const TENSOR_IMPLS = {
   zero_: (self: Tensor): Tensor => fillWith(self, 0),
   backward: autograd.backward,
   retain_grad: (self: Tensor): void => autograd.retain_grad(self),
+  register_hook: (
+    self: Tensor,
+    hook: (grad: Tensor) => Tensor | void,
+  ): { remove(): void } => autograd.register_hook(self, hook),
   requires_grad_: autograd.requires_grad_,
   uniform_: drawInPlace("UniformBackward0", rnd.uniform_) as Draw,
   normal_: drawInPlace("NormalBackward0", rnd.normal_) as Draw,
@@ -650,12 +654,16 @@ type MethodFn<K extends keyof typeof METHOD_FNS> = MethodOf<
  * @ignore
  */
 export type TensorMethods =
-  & { [K in keyof typeof METHOD_FNS]: MethodFn<K> }
+  & { [K in Exclude<keyof typeof METHOD_FNS, "register_hook">]: MethodFn<K> }
   & { [K in InPlaceName as `${K}_`]: MethodFn<K> }
   & {
     max: MaxMethod;
     min: MaxMethod;
     median: MedianMethod;
+    /** `t.register_hook(hook)`: hook(grad) may return a replacement; see autograd/functions.ts. */
+    register_hook(
+      hook: (grad: Tensor) => Tensor | void,
+    ): { remove(): void };
   };
 
 interface MedianMethod {

@@ -321,6 +321,7 @@ export const TENSOR = {
     emit: 2,
   },
   retain_grad: "(self: Tensor)",
+  register_hook: "(self: Tensor, hook: callable)",
   requires_grad_: {
     sig: "(self: Tensor, requires_grad: bool = True)",
     emit: "positional",
