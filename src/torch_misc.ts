@@ -21,6 +21,7 @@ import {
   Function as AutogradFunction,
   FunctionCtx,
 } from "./autograd/function.ts";
+import * as functional from "./autograd_functional.ts";
 
 const T = "torch";
 // Seeds are `int|float` here: the generator itself refuses a fractional or out-of-range seed with
@@ -156,6 +157,18 @@ export const no_grad: typeof gradMode.no_grad = signedAs(
   { sig: "(fn: callable? = None)", emit: "positional" },
   gradMode.no_grad,
 );
+/** `torch.inference_mode(fn?)`: as no_grad here (see autograd/grad_mode.ts). */
+export const inference_mode: typeof gradMode.inference_mode = signedAs(
+  `${T}.inference_mode`,
+  { sig: "(mode: bool|callable = True)", emit: "positional" },
+  gradMode.inference_mode,
+);
+/** `torch.is_anomaly_enabled()`. */
+export const is_anomaly_enabled: typeof gradMode.is_anomaly_enabled = signedAs(
+  `${T}.is_anomaly_enabled`,
+  "()",
+  gradMode.is_anomaly_enabled,
+);
 /** `torch.enable_grad(fn?)`. */
 export const enable_grad: typeof gradMode.enable_grad = signedAs(
   `${T}.enable_grad`,
@@ -189,9 +202,31 @@ export const autograd: {
   set_grad_enabled: typeof gradMode.set_grad_enabled;
   Function: typeof AutogradFunction;
   FunctionCtx: typeof FunctionCtx;
+  set_detect_anomaly: typeof gradMode.set_detect_anomaly;
+  functional: {
+    jacobian: typeof functional.jacobian;
+    hessian: typeof functional.hessian;
+  };
 } = {
   Function: AutogradFunction,
   FunctionCtx,
+  set_detect_anomaly: signedAs(
+    `${T}.autograd.set_detect_anomaly`,
+    { sig: "(mode: bool)", emit: "positional" },
+    gradMode.set_detect_anomaly,
+  ),
+  functional: {
+    jacobian: signedAs(
+      `${T}.autograd.functional.jacobian`,
+      "(func: callable, inputs: Tensor|Tensor[], create_graph: bool = False, strict: bool = False)",
+      functional.jacobian,
+    ),
+    hessian: signedAs(
+      `${T}.autograd.functional.hessian`,
+      "(func: callable, inputs: Tensor|Tensor[], create_graph: bool = False, strict: bool = False)",
+      functional.hessian,
+    ),
+  },
   Variable: signedAs(
     `${T}.autograd.Variable`,
     "(data: Tensor, requires_grad: bool = False, volatile: bool = False)",

@@ -219,3 +219,69 @@ describe("hooks", () => {
     assert.deepEqual(lin(torch.ones(1, 2)).tolist(), [[2]]);
   });
 });
+
+type Enc = { shape: number[]; data: number[] } | Enc[];
+const fn = JSON.parse(
+  readFileSync(new URL("./fixtures/functional.json", import.meta.url), "utf8"),
+) as { torch: string; cases: Record<string, Enc> };
+
+/** Checks a nested result (tensors in arrays) against PyTorch's. */
+function same(got: unknown, want: Enc, where: string): void {
+  if (Array.isArray(want)) {
+    assert.ok(Array.isArray(got), where);
+    assert.equal((got as unknown[]).length, want.length, where);
+    want.forEach((w, i) => same((got as unknown[])[i], w, `${where}[${i}]`));
+    return;
+  }
+  const t = got as torch.Tensor;
+  assert.deepEqual([...t.shape], want.shape, `${where} shape`);
+  (t.flatten().tolist() as number[]).forEach((v, i) =>
+    assert.ok(
+      Math.abs(v - want.data[i]) <= 1e-12 * Math.max(1, Math.abs(want.data[i])),
+      `${where}[${i}]: ${v} vs ${want.data[i]}`,
+    )
+  );
+}
+
+describe(`torch.autograd.functional against PyTorch ${fn.torch}`, () => {
+  const f64 = torch.float64;
+  const x = torch.tensor([0.5, -1.25, 2.0], { dtype: f64 });
+  const y = torch.tensor([[1.5, -0.5], [0.25, 2.0]], { dtype: f64 });
+  const { jacobian, hessian } = torch.autograd.functional;
+  const results: Record<string, unknown> = {
+    square: jacobian((t: torch.Tensor) => t.pow(2).mul(3), x),
+    matvec: jacobian((a: torch.Tensor, b: torch.Tensor) => a.matmul(b), [
+      y,
+      x.narrow(0, 0, 2),
+    ]),
+    two_outputs: jacobian((t: torch.Tensor) => [t.sin(), t.exp().sum()], x),
+    hessian_cubic: hessian(
+      (t: torch.Tensor) =>
+        t.pow(3).sum().add(t.index(0).mul(t.index(1)).mul(t.index(2))),
+      x,
+    ),
+    hessian_two_inputs: hessian(
+      (a: torch.Tensor, b: torch.Tensor) => a.matmul(b).tanh().sum(),
+      [y, x.narrow(0, 0, 2)],
+    ),
+  };
+  for (const [name, want] of Object.entries(fn.cases)) {
+    test(name, () => same(results[name], want, name));
+  }
+
+  test("set_detect_anomaly names the backward that returned NaN; inference_mode records nothing", () => {
+    const w = torch.zeros(1, { requires_grad: true });
+    {
+      using _ = torch.autograd.set_detect_anomaly(true);
+      assert.equal(torch.is_anomaly_enabled(), true);
+      assert.throws(
+        () => w.sqrt().mul(0).sum().backward(),
+        /Function 'SqrtBackward0' returned nan values in its 0th output\./,
+      );
+    }
+    assert.equal(torch.is_anomaly_enabled(), false);
+    w.sqrt().mul(0).sum().backward();
+    assert.ok(Number.isNaN((w.grad!.tolist() as number[])[0]));
+    assert.equal(torch.inference_mode(() => w.mul(2)).requires_grad, false);
+  });
+});

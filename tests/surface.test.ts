@@ -106,13 +106,21 @@ const ISSUE_17 = {
 } as const;
 
 const ISSUE_16 = {
-  "torch.autograd": ["Function", "FunctionCtx"],
+  "torch.autograd": [
+    "Function",
+    "FunctionCtx",
+    "set_detect_anomaly",
+    "functional",
+  ],
+  "torch.autograd.functional": ["jacobian", "hessian"],
+  torch: ["inference_mode", "is_anomaly_enabled"],
   Tensor: ["register_hook"],
   "nn.Module": ["register_forward_hook", "register_forward_pre_hook"],
 } as const;
 
 const ROOTS: Record<string, object> = {
   "torch.autograd": torch.autograd,
+  "torch.autograd.functional": torch.autograd.functional,
   torch,
   "torch.optim": torch.optim,
   "torch.optim.lr_scheduler": torch.optim.lr_scheduler,

@@ -4,7 +4,7 @@
 import { RuntimeError } from "../errors.ts";
 import { Tensor } from "../tensor.ts";
 import { sameShape } from "../shape.ts";
-import { enable_grad, no_grad } from "./grad_mode.ts";
+import { enable_grad, is_anomaly_enabled, no_grad } from "./grad_mode.ts";
 import { AccumulateGrad, type Edge, type Meta, type Node } from "./node.ts";
 import { accumulate, reduceTo } from "./_grad_ops.ts";
 
@@ -142,6 +142,15 @@ export function run(
       if (grads.every((g) => !g)) continue;
       const full = node.outputMeta.map((m, i) => grads[i] ?? zerosFor(m));
       const inputGrads = node.apply(full, opts.keepGraph);
+      if (is_anomaly_enabled()) {
+        inputGrads.forEach((g, i) => {
+          if (g && no_grad(() => g.isnan().any().item())) {
+            throw new RuntimeError(
+              `Function '${node.name()}' returned nan values in its ${i}th output.`,
+            );
+          }
+        });
+      }
       node.next.forEach((e, i) => {
         const g = inputGrads[i];
         if (!e || !g) return;

@@ -64,3 +64,39 @@ export function set_grad_enabled<T>(
 ): T | GradModeScope {
   return fn ? withMode(mode, fn) : scope(mode);
 }
+
+/**
+ * `torch.inference_mode(fn)` / `using _ = torch.inference_mode()`: recording off, as no_grad
+ * (flambeau does not mark inference tensors; they behave as tensors made under no_grad).
+ * `inference_mode(false)` leaves recording as it is.
+ */
+export function inference_mode(mode?: boolean): GradModeScope;
+/** `torch.inference_mode(fn)`: runs fn with recording off. */
+export function inference_mode<T>(fn: () => T): T;
+export function inference_mode<T>(
+  arg?: boolean | (() => T),
+): T | GradModeScope {
+  if (typeof arg === "function") return withMode(false, arg);
+  return scope(arg === false ? enabled : false);
+}
+
+let anomaly = false;
+
+/** Whether anomaly detection is on (`torch.is_anomaly_enabled()`). */
+export function is_anomaly_enabled(): boolean {
+  return anomaly;
+}
+
+/**
+ * `torch.autograd.set_detect_anomaly(mode)`: with it on, a backward function that returns NaN is
+ * PyTorch's RuntimeError naming the node, instead of a NaN gradient. Returns a scope that
+ * restores the old mode.
+ */
+export function set_detect_anomaly(mode: boolean): GradModeScope {
+  const previous = anomaly;
+  anomaly = mode;
+  const restore = () => {
+    anomaly = previous;
+  };
+  return { restore, [Symbol.dispose]: restore };
+}

@@ -108,6 +108,9 @@ const BY_NAME: Record<string, () => unknown> = {
 const EXAMPLES: Record<string, () => Record<string, unknown>> = {
   "torch.optim.SGD": () => ({ lr: 0.1 }),
   "torch.optim.lr_scheduler.OneCycleLR": () => ({ total_steps: 10 }),
+  // Modes that would stay switched for the rest of the process: a callable, or off.
+  "torch.inference_mode": () => ({ mode: () => 1 }),
+  "torch.autograd.set_detect_anomaly": () => ({ mode: false }),
   "torch.optim.lr_scheduler.SequentialLR": () => {
     const optimizer = new torch.optim.SGD([leaf()], { lr: 1 });
     return {
