@@ -672,6 +672,16 @@ describe("PyTorch's errors", () => {
       /^ValueError: Invalid weight_decay value: -1$/,
     ],
     [
+      "SparseAdam with the dense gradients every tensor here has",
+      () => {
+        const w = p();
+        const opt = new optim.SparseAdam([w]);
+        w.mul(w).sum().backward();
+        opt.step();
+      },
+      /^RuntimeError: SparseAdam does not support dense gradients, please consider Adam instead$/,
+    ],
+    [
       "LBFGS with two groups",
       () => new optim.LBFGS([{ params: [p()] }, { params: [p()] }]),
       /^ValueError: LBFGS doesn't support per-parameter options \(parameter groups\)$/,

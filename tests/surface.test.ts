@@ -14,6 +14,7 @@ const ISSUE_17 = {
     "Rprop",
     "ASGD",
     "LBFGS",
+    "SparseAdam",
   ],
   "torch.optim.lr_scheduler": [
     "MultiplicativeLR",

@@ -9,7 +9,11 @@ import { RMSprop as RMSpropImpl } from "./rmsprop.ts";
 import { Adagrad as AdagradImpl } from "./adagrad.ts";
 import { Adadelta as AdadeltaImpl } from "./adadelta.ts";
 import { Adamax as AdamaxImpl } from "./adamax.ts";
-import { NAdam as NAdamImpl, RAdam as RAdamImpl } from "./nadam.ts";
+import {
+  NAdam as NAdamImpl,
+  RAdam as RAdamImpl,
+  SparseAdam as SparseAdamImpl,
+} from "./nadam.ts";
 import { ASGD as ASGDImpl, Rprop as RpropImpl } from "./rprop.ts";
 import { LBFGS as LBFGSImpl } from "./lbfgs.ts";
 
@@ -29,7 +33,7 @@ export type { RMSpropOptions } from "./rmsprop.ts";
 export type { AdagradOptions } from "./adagrad.ts";
 export type { AdadeltaOptions } from "./adadelta.ts";
 export type { AdamaxOptions } from "./adamax.ts";
-export type { NAdamOptions, RAdamOptions } from "./nadam.ts";
+export type { NAdamOptions, RAdamOptions, SparseAdamOptions } from "./nadam.ts";
 export type { ASGDOptions, RpropOptions } from "./rprop.ts";
 export type { LBFGSOptions } from "./lbfgs.ts";
 /** `torch.optim.lr_scheduler`: StepLR, MultiStepLR, ExponentialLR, CosineAnnealingLR, LambdaLR, OneCycleLR, ReduceLROnPlateau. */
@@ -147,6 +151,15 @@ export const ASGD: SignedClass<typeof A_S_G_D_SIG, typeof ASGDImpl> =
   signedClass("torch.optim.ASGD", A_S_G_D_SIG, ASGDImpl);
 export type ASGD = ASGDImpl;
 
+const SPARSE_ADAM_SIG =
+  "(params: params, lr: float = 0.001, betas: float[] = (0.9,0.999), eps: float = 1e-08, maximize: bool = False)" as const;
+/** `optim.SparseAdam(params, lr = 1e-3, betas, eps)`: step() raises for dense gradients, as PyTorch. */
+export const SparseAdam: SignedClass<
+  typeof SPARSE_ADAM_SIG,
+  typeof SparseAdamImpl
+> = signedClass("torch.optim.SparseAdam", SPARSE_ADAM_SIG, SparseAdamImpl);
+export type SparseAdam = SparseAdamImpl;
+
 const L_B_F_G_S_SIG =
   "(params: params, lr: float = 1, max_iter: int = 20, max_eval: int? = None, tolerance_grad: float = 1e-07, tolerance_change: float = 1e-09, history_size: int = 100, line_search_fn: str? = None)" as const;
 /** `optim.LBFGS(params, lr = 1, max_iter = 20, ..., line_search_fn = None)`; `step(closure)`. */
@@ -169,6 +182,7 @@ for (
     RAdamImpl,
     RpropImpl,
     ASGDImpl,
+    SparseAdamImpl,
   ]
 ) {
   bindMethods(cls, "torch.optim", {

@@ -3,7 +3,7 @@
 import type { Tensor } from "../tensor.ts";
 import { tensor, zeros_like } from "../ops/creation.ts";
 import { float32 } from "../dtype.ts";
-import { ValueError } from "../errors.ts";
+import { RuntimeError, ValueError } from "../errors.ts";
 import { addcdiv_, addcmul_, stepCounter } from "./_functional.ts";
 import { checkBetas } from "./adam.ts";
 import {
@@ -193,6 +193,53 @@ export class RAdam extends Optimizer<RAdamOptions> {
         } else {
           p.add_(corrected.mul(lr), { alpha: -1 });
         }
+      }
+    });
+  }
+}
+
+/** SparseAdam's hyperparameters, in PyTorch 1.13's order. */
+export interface SparseAdamOptions {
+  /** Learning rate. */
+  lr: number;
+  /** Coefficients of the running averages of the gradient and its square. */
+  betas: [number, number];
+  /** Term added to the denominator for numerical stability. */
+  eps: number;
+  /** Maximize the objective instead of minimizing it. */
+  maximize: boolean;
+}
+
+/**
+ * `optim.SparseAdam(params, { lr = 1e-3, betas, eps, maximize })`: Adam for sparse gradients.
+ * flambeau has no sparse tensors, so every gradient is dense and `step()` raises PyTorch's own
+ * error for a dense gradient (use `optim.Adam`).
+ */
+export class SparseAdam extends Optimizer<SparseAdamOptions> {
+  /** Checks the hyperparameters as PyTorch does and builds the parameter groups. */
+  constructor(
+    params: Params<SparseAdamOptions>,
+    options: Partial<SparseAdamOptions> = {},
+  ) {
+    const o: SparseAdamOptions = {
+      lr: options.lr ?? 1e-3,
+      betas: options.betas ?? [0.9, 0.999],
+      eps: options.eps ?? 1e-8,
+      maximize: options.maximize ?? false,
+    };
+    if (!(o.lr > 0)) throw new ValueError(`Invalid learning rate: ${o.lr}`);
+    if (!(o.eps > 0)) throw new ValueError(`Invalid epsilon value: ${o.eps}`);
+    checkBetas(o.betas);
+    super(params, o);
+  }
+
+  /** Raises for the dense gradients every flambeau tensor has, as PyTorch does for them. */
+  step(closure?: Closure): Tensor | number | undefined {
+    return this._step(closure, (group) => {
+      if (group.params.some((p) => p.grad)) {
+        throw new RuntimeError(
+          "SparseAdam does not support dense gradients, please consider Adam instead",
+        );
       }
     });
   }
