@@ -12,14 +12,14 @@ export class FunctionCtx {
   /** One boolean per forward argument: whether its gradient is needed. */
   needs_input_grad: boolean[] = [];
   /** Outputs that get no gradient (indices, masks). */
-  readonly _nonDifferentiable = new Set<Tensor>();
+  readonly _nonDifferentiable: Set<Tensor> = new Set();
   /** Inputs forward modified in place. */
-  readonly _dirty = new Set<Tensor>();
+  readonly _dirty: Set<Tensor> = new Set();
   _saved: Tensor[] = [];
   /** Filled in by apply: the saved tensors as the node holds them (version-checked). */
   _savedFromNode: (() => Tensor[]) | undefined;
   /** Whether output gradients of unused outputs arrive as zeros (PyTorch's default) or null. */
-  materialize_grads = true;
+  materialize_grads: boolean = true;
   [key: string]: unknown;
 
   /** `ctx.save_for_backward(*tensors)`: tensors backward will read (null allowed). */
