@@ -175,18 +175,6 @@ function binary(
   };
 }
 
-function compare(
-  fn: string,
-  op: (a: Tensor, b: Tensor | number) => Tensor,
-): BinaryOp {
-  return (a, b, opts) => {
-    const dtype = resultType([a, b], false);
-    const x = operand(a, dtype), y = operand(b, dtype);
-    const left = typeof x === "number" ? torch.tensor(x, { dtype }) : x;
-    return finish(fn, op(left, y), opts);
-  };
-}
-
 function unary(fn: string, op: (a: Tensor) => Tensor, toFloat = true) {
   return (a: ArrayInput, opts?: Out): NDArray => {
     const dtype = resultType([a], toFloat);
@@ -320,12 +308,12 @@ const functions = {
         typeof b === "number" ? torch.tensor(b, { dtype: a.dtype }) : b,
       ),
   ),
-  less: compare("less", (a, b) => a.lt(b)),
-  less_equal: compare("less_equal", (a, b) => a.le(b)),
-  greater: compare("greater", (a, b) => a.gt(b)),
-  greater_equal: compare("greater_equal", (a, b) => a.ge(b)),
-  equal: compare("equal", (a, b) => a.eq(b)),
-  not_equal: compare("not_equal", (a, b) => a.ne(b)),
+  less: binary("less", (a, b) => a.lt(b)),
+  less_equal: binary("less_equal", (a, b) => a.le(b)),
+  greater: binary("greater", (a, b) => a.gt(b)),
+  greater_equal: binary("greater_equal", (a, b) => a.ge(b)),
+  equal: binary("equal", (a, b) => a.eq(b)),
+  not_equal: binary("not_equal", (a, b) => a.ne(b)),
   negative: unary("negative", (a) => a.neg(), false),
   absolute: unary("absolute", (a) => a.abs(), false),
   abs: unary("abs", (a) => a.abs(), false),

@@ -319,7 +319,7 @@ export function addmm(
     // beta = 0 ignores input's values (NaN and inf included), as in PyTorch; not its shape.
     if (beta === 0) {
       input.expand(scaled._shape);
-      return scaled === prod ? prod.clone() : scaled;
+      return scaled;
     }
     return (beta === 1 ? input : input.mul(beta)).add(scaled);
   });
