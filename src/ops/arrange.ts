@@ -846,3 +846,48 @@ export function histc(
   });
   return deliver(result, opts.out);
 }
+
+/**
+ * `torch.repeat_interleave(input, repeats, dim = None)`: each element (or slice along dim)
+ * repeated `repeats` times, or repeats[i] times for a tensor of counts; without dim, over the
+ * flattened input. An index_select, as in PyTorch.
+ */
+export function repeat_interleave(
+  input: Tensor,
+  repeats: Tensor | number,
+  opts: { dim?: number | null; output_size?: number | null } = {},
+): Tensor {
+  const flat = opts.dim === undefined || opts.dim === null;
+  const x = flat ? input.reshape(-1) : input;
+  const d = flat ? 0 : wrapDim(opts.dim as number, input.dim());
+  const n = x._shape[d];
+  const counts: number[] = typeof repeats === "number"
+    ? Array(n).fill(repeats)
+    : (repeats.reshape(-1).tolist() as number[]).map(Number);
+  if (typeof repeats !== "number" && counts.length === 1 && n !== 1) {
+    counts.length = 0;
+    for (let i = 0; i < n; i++) counts.push(Number(repeats.reshape(-1).item()));
+  }
+  if (counts.length !== n) {
+    throw new RuntimeError(
+      "repeats must have the same size as input along dim",
+    );
+  }
+  if (counts.some((c) => c < 0)) {
+    throw new RuntimeError("repeats can not be negative");
+  }
+  const idx: number[] = [];
+  counts.forEach((c, i) => {
+    for (let k = 0; k < c; k++) idx.push(i);
+  });
+  if (
+    opts.output_size !== undefined && opts.output_size !== null &&
+    opts.output_size !== idx.length
+  ) {
+    throw new RuntimeError("allocated size does not match required size");
+  }
+  return x.index_select(
+    d,
+    tensor(idx, { dtype: "int64", device: x.device } as never),
+  );
+}

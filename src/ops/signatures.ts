@@ -180,6 +180,9 @@ export const TORCH = {
   bincount: "(input: Tensor, weights: Tensor? = None, minlength: int = 0)",
   histc:
     `(input: Tensor, bins: int = 100, min: Number = 0, max: Number = 0, *, ${OUT})`,
+  repeat_interleave:
+    "(input: Tensor, repeats: Tensor|int, dim: int? = None, *, output_size: int? = None)",
+  mode: "(input: Tensor, dim: int = -1, keepdim: bool = False)",
   kthvalue: "(input: Tensor, k: int, dim: int = -1, keepdim: bool = False)",
   // Indexing, joining, sorting.
   cat: `(tensors: Tensor[], dim: int = 0, *, ${OUT})`,

@@ -378,3 +378,38 @@ export function median(
     medianPosition,
   );
 }
+
+/** The mode's position in a row: the most frequent value (the smallest among ties), last occurrence. */
+function modePosition(row: Float64Array): number {
+  const count = new Map<number, number>();
+  for (const v of row) count.set(v, (count.get(v) ?? 0) + 1);
+  let best = NaN, bestCount = -1;
+  for (const [v, c] of count) {
+    if (c > bestCount || (c === bestCount && ascending(v, best) < 0)) {
+      best = v;
+      bestCount = c;
+    }
+  }
+  return best !== best
+    ? row.findLastIndex((v) => v !== v)
+    : row.lastIndexOf(best);
+}
+
+/**
+ * `torch.mode(input, dim = -1, keepdim = false)`: the most frequent value along dim (the smallest
+ * among ties) and the index of its last occurrence, as `[values, indices]`.
+ */
+export function mode(input: Tensor, ...args: unknown[]): ValuesIndices {
+  const o = parseArgs("mode", args, ["dim", "keepdim"], {
+    dim: -1,
+    keepdim: false,
+  });
+  return selectAlong(
+    "mode",
+    "ModeBackward0",
+    input,
+    o.dim,
+    o.keepdim,
+    modePosition,
+  );
+}
