@@ -147,6 +147,7 @@ export const take = torchFns.take;
 export const kthvalue = torchFns.kthvalue;
 export const mode = torchFns.mode;
 export const repeat_interleave = torchFns.repeat_interleave;
+export const cdist = torchFns.cdist;
 export const einsum = torchFns.einsum;
 export const cosine_similarity = torchFns.cosine_similarity;
 export const bincount = torchFns.bincount;

@@ -52,6 +52,7 @@ const ISSUE_17 = {
     "median",
     "mode",
     "repeat_interleave",
+    "cdist",
     "einsum",
     "cosine_similarity",
     "bincount",

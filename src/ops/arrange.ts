@@ -891,3 +891,60 @@ export function repeat_interleave(
     tensor(idx, { dtype: "int64", device: x.device } as never),
   );
 }
+
+/**
+ * `torch.cdist(x1, x2, p = 2)`: the p-norm distance between each row of x1 ([..., P, M]) and each
+ * row of x2 ([..., R, M]), [..., P, R]; computed directly (as PyTorch does for small inputs), for
+ * p ≥ 0 including 0 (count of differing entries) and infinity.
+ */
+export function cdist(
+  x1: Tensor,
+  x2: Tensor,
+  opts: { p?: number; compute_mode?: string } = {},
+): Tensor {
+  const p = opts.p ?? 2;
+  if (x1.dim() < 2 || x2.dim() < 2) {
+    throw new RuntimeError(
+      `cdist only supports at least 2D tensors, X1 got: ${x1.dim()}D X2 got: ${x2.dim()}D`,
+    );
+  }
+  const m1 = x1._shape[x1.dim() - 1], m2 = x2._shape[x2.dim() - 1];
+  if (m1 !== m2) {
+    throw new RuntimeError(
+      `X1 and X2 must have the same number of columns. X1: ${m1} X2: ${m2}`,
+    );
+  }
+  if (!(p >= 0)) {
+    throw new RuntimeError("cdist only supports non-negative p values");
+  }
+  const diffOf = (a: Tensor, b: Tensor) => a.unsqueeze(-2).sub(b.unsqueeze(-3));
+  const result = no_grad(() => {
+    const diff = diffOf(x1, x2).abs();
+    if (p === 0) return diff.ne(0).to(x1.dtype).sum(-1);
+    if (p === Infinity) return diff.amax(-1);
+    if (p === 1) return diff.sum(-1);
+    if (p === 2) return diff.mul(diff).sum(-1).sqrt();
+    return diff.pow(p).sum(-1).pow(1 / p);
+  });
+  const err = () => new RuntimeError("cdist: gradient shape mismatch");
+  return recorded("CdistBackward0", [x1, x2], result, (g) => {
+    const diff = diffOf(x1, x2);
+    const dist = result.unsqueeze(-1);
+    let w: Tensor; // d dist / d diff, elementwise, shape [..., P, R, M]
+    if (p === 0) w = diff.mul(0);
+    else if (p === 1) w = diff.sign();
+    else if (p === Infinity) {
+      // The gradient goes to the entries where |diff| is the maximum.
+      w = diff.sign().mul(diff.abs().eq(dist).to(diff.dtype));
+    } else {
+      const safe = dist.masked_fill(dist.eq(0), 1);
+      const ratio = diff.abs().div(safe).pow(p - 1).mul(diff.sign());
+      w = ratio.masked_fill(dist.eq(0), 0);
+    }
+    const gd = g.unsqueeze(-1).mul(w);
+    return [
+      reduceTo(gd.sum(-2), x1._shape, err),
+      reduceTo(gd.sum(-3).neg(), x2._shape, err),
+    ];
+  }, [result]);
+}

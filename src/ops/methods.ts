@@ -328,6 +328,7 @@ const TORCH_IMPLS = {
   kthvalue: so.kthvalue,
   mode: so.mode,
   repeat_interleave: ar.repeat_interleave,
+  cdist: ar.cdist,
   einsum: es.einsum,
   cosine_similarity: ar.cosine_similarity,
   bincount: ar.bincount,

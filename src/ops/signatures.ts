@@ -183,6 +183,7 @@ export const TORCH = {
   repeat_interleave:
     "(input: Tensor, repeats: Tensor|int, dim: int? = None, *, output_size: int? = None)",
   mode: "(input: Tensor, dim: int = -1, keepdim: bool = False)",
+  cdist: "(x1: Tensor, x2: Tensor, p: float = 2.0, compute_mode: str? = None)",
   kthvalue: "(input: Tensor, k: int, dim: int = -1, keepdim: bool = False)",
   // Indexing, joining, sorting.
   cat: `(tensors: Tensor[], dim: int = 0, *, ${OUT})`,
