@@ -93,6 +93,7 @@ const ISSUE_17 = {
     "new_empty",
     "new_full",
     "new_tensor",
+    "unfold",
     "index_add",
     "index_add_",
     "index_copy",

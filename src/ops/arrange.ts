@@ -11,6 +11,7 @@ import { record } from "../autograd/record.ts";
 import { reduceTo } from "../autograd/_grad_ops.ts";
 import { deliver, type OutOptions, scalarTypeName } from "./core.ts";
 import { arange, empty, full, ones, tensor, zeros } from "./creation.ts";
+import { asStrided, viewOf } from "./_view_core.ts";
 import { broadcastShapes } from "../shape.ts";
 
 /** `dims` wrapped, PyTorch's error for one listed twice. */
@@ -947,4 +948,51 @@ export function cdist(
       reduceTo(gd.sum(-3).neg(), x2._shape, err),
     ];
   }, [result]);
+}
+
+/**
+ * `x.unfold(dimension, size, step)`: a view of every window of `size` elements along dimension,
+ * `step` apart: that dim becomes the window count and a last dim of `size` is added.
+ */
+export function unfold(
+  x: Tensor,
+  dimension: number,
+  size: number,
+  step: number,
+): Tensor {
+  const rank = Math.max(x.dim(), 1);
+  const d = wrapDim(dimension, rank);
+  const n = x.dim() === 0 ? 1 : x._shape[d];
+  if (size > n) {
+    throw new RuntimeError(
+      `maximum size for tensor at dimension ${d} is ${n} but size is ${size}`,
+    );
+  }
+  if (step <= 0) throw new RuntimeError(`step is ${step} but must be > 0`);
+  if (x.dim() === 0) return x.reshape([size]);
+  const windows = Math.floor((n - size) / step) + 1;
+  const shape = [...x._shape], strides = [...x._strides];
+  shape[d] = windows;
+  strides[d] = x._strides[d] * step;
+  const out = asStrided(x, [...shape, size], [...strides, x._strides[d]]);
+  const inShape = [...x._shape];
+  return viewOf("UnfoldBackward0", x, out, (g) => {
+    // Each window's elements go back to positions w·step + k along d, overlaps summed.
+    const order = [...Array(g.dim()).keys()];
+    order.splice(d + 1, 0, order.pop()!);
+    const spread = g.permute(order);
+    const merged = spread.reshape([
+      ...inShape.slice(0, d),
+      windows * size,
+      ...inShape.slice(d + 1),
+    ]);
+    const pos = arange(windows, { dtype: "int64", device: g.device }).mul(step)
+      .unsqueeze(1).add(arange(size, { dtype: "int64", device: g.device }))
+      .reshape(-1);
+    return zeros(inShape, { dtype: g.dtype, device: g.device }).index_add(
+      d,
+      pos,
+      merged,
+    );
+  });
 }

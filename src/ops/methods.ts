@@ -415,6 +415,7 @@ export const where: typeof ew.where = signedAs(
 const TENSOR_IMPLS = {
   true_divide: (a: Tensor, b: ew.TensorOrScalar): Tensor => ew.div(a, b),
   repeat: ar.repeat,
+  unfold: ar.unfold,
   new_zeros: ar.new_zeros,
   new_ones: ar.new_ones,
   new_empty: ar.new_empty,

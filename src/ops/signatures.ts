@@ -345,6 +345,7 @@ export const TENSOR = {
   t_: "(self: Tensor)",
   transpose_: "(self: Tensor, dim0: int, dim1: int)",
   repeat: { sig: "(self: Tensor, *sizes: int|int[])", emit: "positional" },
+  unfold: "(self: Tensor, dimension: int, size: int, step: int)",
   new_zeros: `(self: Tensor, *size: int|int[], ${FACTORY})`,
   new_ones: `(self: Tensor, *size: int|int[], ${FACTORY})`,
   new_empty: `(self: Tensor, *size: int|int[], ${FACTORY})`,
