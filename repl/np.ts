@@ -211,35 +211,27 @@ function reduction(fn: string, op: (t: Tensor, axis?: number) => Tensor) {
   };
 }
 
+/** `np.ones(shape)` and its kin: float64 unless a dtype is given. */
+function filled(
+  fn: string,
+  make: (size: number[], opts: { dtype: torch.dtype }) => Tensor,
+) {
+  return (shape: Shape, opts?: Creation): NDArray =>
+    created(
+      fn,
+      make(shapeOf(shape), { dtype: dtypeOf(opts?.dtype, torch.float64) }),
+      opts,
+    );
+}
+
 const sumLike = (
   t: Tensor,
 ) => (t.dtype.is_floating_point ? t : t.to(torch.int64));
 
 const functions = {
-  ones: (shape: Shape, opts?: Creation) =>
-    created(
-      "ones",
-      torch.ones(shapeOf(shape), {
-        dtype: dtypeOf(opts?.dtype, torch.float64),
-      }),
-      opts,
-    ),
-  zeros: (shape: Shape, opts?: Creation) =>
-    created(
-      "zeros",
-      torch.zeros(shapeOf(shape), {
-        dtype: dtypeOf(opts?.dtype, torch.float64),
-      }),
-      opts,
-    ),
-  empty: (shape: Shape, opts?: Creation) =>
-    created(
-      "empty",
-      torch.zeros(shapeOf(shape), {
-        dtype: dtypeOf(opts?.dtype, torch.float64),
-      }),
-      opts,
-    ),
+  ones: filled("ones", torch.ones),
+  zeros: filled("zeros", torch.zeros),
+  empty: filled("empty", torch.zeros),
   full: (shape: Shape, value: number, opts?: Creation) =>
     created(
       "full",

@@ -133,14 +133,6 @@ const isText = (e: ts.Expression) =>
   ts.isStringLiteral(e) || ts.isNoSubstitutionTemplateLiteral(e) ||
   ts.isTemplateExpression(e);
 
-/** `x[a, b]` is Python's tuple subscript: the unparenthesised comma list becomes the keys. */
-function subscriptKeys(e: ts.Expression): ts.Expression[] {
-  return ts.isBinaryExpression(e) &&
-      e.operatorToken.kind === ts.SyntaxKind.CommaToken
-    ? [...subscriptKeys(e.left), e.right]
-    : [e];
-}
-
 function unparenthesised(e: ts.Expression): ts.Expression {
   while (ts.isParenthesizedExpression(e)) e = e.expression;
   return e;

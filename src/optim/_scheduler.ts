@@ -88,6 +88,11 @@ export abstract class LRScheduler {
     } finally {
       this._get_lr_called_within_step = false;
     }
+    this._setLrs(values);
+  }
+
+  /** Writes one lr per group (printing each when verbose) and records them for get_last_lr. */
+  protected _setLrs(values: number[]): void {
     this.groups.forEach((g, i) => {
       g.lr = values[i];
       if (this.verbose) {

@@ -301,17 +301,7 @@ export class CosineAnnealingWarmRestarts extends LRScheduler {
     } finally {
       this._get_lr_called_within_step = false;
     }
-    this.groups.forEach((g, i) => {
-      g.lr = values[i];
-      if (this.verbose) {
-        console.log(
-          `Adjusting learning rate of group ${i} to ${
-            values[i].toExponential(4)
-          }.`,
-        );
-      }
-    });
-    this._last_lr = this.groups.map((g) => g.lr);
+    this._setLrs(values);
   }
 }
 
@@ -484,6 +474,29 @@ function checkSchedulers(who: string, schedulers: unknown): Scheduler[] {
   return schedulers;
 }
 
+/** What SequentialLR and ChainedScheduler share: their schedulers, saved and restored with them. */
+abstract class Combinator extends LRScheduler {
+  _schedulers: Scheduler[] = [];
+
+  /** Its own attributes and each scheduler's state_dict. */
+  override state_dict(): SchedulerStateDict {
+    const { _schedulers: _, ...rest } = super.state_dict();
+    return {
+      ...rest,
+      _schedulers: this._schedulers.map((s) => s.state_dict()),
+    };
+  }
+
+  /** Restores its attributes and each scheduler's state. */
+  override load_state_dict(state_dict: SchedulerStateDict): void {
+    const { _schedulers, ...rest } = state_dict;
+    super.load_state_dict(rest);
+    (_schedulers as SchedulerStateDict[]).forEach((s, i) =>
+      this._schedulers[i].load_state_dict(s)
+    );
+  }
+}
+
 /** Python's `bisect.bisect_right`. */
 function bisectRight(a: number[], x: number): number {
   let i = 0;
@@ -499,8 +512,7 @@ function bisectRight(a: number[], x: number): number {
  * const decay = new optim.lr_scheduler.ExponentialLR(opt, 0.9);
  * const sched = new optim.lr_scheduler.SequentialLR(opt, [warm, decay], [5]);
  */
-export class SequentialLR extends LRScheduler {
-  _schedulers: Scheduler[];
+export class SequentialLR extends Combinator {
   _milestones: number[];
 
   /** Checks the schedulers share the optimizer and restarts the first. */
@@ -547,24 +559,6 @@ export class SequentialLR extends LRScheduler {
     else s.step();
     this._last_lr = s.get_last_lr();
   }
-
-  /** Its own attributes and each scheduler's state_dict. */
-  override state_dict(): SchedulerStateDict {
-    const { _schedulers: _, ...rest } = super.state_dict();
-    return {
-      ...rest,
-      _schedulers: this._schedulers.map((s) => s.state_dict()),
-    };
-  }
-
-  /** Restores its attributes and each scheduler's state. */
-  override load_state_dict(state_dict: SchedulerStateDict): void {
-    const { _schedulers, ...rest } = state_dict;
-    super.load_state_dict(rest);
-    (_schedulers as SchedulerStateDict[]).forEach((s, i) =>
-      this._schedulers[i].load_state_dict(s)
-    );
-  }
 }
 
 /**
@@ -572,9 +566,7 @@ export class SequentialLR extends LRScheduler {
  * @example
  * const sched = new optim.lr_scheduler.ChainedScheduler([warmup, decay]);
  */
-export class ChainedScheduler extends LRScheduler {
-  _schedulers: Scheduler[];
-
+export class ChainedScheduler extends Combinator {
   /** Checks the schedulers share one optimizer. */
   constructor(schedulers: Scheduler[]) {
     checkSchedulers("ChainedScheduler", schedulers);
@@ -599,24 +591,6 @@ export class ChainedScheduler extends LRScheduler {
   override step(): void {
     for (const s of this._schedulers) s.step();
     this._last_lr = this.groups.map((g) => g.lr);
-  }
-
-  /** Its own attributes and each scheduler's state_dict. */
-  override state_dict(): SchedulerStateDict {
-    const { _schedulers: _, ...rest } = super.state_dict();
-    return {
-      ...rest,
-      _schedulers: this._schedulers.map((s) => s.state_dict()),
-    };
-  }
-
-  /** Restores its attributes and each scheduler's state. */
-  override load_state_dict(state_dict: SchedulerStateDict): void {
-    const { _schedulers, ...rest } = state_dict;
-    super.load_state_dict(rest);
-    (_schedulers as SchedulerStateDict[]).forEach((s, i) =>
-      this._schedulers[i].load_state_dict(s)
-    );
   }
 }
 
