@@ -474,27 +474,25 @@ function checkSchedulers(who: string, schedulers: unknown): Scheduler[] {
   return schedulers;
 }
 
-/** What SequentialLR and ChainedScheduler share: their schedulers, saved and restored with them. */
-abstract class Combinator extends LRScheduler {
-  _schedulers: Scheduler[] = [];
+/** A combining scheduler's state_dict: its own attributes and each scheduler's state_dict. */
+function withSchedulers(
+  own: SchedulerStateDict,
+  schedulers: Scheduler[],
+): SchedulerStateDict {
+  const { _schedulers: _, ...rest } = own;
+  return { ...rest, _schedulers: schedulers.map((s) => s.state_dict()) };
+}
 
-  /** Its own attributes and each scheduler's state_dict. */
-  override state_dict(): SchedulerStateDict {
-    const { _schedulers: _, ...rest } = super.state_dict();
-    return {
-      ...rest,
-      _schedulers: this._schedulers.map((s) => s.state_dict()),
-    };
-  }
-
-  /** Restores its attributes and each scheduler's state. */
-  override load_state_dict(state_dict: SchedulerStateDict): void {
-    const { _schedulers, ...rest } = state_dict;
-    super.load_state_dict(rest);
-    (_schedulers as SchedulerStateDict[]).forEach((s, i) =>
-      this._schedulers[i].load_state_dict(s)
-    );
-  }
+/** Restores each scheduler's state; returns the combining scheduler's own attributes. */
+function restoreSchedulers(
+  state_dict: SchedulerStateDict,
+  schedulers: Scheduler[],
+): SchedulerStateDict {
+  const { _schedulers, ...rest } = state_dict;
+  (_schedulers as SchedulerStateDict[]).forEach((s, i) =>
+    schedulers[i].load_state_dict(s)
+  );
+  return rest;
 }
 
 /** Python's `bisect.bisect_right`. */
@@ -512,7 +510,8 @@ function bisectRight(a: number[], x: number): number {
  * const decay = new optim.lr_scheduler.ExponentialLR(opt, 0.9);
  * const sched = new optim.lr_scheduler.SequentialLR(opt, [warm, decay], [5]);
  */
-export class SequentialLR extends Combinator {
+export class SequentialLR extends LRScheduler {
+  _schedulers: Scheduler[];
   _milestones: number[];
 
   /** Checks the schedulers share the optimizer and restarts the first. */
@@ -559,6 +558,16 @@ export class SequentialLR extends Combinator {
     else s.step();
     this._last_lr = s.get_last_lr();
   }
+
+  /** Its own attributes and each scheduler's state_dict. */
+  override state_dict(): SchedulerStateDict {
+    return withSchedulers(super.state_dict(), this._schedulers);
+  }
+
+  /** Restores its attributes and each scheduler's state. */
+  override load_state_dict(state_dict: SchedulerStateDict): void {
+    super.load_state_dict(restoreSchedulers(state_dict, this._schedulers));
+  }
 }
 
 /**
@@ -566,7 +575,9 @@ export class SequentialLR extends Combinator {
  * @example
  * const sched = new optim.lr_scheduler.ChainedScheduler([warmup, decay]);
  */
-export class ChainedScheduler extends Combinator {
+export class ChainedScheduler extends LRScheduler {
+  _schedulers: Scheduler[];
+
   /** Checks the schedulers share one optimizer. */
   constructor(schedulers: Scheduler[]) {
     checkSchedulers("ChainedScheduler", schedulers);
@@ -591,6 +602,16 @@ export class ChainedScheduler extends Combinator {
   override step(): void {
     for (const s of this._schedulers) s.step();
     this._last_lr = this.groups.map((g) => g.lr);
+  }
+
+  /** Its own attributes and each scheduler's state_dict. */
+  override state_dict(): SchedulerStateDict {
+    return withSchedulers(super.state_dict(), this._schedulers);
+  }
+
+  /** Restores its attributes and each scheduler's state. */
+  override load_state_dict(state_dict: SchedulerStateDict): void {
+    super.load_state_dict(restoreSchedulers(state_dict, this._schedulers));
   }
 }
 
