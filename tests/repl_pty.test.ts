@@ -33,9 +33,12 @@ class Terminal {
   readonly exited: Promise<number | null>;
 
   constructor(history: string) {
+    // `exec`: `script` runs the command through $SHELL -c, and a shell that stayed (dash, /bin/sh
+    // where SHELL is unset, as in CI) would share the REPL's process group and die of the SIGINT
+    // that Ctrl-C sends, making the session's exit code 130.
     const cmd = isDeno
-      ? `'${process.execPath}' run -A repl/main.ts`
-      : `'${process.execPath}' repl/main.ts`;
+      ? `exec '${process.execPath}' run -A repl/main.ts`
+      : `exec '${process.execPath}' repl/main.ts`;
     // No XDG_RUNTIME_DIR, and a temp folder of the test's own: the REPL makes its private runtime
     // folder there (repl/main.ts), and the test removes it with the history.
     const { XDG_RUNTIME_DIR: _, ...env } = process.env;
