@@ -63,6 +63,14 @@ const NOT_BOUND: Record<string, string> = {
     "JavaScript's string conversion, called by the runtime (print shows the repr)",
   "torch.optim.Optimizer#toString":
     "JavaScript's string conversion, called by the runtime",
+  "torch.nn.RNNBase":
+    "the base class of RNN/LSTM/GRU, constructed only by them with a mode (not exported)",
+  "torch.nn.RNNCellBase":
+    "the base class of the three cells, constructed only by them (not exported)",
+  "torch.nn.utils.rnn.PackedSequence#toString":
+    "JavaScript's string conversion, called by the runtime",
+  "torch.nn.utils.rnn.PackedSequence#withData":
+    "TypeScript-private helper of to/float/double/cpu",
   "torch.nn.Module#legacyString": "TypeScript-private helper of the repr",
   "torch.nn.Module#modernString": "TypeScript-private helper of the repr",
   "torch.nn.Module#namedMembers":

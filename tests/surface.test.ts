@@ -123,6 +123,16 @@ const ISSUE_16 = {
   torch: ["inference_mode", "is_anomaly_enabled"],
   Tensor: ["register_hook"],
   "nn.Module": ["register_forward_hook", "register_forward_pre_hook"],
+  "torch.nn": ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"],
+  "torch.nn.utils.rnn": [
+    "PackedSequence",
+    "pad_sequence",
+    "pack_padded_sequence",
+    "pad_packed_sequence",
+    "pack_sequence",
+    "unpad_sequence",
+    "unpack_sequence",
+  ],
 } as const;
 
 const ROOTS: Record<string, object> = {
@@ -133,6 +143,8 @@ const ROOTS: Record<string, object> = {
   "torch.optim.lr_scheduler": torch.optim.lr_scheduler,
   Tensor: torch.Tensor.prototype,
   "nn.Module": torch.nn.Module.prototype,
+  "torch.nn": torch.nn,
+  "torch.nn.utils.rnn": torch.nn.utils.rnn,
 };
 
 describe("the surface issue 17 added so far", () => {

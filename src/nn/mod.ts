@@ -5,6 +5,7 @@ import {
   bindMethods,
   signAll,
   signClasses,
+  signedClassAs,
   type SignedClassTable,
   type SignedTable,
 } from "../signature.ts";
@@ -15,6 +16,7 @@ import { Parameter as ParameterImpl } from "./parameter.ts";
 import * as F from "./functional.ts";
 import * as I from "./init.ts";
 import * as U from "./utils.ts";
+import * as R from "./rnn_utils.ts";
 import type { Tensor } from "../tensor.ts";
 import {
   CONTAINER_METHODS,
@@ -23,11 +25,13 @@ import {
   INIT,
   MODULE_METHODS,
   NN_CLASSES,
+  PACKED_SEQUENCE,
+  RNN_UTILS,
   UTILS,
 } from "./signatures.ts";
 
 export type { RemovableHandle, StateDict } from "./module.ts";
-export { _BatchNorm, _ConvNd } from "./modules/mod.ts";
+export { _BatchNorm, _ConvNd, RNNBase, RNNCellBase } from "./modules/mod.ts";
 
 type Stackless = (
   input: Tensor,
@@ -58,12 +62,21 @@ export const init: SignedTable<typeof INIT, typeof I> = signAll(
   INIT,
   I,
 );
-/** `torch.nn.utils`: gradient clipping and parameter helpers. */
-export const utils: SignedTable<typeof UTILS, typeof U> = signAll(
-  "torch.nn.utils",
-  UTILS,
-  U,
-);
+/** `torch.nn.utils.rnn`: padding and packing sequences of different lengths. */
+const rnn: SignedTable<typeof RNN_UTILS, typeof R> & {
+  PackedSequence: typeof R.PackedSequence;
+} = {
+  ...signAll("torch.nn.utils.rnn", RNN_UTILS, R),
+  PackedSequence: signedClassAs(
+    "torch.nn.utils.rnn.PackedSequence",
+    PACKED_SEQUENCE.constructor,
+    R.PackedSequence,
+  ),
+};
+bindMethods(R.PackedSequence, "torch.nn.utils.rnn", PACKED_SEQUENCE.methods);
+/** `torch.nn.utils`: gradient clipping, parameter helpers and `rnn`. */
+export const utils: SignedTable<typeof UTILS, typeof U> & { rnn: typeof rnn } =
+  { ...signAll("torch.nn.utils", UTILS, U), rnn };
 
 const IMPLS = { ...m, ...L, Module: ModuleImpl, Parameter: ParameterImpl };
 const classes: SignedClassTable<typeof NN_CLASSES, typeof IMPLS> = signClasses(
@@ -140,6 +153,12 @@ export const CrossEntropyLoss = classes.CrossEntropyLoss;
 export const BCELoss = classes.BCELoss;
 export const BCEWithLogitsLoss = classes.BCEWithLogitsLoss;
 export const KLDivLoss = classes.KLDivLoss;
+export const RNN = classes.RNN;
+export const LSTM = classes.LSTM;
+export const GRU = classes.GRU;
+export const RNNCell = classes.RNNCell;
+export const LSTMCell = classes.LSTMCell;
+export const GRUCell = classes.GRUCell;
 export const Module = classes.Module;
 export const Parameter = classes.Parameter;
 export type Module = ModuleImpl;
@@ -180,3 +199,10 @@ export type CrossEntropyLoss = L.CrossEntropyLoss;
 export type BCELoss = L.BCELoss;
 export type BCEWithLogitsLoss = L.BCEWithLogitsLoss;
 export type KLDivLoss = L.KLDivLoss;
+export type RNN = m.RNN;
+export type LSTM = m.LSTM;
+export type GRU = m.GRU;
+export type RNNCell = m.RNNCell;
+export type LSTMCell = m.LSTMCell;
+export type GRUCell = m.GRUCell;
+export type PackedSequence = R.PackedSequence;

@@ -8,6 +8,8 @@ const REDUCTION =
   "size_average: bool? = None, reduce: bool? = None, reduction: str = 'mean'";
 const CONV =
   "stride: int|int[] = 1, padding: int|int[]|str = 0, dilation: int|int[] = 1, groups: int = 1";
+const RNN_ARGS =
+  "num_layers: int = 1, bias: bool = True, batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False";
 const MAX_POOL =
   "kernel_size: int|int[], stride: int|int[]? = None, padding: int|int[] = 0, dilation: int|int[] = 1, return_indices: bool = False, ceil_mode: bool = False";
 
@@ -61,6 +63,16 @@ export const NN_CLASSES = {
   BCEWithLogitsLoss:
     `(weight: Tensor? = None, ${REDUCTION}, pos_weight: Tensor? = None)`,
   KLDivLoss: `(${REDUCTION}, log_target: bool = False)`,
+  RNN:
+    `(input_size: int, hidden_size: int, ${RNN_ARGS}, *, nonlinearity: str = 'tanh', proj_size: int? = None, ${DD})`,
+  LSTM:
+    `(input_size: int, hidden_size: int, ${RNN_ARGS}, proj_size: int = 0, ${DD})`,
+  GRU:
+    `(input_size: int, hidden_size: int, ${RNN_ARGS}, *, proj_size: int? = None, ${DD})`,
+  RNNCell:
+    `(input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = 'tanh', ${DD})`,
+  LSTMCell: `(input_size: int, hidden_size: int, bias: bool = True, ${DD})`,
+  GRUCell: `(input_size: int, hidden_size: int, bias: bool = True, ${DD})`,
   Module: "()",
   Parameter: {
     sig: "(data: Tensor? = None, requires_grad: bool = True)",
@@ -197,6 +209,36 @@ export const UTILS = {
   vector_to_parameters: "(vec: Tensor, parameters: iterable)",
 } as const;
 
+/** `torch.nn.utils.rnn.*`. */
+export const RNN_UTILS = {
+  pad_sequence:
+    "(sequences: Tensor|Tensor[], batch_first: bool = False, padding_value: float = 0.0)",
+  pack_padded_sequence:
+    "(input: Tensor, lengths: Tensor|int[], batch_first: bool = False, enforce_sorted: bool = True)",
+  pad_packed_sequence:
+    "(sequence: PackedSequence, batch_first: bool = False, padding_value: float = 0.0, total_length: int? = None)",
+  pack_sequence: "(sequences: Tensor[], enforce_sorted: bool = True)",
+  unpad_sequence:
+    "(padded_sequences: Tensor, lengths: Tensor|int[], batch_first: bool = False)",
+  unpack_sequence: "(packed_sequences: PackedSequence)",
+} as const;
+
+/** `nn.utils.rnn.PackedSequence`: PyTorch's namedtuple and the methods it adds. */
+export const PACKED_SEQUENCE = {
+  constructor: {
+    sig:
+      "(data: Tensor, batch_sizes: Tensor, sorted_indices: Tensor? = None, unsorted_indices: Tensor? = None)",
+    emit: "positional",
+  },
+  methods: {
+    to: { sig: "(self: PackedSequence, *args: any)", emit: "positional" },
+    float: "(self: PackedSequence)",
+    double: "(self: PackedSequence)",
+    cpu: "(self: PackedSequence)",
+    is_pinned: "(self: PackedSequence)",
+  },
+} as const;
+
 /** `nn.Module`'s methods (every layer inherits them), `self` first. */
 export const MODULE_METHODS = {
   train: "(self: Module, mode: bool = True)",
@@ -272,6 +314,12 @@ export const FORWARD = {
   MaxPool2d: ONE,
   AvgPool2d: ONE,
   AdaptiveAvgPool2d: ONE,
+  RNN: "(self: Module, input: Tensor|PackedSequence, hx: Tensor? = None)",
+  LSTM: "(self: Module, input: Tensor|PackedSequence, hx: Tensor[]? = None)",
+  GRU: "(self: Module, input: Tensor|PackedSequence, hx: Tensor? = None)",
+  RNNCell: "(self: Module, input: Tensor, hx: Tensor? = None)",
+  LSTMCell: "(self: Module, input: Tensor, hx: Tensor[]? = None)",
+  GRUCell: "(self: Module, input: Tensor, hx: Tensor? = None)",
   L1Loss: TWO,
   MSELoss: TWO,
   SmoothL1Loss: TWO,
@@ -282,8 +330,9 @@ export const FORWARD = {
   KLDivLoss: TWO,
 } as const;
 
-/** The containers' own methods (`get` and `set` are Python's `[i]`). */
+/** The containers' own methods (`get` and `set` are Python's `[i]`), and the recurrent layers'. */
 export const CONTAINER_METHODS = {
+  LSTM: { flatten_parameters: "(self: Module)" },
   Sequential: {
     get: "(self: Module, idx: int)",
     append: "(self: Module, module: Module)",

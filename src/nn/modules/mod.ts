@@ -29,3 +29,13 @@ export {
   MaxPool1d,
   MaxPool2d,
 } from "./pooling.ts";
+export {
+  GRU,
+  GRUCell,
+  LSTM,
+  LSTMCell,
+  RNN,
+  RNNBase,
+  RNNCell,
+  RNNCellBase,
+} from "./rnn.ts";
