@@ -407,3 +407,37 @@ describe("recurrent layers: PyTorch's messages and reprs", () => {
     assert.equal(String(new nn.LSTMCell(4, 3)), fx.reprs.lstm_cell);
   });
 });
+
+describe("a PyTorch state_dict loads and gives PyTorch's outputs", () => {
+  test("nn.LSTM (two layers, both directions, projections) and nn.GRU from torch.save", () => {
+    const ck = torch.load<
+      Record<string, torch.Tensor & Record<string, torch.Tensor>>
+    >(
+      new URL("./fixtures/pt/rnn_state.pt", import.meta.url).pathname,
+    );
+    const exact = { rtol: 1e-5, atol: 1e-6 };
+    const enc = (t: torch.Tensor): EncTensor => ({
+      dtype: t.dtype.name,
+      shape: [...t.shape],
+      data: t.reshape(-1).tolist() as number[],
+    });
+    torch.manual_seed(0); // other initial weights than PyTorch's: the checkpoint must replace them
+    const lstm = new nn.LSTM(4, 6, {
+      num_layers: 2,
+      bidirectional: true,
+      proj_size: 3,
+    });
+    lstm.load_state_dict(ck.lstm);
+    const gru = new nn.GRU(4, 6, { batch_first: true });
+    gru.load_state_dict(ck.gru);
+    torch.no_grad(() => {
+      const [out, [h, c]] = lstm(ck.input);
+      assertTensorClose(out, enc(ck.lstm_out), "lstm output", exact);
+      assertTensorClose(h, enc(ck.lstm_h), "lstm h_n", exact);
+      assertTensorClose(c, enc(ck.lstm_c), "lstm c_n", exact);
+      const [gout, gh] = gru(ck.input.transpose(0, 1));
+      assertTensorClose(gout, enc(ck.gru_out), "gru output", exact);
+      assertTensorClose(gh, enc(ck.gru_h), "gru h_n", exact);
+    });
+  });
+});
