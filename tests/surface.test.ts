@@ -123,7 +123,24 @@ const ISSUE_16 = {
   torch: ["inference_mode", "is_anomaly_enabled"],
   Tensor: ["register_hook"],
   "nn.Module": ["register_forward_hook", "register_forward_pre_hook"],
-  "torch.nn": ["RNN", "LSTM", "GRU", "RNNCell", "LSTMCell", "GRUCell"],
+  "torch.nn": [
+    "RNN",
+    "LSTM",
+    "GRU",
+    "RNNCell",
+    "LSTMCell",
+    "GRUCell",
+    "MultiheadAttention",
+    "TransformerEncoderLayer",
+    "TransformerEncoder",
+    "TransformerDecoderLayer",
+    "TransformerDecoder",
+    "Transformer",
+  ],
+  "torch.nn.functional": [
+    "scaled_dot_product_attention",
+    "multi_head_attention_forward",
+  ],
   "torch.nn.utils.rnn": [
     "PackedSequence",
     "pad_sequence",
@@ -145,6 +162,7 @@ const ROOTS: Record<string, object> = {
   "nn.Module": torch.nn.Module.prototype,
   "torch.nn": torch.nn,
   "torch.nn.utils.rnn": torch.nn.utils.rnn,
+  "torch.nn.functional": torch.nn.functional,
 };
 
 describe("the surface issue 17 added so far", () => {

@@ -20,6 +20,10 @@ export { conv1d, conv2d, conv_transpose2d, fold, unfold } from "../ops/conv.ts";
 export { adaptive_avg_pool2d, avg_pool2d } from "../ops/pool.ts";
 export { interpolate, one_hot, pad } from "../ops/resize.ts";
 export {
+  multi_head_attention_forward,
+  scaled_dot_product_attention,
+} from "./attention.ts";
+export {
   binary_cross_entropy,
   binary_cross_entropy_with_logits,
   cross_entropy,

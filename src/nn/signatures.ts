@@ -10,6 +10,8 @@ const CONV =
   "stride: int|int[] = 1, padding: int|int[]|str = 0, dilation: int|int[] = 1, groups: int = 1";
 const RNN_ARGS =
   "num_layers: int = 1, bias: bool = True, batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False";
+const TRANSFORMER_LAYER =
+  "dim_feedforward: int = 2048, dropout: float = 0.1, activation: str|callable = 'relu', layer_norm_eps: float = 1e-05, batch_first: bool = False, norm_first: bool = False";
 const MAX_POOL =
   "kernel_size: int|int[], stride: int|int[]? = None, padding: int|int[] = 0, dilation: int|int[] = 1, return_indices: bool = False, ceil_mode: bool = False";
 
@@ -73,6 +75,18 @@ export const NN_CLASSES = {
     `(input_size: int, hidden_size: int, bias: bool = True, nonlinearity: str = 'tanh', ${DD})`,
   LSTMCell: `(input_size: int, hidden_size: int, bias: bool = True, ${DD})`,
   GRUCell: `(input_size: int, hidden_size: int, bias: bool = True, ${DD})`,
+  MultiheadAttention:
+    `(embed_dim: int, num_heads: int, dropout: float = 0.0, bias: bool = True, add_bias_kv: bool = False, add_zero_attn: bool = False, kdim: int? = None, vdim: int? = None, batch_first: bool = False, ${DD})`,
+  TransformerEncoderLayer:
+    `(d_model: int, nhead: int, ${TRANSFORMER_LAYER}, ${DD})`,
+  TransformerDecoderLayer:
+    `(d_model: int, nhead: int, ${TRANSFORMER_LAYER}, ${DD})`,
+  TransformerEncoder:
+    "(encoder_layer: Module, num_layers: int, norm: Module? = None, enable_nested_tensor: bool = True, mask_check: bool = True)",
+  TransformerDecoder:
+    "(decoder_layer: Module, num_layers: int, norm: Module? = None)",
+  Transformer:
+    `(d_model: int = 512, nhead: int = 8, num_encoder_layers: int = 6, num_decoder_layers: int = 6, dim_feedforward: int = 2048, dropout: float = 0.1, activation: str|callable = 'relu', custom_encoder: Module? = None, custom_decoder: Module? = None, layer_norm_eps: float = 1e-05, batch_first: bool = False, norm_first: bool = False, ${DD})`,
   Module: "()",
   Parameter: {
     sig: "(data: Tensor? = None, requires_grad: bool = True)",
@@ -137,6 +151,13 @@ export const FUNCTIONAL = {
   one_hot: "(tensor: Tensor, num_classes: int = -1)",
   pad:
     "(input: Tensor, pad: int[], mode: str = 'constant', value: float? = None)",
+  scaled_dot_product_attention:
+    "(query: Tensor, key: Tensor, value: Tensor, attn_mask: Tensor? = None, dropout_p: float = 0.0, is_causal: bool = False, *, scale: float? = None)",
+  multi_head_attention_forward: {
+    sig:
+      "(query: Tensor, key: Tensor, value: Tensor, embed_dim_to_check: int, num_heads: int, in_proj_weight: Tensor?, in_proj_bias: Tensor?, bias_k: Tensor?, bias_v: Tensor?, add_zero_attn: bool, dropout_p: float, out_proj_weight: Tensor, out_proj_bias: Tensor?, training: bool = True, key_padding_mask: Tensor? = None, need_weights: bool = True, attn_mask: Tensor? = None, use_separate_proj_weight: bool = False, q_proj_weight: Tensor? = None, k_proj_weight: Tensor? = None, v_proj_weight: Tensor? = None, static_k: Tensor? = None, static_v: Tensor? = None, average_attn_weights: bool = True)",
+    emit: 13,
+  },
   mse_loss: LOSS,
   l1_loss: LOSS,
   smooth_l1_loss:
@@ -285,6 +306,8 @@ export const MODULE_METHODS = {
 
 const ONE = "(self: Module, input: Tensor)";
 const TWO = "(self: Module, input: Tensor, target: Tensor)";
+const DECODER =
+  "(self: Module, tgt: Tensor, memory: Tensor, tgt_mask: Tensor? = None, memory_mask: Tensor? = None, tgt_key_padding_mask: Tensor? = None, memory_key_padding_mask: Tensor? = None)";
 
 /** Each layer's `forward` (called by `layer(x)`). */
 export const FORWARD = {
@@ -320,6 +343,16 @@ export const FORWARD = {
   RNNCell: "(self: Module, input: Tensor, hx: Tensor? = None)",
   LSTMCell: "(self: Module, input: Tensor, hx: Tensor[]? = None)",
   GRUCell: "(self: Module, input: Tensor, hx: Tensor? = None)",
+  MultiheadAttention:
+    "(self: Module, query: Tensor, key: Tensor, value: Tensor, key_padding_mask: Tensor? = None, need_weights: bool = True, attn_mask: Tensor? = None, average_attn_weights: bool = True)",
+  TransformerEncoderLayer:
+    "(self: Module, src: Tensor, src_mask: Tensor? = None, src_key_padding_mask: Tensor? = None)",
+  TransformerEncoder:
+    "(self: Module, src: Tensor, mask: Tensor? = None, src_key_padding_mask: Tensor? = None)",
+  TransformerDecoderLayer: DECODER,
+  TransformerDecoder: DECODER,
+  Transformer:
+    "(self: Module, src: Tensor, tgt: Tensor, src_mask: Tensor? = None, tgt_mask: Tensor? = None, memory_mask: Tensor? = None, src_key_padding_mask: Tensor? = None, tgt_key_padding_mask: Tensor? = None, memory_key_padding_mask: Tensor? = None)",
   L1Loss: TWO,
   MSELoss: TWO,
   SmoothL1Loss: TWO,

@@ -136,6 +136,17 @@ const EXAMPLES: Record<string, () => Record<string, unknown>> = {
   "torch.nn.ModuleList": () => ({ modules: [new torch.nn.ReLU()] }),
   "torch.nn.ModuleDict#update": () => ({ modules: { b: new torch.nn.ReLU() } }),
   "torch.nn.Module#to": () => ({ dtype: "float64" }),
+  // Stacks of a layer that takes the samples' (2, 3) float64 input: d_model 3, one head.
+  "torch.nn.TransformerEncoder": () => ({
+    encoder_layer: new torch.nn.TransformerEncoderLayer(3, 1, 4, {
+      dtype: "float64",
+    }),
+  }),
+  "torch.nn.TransformerDecoder": () => ({
+    decoder_layer: new torch.nn.TransformerDecoderLayer(3, 1, 4, {
+      dtype: "float64",
+    }),
+  }),
   "torch.nn.functional.embedding": () => ({
     input: torch.tensor([1, 2]),
     weight: f64(4, 3),

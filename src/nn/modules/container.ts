@@ -3,9 +3,15 @@
 import { IndexError } from "../../errors.ts";
 import { KeyError, Module } from "../module.ts";
 
-function defineLength(m: Module, get: () => number): void {
-  // A module is a function, whose own `length` would otherwise shadow a getter.
-  Object.defineProperty(m, "length", { get, configurable: true });
+function defineLength(m: Module, count: (self: Module) => number): void {
+  // A module is a function, whose own `length` would otherwise shadow a getter. The getter reads
+  // its receiver, so that a deep copy (nn/copy.ts) that takes the property counts its own children.
+  Object.defineProperty(m, "length", {
+    get(this: Module) {
+      return count(this);
+    },
+    configurable: true,
+  });
 }
 
 function childList(m: Module): Module[] {
@@ -40,7 +46,7 @@ export class Sequential extends Module {
     } else {
       (modules as Module[]).forEach((m, i) => this.add_module(String(i), m));
     }
-    defineLength(this, () => childList(this).length);
+    defineLength(this, (self) => childList(self).length);
   }
 
   /** `seq[i]` in Python: the i-th module (negative counts from the end). */
@@ -77,7 +83,7 @@ export class ModuleList extends Module {
   constructor(modules: Iterable<Module> = []) {
     super();
     for (const m of modules) this.append(m);
-    defineLength(this, () => childList(this).length);
+    defineLength(this, (self) => childList(self).length);
   }
 
   /** `list[i]`. */
@@ -132,7 +138,7 @@ export class ModuleDict extends Module {
   ) {
     super();
     this.update(modules);
-    defineLength(this, () => this.keys().length);
+    defineLength(this, (self) => (self as ModuleDict).keys().length);
   }
 
   /** `dict[key]`. */

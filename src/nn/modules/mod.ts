@@ -39,3 +39,11 @@ export {
   RNNCell,
   RNNCellBase,
 } from "./rnn.ts";
+export {
+  MultiheadAttention,
+  Transformer,
+  TransformerDecoder,
+  TransformerDecoderLayer,
+  TransformerEncoder,
+  TransformerEncoderLayer,
+} from "./transformer.ts";
