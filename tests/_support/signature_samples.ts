@@ -142,6 +142,14 @@ const EXAMPLES: Record<string, () => Record<string, unknown>> = {
       dtype: "float64",
     }),
   }),
+  "torch.nn.Transformer": () => ({
+    d_model: 3,
+    nhead: 1,
+    num_encoder_layers: 1,
+    num_decoder_layers: 1,
+    dim_feedforward: 4,
+    dtype: "float64",
+  }),
   "torch.nn.TransformerDecoder": () => ({
     decoder_layer: new torch.nn.TransformerDecoderLayer(3, 1, 4, {
       dtype: "float64",
