@@ -122,7 +122,11 @@ const ISSUE_16 = {
   "torch.autograd.functional": ["jacobian", "hessian"],
   torch: ["inference_mode", "is_anomaly_enabled"],
   Tensor: ["register_hook"],
-  "nn.Module": ["register_forward_hook", "register_forward_pre_hook"],
+  "nn.Module": [
+    "register_forward_hook",
+    "register_forward_pre_hook",
+    "register_full_backward_hook",
+  ],
   "torch.nn": [
     "RNN",
     "LSTM",

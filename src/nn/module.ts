@@ -7,11 +7,18 @@ import { RuntimeError } from "../errors.ts";
 import type { DeviceLike } from "../device.ts";
 import { Tensor } from "../tensor.ts";
 import { get_printoptions } from "../print/mod.ts";
-import { no_grad } from "../autograd/grad_mode.ts";
+import { is_grad_enabled, no_grad } from "../autograd/grad_mode.ts";
+import { Function, type FunctionCtx } from "../autograd/function.ts";
 import { Parameter } from "./parameter.ts";
 
 type Hook = (module: Module, input: unknown[], output: unknown) => unknown;
 type PreHook = (module: Module, input: unknown[]) => unknown;
+type Grads = (Tensor | null)[];
+type BackwardHook = (
+  module: Module,
+  grad_input: Grads,
+  grad_output: Grads,
+) => Grads | null | undefined | void;
 
 /** What `register_forward_hook` returns: `handle.remove()` unregisters the hook. */
 export interface RemovableHandle {
@@ -49,6 +56,7 @@ export class Module {
   declare _nonPersistent: Set<string>;
   declare _forwardHooks: Map<number, Hook>;
   declare _forwardPreHooks: Map<number, PreHook>;
+  declare _backwardHooks: Map<number, BackwardHook>;
 
   constructor() {
     const self =
@@ -66,6 +74,7 @@ export class Module {
       _nonPersistent: hidden(new Set()),
       _forwardHooks: hidden(new Map()),
       _forwardPreHooks: hidden(new Map()),
+      _backwardHooks: hidden(new Map()),
     });
     return self;
   }
@@ -87,7 +96,9 @@ export class Module {
         args = Array.isArray(replaced) ? replaced : [replaced];
       }
     }
-    let out = forward.apply(this, args);
+    let out = this._backwardHooks.size > 0 && is_grad_enabled()
+      ? this._withBackwardHooks(forward, args)
+      : forward.apply(this, args);
     for (const hook of this._forwardHooks.values()) {
       const replaced = hook(this, args, out);
       if (replaced !== undefined) out = replaced;
@@ -100,6 +111,78 @@ export class Module {
     const id = nextHookId++;
     this._forwardHooks.set(id, hook);
     return { remove: () => void this._forwardHooks.delete(id) };
+  }
+
+  /**
+   * `register_full_backward_hook(hook)`: hook(module, grad_input, grad_output) runs when the
+   * gradients with respect to the module's tensor inputs are computed; a returned list replaces
+   * grad_input. grad_output holds the gradients of the module's tensor outputs.
+   */
+  register_full_backward_hook(hook: BackwardHook): RemovableHandle {
+    const id = nextHookId++;
+    this._backwardHooks.set(id, hook);
+    return { remove: () => void this._backwardHooks.delete(id) };
+  }
+
+  /**
+   * forward between two identity autograd functions, as PyTorch's BackwardHook does: the one on
+   * the outputs keeps their gradients, the one on the inputs hands both to the hooks.
+   */
+  _withBackwardHooks(
+    forward: (...a: unknown[]) => unknown,
+    args: unknown[],
+  ): unknown {
+    const module = this;
+    let gradOutputs: Grads = [];
+    const where = args.flatMap((a, i) => (a instanceof Tensor ? [i] : []));
+    const fire = (gradInputs: Grads): Grads => {
+      for (const hook of this._backwardHooks.values()) {
+        const r = hook(module, gradInputs, gradOutputs);
+        if (r === null || r === undefined) continue;
+        if (!Array.isArray(r) || r.length !== gradInputs.length) {
+          throw new RuntimeError(
+            `Backward hook returned an invalid number of grad_input, got ${
+              Array.isArray(r) ? r.length : 1
+            }, but expected ${gradInputs.length}`,
+          );
+        }
+        gradInputs = r;
+      }
+      return gradInputs;
+    };
+    const inputsNeedGrad = where.some((i) => (args[i] as Tensor).requires_grad);
+    /** An identity over tensors whose backward calls `onGrads` with their gradients. */
+    const identity = (xs: Tensor[], onGrads: (g: Grads) => Grads) => {
+      class BackwardHookFunction extends Function {
+        static override forward(ctx: FunctionCtx, ...ts: Tensor[]) {
+          ctx.mark_non_differentiable(...ts.filter((t) => !t.requires_grad));
+          return ts;
+        }
+        static override backward(_ctx: FunctionCtx, ...grads: Grads) {
+          return onGrads(grads);
+        }
+      }
+      return BackwardHookFunction.apply(...xs) as unknown as Tensor[];
+    };
+    if (inputsNeedGrad) {
+      const wrapped = identity(where.map((i) => args[i] as Tensor), fire);
+      args = [...args];
+      where.forEach((i, k) => (args[i] = wrapped[k]));
+    }
+    const out = forward.apply(this, args);
+    const outs = Array.isArray(out) ? [...out] : [out];
+    const at = outs.flatMap((o, i) =>
+      o instanceof Tensor && o.requires_grad ? [i] : []
+    );
+    if (at.length === 0) return out;
+    const wrapped = identity(at.map((i) => outs[i] as Tensor), (grads) => {
+      gradOutputs = grads;
+      // No input needs a gradient: the hooks run now, with none for the inputs (as in PyTorch).
+      if (!inputsNeedGrad) fire(where.map(() => null));
+      return grads;
+    });
+    at.forEach((i, k) => (outs[i] = wrapped[k]));
+    return Array.isArray(out) ? outs : outs[0];
   }
 
   /**

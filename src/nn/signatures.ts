@@ -298,6 +298,7 @@ export const MODULE_METHODS = {
   register_module: "(self: Module, name: str, module: Module?)",
   register_forward_hook: "(self: Module, hook: callable)",
   register_forward_pre_hook: "(self: Module, hook: callable)",
+  register_full_backward_hook: "(self: Module, hook: callable)",
   extra_repr: "(self: Module)",
   legacy_repr: "(self: Module)",
   reset_parameters: "(self: Module)",
