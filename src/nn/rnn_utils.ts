@@ -86,7 +86,7 @@ function invertPermutation(p: Tensor): Tensor {
   const order = (p.tolist() as number[]).map(Number);
   const inv = new Array<number>(order.length);
   order.forEach((v, i) => (inv[v] = i));
-  return tensor(inv, { dtype: int64 });
+  return tensor(inv, { dtype: int64, device: p.device });
 }
 
 /** Lengths from a list or a 1-D CPU int64 tensor, as plain numbers. */
@@ -144,7 +144,8 @@ export function pack_padded_sequence(
   let sorted: Tensor | null = null;
   if (!o.enforce_sorted) {
     const order = lens.map((_, i) => i).sort((a, b) => lens[b] - lens[a]);
-    sorted = tensor(order, { dtype: int64 });
+    // On the input's device, as PyTorch moves it there.
+    sorted = tensor(order, { dtype: int64, device: input.device });
     lens = order.map((i) => lens[i]);
     input = index_select(input, o.batch_first ? 0 : 1, sorted);
   } else {
@@ -179,7 +180,7 @@ export function pack_padded_sequence(
   const data = index_select(
     flat,
     0,
-    tensor(packRows(lens, lens[0]), { dtype: int64 }),
+    tensor(packRows(lens, lens[0]), { dtype: int64, device: input.device }),
   );
   return new PackedSequence(
     data,
@@ -228,14 +229,15 @@ export function pad_packed_sequence(
     for (let b = 0; b < B; b++) rows.push(b < bs ? offset + b : data.size(0));
     offset += bs;
   }
-  let padded = index_select(source, 0, tensor(rows, { dtype: int64 }))
+  const at = tensor(rows, { dtype: int64, device: data.device });
+  let padded = index_select(source, 0, at)
     .reshape([T, B, ...data.shape.slice(1)]);
   const lens = new Array<number>(B).fill(0);
   for (const bs of sizes) for (let b = 0; b < bs; b++) lens[b]++;
   let lengths = tensor(lens, { dtype: int64 });
   if (sequence.unsorted_indices !== null) {
     padded = index_select(padded, 1, sequence.unsorted_indices);
-    lengths = index_select(lengths, 0, sequence.unsorted_indices);
+    lengths = index_select(lengths, 0, sequence.unsorted_indices.cpu());
   }
   if (o.batch_first) padded = padded.transpose(0, 1);
   return [padded, lengths];
