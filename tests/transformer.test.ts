@@ -142,22 +142,30 @@ describe(`attention layers against PyTorch ${fx.torch}`, () => {
   }
 });
 
+// On the CPU, and on the WebGPU device where there is one (float32: WGSL has no float64).
+const DEVICES = torch.webgpu.is_available() ? ["cpu", "webgpu"] : ["cpu"];
+
 describe(`F.scaled_dot_product_attention against PyTorch 2's computation`, () => {
-  for (const c of fx.sdpa) {
-    test(c.name, () => {
+  const runs = fx.sdpa.flatMap((c) =>
+    DEVICES.filter((d) => d === "cpu" || c.q.t.dtype === "float32")
+      .map((d) => [c, d] as const)
+  );
+  for (const [c, device] of runs) {
+    test(`${c.name} [${device}]`, () => {
       const [q, k, v] = [c.q, c.k, c.v].map((e) =>
-        decodeTensor(e.t).requires_grad_()
+        decodeTensor(e.t).to(device).requires_grad_()
       );
       const kwargs: Record<string, unknown> = {};
       for (const [a, b] of Object.entries(c.kwargs)) {
-        kwargs[a] = isEnc(b) ? decodeTensor(b.t) : b;
+        kwargs[a] = isEnc(b) ? decodeTensor(b.t).to(device) : b;
       }
       const out = F.scaled_dot_product_attention(q, k, v, kwargs);
+      assert.equal(out.device.type, device);
       const t = tol(q.dtype.name);
-      assertTensorClose(out, c.out.t, "out", t);
-      const grads = torch.autograd.grad(weigh(out, 1), [q, k, v]);
+      assertTensorClose(out.cpu(), c.out.t, "out", t);
+      const grads = torch.autograd.grad(weigh(out.cpu(), 1), [q, k, v]);
       c.grads.forEach((g, i) =>
-        assertTensorClose(grads[i], g.t, `grad ${i}`, t)
+        assertTensorClose(grads[i]!.cpu(), g.t, `grad ${i}`, t)
       );
     });
   }
