@@ -62,6 +62,8 @@ const ISSUE_17 = {
     "get_num_threads",
     "finfo",
     "iinfo",
+    "multinomial",
+    "poisson",
   ],
   Tensor: [
     "flip",
@@ -109,6 +111,7 @@ const ISSUE_17 = {
     "histc",
     "T",
     "mT",
+    "multinomial",
   ],
 } as const;
 

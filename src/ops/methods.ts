@@ -384,6 +384,8 @@ const TORCH_IMPLS = {
   rand_like: rnd.rand_like,
   randn_like: rnd.randn_like,
   bernoulli: rnd.bernoulli,
+  multinomial: rnd.multinomial,
+  poisson: rnd.poisson,
   normal: rnd.normal,
 };
 
@@ -591,6 +593,7 @@ const SHARED = [
   "split",
   "chunk",
   "bernoulli",
+  "multinomial",
 ] as const satisfies readonly (keyof typeof torchFns)[];
 
 type Shared = Pick<typeof torchFns, typeof SHARED[number]>;

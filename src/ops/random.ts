@@ -360,3 +360,190 @@ export function normal(
     typeof mean === "number" ? cast(applyBinary("add", 0, mean), dtype) : mean,
   );
 }
+
+/**
+ * `torch.multinomial(input, num_samples, replacement = false, { generator })`: indices drawn from
+ * each row of weights, as PyTorch 1.13's CPU kernel draws them: without replacement, the
+ * num_samples largest P/q for q ~ Exp(1) (drawn over the whole input first); with replacement, a
+ * search of the normalised running sum (in the input's dtype) for each 53-bit uniform.
+ */
+export function multinomial(
+  input: Tensor,
+  num_samples: number,
+  ...args: unknown[]
+): Tensor {
+  const o = parseArgs("multinomial", args, ["replacement"], {
+    replacement: false,
+    generator: undefined as Generator | undefined,
+  });
+  if (input.dim() !== 1 && input.dim() !== 2) {
+    throw new RuntimeError("prob_dist must be 1 or 2 dim");
+  }
+  if (!input.dtype.is_floating_point) {
+    throw new RuntimeError(
+      `multinomial only supports floating-point dtypes for input, got: ${input.dtype.scalar_name}`,
+    );
+  }
+  if (!(num_samples > 0)) {
+    throw new RuntimeError("cannot sample n_sample <= 0 samples");
+  }
+  const n = input.size(-1), rows = input.dim() === 1 ? 1 : input.size(0);
+  if (!o.replacement && num_samples > n) {
+    throw new RuntimeError(
+      "cannot sample n_sample > prob_dist.size(-1) samples without replacement",
+    );
+  }
+  const [p] = hostValues("multinomial", input.detach());
+  // float32 (and the 16-bit floats, computed as float32) round each step as PyTorch's do.
+  const r = input.dtype === float64 ? (x: number) => x : Math.fround;
+  const g = gen(o);
+  const out = new Float64Array(rows * num_samples);
+  if (!o.replacement) {
+    let bad = false;
+    for (let i = 0; i < p.length; i++) {
+      if (!(p[i] >= 0 && p[i] < Infinity)) bad = true;
+    }
+    if (bad) {
+      throw new RuntimeError(
+        "probability tensor contains either `inf`, `nan` or element < 0",
+      );
+    }
+    for (let row = 0; row < rows; row++) {
+      let sum = 0;
+      for (let k = 0; k < n; k++) sum += p[row * n + k];
+      if (sum === 0) {
+        throw new RuntimeError(
+          "invalid multinomial distribution (sum of probabilities <= 0)",
+        );
+      }
+    }
+    const q = new Float64Array(p.length);
+    dist.fill_exponential(g, q, "float64", 1);
+    for (let row = 0; row < rows; row++) {
+      const keys = Array.from({ length: n }, (_, k) => {
+        const e = r(q[row * n + k]);
+        return [r(p[row * n + k] / e), k] as const;
+      });
+      keys.sort((a, b) => b[0] - a[0] || a[1] - b[1]);
+      for (let j = 0; j < num_samples; j++) {
+        out[row * num_samples + j] = keys[j][1];
+      }
+    }
+  } else {
+    const cum = new Float64Array(n);
+    for (let row = 0; row < rows; row++) {
+      let acc = 0;
+      for (let k = 0; k < n; k++) {
+        const v = p[row * n + k];
+        if (!(v >= 0) || !Number.isFinite(v)) {
+          throw new RuntimeError(
+            v < 0
+              ? "invalid multinomial distribution (encountering probability entry < 0)"
+              : "invalid multinomial distribution (encountering probability entry = infinity or NaN)",
+          );
+        }
+        acc = r(acc + v);
+        cum[k] = acc;
+      }
+      if (!(acc > 0)) {
+        throw new RuntimeError(
+          "invalid multinomial distribution (sum of probabilities <= 0)",
+        );
+      }
+      for (let k = 0; k < n; k++) cum[k] = r(cum[k] / acc);
+      cum[n - 1] = 1;
+      for (let j = 0; j < num_samples; j++) {
+        const u = g.uniform_f64();
+        let lo = 0, hi = n;
+        while (hi - lo > 0) {
+          const mid = lo + ((hi - lo) >> 1);
+          if (cum[mid] < u) lo = mid + 1;
+          else hi = mid;
+        }
+        out[row * num_samples + j] = lo;
+      }
+    }
+  }
+  const shape = input.dim() === 1 ? [num_samples] : [rows, num_samples];
+  return tensor(out, { dtype: int64, device: input.device }).reshape(shape);
+}
+
+/** log Γ(x) for x > 0 (Lanczos, g = 7): what sample_poisson's acceptance test needs. */
+function lgamma(x: number): number {
+  const c = [
+    0.99999999999980993,
+    676.5203681218851,
+    -1259.1392167224028,
+    771.32342877765313,
+    -176.61502916214059,
+    12.507343278686905,
+    -0.13857109526572012,
+    9.9843695780195716e-6,
+    1.5056327351493116e-7,
+  ];
+  if (x < 0.5) {
+    return Math.log(Math.PI / Math.abs(Math.sin(Math.PI * x))) - lgamma(1 - x);
+  }
+  x -= 1;
+  let a = c[0];
+  const t = x + 7.5;
+  for (let i = 1; i < 9; i++) a += c[i] / (x + i);
+  return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(t) - t +
+    Math.log(a);
+}
+
+/** One Poisson draw as PyTorch's sample_poisson makes it (transformed rejection for λ ≥ 10). */
+function samplePoisson(lambda: number, g: Generator): number {
+  if (lambda >= 10) {
+    const slam = Math.sqrt(lambda), loglam = Math.log(lambda);
+    const b = 0.931 + 2.53 * slam;
+    const a = -0.059 + 0.02483 * b;
+    const invalpha = 1.1239 + 1.1328 / (b - 3.4);
+    const vr = 0.9277 - 3.6224 / (b - 2);
+    for (;;) {
+      const U = g.uniform_f64() - 0.5;
+      const V = g.uniform_f64();
+      const us = 0.5 - Math.abs(U);
+      const k = Math.floor((2 * a / us + b) * U + lambda + 0.43);
+      if (us >= 0.07 && V <= vr) return k;
+      if (k < 0 || (us < 0.013 && V > us)) continue;
+      if (
+        Math.log(V) + Math.log(invalpha) - Math.log(a / (us * us) + b) <=
+          -lambda + k * loglam - lgamma(k + 1)
+      ) return k;
+    }
+  }
+  if (lambda === 0) return 0;
+  const enlam = Math.exp(-lambda);
+  let x = 0, prod = 1;
+  for (;;) {
+    prod *= g.uniform_f64();
+    if (prod > enlam) x += 1;
+    else return x;
+  }
+}
+
+/** `torch.poisson(input, { generator })`: one Poisson draw per rate, in input's dtype. */
+export function poisson(
+  input: Tensor,
+  opts: { generator?: Generator } = {},
+): Tensor {
+  if (!input.dtype.is_floating_point) {
+    throw new RuntimeError(
+      `"poisson_cpu" not implemented for '${input.dtype.scalar_name}'`,
+    );
+  }
+  const [rates] = hostValues("poisson", input.detach());
+  const g = gen(opts);
+  const out = new Float64Array(rates.length);
+  for (let i = 0; i < rates.length; i++) {
+    if (!(rates[i] >= 0)) {
+      throw new RuntimeError(
+        "invalid Poisson rate, expected rate to be non-negative",
+      );
+    }
+    out[i] = samplePoisson(rates[i], g);
+  }
+  return tensor(out, { dtype: input.dtype, device: input.device })
+    .reshape([...input._shape]);
+}

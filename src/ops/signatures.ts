@@ -276,6 +276,9 @@ export const TORCH = {
   randn_like: `(input: Tensor, *, ${RANDOM})`,
   bernoulli:
     "(input: Tensor, p: float? = None, *, generator: Generator? = None)",
+  multinomial:
+    "(input: Tensor, num_samples: int, replacement: bool = False, *, generator: Generator? = None)",
+  poisson: "(input: Tensor, generator: Generator? = None)",
   normal: {
     sig: [
       "(mean: Tensor|float, std: Tensor|float, *, generator: Generator? = None)",
