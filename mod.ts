@@ -144,6 +144,7 @@ export const tensor_split = torchFns.tensor_split;
 export const meshgrid = torchFns.meshgrid;
 export const index_add = torchFns.index_add;
 export const index_copy = torchFns.index_copy;
+export const index_put = torchFns.index_put;
 export const index_fill = torchFns.index_fill;
 export const take = torchFns.take;
 export const kthvalue = torchFns.kthvalue;

@@ -144,16 +144,12 @@ export function setitem(o: unknown, keys: unknown[], v: unknown): unknown {
     return v;
   }
   if (isTensor(o)) {
-    if (
-      keys.length === 1 && isTensor(keys[0]) && keys[0].dtype === torch.bool
-    ) {
-      if (isTensor(v) && v.numel() !== 1) {
-        throw new torch.RuntimeError(
-          "x[mask] = tensor: only a single value can be written through a mask here; " +
-            "use torch.where(mask, value, x)",
-        );
-      }
-      o.masked_fill_(keys[0], isTensor(v) ? v.item() as number : v as number);
+    if (keys.length > 0 && keys.every(isTensor)) {
+      // Advanced indexing (index tensors or a mask): PyTorch's index_put_.
+      const values = isTensor(v)
+        ? v
+        : torch.full([], v as number, { dtype: o.dtype, device: o.device });
+      o.index_put_(keys as torch.Tensor[], values);
       return v;
     }
     if (keys.every(isIndex)) {

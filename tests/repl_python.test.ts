@@ -114,9 +114,17 @@ describe("repl: Python's operators on tensors", () => {
       "x[x > 6] = -1",
       "x[0, 0] += 10",
       "x.tolist()",
+      // Index tensors and masks with several values: PyTorch's index_put_.
+      "y = torch.zeros(2, 3)",
+      "y[torch.tensor([0, 1]), torch.tensor([2, 0])] = torch.tensor([3, 4]).float()",
+      "y[y > 3] = torch.tensor([9]).float()",
+      "y.tolist()",
       "x[2]",
     ]);
-    assert.deepEqual(out, ["[ [ 11, -1, 1 ], [ 0, -1, 5 ] ]"]);
+    assert.deepEqual(out, [
+      "[ [ 11, -1, 1 ], [ 0, -1, 5 ] ]",
+      "[ [ 0, 0, 3 ], [ 9, 0, 0 ] ]",
+    ]);
     assert.equal(err.length, 1);
     assert.match(
       err[0],

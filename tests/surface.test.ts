@@ -64,6 +64,7 @@ const ISSUE_17 = {
     "iinfo",
     "multinomial",
     "poisson",
+    "index_put",
   ],
   Tensor: [
     "flip",
@@ -112,6 +113,8 @@ const ISSUE_17 = {
     "T",
     "mT",
     "multinomial",
+    "index_put",
+    "index_put_",
   ],
 } as const;
 

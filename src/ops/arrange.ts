@@ -996,3 +996,227 @@ export function unfold(
     );
   });
 }
+
+/** A row-major host list of an index tensor's values, and its shape. */
+function indexValues(t: Tensor): { values: number[]; shape: number[] } {
+  return {
+    values: (t.reshape(-1).tolist() as (number | bigint)[]).map(Number),
+    shape: [...t._shape],
+  };
+}
+
+/**
+ * How `x[indices]` lays out: the flat position within the indexed dims of each broadcast index
+ * tuple (`lin`), the dims permuted indexed-first (`order`), and the shape of the indexed result
+ * (`target`) with where its broadcast dims sit (`pre` dims before them when they stay in place).
+ */
+interface IndexPlan {
+  lin: number[];
+  order: number[];
+  /** The flat count of the indexed dims, and the sizes of the others in order. */
+  n: number;
+  rest: number[];
+  B: number[];
+  pre: number[];
+  post: number[];
+  target: number[];
+}
+
+function planIndex(input: Tensor, indices: (Tensor | null)[]): IndexPlan {
+  // Each indexed dim's (broadcastable) index list; null for a slice.
+  const perDim: ({ values: number[]; shape: number[] } | null)[] = [];
+  for (const ix of indices) {
+    if (ix === null || ix === undefined) {
+      perDim.push(null);
+      continue;
+    }
+    const kind = ix.dtype.name;
+    if (kind === "bool" || kind === "uint8") {
+      const at = perDim.length;
+      for (let k = 0; k < ix.dim(); k++) {
+        if (ix._shape[k] !== input._shape[at + k]) {
+          throw new IndexError(
+            `The shape of the mask [${
+              ix._shape.join(", ")
+            }] at index ${k} does not match the shape of the indexed tensor [${
+              input._shape.join(", ")
+            }] at index ${at + k}`,
+          );
+        }
+      }
+      const nz = ix.nonzero() as Tensor;
+      for (let k = 0; k < ix.dim(); k++) {
+        perDim.push(indexValues(nz.select(1, k)));
+      }
+    } else if (!["int64", "int32", "int16", "int8"].includes(kind)) {
+      throw new IndexError(
+        "tensors used as indices must be long, int, byte or bool tensors",
+      );
+    } else perDim.push(indexValues(ix));
+  }
+  if (perDim.length > input.dim()) {
+    throw new IndexError(
+      `too many indices for tensor of dimension ${input.dim()} (got ${perDim.length})`,
+    );
+  }
+  while (perDim.length < input.dim()) perDim.push(null);
+  const adv = perDim.flatMap((p, d) => (p ? [d] : []));
+  const others = perDim.flatMap((p, d) => (p ? [] : [d]));
+  const B = adv.length
+    ? broadcastShapes(...adv.map((d) => perDim[d]!.shape))
+    : [];
+  const nB = B.reduce((a, b) => a * b, 1);
+  const lin = new Array<number>(adv.length ? nB : 1).fill(0);
+  let n = 1;
+  for (let a = adv.length - 1; a >= 0; a--) {
+    const d = adv[a],
+      size = input._shape[d],
+      { values: vs, shape } = perDim[d]!;
+    const strides = shape.map((_, k) =>
+      shape.slice(k + 1).reduce((x, y) => x * y, 1)
+    );
+    const off = B.length - shape.length;
+    for (let j = 0; j < nB; j++) {
+      let rem = j, at = 0;
+      for (let k = B.length - 1; k >= 0; k--) {
+        const c = rem % B[k];
+        rem = (rem - c) / B[k];
+        if (k >= off && shape[k - off] !== 1) at += c * strides[k - off];
+      }
+      let v = vs[at];
+      if (v < -size || v >= size) {
+        throw new IndexError(
+          `index ${v} is out of bounds for dimension ${d} with size ${size}`,
+        );
+      }
+      if (v < 0) v += size;
+      lin[j] += v * n;
+    }
+    n *= size;
+  }
+  // The broadcast dims take the place of adjacent indexed dims in x[indices], else come first.
+  const adjacent = adv.every((d, i) => i === 0 || d === adv[i - 1] + 1);
+  const pre = adjacent ? others.filter((d) => d < adv[0]) : [];
+  const post = others.filter((d) => !pre.includes(d));
+  return {
+    lin,
+    order: [...adv, ...others],
+    n,
+    rest: others.map((d) => input._shape[d]),
+    B,
+    pre,
+    post,
+    target: [
+      ...pre.map((d) => input._shape[d]),
+      ...B,
+      ...post.map((d) => input._shape[d]),
+    ],
+  };
+}
+
+/** `x` as (indexed positions, other dims...), the layout the plan's `lin` addresses. */
+const flatIndexed = (x: Tensor, p: IndexPlan) =>
+  x.permute(p.order).reshape([p.n, ...p.rest]);
+
+/** Back from the flat layout to x's own. */
+function unflatIndexed(flat: Tensor, x: Tensor, p: IndexPlan): Tensor {
+  const permuted = p.order.map((d) => x._shape[d]);
+  const inverse = p.order.map((_, i) => p.order.indexOf(i));
+  return flat.reshape(permuted).permute(inverse);
+}
+
+/** The layout of `x[indices]` from rows of the flat layout, (nB, rest...) to `target`. */
+function toTarget(rows: Tensor, p: IndexPlan): Tensor {
+  const t = rows.reshape([...p.B, ...p.rest]);
+  if (p.pre.length === 0) return t;
+  const b = p.B.length, a = p.pre.length;
+  return t.permute([
+    ...p.pre.map((_, k) => b + k),
+    ...p.B.map((_, k) => k),
+    ...p.post.map((_, k) => b + a + k),
+  ]);
+}
+
+/**
+ * `torch.index_put(input, indices, values, accumulate = false)`: Python's `x[indices] = values`
+ * with tensor indices (a bool mask indexes as many dims as it has), or `+=` with `accumulate`.
+ * Where indices repeat without accumulate the last write wins, as on PyTorch's CPU.
+ */
+export function index_put(
+  input: Tensor,
+  indices: (Tensor | null)[],
+  values: Tensor,
+  accumulate = false,
+): Tensor {
+  if (values.dtype !== input.dtype) {
+    throw new RuntimeError(
+      `Index put requires the source and destination dtypes match, got ${
+        scalarTypeName(input.dtype)
+      } for the destination and ${
+        scalarTypeName(values.dtype)
+      } for the source.`,
+    );
+  }
+  const p = planIndex(input, indices);
+  let fits = true;
+  try {
+    const b = broadcastShapes(values._shape, p.target);
+    fits = b.length === p.target.length &&
+      b.every((s, k) => s === p.target[k]);
+  } catch {
+    fits = false;
+  }
+  if (!fits) {
+    throw new RuntimeError(
+      `shape mismatch: value tensor of shape [${
+        values._shape.join(", ")
+      }] cannot be broadcast to indexing result of shape [${
+        p.target.join(", ")
+      }]`,
+    );
+  }
+  const device = input.device;
+  const long = (xs: number[]) => tensor(xs, { dtype: "int64", device });
+  const linT = long(p.lin);
+  // values as rows of the flat layout: (nB, rest...).
+  const rowsOf = (v: Tensor) => {
+    let t = v.expand(p.target);
+    if (p.pre.length > 0) {
+      const a = p.pre.length, b = p.B.length;
+      t = t.permute([
+        ...p.B.map((_, k) => a + k),
+        ...p.pre.map((_, k) => k),
+        ...p.post.map((_, k) => a + b + k),
+      ]);
+    }
+    return t.reshape([p.lin.length, ...p.rest]);
+  };
+  const result = no_grad(() => {
+    const flat = flatIndexed(input, p);
+    if (accumulate) {
+      return unflatIndexed(flat.index_add(0, linT, rowsOf(values)), input, p);
+    }
+    const last = new Map<number, number>();
+    p.lin.forEach((l, j) => last.set(l, j));
+    const kept = [...last.values()].sort((a, b) => a - b);
+    const written = flat.index_copy(
+      0,
+      long(kept.map((j) => p.lin[j])),
+      rowsOf(values).index_select(0, long(kept)),
+    );
+    return unflatIndexed(written, input, p);
+  });
+  return recorded("IndexPutBackward0", [input, values], result, (g) => [
+    // Written positions take their gradient from values (all of it with accumulate).
+    accumulate ? g : unflatIndexed(
+      flatIndexed(g, p).index_fill(0, linT, 0),
+      input,
+      p,
+    ),
+    reduceTo(
+      toTarget(flatIndexed(g, p).index_select(0, linT), p),
+      values._shape,
+      () => new RuntimeError("index_put: values do not broadcast"),
+    ),
+  ]);
+}

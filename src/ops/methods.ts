@@ -323,6 +323,7 @@ const TORCH_IMPLS = {
   meshgrid: ar.meshgrid,
   index_add: ix.index_add,
   index_copy: ar.index_copy,
+  index_put: ar.index_put,
   index_fill: ar.index_fill,
   take: ar.take,
   kthvalue: so.kthvalue,
@@ -558,6 +559,7 @@ const SHARED = [
   "tensor_split",
   "index_add",
   "index_copy",
+  "index_put",
   "index_fill",
   "take",
   "kthvalue",
@@ -633,6 +635,7 @@ const IN_PLACE_MORE = [
   "baddbmm",
   "index_add",
   "index_copy",
+  "index_put",
   "index_fill",
 ] as const;
 const IN_PLACE: readonly (

@@ -169,6 +169,11 @@ export const TORCH = {
   index_add:
     `(input: Tensor, dim: int, index: Tensor, source: Tensor, *, alpha: Number = 1)`,
   index_copy: "(input: Tensor, dim: int, index: Tensor, source: Tensor)",
+  index_put: {
+    sig:
+      "(input: Tensor, indices: Tensor[], values: Tensor, accumulate: bool = False)",
+    emit: "positional",
+  },
   index_fill: "(input: Tensor, dim: int, index: Tensor, value: Tensor|Number)",
   take: "(input: Tensor, index: Tensor)",
   einsum: {
