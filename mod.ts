@@ -310,6 +310,8 @@ export const logical_xor = torchFns.logical_xor;
 
 /** `torch.nn`: modules, layers, losses, `functional` (F), `init` and `utils`. */
 export * as nn from "./src/nn/mod.ts";
+/** `torch.linalg`: norms, det, inv, solve, cholesky, qr, eigh, svd (with gradients). */
+export { linalg } from "./src/linalg/torch.ts";
 /** `torch.optim`: optimizers (SGD, Adam, ...) and `lr_scheduler`. */
 export * as optim from "./src/optim/mod.ts";
 import * as data from "./src/data/mod.ts";

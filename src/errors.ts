@@ -23,3 +23,12 @@ export class AssertionError extends Error {
   /** `"AssertionError"`, as Python names the exception. */
   override name = "AssertionError";
 }
+
+/**
+ * `torch.linalg.LinAlgError`: a decomposition or inverse that failed on its input (a singular or
+ * not positive-definite matrix). A RuntimeError, as in PyTorch.
+ */
+export class LinAlgError extends RuntimeError {
+  /** `"LinAlgError"`, PyTorch's name for it (`torch.linalg.LinAlgError`). */
+  override name = "LinAlgError";
+}

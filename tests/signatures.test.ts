@@ -52,6 +52,8 @@ const NOT_BOUND: Record<string, string> = {
   "torch.Size":
     "an Array subclass: Array's own methods (map, slice) construct it with Array's arguments",
   "torch.RuntimeError": "an exception class, constructed as JavaScript's Error",
+  "torch.linalg.LinAlgError":
+    "an exception class, constructed as JavaScript's Error",
   "torch.IndexError": "an exception class, constructed as JavaScript's Error",
   "torch.ValueError": "an exception class, constructed as JavaScript's Error",
   "torch.nn._ConvNd":

@@ -118,6 +118,25 @@ const ISSUE_17 = {
   ],
 } as const;
 
+const ISSUE_17_LINALG = {
+  "torch.linalg": [
+    "vector_norm",
+    "matrix_norm",
+    "norm",
+    "det",
+    "slogdet",
+    "inv",
+    "solve",
+    "cholesky",
+    "qr",
+    "eigh",
+    "eigvalsh",
+    "svd",
+    "svdvals",
+    "LinAlgError",
+  ],
+} as const;
+
 const ISSUE_16 = {
   "torch.autograd": [
     "Function",
@@ -173,10 +192,20 @@ const ROOTS: Record<string, object> = {
   "torch.nn": torch.nn,
   "torch.nn.utils.rnn": torch.nn.utils.rnn,
   "torch.nn.functional": torch.nn.functional,
+  "torch.linalg": torch.linalg,
 };
 
 describe("the surface issue 17 added so far", () => {
   for (const [where, names] of Object.entries(ISSUE_17)) {
+    test(where, () => {
+      const missing = names.filter((n) => !(n in ROOTS[where]));
+      assert.deepEqual(missing, [], `missing from ${where}`);
+    });
+  }
+});
+
+describe("the surface issue 17 added so far: torch.linalg", () => {
+  for (const [where, names] of Object.entries(ISSUE_17_LINALG)) {
     test(where, () => {
       const missing = names.filter((n) => !(n in ROOTS[where]));
       assert.deepEqual(missing, [], `missing from ${where}`);
