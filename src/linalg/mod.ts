@@ -4,7 +4,7 @@
 // ops (PyTorch's formulas), so gradients of gradients work too.
 
 import { LinAlgError, RuntimeError } from "../errors.ts";
-import { Tensor } from "../tensor.ts";
+import type { Tensor } from "../tensor.ts";
 import { record } from "../autograd/record.ts";
 import { parseArgs } from "../ops/_args.ts";
 import { fromHost, hostValues } from "../ops/_fallback.ts";

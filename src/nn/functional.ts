@@ -23,6 +23,7 @@ export {
   multi_head_attention_forward,
   scaled_dot_product_attention,
 } from "./attention.ts";
+export * from "./functional_more.ts";
 export {
   binary_cross_entropy,
   binary_cross_entropy_with_logits,

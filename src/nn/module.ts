@@ -132,12 +132,11 @@ export class Module {
     forward: (...a: unknown[]) => unknown,
     args: unknown[],
   ): unknown {
-    const module = this;
     let gradOutputs: Grads = [];
     const where = args.flatMap((a, i) => (a instanceof Tensor ? [i] : []));
     const fire = (gradInputs: Grads): Grads => {
       for (const hook of this._backwardHooks.values()) {
-        const r = hook(module, gradInputs, gradOutputs);
+        const r = hook(this, gradInputs, gradOutputs);
         if (r === null || r === undefined) continue;
         if (!Array.isArray(r) || r.length !== gradInputs.length) {
           throw new RuntimeError(

@@ -12,6 +12,9 @@ const RNN_ARGS =
   "num_layers: int = 1, bias: bool = True, batch_first: bool = False, dropout: float = 0.0, bidirectional: bool = False";
 const TRANSFORMER_LAYER =
   "dim_feedforward: int = 2048, dropout: float = 0.1, activation: str|callable = 'relu', layer_norm_eps: float = 1e-05, batch_first: bool = False, norm_first: bool = False";
+const INPLACE = "(inplace: bool = False)";
+const INSTANCE_NORM =
+  `(num_features: int, eps: float = 1e-05, momentum: float = 0.1, affine: bool = False, track_running_stats: bool = False, ${DD})`;
 const MAX_POOL =
   "kernel_size: int|int[], stride: int|int[]? = None, padding: int|int[] = 0, dilation: int|int[] = 1, return_indices: bool = False, ceil_mode: bool = False";
 
@@ -87,6 +90,54 @@ export const NN_CLASSES = {
     "(decoder_layer: Module, num_layers: int, norm: Module? = None)",
   Transformer:
     `(d_model: int = 512, nhead: int = 8, num_encoder_layers: int = 6, num_decoder_layers: int = 6, dim_feedforward: int = 2048, dropout: float = 0.1, activation: str|callable = 'relu', custom_encoder: Module? = None, custom_decoder: Module? = None, layer_norm_eps: float = 1e-05, batch_first: bool = False, norm_first: bool = False, ${DD})`,
+  Hardtanh:
+    "(min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False)",
+  ReLU6: INPLACE,
+  SELU: INPLACE,
+  Mish: INPLACE,
+  Hardswish: INPLACE,
+  Hardsigmoid: INPLACE,
+  Softsign: "()",
+  LogSigmoid: "()",
+  Tanhshrink: "()",
+  CELU: "(alpha: float = 1.0, inplace: bool = False)",
+  Softplus: "(beta: float = 1, threshold: float = 20)",
+  GLU: "(dim: int = -1)",
+  Softmin: "(dim: int? = None)",
+  Threshold: "(threshold: float, value: float, inplace: bool = False)",
+  Hardshrink: "(lambd: float = 0.5)",
+  Softshrink: "(lambd: float = 0.5)",
+  PReLU: `(num_parameters: int = 1, init: float = 0.25, ${DD})`,
+  GroupNorm:
+    `(num_groups: int, num_channels: int, eps: float = 1e-05, affine: bool = True, ${DD})`,
+  InstanceNorm1d: INSTANCE_NORM,
+  InstanceNorm2d: INSTANCE_NORM,
+  LocalResponseNorm:
+    "(size: int, alpha: float = 0.0001, beta: float = 0.75, k: float = 1.0)",
+  Dropout1d: "(p: float = 0.5, inplace: bool = False)",
+  Dropout2d: "(p: float = 0.5, inplace: bool = False)",
+  AlphaDropout: "(p: float = 0.5, inplace: bool = False)",
+  FeatureAlphaDropout: "(p: float = 0.5, inplace: bool = False)",
+  PixelShuffle: "(upscale_factor: int)",
+  PixelUnshuffle: "(downscale_factor: int)",
+  Unflatten: "(dim: int, unflattened_size: int[])",
+  AvgPool1d:
+    "(kernel_size: int|int[], stride: int|int[]? = None, padding: int|int[] = 0, ceil_mode: bool = False, count_include_pad: bool = True)",
+  AdaptiveAvgPool1d: "(output_size: int|int[])",
+  ZeroPad2d: "(padding: int|int[])",
+  ConstantPad1d: "(padding: int|int[], value: float)",
+  ConstantPad2d: "(padding: int|int[], value: float)",
+  ConstantPad3d: "(padding: int|int[], value: float)",
+  ReflectionPad1d: "(padding: int|int[])",
+  ReflectionPad2d: "(padding: int|int[])",
+  ReplicationPad1d: "(padding: int|int[])",
+  ReplicationPad2d: "(padding: int|int[])",
+  ReplicationPad3d: "(padding: int|int[])",
+  Upsample:
+    "(size: int|int[]? = None, scale_factor: float|float[]? = None, mode: str = 'nearest', align_corners: bool? = None)",
+  CosineSimilarity: "(dim: int = 1, eps: float = 1e-08)",
+  PairwiseDistance:
+    "(p: float = 2.0, eps: float = 1e-06, keepdim: bool = False)",
   Module: "()",
   Parameter: {
     sig: "(data: Tensor? = None, requires_grad: bool = True)",
@@ -158,6 +209,56 @@ export const FUNCTIONAL = {
       "(query: Tensor, key: Tensor, value: Tensor, embed_dim_to_check: int, num_heads: int, in_proj_weight: Tensor?, in_proj_bias: Tensor?, bias_k: Tensor?, bias_v: Tensor?, add_zero_attn: bool, dropout_p: float, out_proj_weight: Tensor, out_proj_bias: Tensor?, training: bool = True, key_padding_mask: Tensor? = None, need_weights: bool = True, attn_mask: Tensor? = None, use_separate_proj_weight: bool = False, q_proj_weight: Tensor? = None, k_proj_weight: Tensor? = None, v_proj_weight: Tensor? = None, static_k: Tensor? = None, static_v: Tensor? = None, average_attn_weights: bool = True)",
     emit: 13,
   },
+  hardtanh:
+    "(input: Tensor, min_val: float = -1.0, max_val: float = 1.0, inplace: bool = False)",
+  relu6: "(input: Tensor, inplace: bool = False)",
+  hardsigmoid: "(input: Tensor, inplace: bool = False)",
+  hardswish: "(input: Tensor, inplace: bool = False)",
+  selu: "(input: Tensor, inplace: bool = False)",
+  mish: "(input: Tensor, inplace: bool = False)",
+  celu: "(input: Tensor, alpha: float = 1.0, inplace: bool = False)",
+  softplus: "(input: Tensor, beta: float = 1, threshold: float = 20)",
+  softsign: "(input: Tensor)",
+  logsigmoid: "(input: Tensor)",
+  tanhshrink: "(input: Tensor)",
+  glu: "(input: Tensor, dim: int = -1)",
+  softmin:
+    "(input: Tensor, dim: int? = None, _stacklevel: int = 3, dtype: dtype? = None)",
+  threshold:
+    "(input: Tensor, threshold: float, value: float, inplace: bool = False)",
+  hardshrink: "(input: Tensor, lambd: float = 0.5)",
+  softshrink: "(input: Tensor, lambd: float = 0.5)",
+  prelu: { sig: "(input: Tensor, weight: Tensor)", emit: "positional" },
+  group_norm:
+    "(input: Tensor, num_groups: int, weight: Tensor? = None, bias: Tensor? = None, eps: float = 1e-05)",
+  instance_norm:
+    "(input: Tensor, running_mean: Tensor? = None, running_var: Tensor? = None, weight: Tensor? = None, bias: Tensor? = None, use_input_stats: bool = True, momentum: float = 0.1, eps: float = 1e-05)",
+  local_response_norm:
+    "(input: Tensor, size: int, alpha: float = 0.0001, beta: float = 0.75, k: float = 1.0)",
+  dropout1d:
+    "(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False)",
+  dropout2d:
+    "(input: Tensor, p: float = 0.5, training: bool = True, inplace: bool = False)",
+  alpha_dropout:
+    "(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False)",
+  feature_alpha_dropout:
+    "(input: Tensor, p: float = 0.5, training: bool = False, inplace: bool = False)",
+  pixel_shuffle: {
+    sig: "(input: Tensor, upscale_factor: int)",
+    emit: "positional",
+  },
+  pixel_unshuffle: {
+    sig: "(input: Tensor, downscale_factor: int)",
+    emit: "positional",
+  },
+  avg_pool1d:
+    "(input: Tensor, kernel_size: int|int[], stride: int|int[]? = None, padding: int|int[] = 0, ceil_mode: bool = False, count_include_pad: bool = True)",
+  adaptive_avg_pool1d: {
+    sig: "(input: Tensor, output_size: int|int[])",
+    emit: "positional",
+  },
+  pairwise_distance:
+    "(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-06, keepdim: bool = False)",
   mse_loss: LOSS,
   l1_loss: LOSS,
   smooth_l1_loss:
@@ -354,6 +455,48 @@ export const FORWARD = {
   TransformerDecoder: DECODER,
   Transformer:
     "(self: Module, src: Tensor, tgt: Tensor, src_mask: Tensor? = None, tgt_mask: Tensor? = None, memory_mask: Tensor? = None, src_key_padding_mask: Tensor? = None, tgt_key_padding_mask: Tensor? = None, memory_key_padding_mask: Tensor? = None)",
+  Hardtanh: ONE,
+  ReLU6: ONE,
+  SELU: ONE,
+  Mish: ONE,
+  Hardswish: ONE,
+  Hardsigmoid: ONE,
+  Softsign: ONE,
+  LogSigmoid: ONE,
+  Tanhshrink: ONE,
+  CELU: ONE,
+  Softplus: ONE,
+  GLU: ONE,
+  Softmin: ONE,
+  Threshold: ONE,
+  Hardshrink: ONE,
+  Softshrink: ONE,
+  PReLU: ONE,
+  GroupNorm: ONE,
+  InstanceNorm1d: ONE,
+  InstanceNorm2d: ONE,
+  LocalResponseNorm: ONE,
+  Dropout1d: ONE,
+  Dropout2d: ONE,
+  AlphaDropout: ONE,
+  FeatureAlphaDropout: ONE,
+  PixelShuffle: ONE,
+  PixelUnshuffle: ONE,
+  Unflatten: ONE,
+  AvgPool1d: ONE,
+  AdaptiveAvgPool1d: ONE,
+  ZeroPad2d: ONE,
+  ConstantPad1d: ONE,
+  ConstantPad2d: ONE,
+  ConstantPad3d: ONE,
+  ReflectionPad1d: ONE,
+  ReflectionPad2d: ONE,
+  ReplicationPad1d: ONE,
+  ReplicationPad2d: ONE,
+  ReplicationPad3d: ONE,
+  Upsample: ONE,
+  CosineSimilarity: "(self: Module, x1: Tensor, x2: Tensor)",
+  PairwiseDistance: "(self: Module, x1: Tensor, x2: Tensor)",
   L1Loss: TWO,
   MSELoss: TWO,
   SmoothL1Loss: TWO,

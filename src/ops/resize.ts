@@ -57,7 +57,10 @@ export function pad(input: Tensor, ...args: unknown[]): Tensor {
     const l = p[2 * i], r = p[2 * i + 1], n = inShape[dim];
     if (mode === "reflect" && (l >= n || r >= n)) {
       throw new RuntimeError(
-        `Argument #4: Padding size should be less than the corresponding input dimension, but got: padding (${l}, ${r}) at dimension ${dim} of input ${d}`,
+        // PyTorch's 1-D kernel names the input's shape, its 2-D one the input's rank.
+        `Argument #4: Padding size should be less than the corresponding input dimension, but got: padding (${l}, ${r}) at dimension ${dim} of input ${
+          k === 1 ? `[${inShape.join(", ")}]` : d
+        }`,
       );
     }
     outShape[dim] = n + l + r;

@@ -47,3 +47,4 @@ export {
   TransformerEncoder,
   TransformerEncoderLayer,
 } from "./transformer.ts";
+export * from "./extra.ts";

@@ -1,0 +1,602 @@
+// More of `torch.nn.functional`: the activations, normalisations, channel dropouts, pixel
+// shuffles and 1-D pools of issue 18, as compositions of differentiable ops. Where PyTorch's
+// gradient at a kink or for large inputs differs from the composition's, the op records its own
+// node with PyTorch's backward (written with other ops).
+
+import { RuntimeError, ValueError } from "../errors.ts";
+import type { Tensor } from "../tensor.ts";
+import { record } from "../autograd/record.ts";
+import { no_grad } from "../autograd/grad_mode.ts";
+import { parseArgs } from "../ops/_args.ts";
+import { assignInPlace } from "../ops/core.ts";
+import { where } from "../ops/elementwise.ts";
+import { empty } from "../ops/creation.ts";
+import { bernoulli_ } from "../ops/random.ts";
+import { softmax } from "../ops/activation.ts";
+import { pad } from "../ops/resize.ts";
+import { adaptive_avg_pool2d, avg_pool2d } from "../ops/pool.ts";
+
+function inplaceOpt(fn: string, args: unknown[], names: string[] = []) {
+  return parseArgs(fn, args, [...names, "inplace"], {
+    inplace: false,
+  } as Record<string, unknown>);
+}
+
+const finish = (input: Tensor, out: Tensor, inplace: unknown) =>
+  inplace ? assignInPlace(input, out) : out;
+
+/** One op's output with PyTorch's node name and a backward in other ops. */
+function node(
+  name: string,
+  input: Tensor,
+  out: Tensor,
+  backward: (g: Tensor) => Tensor,
+): Tensor {
+  record({
+    name,
+    inputs: [input],
+    outputs: [out],
+    backward: ([g]) => [backward(g)],
+  });
+  return out;
+}
+
+/**
+ * `F.hardtanh(input, min_val = -1, max_val = 1, inplace = false)`: x clamped to [min, max];
+ * the gradient passes only strictly inside, as PyTorch's.
+ */
+export function hardtanh(input: Tensor, ...args: unknown[]): Tensor {
+  const o = parseArgs("hardtanh", args, ["min_val", "max_val", "inplace"], {
+    min_val: -1,
+    max_val: 1,
+    inplace: false,
+  });
+  if (o.min_val > o.max_val) {
+    throw new ValueError("min_val cannot be greater than max_val");
+  }
+  const out = where(
+    input.le(o.min_val),
+    o.min_val,
+    where(input.ge(o.max_val), o.max_val, input),
+  );
+  return finish(input, out, o.inplace);
+}
+
+/** `F.relu6(input, inplace = false)`: hardtanh(x, 0, 6). */
+export function relu6(input: Tensor, ...args: unknown[]): Tensor {
+  const o = inplaceOpt("relu6", args);
+  return hardtanh(input, 0, 6, o.inplace);
+}
+
+/** `F.hardsigmoid(input, inplace = false)`: relu6(x + 3) / 6. */
+export function hardsigmoid(input: Tensor, ...args: unknown[]): Tensor {
+  const o = inplaceOpt("hardsigmoid", args);
+  const out = where(
+    input.le(-3),
+    0,
+    where(input.ge(3), 1, input.add(3).div(6)),
+  );
+  return finish(input, out, o.inplace);
+}
+
+/** `F.hardswish(input, inplace = false)`: x · relu6(x + 3) / 6. */
+export function hardswish(input: Tensor, ...args: unknown[]): Tensor {
+  const o = inplaceOpt("hardswish", args);
+  // PyTorch's gradient: 0 below -3, x/3 + 1/2 on [-3, 3), 1 from 3 on (its vector loop; its
+  // scalar tail gives 3 the inside value); x · 0 keeps PyTorch's signed zero.
+  const out = where(
+    input.lt(-3),
+    input.mul(0),
+    where(input.lt(3), input.mul(input.add(3)).div(6), input),
+  );
+  return finish(input, out, o.inplace);
+}
+
+const SELU_ALPHA = 1.6732632423543772848170429916717;
+const SELU_SCALE = 1.0507009873554804934193349852946;
+
+/** `F.selu(input, inplace = false)`: scale · (x if x > 0 else α(eˣ - 1)). */
+export function selu(input: Tensor, ...args: unknown[]): Tensor {
+  const o = inplaceOpt("selu", args);
+  const neg = input.clamp(null, 0).expm1().mul(SELU_ALPHA * SELU_SCALE);
+  return finish(
+    input,
+    where(input.gt(0), input.mul(SELU_SCALE), neg),
+    o.inplace,
+  );
+}
+
+/** `F.celu(input, alpha = 1, inplace = false)`: x if x > 0 else α(e^(x/α) - 1). */
+export function celu(input: Tensor, ...args: unknown[]): Tensor {
+  const o = parseArgs("celu", args, ["alpha", "inplace"], {
+    alpha: 1,
+    inplace: false,
+  });
+  const neg = input.clamp(null, 0).div(o.alpha).expm1().mul(o.alpha);
+  return finish(input, where(input.gt(0), input, neg), o.inplace);
+}
+
+/**
+ * `F.softplus(input, beta = 1, threshold = 20)`: log(1 + e^(βx)) / β, and x itself where
+ * βx > threshold.
+ */
+export function softplus(input: Tensor, ...args: unknown[]): Tensor {
+  const o = parseArgs("softplus", args, ["beta", "threshold"], {
+    beta: 1,
+    threshold: 20,
+  });
+  const bx = input.mul(o.beta);
+  // The exp sees at most the threshold: no inf * 0 in the gradient of the unused side.
+  const soft = bx.clamp(null, o.threshold).exp().log1p().div(o.beta);
+  return where(bx.gt(o.threshold), input, soft);
+}
+
+/** `F.softsign(input)`: x / (1 + |x|). */
+export function softsign(input: Tensor): Tensor {
+  return input.div(input.abs().add(1));
+}
+
+/** `F.logsigmoid(input)`: log σ(x) = min(x, 0) - log(1 + e^-|x|); gradient σ(-x). */
+export function logsigmoid(input: Tensor): Tensor {
+  const out = no_grad(() =>
+    input.clamp(null, 0).sub(input.abs().neg().exp().log1p())
+  );
+  return node(
+    "LogSigmoidBackward0",
+    input,
+    out,
+    (g) => g.mul(input.neg().sigmoid()),
+  );
+}
+
+/** `F.mish(input, inplace = false)`: x · tanh(softplus(x)). */
+export function mish(input: Tensor, ...args: unknown[]): Tensor {
+  const o = inplaceOpt("mish", args);
+  const out = no_grad(() => input.mul(softplus(input).tanh()));
+  const result = node("MishBackward0", input, out, (g) => {
+    // PyTorch's: tanh(sp) + x · σ(x) · (1 - tanh(sp)²).
+    const t = softplus(input).tanh();
+    return g.mul(t.add(input.mul(input.sigmoid()).mul(t.mul(t).neg().add(1))));
+  });
+  return finish(input, result, o.inplace);
+}
+
+/** `F.glu(input, dim = -1)`: a · σ(b), a and b the two halves of input along dim. */
+export function glu(input: Tensor, ...args: unknown[]): Tensor {
+  const o = parseArgs("glu", args, ["dim"], { dim: -1 });
+  if (input.dim() === 0) {
+    throw new RuntimeError(
+      "glu does not support scalars because halving size must be even",
+    );
+  }
+  const d = o.dim < 0 ? o.dim + input.dim() : o.dim;
+  const n = input.size(d);
+  if (n % 2 !== 0) {
+    throw new RuntimeError(
+      `Halving dimension must be even, but dimension ${d} is size ${n}`,
+    );
+  }
+  const [a, b] = input.chunk(2, d);
+  return a.mul(b.sigmoid());
+}
+
+/** `F.softmin(input, dim = None, dtype = None)`: softmax(-x). */
+export function softmin(input: Tensor, ...args: unknown[]): Tensor {
+  const o = parseArgs("softmin", args, ["dim", "_stacklevel", "dtype"], {
+    dim: null as number | null,
+    _stacklevel: 3,
+    dtype: undefined as unknown,
+  });
+  return softmax(input.neg(), { dim: o.dim ?? undefined, dtype: o.dtype });
+}
+
+/** `F.threshold(input, threshold, value, inplace = false)`: x where x > threshold, else value. */
+export function threshold(
+  input: Tensor,
+  thresh: number,
+  value: number,
+  ...args: unknown[]
+): Tensor {
+  const o = inplaceOpt("threshold", args);
+  return finish(input, where(input.gt(thresh), input, value), o.inplace);
+}
+
+/** `F.hardshrink(input, lambd = 0.5)`: 0 on [-λ, λ], x elsewhere. */
+export function hardshrink(input: Tensor, ...args: unknown[]): Tensor {
+  const o = parseArgs("hardshrink", args, ["lambd"], { lambd: 0.5 });
+  return where(input.ge(-o.lambd).logical_and(input.le(o.lambd)), 0, input);
+}
+
+/** `F.softshrink(input, lambd = 0.5)`: x - λ above λ, x + λ below -λ, 0 between. */
+export function softshrink(input: Tensor, ...args: unknown[]): Tensor {
+  const o = parseArgs("softshrink", args, ["lambd"], { lambd: 0.5 });
+  if (o.lambd < 0) {
+    throw new RuntimeError(
+      `lambda must be greater or equal to 0, but found to be ${o.lambd}.`,
+    );
+  }
+  return where(
+    input.gt(o.lambd),
+    input.sub(o.lambd),
+    where(input.lt(-o.lambd), input.add(o.lambd), 0),
+  );
+}
+
+/** `F.tanhshrink(input)`: x - tanh(x). */
+export function tanhshrink(input: Tensor): Tensor {
+  return input.sub(input.tanh());
+}
+
+/** `F.prelu(input, weight)`: x where x > 0, else weight · x, weight per channel (dim 1). */
+export function prelu(input: Tensor, weight: Tensor): Tensor {
+  const n = weight.numel();
+  let w = weight;
+  if (n !== 1) {
+    const channels = input.dim() >= 2 ? input.size(1) : input.size(0);
+    if (channels !== n) {
+      throw new RuntimeError(
+        `Mismatch of parameter numbers and input channel size. Found parameter numbers = ${n} and channel size = ${channels}.`,
+      );
+    }
+    const shape = input._shape.map((_, i) =>
+      i === (input.dim() >= 2 ? 1 : 0) ? n : 1
+    );
+    w = weight.reshape(shape);
+  } else w = weight.reshape([]);
+  return where(input.gt(0), input, input.mul(w));
+}
+
+// ------------------------------------------------------------------------------------------------
+// Normalisation
+
+/**
+ * `F.group_norm(input, num_groups, weight = None, bias = None, eps = 1e-5)`: each sample's
+ * channels in groups, normalised over the group and the spatial dims (biased variance).
+ */
+export function group_norm(
+  input: Tensor,
+  num_groups: number,
+  ...args: unknown[]
+): Tensor {
+  const o = parseArgs("group_norm", args, ["weight", "bias", "eps"], {
+    weight: null as Tensor | null,
+    bias: null as Tensor | null,
+    eps: 1e-5,
+  });
+  if (input.dim() < 2) {
+    throw new RuntimeError(
+      `Expected at least 2 dimensions for input tensor but received ${input.dim()}`,
+    );
+  }
+  const N = input.size(0), C = input.size(1);
+  if (C % num_groups !== 0) {
+    throw new RuntimeError(
+      `Expected number of channels in input to be divisible by num_groups, but got input of shape [${
+        input._shape.join(", ")
+      }] and num_groups=${num_groups}`,
+    );
+  }
+  const x = input.reshape([N, num_groups, -1]);
+  const mean = x.mean(-1, { keepdim: true });
+  const centered = x.sub(mean);
+  const v = centered.mul(centered).mean(-1, { keepdim: true });
+  let out = centered.div(v.add(o.eps).sqrt()).reshape([...input._shape]);
+  const chan = input._shape.map((s, i) => (i === 1 ? s : 1));
+  if (o.weight) out = out.mul(o.weight.reshape(chan));
+  if (o.bias) out = out.add(o.bias.reshape(chan));
+  return out;
+}
+
+/**
+ * `F.instance_norm(input, running_mean = None, running_var = None, weight = None, bias = None,
+ * use_input_stats = true, momentum = 0.1, eps = 1e-5)`: each sample's each channel normalised
+ * over its spatial dims; with running stats, those are updated (or used) as batch norm does.
+ */
+export function instance_norm(input: Tensor, ...args: unknown[]): Tensor {
+  const o = parseArgs("instance_norm", args, [
+    "running_mean",
+    "running_var",
+    "weight",
+    "bias",
+    "use_input_stats",
+    "momentum",
+    "eps",
+  ], {
+    running_mean: null as Tensor | null,
+    running_var: null as Tensor | null,
+    weight: null as Tensor | null,
+    bias: null as Tensor | null,
+    use_input_stats: true,
+    momentum: 0.1,
+    eps: 1e-5,
+  });
+  const dims = Array.from({ length: input.dim() - 2 }, (_, i) => i + 2);
+  const chan = input._shape.map((s, i) => (i === 1 ? s : 1));
+  let out: Tensor;
+  if (o.use_input_stats) {
+    const mean = input.mean(dims, { keepdim: true });
+    const centered = input.sub(mean);
+    const v = centered.mul(centered).mean(dims, { keepdim: true });
+    out = centered.div(v.add(o.eps).sqrt());
+    if (o.running_mean && o.running_var) {
+      // The batch's average of each instance's mean and unbiased variance, as PyTorch.
+      no_grad(() => {
+        const n = dims.reduce((a, d) => a * input.size(d), 1);
+        const m = mean.reshape([input.size(0), input.size(1)]).mean(0);
+        const uv = v.reshape([input.size(0), input.size(1)]).mul(n / (n - 1))
+          .mean(0);
+        o.running_mean!.mul_(1 - o.momentum).add_(m.mul(o.momentum));
+        o.running_var!.mul_(1 - o.momentum).add_(uv.mul(o.momentum));
+      });
+    }
+  } else {
+    if (!o.running_mean || !o.running_var) {
+      throw new RuntimeError(
+        "Expected running_mean and running_var to be defined when use_input_stats is false",
+      );
+    }
+    out = input.sub(o.running_mean.reshape(chan)).div(
+      o.running_var.reshape(chan).add(o.eps).sqrt(),
+    );
+  }
+  if (o.weight) out = out.mul(o.weight.reshape(chan));
+  if (o.bias) out = out.add(o.bias.reshape(chan));
+  return out;
+}
+
+/**
+ * `F.local_response_norm(input, size, alpha = 1e-4, beta = 0.75, k = 1)`: each element divided
+ * by (k + α · mean of squares over `size` neighbouring channels)^β.
+ */
+export function local_response_norm(
+  input: Tensor,
+  size: number,
+  ...args: unknown[]
+): Tensor {
+  const o = parseArgs("local_response_norm", args, ["alpha", "beta", "k"], {
+    alpha: 1e-4,
+    beta: 0.75,
+    k: 1,
+  });
+  const dim = input.dim();
+  if (dim < 3) {
+    throw new ValueError(
+      // PyTorch's message, with the run of spaces its line continuation leaves.
+      `Expected 3D or higher dimensionality                          input (got ${dim} dimensions)`,
+    );
+  }
+  if (input.numel() === 0) return input;
+  // The mean of squares over a window of channels: pad the channel dim, then average.
+  const sq = input.mul(input);
+  const N = input.size(0), C = input.size(1);
+  const flat = sq.reshape([N, 1, C, -1]);
+  const padded = pad(flat, [
+    0,
+    0,
+    Math.floor(size / 2),
+    Math.floor((size - 1) / 2),
+  ]);
+  const div = avg_pool2d(padded, [size, 1], 1).reshape([...input._shape]);
+  return input.div(div.mul(o.alpha).add(o.k).pow(o.beta));
+}
+
+// ------------------------------------------------------------------------------------------------
+// Channel dropouts
+
+/** PyTorch's feature (channel) dropout: one draw per (sample, channel), alpha-style optionally. */
+function featureDropout(
+  input: Tensor,
+  p: number,
+  training: boolean,
+  alpha: boolean,
+  feature: boolean,
+): Tensor {
+  if (p < 0 || p > 1) {
+    throw new ValueError(
+      `dropout probability has to be between 0 and 1, but got ${p}`,
+    );
+  }
+  if (p === 0 || !training || input.numel() === 0) return input;
+  if (p === 1) return input.mul(0);
+  const shape = feature
+    ? input._shape.map((s, i) => (i < 2 ? s : 1))
+    : [...input._shape];
+  const noise = empty(shape, { dtype: input.dtype, device: input.device });
+  bernoulli_(noise, 1 - p);
+  if (!alpha) return input.mul(noise.div(1 - p));
+  const a = 1.7580993408473766;
+  const scale = 1 / Math.sqrt((a * a * p + 1) * (1 - p));
+  const b = noise.add(-1).mul(a * scale).add(a * scale * p);
+  return input.mul(noise.mul(scale)).add(b);
+}
+
+/** `F.dropout1d(input, p = 0.5, training = true, inplace = false)`: whole channels of (N, C, L). */
+export function dropout1d(input: Tensor, ...args: unknown[]): Tensor {
+  const o = parseArgs("dropout1d", args, ["p", "training", "inplace"], {
+    p: 0.5,
+    training: true,
+    inplace: false,
+  });
+  if (input.dim() !== 2 && input.dim() !== 3) {
+    throw new RuntimeError(
+      `dropout1d: Expected 2D or 3D input, but received a ${input.dim()}D input. Note that dropout1d exists to provide channel-wise dropout on inputs with 1 spatial dimension, a channel dimension, and an optional batch dimension (i.e. 2D or 3D inputs).`,
+    );
+  }
+  const batched = input.dim() === 3;
+  const x = batched ? input : input.unsqueeze(0);
+  let out = featureDropout(x, o.p, o.training, false, true);
+  if (!batched) out = out.squeeze(0);
+  return finish(input, out, o.inplace);
+}
+
+/** `F.dropout2d(input, p = 0.5, training = true, inplace = false)`: whole channels of (N, C, H, W). */
+export function dropout2d(input: Tensor, ...args: unknown[]): Tensor {
+  const o = parseArgs("dropout2d", args, ["p", "training", "inplace"], {
+    p: 0.5,
+    training: true,
+    inplace: false,
+  });
+  // As PyTorch 1.13, a 3-D input is taken as (N, C, L).
+  return finish(
+    input,
+    featureDropout(input, o.p, o.training, false, true),
+    o.inplace,
+  );
+}
+
+/** `F.alpha_dropout(input, p = 0.5, training = false, inplace = false)`: keeps SELU's statistics. */
+export function alpha_dropout(input: Tensor, ...args: unknown[]): Tensor {
+  const o = parseArgs("alpha_dropout", args, ["p", "training", "inplace"], {
+    p: 0.5,
+    training: false,
+    inplace: false,
+  });
+  return finish(
+    input,
+    featureDropout(input, o.p, o.training, true, false),
+    o.inplace,
+  );
+}
+
+/** `F.feature_alpha_dropout(input, p = 0.5, training = false, inplace = false)`. */
+export function feature_alpha_dropout(
+  input: Tensor,
+  ...args: unknown[]
+): Tensor {
+  const o = parseArgs(
+    "feature_alpha_dropout",
+    args,
+    ["p", "training", "inplace"],
+    { p: 0.5, training: false, inplace: false },
+  );
+  return finish(
+    input,
+    featureDropout(input, o.p, o.training, true, true),
+    o.inplace,
+  );
+}
+
+// ------------------------------------------------------------------------------------------------
+// Rearranging and pooling
+
+/** `F.pixel_shuffle(input, upscale_factor)`: (*, C·r², H, W) to (*, C, H·r, W·r). */
+export function pixel_shuffle(input: Tensor, upscale_factor: number): Tensor {
+  const r = upscale_factor, d = input.dim();
+  if (d < 3) {
+    throw new RuntimeError(
+      `pixel_shuffle expects input to have at least 3 dimensions, but got input with ${d} dimension(s)`,
+    );
+  }
+  const [c, h, w] = input._shape.slice(-3);
+  if (c % (r * r) !== 0) {
+    throw new RuntimeError(
+      `pixel_shuffle expects its input's 'channel' dimension to be divisible by the square of upscale_factor, but input.size(-3)=${c} is not divisible by ${
+        r * r
+      }`,
+    );
+  }
+  const lead = input._shape.slice(0, -3), oc = c / (r * r), L = lead.length;
+  return input.reshape([...lead, oc, r, r, h, w])
+    .permute([...lead.map((_, i) => i), L, L + 3, L + 1, L + 4, L + 2])
+    .reshape([...lead, oc, h * r, w * r]);
+}
+
+/** `F.pixel_unshuffle(input, downscale_factor)`: (*, C, H·r, W·r) to (*, C·r², H, W). */
+export function pixel_unshuffle(
+  input: Tensor,
+  downscale_factor: number,
+): Tensor {
+  const r = downscale_factor, d = input.dim();
+  if (d < 3) {
+    throw new RuntimeError(
+      `pixel_unshuffle expects input to have at least 3 dimensions, but got input with ${d} dimension(s)`,
+    );
+  }
+  const [c, H, W] = input._shape.slice(-3);
+  if (H % r !== 0 || W % r !== 0) {
+    throw new RuntimeError(
+      `pixel_unshuffle expects ${
+        H % r !== 0 ? "height" : "width"
+      } to be divisible by downscale_factor, but input.size(${
+        H % r !== 0 ? -2 : -1
+      })=${H % r !== 0 ? H : W} is not divisible by ${r}`,
+    );
+  }
+  const lead = input._shape.slice(0, -3), L = lead.length;
+  return input.reshape([...lead, c, H / r, r, W / r, r])
+    .permute([...lead.map((_, i) => i), L, L + 2, L + 4, L + 1, L + 3])
+    .reshape([...lead, c * r * r, H / r, W / r]);
+}
+
+/**
+ * `F.avg_pool1d(input, kernel_size, stride = None, padding = 0, ceil_mode = false,
+ * count_include_pad = true)`: avg_pool2d over a height of one.
+ */
+export function avg_pool1d(
+  input: Tensor,
+  kernel_size: number | number[],
+  ...args: unknown[]
+): Tensor {
+  const o = parseArgs(
+    "avg_pool1d",
+    args,
+    ["stride", "padding", "ceil_mode", "count_include_pad"],
+    {
+      stride: null as number | number[] | null,
+      padding: 0 as number | number[],
+      ceil_mode: false,
+      count_include_pad: true,
+    },
+  );
+  if (input.dim() !== 2 && input.dim() !== 3) {
+    throw new RuntimeError(
+      `avg_pool1d: Expected 2D or 3D input, but got ${input.dim()}D`,
+    );
+  }
+  const one = (v: number | number[]) => (Array.isArray(v) ? v[0] : v);
+  const k = one(kernel_size);
+  const s = o.stride === null ? k : one(o.stride);
+  const out = avg_pool2d(
+    input.unsqueeze(-2),
+    [1, k],
+    [1, s],
+    [0, one(o.padding)],
+    o.ceil_mode,
+    o.count_include_pad,
+  );
+  return out.squeeze(-2);
+}
+
+/** `F.adaptive_avg_pool1d(input, output_size)`. */
+export function adaptive_avg_pool1d(
+  input: Tensor,
+  output_size: number | number[],
+): Tensor {
+  if (input.dim() !== 2 && input.dim() !== 3) {
+    throw new RuntimeError(
+      `adaptive_avg_pool1d(): Expected 2D or 3D tensor, but got [${
+        input._shape.join(", ")
+      }]`,
+    );
+  }
+  const n = Array.isArray(output_size) ? output_size[0] : output_size;
+  return adaptive_avg_pool2d(input.unsqueeze(-2), [1, n]).squeeze(-2);
+}
+
+/**
+ * `F.pairwise_distance(x1, x2, p = 2, eps = 1e-6, keepdim = false)`: ‖x1 - x2 + eps‖_p over the
+ * last dim.
+ */
+export function pairwise_distance(
+  x1: Tensor,
+  x2: Tensor,
+  ...args: unknown[]
+): Tensor {
+  const o = parseArgs("pairwise_distance", args, ["p", "eps", "keepdim"], {
+    p: 2,
+    eps: 1e-6,
+    keepdim: false,
+  });
+  const d = Math.max(x1.dim(), x2.dim()) - 1;
+  return x1.sub(x2).add(o.eps).norm(o.p, d, o.keepdim);
+}

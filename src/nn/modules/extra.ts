@@ -1,0 +1,841 @@
+// The layers of issue 18 that wrap one function of functional_more.ts (activations, group and
+// instance norms, local response norm, channel dropouts, pixel shuffles, 1-D pools, padding,
+// Upsample, distances, Unflatten), with PyTorch 1.13's attributes, defaults and reprs.
+
+import { int64 } from "../../dtype.ts";
+import { ValueError } from "../../errors.ts";
+import { Tensor } from "../../tensor.ts";
+import { no_grad } from "../../autograd/grad_mode.ts";
+import { parseArgs } from "../../ops/_args.ts";
+import { interpolate, pad } from "../../ops/resize.ts";
+import { cosine_similarity } from "../../ops/arrange.ts";
+import { Module } from "../module.ts";
+import { Parameter } from "../parameter.ts";
+import * as init from "../init.ts";
+import * as G from "../functional_more.ts";
+import { paramDtype, py, pyFloat } from "./_util.ts";
+
+const inplaceRepr = (inplace: boolean) => (inplace ? "inplace=True" : "");
+
+/** `nn.Hardtanh(min_val = -1, max_val = 1, inplace = false)`. */
+export class Hardtanh extends Module {
+  min_val: number;
+  max_val: number;
+  inplace: boolean;
+
+  constructor(...args: unknown[]) {
+    super();
+    const o = parseArgs(new.target.name, args, [
+      "min_val",
+      "max_val",
+      "inplace",
+    ], {
+      min_val: -1,
+      max_val: 1,
+      inplace: false,
+    });
+    if (o.max_val <= o.min_val) {
+      throw new ValueError("max_val must be larger than min_val");
+    }
+    this.min_val = o.min_val;
+    this.max_val = o.max_val;
+    this.inplace = o.inplace;
+  }
+
+  forward(input: Tensor): Tensor {
+    return G.hardtanh(input, this.min_val, this.max_val, this.inplace);
+  }
+
+  override extra_repr(): string {
+    return `min_val=${pyFloat(this.min_val)}, max_val=${pyFloat(this.max_val)}${
+      this.inplace ? ", inplace=True" : ""
+    }`;
+  }
+}
+
+/** `nn.ReLU6(inplace = false)`: min(max(x, 0), 6). */
+export class ReLU6 extends Hardtanh {
+  constructor(...args: unknown[]) {
+    const o = parseArgs("ReLU6", args, ["inplace"], { inplace: false });
+    super(0, 6, o.inplace);
+  }
+
+  override extra_repr(): string {
+    return inplaceRepr(this.inplace);
+  }
+}
+
+/** A module over one in-place-capable function with no options but `inplace`. */
+function inplaceActivation(
+  name: string,
+  fn: (x: Tensor, inplace: boolean) => Tensor,
+) {
+  const cls = class extends Module {
+    inplace: boolean;
+    constructor(...args: unknown[]) {
+      super();
+      this.inplace = parseArgs(name, args, ["inplace"], { inplace: false })
+        .inplace;
+    }
+    forward(input: Tensor): Tensor {
+      return fn(input, this.inplace);
+    }
+    override extra_repr(): string {
+      return inplaceRepr(this.inplace);
+    }
+  };
+  Object.defineProperty(cls, "name", { value: name });
+  return cls;
+}
+
+/** A module over one option-free function. */
+function plainActivation(name: string, fn: (x: Tensor) => Tensor) {
+  const cls = class extends Module {
+    constructor(..._args: unknown[]) {
+      super();
+      parseArgs(name, _args, [], {});
+    }
+    forward(input: Tensor): Tensor {
+      return fn(input);
+    }
+  };
+  Object.defineProperty(cls, "name", { value: name });
+  return cls;
+}
+
+/** `nn.SELU(inplace = false)`. */
+export const SELU = inplaceActivation("SELU", (x, i) => G.selu(x, i));
+export type SELU = InstanceType<typeof SELU>;
+/** `nn.Mish(inplace = false)`. */
+export const Mish = inplaceActivation("Mish", (x, i) => G.mish(x, i));
+export type Mish = InstanceType<typeof Mish>;
+/** `nn.Hardswish(inplace = false)`. */
+export const Hardswish = inplaceActivation(
+  "Hardswish",
+  (x, i) => G.hardswish(x, i),
+);
+export type Hardswish = InstanceType<typeof Hardswish>;
+/** `nn.Hardsigmoid(inplace = false)`. */
+export const Hardsigmoid = inplaceActivation(
+  "Hardsigmoid",
+  (x, i) => G.hardsigmoid(x, i),
+);
+export type Hardsigmoid = InstanceType<typeof Hardsigmoid>;
+/** `nn.Softsign()`. */
+export const Softsign = plainActivation("Softsign", G.softsign);
+export type Softsign = InstanceType<typeof Softsign>;
+/** `nn.LogSigmoid()`. */
+export const LogSigmoid = plainActivation("LogSigmoid", G.logsigmoid);
+export type LogSigmoid = InstanceType<typeof LogSigmoid>;
+/** `nn.Tanhshrink()`. */
+export const Tanhshrink = plainActivation("Tanhshrink", G.tanhshrink);
+export type Tanhshrink = InstanceType<typeof Tanhshrink>;
+
+/** `nn.CELU(alpha = 1, inplace = false)`. */
+export class CELU extends Module {
+  alpha: number;
+  inplace: boolean;
+
+  constructor(...args: unknown[]) {
+    super();
+    const o = parseArgs("CELU", args, ["alpha", "inplace"], {
+      alpha: 1,
+      inplace: false,
+    });
+    this.alpha = o.alpha;
+    this.inplace = o.inplace;
+  }
+
+  forward(input: Tensor): Tensor {
+    return G.celu(input, this.alpha, this.inplace);
+  }
+
+  override extra_repr(): string {
+    return `alpha=${pyFloat(this.alpha)}${
+      this.inplace ? ", inplace=True" : ""
+    }`;
+  }
+}
+
+/** `nn.Softplus(beta = 1, threshold = 20)`. */
+export class Softplus extends Module {
+  beta: number;
+  threshold: number;
+
+  constructor(...args: unknown[]) {
+    super();
+    const o = parseArgs("Softplus", args, ["beta", "threshold"], {
+      beta: 1,
+      threshold: 20,
+    });
+    this.beta = o.beta;
+    this.threshold = o.threshold;
+  }
+
+  forward(input: Tensor): Tensor {
+    return G.softplus(input, this.beta, this.threshold);
+  }
+
+  override extra_repr(): string {
+    return `beta=${this.beta}, threshold=${this.threshold}`;
+  }
+}
+
+/** `nn.GLU(dim = -1)`. */
+export class GLU extends Module {
+  dim: number;
+
+  constructor(...args: unknown[]) {
+    super();
+    this.dim = parseArgs("GLU", args, ["dim"], { dim: -1 }).dim;
+  }
+
+  forward(input: Tensor): Tensor {
+    return G.glu(input, this.dim);
+  }
+
+  override extra_repr(): string {
+    return `dim=${this.dim}`;
+  }
+}
+
+/** `nn.Softmin(dim = None)`. */
+export class Softmin extends Module {
+  dim: number | null;
+
+  constructor(...args: unknown[]) {
+    super();
+    this.dim = parseArgs("Softmin", args, ["dim"], {
+      dim: null as number | null,
+    }).dim;
+  }
+
+  forward(input: Tensor): Tensor {
+    return G.softmin(input, this.dim);
+  }
+
+  override extra_repr(): string {
+    return `dim=${py(this.dim)}`;
+  }
+}
+
+/** `nn.Threshold(threshold, value, inplace = false)`: x where x > threshold, else value. */
+export class Threshold extends Module {
+  threshold: number;
+  value: number;
+  inplace: boolean;
+
+  constructor(threshold: number, value: number, ...args: unknown[]) {
+    super();
+    this.threshold = threshold;
+    this.value = value;
+    this.inplace = parseArgs("Threshold", args, ["inplace"], { inplace: false })
+      .inplace;
+  }
+
+  forward(input: Tensor): Tensor {
+    return G.threshold(input, this.threshold, this.value, this.inplace);
+  }
+
+  override extra_repr(): string {
+    return `threshold=${pyFloat(this.threshold)}, value=${pyFloat(this.value)}${
+      this.inplace ? ", inplace=True" : ""
+    }`;
+  }
+}
+
+/** `nn.Hardshrink(lambd = 0.5)` and `nn.Softshrink(lambd = 0.5)`. */
+function shrink(name: string, fn: (x: Tensor, l: number) => Tensor) {
+  const cls = class extends Module {
+    lambd: number;
+    constructor(...args: unknown[]) {
+      super();
+      this.lambd = parseArgs(name, args, ["lambd"], { lambd: 0.5 }).lambd;
+    }
+    forward(input: Tensor): Tensor {
+      return fn(input, this.lambd);
+    }
+    override extra_repr(): string {
+      return pyFloat(this.lambd);
+    }
+  };
+  Object.defineProperty(cls, "name", { value: name });
+  return cls;
+}
+/** `nn.Hardshrink(lambd = 0.5)`. */
+export const Hardshrink = shrink("Hardshrink", (x, l) => G.hardshrink(x, l));
+export type Hardshrink = InstanceType<typeof Hardshrink>;
+/** `nn.Softshrink(lambd = 0.5)`. */
+export const Softshrink = shrink("Softshrink", (x, l) => G.softshrink(x, l));
+export type Softshrink = InstanceType<typeof Softshrink>;
+
+/** `nn.PReLU(num_parameters = 1, init = 0.25)`: a learnt slope per channel (or one shared). */
+export class PReLU extends Module {
+  num_parameters: number;
+  init: number;
+  weight: Parameter;
+
+  constructor(...args: unknown[]) {
+    super();
+    const o = parseArgs("PReLU", args, ["num_parameters", "init"], {
+      num_parameters: 1,
+      init: 0.25,
+      device: undefined as unknown,
+      dtype: undefined as unknown,
+    });
+    this.num_parameters = o.num_parameters;
+    this.init = o.init;
+    this.weight = new Parameter(
+      Tensor.empty([o.num_parameters], paramDtype(o.dtype)),
+    );
+    this.reset_parameters();
+  }
+
+  reset_parameters(): void {
+    init.constant_(this.weight, this.init);
+  }
+
+  forward(input: Tensor): Tensor {
+    return G.prelu(input, this.weight);
+  }
+
+  override extra_repr(): string {
+    return `num_parameters=${this.num_parameters}`;
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Normalisation
+
+/** `nn.GroupNorm(num_groups, num_channels, eps = 1e-5, affine = true)`. */
+export class GroupNorm extends Module {
+  num_groups: number;
+  num_channels: number;
+  eps: number;
+  affine: boolean;
+  weight: Parameter | null;
+  bias: Parameter | null;
+
+  constructor(num_groups: number, num_channels: number, ...args: unknown[]) {
+    super();
+    const o = parseArgs("GroupNorm", args, ["eps", "affine"], {
+      eps: 1e-5,
+      affine: true,
+      device: undefined as unknown,
+      dtype: undefined as unknown,
+    });
+    if (num_channels % num_groups !== 0) {
+      throw new ValueError("num_channels must be divisible by num_groups");
+    }
+    const dtype = paramDtype(o.dtype);
+    this.num_groups = num_groups;
+    this.num_channels = num_channels;
+    this.eps = o.eps;
+    this.affine = o.affine;
+    this.weight = o.affine
+      ? new Parameter(Tensor.empty([num_channels], dtype))
+      : null;
+    this.bias = o.affine
+      ? new Parameter(Tensor.empty([num_channels], dtype))
+      : null;
+    this.reset_parameters();
+  }
+
+  reset_parameters(): void {
+    if (this.affine) {
+      init.ones_(this.weight!);
+      init.zeros_(this.bias!);
+    }
+  }
+
+  forward(input: Tensor): Tensor {
+    return G.group_norm(
+      input,
+      this.num_groups,
+      this.weight,
+      this.bias,
+      this.eps,
+    );
+  }
+
+  override extra_repr(): string {
+    return `${this.num_groups}, ${this.num_channels}, eps=${
+      pyFloat(this.eps)
+    }, affine=${py(this.affine)}`;
+  }
+}
+
+/** What InstanceNorm1d and 2d share: PyTorch's _InstanceNorm (affine and running stats off by default). */
+export class _InstanceNorm extends Module {
+  num_features: number;
+  eps: number;
+  momentum: number;
+  affine: boolean;
+  track_running_stats: boolean;
+  weight: Parameter | null;
+  bias: Parameter | null;
+  declare running_mean: Tensor | null;
+  declare running_var: Tensor | null;
+  declare num_batches_tracked: Tensor | null;
+  /** The input rank without a batch dim (2 for InstanceNorm1d, 3 for 2d). */
+  declare protected noBatchDim: number;
+
+  constructor(num_features: number, ...args: unknown[]) {
+    super();
+    const o = parseArgs(new.target.name, args, [
+      "eps",
+      "momentum",
+      "affine",
+      "track_running_stats",
+    ], {
+      eps: 1e-5,
+      momentum: 0.1,
+      affine: false,
+      track_running_stats: false,
+      device: undefined as unknown,
+      dtype: undefined as unknown,
+    });
+    const dtype = paramDtype(o.dtype);
+    this.num_features = num_features;
+    this.eps = o.eps;
+    this.momentum = o.momentum;
+    this.affine = o.affine;
+    this.track_running_stats = o.track_running_stats;
+    this.weight = o.affine
+      ? new Parameter(Tensor.empty([num_features], dtype))
+      : null;
+    this.bias = o.affine
+      ? new Parameter(Tensor.empty([num_features], dtype))
+      : null;
+    const stats = o.track_running_stats;
+    this.register_buffer(
+      "running_mean",
+      stats ? Tensor.empty([num_features], dtype) : null,
+    );
+    this.register_buffer(
+      "running_var",
+      stats ? Tensor.empty([num_features], dtype) : null,
+    );
+    this.register_buffer(
+      "num_batches_tracked",
+      stats ? Tensor.empty([], int64) : null,
+    );
+    this.reset_parameters();
+  }
+
+  reset_parameters(): void {
+    if (this.track_running_stats) {
+      no_grad(() => {
+        this.running_mean!.zero_();
+        this.running_var!.fill_(1);
+        this.num_batches_tracked!.zero_();
+      });
+    }
+    if (this.affine) {
+      init.ones_(this.weight!);
+      init.zeros_(this.bias!);
+    }
+  }
+
+  forward(input: Tensor): Tensor {
+    const nb = this.noBatchDim;
+    if (input.dim() !== nb && input.dim() !== nb + 1) {
+      throw new ValueError(
+        `expected ${nb}D or ${nb + 1}D input (got ${input.dim()}D input)`,
+      );
+    }
+    const x = input.dim() === nb ? input.unsqueeze(0) : input;
+    const out = G.instance_norm(
+      x,
+      this.running_mean,
+      this.running_var,
+      this.weight,
+      this.bias,
+      this.training || !this.track_running_stats,
+      this.momentum,
+      this.eps,
+    );
+    return input.dim() === nb ? out.squeeze(0) : out;
+  }
+
+  override extra_repr(): string {
+    return `${this.num_features}, eps=${pyFloat(this.eps)}, momentum=${
+      pyFloat(this.momentum)
+    }, affine=${py(this.affine)}, track_running_stats=${
+      py(this.track_running_stats)
+    }`;
+  }
+}
+
+/** `nn.InstanceNorm1d(num_features, eps = 1e-5, momentum = 0.1, affine = false, track_running_stats = false)`. */
+export class InstanceNorm1d extends _InstanceNorm {
+  constructor(num_features: number, ...args: unknown[]) {
+    super(num_features, ...args);
+    Object.defineProperty(this, "noBatchDim", { value: 2, enumerable: false });
+  }
+}
+
+/** `nn.InstanceNorm2d(num_features, eps = 1e-5, momentum = 0.1, affine = false, track_running_stats = false)`. */
+export class InstanceNorm2d extends _InstanceNorm {
+  constructor(num_features: number, ...args: unknown[]) {
+    super(num_features, ...args);
+    Object.defineProperty(this, "noBatchDim", { value: 3, enumerable: false });
+  }
+}
+
+/** `nn.LocalResponseNorm(size, alpha = 1e-4, beta = 0.75, k = 1)`. */
+export class LocalResponseNorm extends Module {
+  size: number;
+  alpha: number;
+  beta: number;
+  k: number;
+
+  constructor(size: number, ...args: unknown[]) {
+    super();
+    const o = parseArgs("LocalResponseNorm", args, ["alpha", "beta", "k"], {
+      alpha: 1e-4,
+      beta: 0.75,
+      k: 1,
+    });
+    this.size = size;
+    this.alpha = o.alpha;
+    this.beta = o.beta;
+    this.k = o.k;
+  }
+
+  forward(input: Tensor): Tensor {
+    return G.local_response_norm(
+      input,
+      this.size,
+      this.alpha,
+      this.beta,
+      this.k,
+    );
+  }
+
+  override extra_repr(): string {
+    return `${this.size}, alpha=${pyFloat(this.alpha)}, beta=${
+      pyFloat(this.beta)
+    }, k=${pyFloat(this.k)}`;
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// Dropouts
+
+function dropoutModule(
+  name: string,
+  fn: (x: Tensor, p: number, training: boolean, inplace: boolean) => Tensor,
+) {
+  const cls = class extends Module {
+    p: number;
+    inplace: boolean;
+    constructor(...args: unknown[]) {
+      super();
+      const o = parseArgs(name, args, ["p", "inplace"], {
+        p: 0.5,
+        inplace: false,
+      });
+      if (o.p < 0 || o.p > 1) {
+        throw new ValueError(
+          `dropout probability has to be between 0 and 1, but got ${o.p}`,
+        );
+      }
+      this.p = o.p;
+      this.inplace = o.inplace;
+    }
+    forward(input: Tensor): Tensor {
+      return fn(input, this.p, this.training, this.inplace);
+    }
+    override extra_repr(): string {
+      return `p=${pyFloat(this.p)}, inplace=${py(this.inplace)}`;
+    }
+  };
+  Object.defineProperty(cls, "name", { value: name });
+  return cls;
+}
+/** `nn.Dropout1d(p = 0.5, inplace = false)`: whole channels of (N, C, L) zeroed. */
+export const Dropout1d = dropoutModule("Dropout1d", G.dropout1d);
+export type Dropout1d = InstanceType<typeof Dropout1d>;
+/** `nn.Dropout2d(p = 0.5, inplace = false)`: whole channels of (N, C, H, W) zeroed. */
+export const Dropout2d = dropoutModule("Dropout2d", G.dropout2d);
+export type Dropout2d = InstanceType<typeof Dropout2d>;
+/** `nn.AlphaDropout(p = 0.5, inplace = false)`: dropout that keeps SELU's mean and variance. */
+export const AlphaDropout = dropoutModule("AlphaDropout", G.alpha_dropout);
+export type AlphaDropout = InstanceType<typeof AlphaDropout>;
+/** `nn.FeatureAlphaDropout(p = 0.5, inplace = false)`. */
+export const FeatureAlphaDropout = dropoutModule(
+  "FeatureAlphaDropout",
+  G.feature_alpha_dropout,
+);
+export type FeatureAlphaDropout = InstanceType<typeof FeatureAlphaDropout>;
+
+// ------------------------------------------------------------------------------------------------
+// Rearranging, pooling, padding, resizing, distances
+
+/** `nn.PixelShuffle(upscale_factor)`. */
+export class PixelShuffle extends Module {
+  constructor(public upscale_factor: number) {
+    super();
+  }
+  forward(input: Tensor): Tensor {
+    return G.pixel_shuffle(input, this.upscale_factor);
+  }
+  override extra_repr(): string {
+    return `upscale_factor=${this.upscale_factor}`;
+  }
+}
+
+/** `nn.PixelUnshuffle(downscale_factor)`. */
+export class PixelUnshuffle extends Module {
+  constructor(public downscale_factor: number) {
+    super();
+  }
+  forward(input: Tensor): Tensor {
+    return G.pixel_unshuffle(input, this.downscale_factor);
+  }
+  override extra_repr(): string {
+    return `downscale_factor=${this.downscale_factor}`;
+  }
+}
+
+/** `nn.Unflatten(dim, unflattened_size)`. */
+export class Unflatten extends Module {
+  constructor(public dim: number, public unflattened_size: number[]) {
+    super();
+  }
+  forward(input: Tensor): Tensor {
+    return input.unflatten(this.dim, this.unflattened_size);
+  }
+  override extra_repr(): string {
+    // A JavaScript array: Python's list repr.
+    return `dim=${this.dim}, unflattened_size=[${
+      this.unflattened_size.join(", ")
+    }]`;
+  }
+}
+
+const single = (v: number | number[]) => (Array.isArray(v) ? v[0] : v);
+
+/** `nn.AvgPool1d(kernel_size, stride = None, padding = 0, ceil_mode = false, count_include_pad = true)`. */
+export class AvgPool1d extends Module {
+  kernel_size: number[];
+  stride: number[];
+  padding: number[];
+  ceil_mode: boolean;
+  count_include_pad: boolean;
+
+  constructor(kernel_size: number | number[], ...args: unknown[]) {
+    super();
+    const o = parseArgs(
+      "AvgPool1d",
+      args,
+      ["stride", "padding", "ceil_mode", "count_include_pad"],
+      {
+        stride: null as number | number[] | null,
+        padding: 0 as number | number[],
+        ceil_mode: false,
+        count_include_pad: true,
+      },
+    );
+    this.kernel_size = [single(kernel_size)];
+    this.stride = [single(o.stride ?? kernel_size)];
+    this.padding = [single(o.padding)];
+    this.ceil_mode = o.ceil_mode;
+    this.count_include_pad = o.count_include_pad;
+  }
+
+  forward(input: Tensor): Tensor {
+    return G.avg_pool1d(
+      input,
+      this.kernel_size,
+      this.stride,
+      this.padding,
+      this.ceil_mode,
+      this.count_include_pad,
+    );
+  }
+
+  override extra_repr(): string {
+    return `kernel_size=${py(this.kernel_size)}, stride=${
+      py(this.stride)
+    }, padding=${py(this.padding)}`;
+  }
+}
+
+/** `nn.AdaptiveAvgPool1d(output_size)`. */
+export class AdaptiveAvgPool1d extends Module {
+  constructor(public output_size: number) {
+    super();
+  }
+  forward(input: Tensor): Tensor {
+    return G.adaptive_avg_pool1d(input, this.output_size);
+  }
+  override extra_repr(): string {
+    return `output_size=${py(this.output_size)}`;
+  }
+}
+
+/** Padding amounts: an int for every side of `dims` dims, or the explicit list. */
+function padList(padding: number | number[], dims: number): number[] {
+  return typeof padding === "number"
+    ? new Array(2 * dims).fill(padding)
+    : [...padding];
+}
+
+function padModule(
+  name: string,
+  dims: number,
+  mode: "constant" | "reflect" | "replicate",
+  fixedValue?: number,
+) {
+  const cls = class extends Module {
+    padding: number[];
+    value?: number;
+    constructor(padding: number | number[], ...args: unknown[]) {
+      super();
+      this.padding = padList(padding, dims);
+      if (mode === "constant") {
+        this.value = fixedValue ?? parseArgs(name, args, ["value"], {
+          value: undefined as unknown as number,
+        }).value;
+        if (this.value === undefined) {
+          throw new TypeError(
+            `__init__() missing 1 required positional argument: 'value'`,
+          );
+        }
+      }
+    }
+    forward(input: Tensor): Tensor {
+      return pad(input, this.padding, mode, this.value ?? 0);
+    }
+    override extra_repr(): string {
+      // ZeroPad2d shows only the padding, as the reflection and replication pads.
+      return mode === "constant" && fixedValue === undefined
+        ? `padding=${py(this.padding)}, value=${pyFloat(this.value!)}`
+        : py(this.padding);
+    }
+  };
+  Object.defineProperty(cls, "name", { value: name });
+  return cls;
+}
+/** `nn.ZeroPad2d(padding)`. */
+export const ZeroPad2d = padModule("ZeroPad2d", 2, "constant", 0);
+export type ZeroPad2d = InstanceType<typeof ZeroPad2d>;
+/** `nn.ConstantPad1d(padding, value)`. */
+export const ConstantPad1d = padModule("ConstantPad1d", 1, "constant");
+export type ConstantPad1d = InstanceType<typeof ConstantPad1d>;
+/** `nn.ConstantPad2d(padding, value)`. */
+export const ConstantPad2d = padModule("ConstantPad2d", 2, "constant");
+export type ConstantPad2d = InstanceType<typeof ConstantPad2d>;
+/** `nn.ConstantPad3d(padding, value)`. */
+export const ConstantPad3d = padModule("ConstantPad3d", 3, "constant");
+export type ConstantPad3d = InstanceType<typeof ConstantPad3d>;
+/** `nn.ReflectionPad1d(padding)`. */
+export const ReflectionPad1d = padModule("ReflectionPad1d", 1, "reflect");
+export type ReflectionPad1d = InstanceType<typeof ReflectionPad1d>;
+/** `nn.ReflectionPad2d(padding)`. */
+export const ReflectionPad2d = padModule("ReflectionPad2d", 2, "reflect");
+export type ReflectionPad2d = InstanceType<typeof ReflectionPad2d>;
+/** `nn.ReplicationPad1d(padding)`. */
+export const ReplicationPad1d = padModule("ReplicationPad1d", 1, "replicate");
+export type ReplicationPad1d = InstanceType<typeof ReplicationPad1d>;
+/** `nn.ReplicationPad2d(padding)`. */
+export const ReplicationPad2d = padModule("ReplicationPad2d", 2, "replicate");
+export type ReplicationPad2d = InstanceType<typeof ReplicationPad2d>;
+/** `nn.ReplicationPad3d(padding)`. */
+export const ReplicationPad3d = padModule("ReplicationPad3d", 3, "replicate");
+export type ReplicationPad3d = InstanceType<typeof ReplicationPad3d>;
+
+/** `nn.Upsample(size = None, scale_factor = None, mode = 'nearest', align_corners = None)`. */
+export class Upsample extends Module {
+  size: number | number[] | null;
+  scale_factor: number | number[] | null;
+  mode: string;
+  align_corners: boolean | null;
+
+  constructor(...args: unknown[]) {
+    super();
+    const o = parseArgs(
+      "Upsample",
+      args,
+      ["size", "scale_factor", "mode", "align_corners"],
+      {
+        size: null as number | number[] | null,
+        scale_factor: null as number | number[] | null,
+        mode: "nearest",
+        align_corners: null as boolean | null,
+      },
+    );
+    this.size = o.size;
+    this.scale_factor = o.scale_factor;
+    this.mode = o.mode;
+    this.align_corners = o.align_corners;
+  }
+
+  forward(input: Tensor): Tensor {
+    return interpolate(
+      input,
+      this.size,
+      this.scale_factor,
+      this.mode,
+      this.align_corners,
+    );
+  }
+
+  override extra_repr(): string {
+    const info = this.scale_factor !== null
+      ? `scale_factor=${
+        Array.isArray(this.scale_factor)
+          ? py(this.scale_factor.map((v) => pyFloat(v)))
+          : pyFloat(this.scale_factor)
+      }`
+      : `size=${
+        Array.isArray(this.size) ? `[${this.size.join(", ")}]` : py(this.size)
+      }`;
+    return `${info}, mode=${this.mode}`;
+  }
+}
+
+/** `nn.CosineSimilarity(dim = 1, eps = 1e-8)`. */
+export class CosineSimilarity extends Module {
+  dim: number;
+  eps: number;
+
+  constructor(...args: unknown[]) {
+    super();
+    const o = parseArgs("CosineSimilarity", args, ["dim", "eps"], {
+      dim: 1,
+      eps: 1e-8,
+    });
+    this.dim = o.dim;
+    this.eps = o.eps;
+  }
+
+  forward(x1: Tensor, x2: Tensor): Tensor {
+    return cosine_similarity(x1, x2, { dim: this.dim, eps: this.eps });
+  }
+}
+
+/** `nn.PairwiseDistance(p = 2, eps = 1e-6, keepdim = false)`. */
+export class PairwiseDistance extends Module {
+  norm: number;
+  eps: number;
+  keepdim: boolean;
+
+  constructor(...args: unknown[]) {
+    super();
+    const o = parseArgs("PairwiseDistance", args, ["p", "eps", "keepdim"], {
+      p: 2,
+      eps: 1e-6,
+      keepdim: false,
+    });
+    this.norm = o.p;
+    this.eps = o.eps;
+    this.keepdim = o.keepdim;
+  }
+
+  forward(x1: Tensor, x2: Tensor): Tensor {
+    return G.pairwise_distance(x1, x2, this.norm, this.eps, this.keepdim);
+  }
+}

@@ -1,0 +1,172 @@
+// Issue 18's activations, normalisations, channel dropouts, pixel shuffles, 1-D pools, padding
+// layers, Upsample and distance modules against PyTorch 1.13 (tests/fixtures/gen_layers.py):
+// reprs, initial state, outputs and gradients at PyTorch's kinks, running stats, dropout's
+// stream; finite differences in float64; PyTorch's messages.
+
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import * as torch from "../mod.ts";
+import {
+  assertTensorClose,
+  decodeTensor,
+  type EncTensor,
+  readFixture,
+} from "./_support/fixtures.ts";
+import { withStyle } from "./_support/print_style.ts";
+
+const { nn } = torch;
+const F = nn.functional;
+type Enc = { t: EncTensor };
+interface ModuleCase {
+  name: string;
+  cls: string;
+  args: unknown[];
+  kwargs: Record<string, unknown>;
+  dtype: "float32" | "float64";
+  seed: number;
+  train: boolean;
+  fwd_seed: number | null;
+  repr: string;
+  state_dict: Record<string, Enc>;
+  inputs: Enc[];
+  output: Enc;
+  grads: Enc[];
+  param_grads: Record<string, Enc>;
+  buffers_after: Record<string, Enc>;
+}
+const fx = readFixture<{
+  torch: string;
+  modules: ModuleCase[];
+  errors: Record<string, [string, string]>;
+}>("layers.json");
+
+const tol = (dtype: string) =>
+  dtype === "float64"
+    ? { rtol: 1e-10, atol: 1e-12 }
+    : { rtol: 2e-5, atol: 2e-6 };
+
+function weigh(t: torch.Tensor, seed: number): torch.Tensor {
+  const g = new torch.Generator().manual_seed(seed);
+  return t.mul(torch.randn([...t.shape], { generator: g, dtype: t.dtype }))
+    .sum();
+}
+
+const F32_CONSTANTS = ["CELU", "Hardsigmoid", "Hardswish"];
+
+const DEVICES = torch.webgpu.is_available() ? ["cpu", "webgpu"] : ["cpu"];
+
+describe(`issue 18's layers against PyTorch ${fx.torch}`, () => {
+  for (const device of DEVICES) {
+    for (const c of fx.modules) {
+      if (device !== "cpu" && c.dtype === "float64") continue;
+      test(`${c.name}${device === "cpu" ? "" : ` [${device}]`}`, () => {
+        torch.manual_seed(c.seed);
+        // deno-lint-ignore no-explicit-any
+        const cls = (nn as any)[c.cls];
+        let m: torch.nn.Module = Object.keys(c.kwargs).length
+          ? new cls(...c.args, c.kwargs)
+          : new cls(...c.args);
+        if (c.dtype === "float64") m = m.double();
+        assert.equal(withStyle("modern", () => String(m)), c.repr);
+        const sd = m.state_dict();
+        assert.deepEqual(Object.keys(sd), Object.keys(c.state_dict));
+        for (const [k, v] of Object.entries(c.state_dict)) {
+          assertTensorClose(sd[k], v.t, `init ${k}`, tol(c.dtype));
+        }
+        m.to(device);
+        m.train(c.train);
+        const xs = c.inputs.map((e) =>
+          decodeTensor(e.t).to(device).requires_grad_()
+        );
+        if (c.fwd_seed !== null) torch.manual_seed(c.fwd_seed);
+        const out = m(...xs) as torch.Tensor;
+        assert.equal(out.device.type, device);
+        const t = tol(c.dtype);
+        assertTensorClose(out.cpu(), c.output.t, "output", t);
+        // PyTorch 1.13 computes these float64 gradients with float32 constants (1/6, 1/α).
+        const gt = c.dtype === "float64" && F32_CONSTANTS.includes(c.cls)
+          ? { rtol: 1e-7, atol: 1e-9 }
+          : t;
+        const params = [...m.named_parameters()];
+        const grads = torch.autograd.grad(weigh(out.cpu(), 1), [
+          ...xs,
+          ...params.map(([, p]) => p),
+        ]);
+        c.grads.forEach((g, i) =>
+          assertTensorClose(grads[i]!.cpu(), g.t, `grad input ${i}`, gt)
+        );
+        params.forEach(([n], i) =>
+          assertTensorClose(
+            grads[xs.length + i]!.cpu(),
+            c.param_grads[n].t,
+            `grad ${n}`,
+            t,
+          )
+        );
+        const after = m.state_dict();
+        for (const [k, v] of Object.entries(c.buffers_after)) {
+          assertTensorClose(after[k].cpu(), v.t, `after ${k}`, t);
+        }
+      });
+    }
+  }
+});
+
+describe("issue 18's layers: finite differences in float64", () => {
+  test("activations away from their kinks, norms, pools, distances", () => {
+    torch.manual_seed(3);
+    const d = (...s: number[]) =>
+      torch.randn(s, { dtype: torch.float64 }).mul(2).requires_grad_();
+    const check = (
+      fn: (...x: torch.Tensor[]) => torch.Tensor,
+      xs: torch.Tensor[],
+    ) => assert.ok(torch.autograd.gradcheck(fn, xs));
+    for (
+      const f of [
+        F.selu,
+        F.mish,
+        F.softsign,
+        F.logsigmoid,
+        F.tanhshrink,
+        (x: torch.Tensor) => F.softplus(x, 2, 3),
+        (x: torch.Tensor) => F.celu(x, 0.5),
+        (x: torch.Tensor) => F.glu(x, 1),
+        (x: torch.Tensor) => F.softmin(x, 1),
+      ]
+    ) check(f as (x: torch.Tensor) => torch.Tensor, [d(2, 4)]);
+    check((x, w) => F.prelu(x, w), [d(2, 3, 2), d(3)]);
+    check((x, w, b) => F.group_norm(x, 2, w, b), [d(2, 4, 3), d(4), d(4)]);
+    check((x) => F.instance_norm(x), [d(2, 3, 4)]);
+    check((x) => F.local_response_norm(x, 3), [d(2, 4, 3)]);
+    check((x) => F.avg_pool1d(x, 2, { stride: 1, padding: 1 }), [d(1, 2, 5)]);
+    check((x) => F.adaptive_avg_pool1d(x, 3), [d(1, 2, 7)]);
+    check((a, b) => F.pairwise_distance(a, b, 3), [d(3, 4), d(3, 4)]);
+    check((x) => F.pixel_shuffle(x, 2), [d(1, 4, 2, 2)]);
+  });
+});
+
+describe("issue 18's layers: PyTorch's messages", () => {
+  const raises = (key: string, fn: () => unknown) => {
+    const [type, message] = fx.errors[key];
+    assert.throws(fn, (e: Error) => {
+      assert.equal(e.name, type);
+      assert.equal(e.message, message);
+      return true;
+    });
+  };
+  test("errors", () => {
+    const r = torch.randn;
+    raises("glu_odd", () => F.glu(r(2, 3), 1));
+    raises("group_norm_groups", () => F.group_norm(r(2, 5, 3), 2));
+    raises("instance_dims", () => new nn.InstanceNorm1d(3)(r(2, 3, 4, 4)));
+    raises("lrn_dims", () => F.local_response_norm(r(2, 3), 2));
+    raises("pixel_shuffle_channels", () => F.pixel_shuffle(r(1, 3, 2, 2), 2));
+    raises("prelu_channels", () => F.prelu(r(2, 3), torch.ones(2)));
+    raises("dropout1d_dims", () => F.dropout1d(r(2, 3, 4, 5)));
+    raises(
+      "reflect_too_big",
+      () => F.pad(r(1, 2, 3), [3, 0], { mode: "reflect" }),
+    );
+    raises("softshrink_negative", () => F.softshrink(r(3), -1.5));
+  });
+});
