@@ -7,7 +7,7 @@ import { tensor } from "../ops/creation.ts";
 import { stack } from "../ops/indexing.ts";
 import type { Generator } from "../random/generator.ts";
 import { Tensor } from "../tensor.ts";
-import { type DatasetLike, getItem } from "./dataset.ts";
+import { type DatasetLike, getItem, IterableDataset } from "./dataset.ts";
 import {
   BatchSampler,
   drawSeed,
@@ -110,7 +110,7 @@ export class DataLoader<T = any, B = any> implements Iterable<B> {
   }
 
   /** The dataset batches are drawn from. */
-  readonly dataset: DatasetLike<T>;
+  readonly dataset: DatasetLike<T> | IterableDataset<T>;
   /** Samples per batch; null when batches come from `batch_sampler` or auto-batching is off. */
   readonly batch_size: number | null;
   /** Whether the short last batch is dropped. */
@@ -125,12 +125,39 @@ export class DataLoader<T = any, B = any> implements Iterable<B> {
   readonly generator: Generator | undefined;
 
   /** Checks the options as PyTorch does (sampler and shuffle are exclusive, ...). */
-  constructor(dataset: DatasetLike<T>, opts: DataLoaderOptions<T, B> = {}) {
+  constructor(
+    dataset: DatasetLike<T> | IterableDataset<T>,
+    opts: DataLoaderOptions<T, B> = {},
+  ) {
     this.dataset = dataset;
     this.generator = opts.generator;
     let batch_size = opts.batch_size === undefined ? 1 : opts.batch_size;
     let drop_last = opts.drop_last ?? false;
     const shuffle = opts.shuffle ?? false;
+    if (dataset instanceof IterableDataset) {
+      // Samples come in the dataset's own order: there is nothing to sample or shuffle.
+      for (
+        const [name, v] of [["shuffle", opts.shuffle], [
+          "sampler",
+          opts.sampler,
+        ], [
+          "batch_sampler",
+          opts.batch_sampler,
+        ]] as const
+      ) {
+        if (v !== undefined && v !== null && v !== false) {
+          throw new ValueError(
+            `DataLoader with IterableDataset: expected unspecified ${name} option, but got ${name}=${
+              v === true
+                ? "True"
+                : Array.isArray(v)
+                ? `[${v.join(", ")}]`
+                : String(v)
+            }`,
+          );
+        }
+      }
+    }
     if (opts.sampler && shuffle) {
       throw new ValueError("sampler option is mutually exclusive with shuffle");
     }
@@ -149,8 +176,10 @@ export class DataLoader<T = any, B = any> implements Iterable<B> {
     }
     this.sampler = opts.sampler ??
       (shuffle
-        ? new RandomSampler(dataset, { generator: opts.generator })
-        : new SequentialSampler(dataset));
+        ? new RandomSampler(dataset as DatasetLike<T>, {
+          generator: opts.generator,
+        })
+        : new SequentialSampler(dataset as DatasetLike<T>));
     this.batch_size = batch_size;
     this.drop_last = drop_last;
     this.batch_sampler = opts.batch_sampler ??
@@ -165,6 +194,18 @@ export class DataLoader<T = any, B = any> implements Iterable<B> {
 
   /** The number of batches per pass (samples when batch_size is null). */
   get length(): number {
+    if (this.dataset instanceof IterableDataset) {
+      const n = (this.dataset as { length?: number }).length;
+      if (n === undefined) {
+        throw new TypeError(
+          `object of type '${this.dataset.constructor.name}' has no len()`,
+        );
+      }
+      if (this.batch_size === null) return n;
+      return this.drop_last
+        ? Math.floor(n / this.batch_size)
+        : Math.ceil(n / this.batch_size);
+    }
     const src = this.batch_sampler ?? this.sampler;
     if (src.length === undefined) {
       throw new TypeError("the sampler has no length");
@@ -179,14 +220,33 @@ export class DataLoader<T = any, B = any> implements Iterable<B> {
   }
 
   *#batches(): IterableIterator<B> {
+    if (this.dataset instanceof IterableDataset) {
+      const it = this.dataset as Iterable<T>;
+      if (this.batch_size === null) {
+        for (const x of it) yield this.collate_fn([x]);
+        return;
+      }
+      let batch: T[] = [];
+      for (const x of it) {
+        batch.push(x);
+        if (batch.length === this.batch_size) {
+          yield this.collate_fn(batch);
+          batch = [];
+        }
+      }
+      if (batch.length > 0 && !this.drop_last) yield this.collate_fn(batch);
+      return;
+    }
     if (this.batch_sampler === null) {
       for (const i of this.sampler) {
-        yield this.collate_fn([getItem(this.dataset, i)]);
+        yield this.collate_fn([getItem(this.dataset as DatasetLike<T>, i)]);
       }
       return;
     }
     for (const indices of this.batch_sampler) {
-      yield this.collate_fn(indices.map((i) => getItem(this.dataset, i)));
+      yield this.collate_fn(
+        indices.map((i) => getItem(this.dataset as DatasetLike<T>, i)),
+      );
     }
   }
 }

@@ -30,6 +30,34 @@ export abstract class Dataset<T = unknown> {
   }
 }
 
+/**
+ * `IterableDataset()`: the base of iterable-style datasets, which yield their samples in order
+ * (Python's `__iter__`) rather than by index; a DataLoader batches them as they come.
+ *
+ * ```ts
+ * class Counter extends IterableDataset<number> {
+ *   *[Symbol.iterator]() { for (let i = 0; i < 5; i++) yield i; }
+ * }
+ * ```
+ */
+export abstract class IterableDataset<T = unknown> implements Iterable<T> {
+  /** One pass over the samples. */
+  abstract [Symbol.iterator](): Iterator<T>;
+
+  /** Python's repr, `<torch.utils.data.dataset.IterableDataset object>`. */
+  [INSPECT](): string {
+    return objectRepr(this, "torch.utils.data.dataset", BUILTIN_DATASETS);
+  }
+}
+
+/**
+ * `get_worker_info()`: the worker's id, count, seed and dataset inside a DataLoader worker, and
+ * None in the main process: loading here is always in the main process (num_workers = 0).
+ */
+export function get_worker_info(): null {
+  return null;
+}
+
 /** The datasets flambeau defines (a user's subclasses print as `__main__`'s). */
 const BUILTIN_DATASETS = new Set<unknown>();
 

@@ -7,7 +7,7 @@ import * as sm from "./sampler.ts";
 import * as dl from "./dataloader.ts";
 
 export type { DatasetLike } from "./dataset.ts";
-export type { RandomSamplerOptions, Sampler } from "./sampler.ts";
+export type { RandomSamplerOptions } from "./sampler.ts";
 export type { DataLoaderOptions } from "./dataloader.ts";
 
 const P = "torch.utils.data";
@@ -49,6 +49,38 @@ export const random_split: typeof ds.random_split = signedAs(
   },
   ds.random_split,
 );
+/** `IterableDataset()`: the base of iterable-style datasets (`[Symbol.iterator]`). */
+export const IterableDataset: typeof ds.IterableDataset = signedClassAs(
+  `${P}.IterableDataset`,
+  "()",
+  ds.IterableDataset,
+);
+export type IterableDataset<T = unknown> = ds.IterableDataset<T>;
+/** `get_worker_info()`: None, loading being in the main process. */
+export const get_worker_info: typeof ds.get_worker_info = signedAs(
+  `${P}.get_worker_info`,
+  "()",
+  ds.get_worker_info,
+);
+/** `Sampler(data_source = None)`: the base of samplers (`[Symbol.iterator]`, `length`). */
+export const Sampler: typeof sm.Sampler = signedClassAs(
+  `${P}.Sampler`,
+  "(data_source: iterable? = None)",
+  sm.Sampler,
+);
+export type Sampler<T = number> = sm.Sampler<T>;
+/** `WeightedRandomSampler(weights, num_samples, replacement = True, generator = None)`. */
+export const WeightedRandomSampler: typeof sm.WeightedRandomSampler =
+  signedClassAs(
+    `${P}.WeightedRandomSampler`,
+    {
+      sig:
+        "(weights: any, num_samples: int, replacement: bool = True, generator: Generator? = None)",
+      emit: "positional",
+    },
+    sm.WeightedRandomSampler,
+  );
+export type WeightedRandomSampler = sm.WeightedRandomSampler;
 /** `SequentialSampler(data_source)`. */
 export const SequentialSampler: typeof sm.SequentialSampler = signedClassAs(
   `${P}.SequentialSampler`,

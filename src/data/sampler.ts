@@ -1,11 +1,31 @@
 // Samplers: the index orders a DataLoader walks (sequential, PyTorch-exact random, batches).
 
 import { ValueError } from "../errors.ts";
-import { randint, randperm } from "../ops/random.ts";
+import { multinomial, randint, randperm } from "../ops/random.ts";
+import { float64 } from "../dtype.ts";
+import { Tensor } from "../tensor.ts";
+import { tensor } from "../ops/creation.ts";
 import { default_generator, Generator } from "../random/generator.ts";
 
-/** Anything that yields indices (PyTorch's Sampler); `length` when it is known. */
-export interface Sampler<T = number> extends Iterable<T> {
+/**
+ * `Sampler(data_source = None)`: the base of samplers, anything that yields indices, with `length`
+ * when it is known. Subclass it and define `[Symbol.iterator]` (Python's `__iter__`).
+ *
+ * ```ts
+ * class Evens extends Sampler { *[Symbol.iterator]() { for (let i = 0; i < 10; i += 2) yield i; } }
+ * ```
+ */
+export abstract class Sampler<T = number> implements Iterable<T> {
+  /** The data source is PyTorch's optional argument, unused by the base. */
+  constructor(_data_source?: unknown) {}
+
+  /** One pass. */
+  abstract [Symbol.iterator](): Iterator<T>;
+}
+
+/** A sampler's `length`, where it is known (Python's `len(sampler)`). */
+// deno-lint-ignore no-unsafe-declaration-merging
+export interface Sampler<T = number> {
   readonly length?: number;
 }
 
@@ -26,17 +46,18 @@ export function drawSeed(generator?: Generator): bigint {
  * [...new SequentialSampler([10, 20, 30])]; // [0, 1, 2]
  * ```
  */
-export class SequentialSampler implements Sampler<number> {
+export class SequentialSampler extends Sampler<number> {
   /** The dataset (only its length is read). */
   readonly data_source: { length: number };
 
   /** Walks `data_source` in order. */
   constructor(data_source: { length: number }) {
+    super();
     this.data_source = data_source;
   }
 
   /** The number of indices (or batches) per pass. */
-  get length(): number {
+  override get length(): number {
     return this.data_source.length;
   }
 
@@ -64,7 +85,7 @@ export interface RandomSamplerOptions {
  * [...new RandomSampler(range)]; // the order PyTorch gives after torch.manual_seed(0)
  * ```
  */
-export class RandomSampler implements Sampler<number> {
+export class RandomSampler extends Sampler<number> {
   /** The dataset (only its length is read). */
   readonly data_source: { length: number };
   readonly replacement: boolean;
@@ -76,6 +97,7 @@ export class RandomSampler implements Sampler<number> {
     data_source: { length: number },
     opts: RandomSamplerOptions = {},
   ) {
+    super();
     this.data_source = data_source;
     this.replacement = opts.replacement ?? false;
     this.generator = opts.generator;
@@ -94,7 +116,7 @@ export class RandomSampler implements Sampler<number> {
   }
 
   /** The number of indices (or batches) per pass. */
-  get length(): number {
+  override get length(): number {
     return this.num_samples;
   }
 
@@ -123,7 +145,7 @@ export class RandomSampler implements Sampler<number> {
  * const sampler = new SubsetRandomSampler([0, 2, 4, 6]);
  * ```
  */
-export class SubsetRandomSampler implements Sampler<number> {
+export class SubsetRandomSampler extends Sampler<number> {
   /** The indices to permute. */
   readonly indices: number[];
   /** The generator to draw from; the global one when undefined. */
@@ -131,12 +153,13 @@ export class SubsetRandomSampler implements Sampler<number> {
 
   /** Samples `indices` in a random order each pass. */
   constructor(indices: ArrayLike<number>, generator?: Generator) {
+    super();
     this.indices = Array.from(indices);
     this.generator = generator;
   }
 
   /** The number of indices (or batches) per pass. */
-  get length(): number {
+  override get length(): number {
     return this.indices.length;
   }
 
@@ -156,7 +179,7 @@ export class SubsetRandomSampler implements Sampler<number> {
  * [...new BatchSampler(new SequentialSampler(range(5)), 2, false)]; // [[0, 1], [2, 3], [4]]
  * ```
  */
-export class BatchSampler implements Sampler<number[]> {
+export class BatchSampler extends Sampler<number[]> {
   /** The sampler whose indices are grouped. */
   readonly sampler: Iterable<number> & { length?: number };
   /** Indices per batch. */
@@ -170,6 +193,7 @@ export class BatchSampler implements Sampler<number[]> {
     batch_size: number,
     drop_last: boolean,
   ) {
+    super();
     if (!Number.isInteger(batch_size) || batch_size <= 0) {
       throw new ValueError(
         `batch_size should be a positive integer value, but got batch_size=${batch_size}`,
@@ -181,7 +205,7 @@ export class BatchSampler implements Sampler<number[]> {
   }
 
   /** The number of indices (or batches) per pass. */
-  get length(): number {
+  override get length(): number {
     const n = this.sampler.length;
     if (n === undefined) throw new TypeError("the sampler has no length");
     return this.drop_last
@@ -200,5 +224,76 @@ export class BatchSampler implements Sampler<number[]> {
       }
     }
     if (batch.length > 0 && !this.drop_last) yield batch;
+  }
+}
+
+/**
+ * `WeightedRandomSampler(weights, num_samples, replacement = true, generator = None)`: indices
+ * drawn with probabilities proportional to `weights`, as `torch.multinomial` draws them.
+ *
+ * ```ts
+ * [...new WeightedRandomSampler([0.1, 0.9, 0.4, 0.7, 3.0, 0.6], 5)];
+ * ```
+ */
+export class WeightedRandomSampler extends Sampler<number> {
+  /** The weights, as float64 (PyTorch's `torch.as_tensor(weights, dtype=torch.double)`). */
+  readonly weights: Tensor;
+  readonly num_samples: number;
+  readonly replacement: boolean;
+  /** The generator to draw from; the global one when undefined. */
+  readonly generator: Generator | undefined;
+
+  constructor(
+    weights: ArrayLike<number> | Tensor,
+    num_samples: number,
+    replacement = true,
+    generator?: Generator,
+  ) {
+    super();
+    if (
+      typeof num_samples !== "number" || !Number.isInteger(num_samples) ||
+      num_samples <= 0
+    ) {
+      throw new ValueError(
+        `num_samples should be a positive integer value, but got num_samples=${num_samples}`,
+      );
+    }
+    if (typeof replacement !== "boolean") {
+      throw new ValueError(
+        `replacement should be a boolean value, but got replacement=${replacement}`,
+      );
+    }
+    const w = weights instanceof Tensor
+      ? weights.to(float64)
+      : tensor(Array.from(weights), { dtype: float64 });
+    if (w.dim() !== 1) {
+      throw new ValueError(
+        `weights should be a 1d sequence but given weights have shape (${
+          w.shape.join(", ")
+        }${w.dim() === 1 ? "," : ""})`,
+      );
+    }
+    this.weights = w;
+    this.num_samples = num_samples;
+    this.replacement = replacement;
+    this.generator = generator;
+  }
+
+  /** The number of indices per pass. */
+  override get length(): number {
+    return this.num_samples;
+  }
+
+  /** One pass. */
+  *[Symbol.iterator](): Iterator<number> {
+    const drawn = multinomial(
+      this.weights,
+      this.num_samples,
+      this.replacement,
+      {
+        generator: this.generator,
+      },
+    );
+    yield* drawn.tolist() as number[];
   }
 }
