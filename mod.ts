@@ -312,6 +312,8 @@ export const logical_xor = torchFns.logical_xor;
 export * as nn from "./src/nn/mod.ts";
 /** `torch.linalg`: norms, det, inv, solve, cholesky, qr, eigh, svd (with gradients). */
 export { linalg } from "./src/linalg/torch.ts";
+/** torchvision's datasets (MNIST, FashionMNIST, CIFAR10 from local files) and transforms. */
+export * as vision from "./src/vision/index.ts";
 /** `torch.optim`: optimizers (SGD, Adam, ...) and `lr_scheduler`. */
 export * as optim from "./src/optim/mod.ts";
 import * as data from "./src/data/mod.ts";

@@ -74,6 +74,12 @@ const NOT_BOUND: Record<string, string> = {
   "torch.nn.utils.rnn.PackedSequence#withData":
     "TypeScript-private helper of to/float/double/cpu",
   "torch.nn.Module#legacyString": "TypeScript-private helper of the repr",
+  "torch.vision.Image#toString":
+    "JavaScript's string conversion, called by the runtime",
+  "torch.vision.transforms.Compose#toString":
+    "JavaScript's string conversion, called by the runtime",
+  "torch.vision.transforms.TransformBase#toString":
+    "JavaScript's string conversion, called by the runtime",
   "torch.nn.Module#modernString": "TypeScript-private helper of the repr",
   "torch.nn.Module#namedMembers":
     "TypeScript-private helper of named_parameters and named_buffers",

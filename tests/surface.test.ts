@@ -213,6 +213,23 @@ const ISSUE_18 = {
     "adaptive_avg_pool1d",
     "pairwise_distance",
   ],
+  "torch.utils.data": [
+    "IterableDataset",
+    "Sampler",
+    "WeightedRandomSampler",
+    "get_worker_info",
+  ],
+  "torch.vision.datasets": ["MNIST", "FashionMNIST", "CIFAR10"],
+  "torch.vision.transforms": [
+    "Compose",
+    "ToTensor",
+    "PILToTensor",
+    "Normalize",
+    "RandomCrop",
+    "RandomHorizontalFlip",
+    "CenterCrop",
+    "Resize",
+  ],
 } as const;
 
 const ISSUE_16 = {
@@ -271,6 +288,9 @@ const ROOTS: Record<string, object> = {
   "torch.nn.utils.rnn": torch.nn.utils.rnn,
   "torch.nn.functional": torch.nn.functional,
   "torch.linalg": torch.linalg,
+  "torch.utils.data": torch.utils.data,
+  "torch.vision.datasets": torch.vision.datasets,
+  "torch.vision.transforms": torch.vision.transforms,
 };
 
 describe("the surface issue 17 added so far", () => {

@@ -104,6 +104,8 @@ const BY_NAME: Record<string, () => unknown> = {
   idx: () => 0,
 };
 
+const VISION_ROOT = new URL("../fixtures/vision", import.meta.url).pathname;
+
 /** Per-callable values by parameter name (defaulted ones included), where the defaults do not run. */
 const EXAMPLES: Record<string, () => Record<string, unknown>> = {
   "torch.optim.SGD": () => ({ lr: 0.1 }),
@@ -136,6 +138,9 @@ const EXAMPLES: Record<string, () => Record<string, unknown>> = {
   "torch.nn.ModuleList": () => ({ modules: [new torch.nn.ReLU()] }),
   "torch.nn.ModuleDict#update": () => ({ modules: { b: new torch.nn.ReLU() } }),
   "torch.nn.Module#to": () => ({ dtype: "float64" }),
+  // The small dataset files the vision tests read.
+  "torch.vision.datasets.MNIST": () => ({ root: VISION_ROOT }),
+  "torch.vision.datasets.CIFAR10": () => ({ root: VISION_ROOT, train: false }),
   // Stacks of a layer that takes the samples' (2, 3) float64 input: d_model 3, one head.
   "torch.nn.TransformerEncoder": () => ({
     encoder_layer: new torch.nn.TransformerEncoderLayer(3, 1, 4, {
