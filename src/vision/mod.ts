@@ -14,6 +14,19 @@ import { tensor } from "../ops/creation.ts";
 import { rand, randint } from "../ops/random.ts";
 import { interpolate, pad } from "../ops/resize.ts";
 import { Dataset } from "../data/dataset.ts";
+import { Storage } from "../storage.ts";
+import { contiguousStrides } from "../shape.ts";
+
+/** A uint8 tensor over the bytes themselves (no copy), as torch.from_numpy gives. */
+function bytesTensor(bytes: Uint8Array, shape: number[]): Tensor {
+  return new Tensor(
+    new Storage(bytes),
+    shape,
+    contiguousStrides(shape),
+    0,
+    uint8,
+  );
+}
 
 // ------------------------------------------------------------------------------------------------
 // Images
@@ -56,8 +69,8 @@ const channelsOf = (img: Image) => (img.mode === "L" ? 1 : 3);
 /** The image as a (C, H, W) uint8 tensor. */
 function imageToTensor(img: Image): Tensor {
   const c = channelsOf(img);
-  return tensor(img.data, { dtype: uint8 })
-    .reshape([img.height, img.width, c]).permute([2, 0, 1]).contiguous();
+  return bytesTensor(img.data, [img.height, img.width, c])
+    .permute([2, 0, 1]).contiguous();
 }
 
 /** A (C, H, W) uint8 tensor (values clamped and rounded when float) as an Image. */
@@ -202,7 +215,7 @@ export class MNIST extends Dataset<[unknown, unknown]> {
     [, this.#rows, this.#cols] = images.shape;
     this.#pixels = images.bytes;
     this.#labels = labels.bytes;
-    this.data = tensor(images.bytes, { dtype: uint8 }).reshape(images.shape);
+    this.data = bytesTensor(images.bytes, images.shape);
     this.targets = tensor(Array.from(labels.bytes), { dtype: int64 });
   }
 
@@ -331,7 +344,7 @@ export class CIFAR10 extends Dataset<[unknown, unknown]> {
     }
     this.#hwc = hwc;
     this.targets = targets;
-    this.data = tensor(hwc, { dtype: uint8 }).reshape([n, 32, 32, 3]);
+    this.data = bytesTensor(hwc, [n, 32, 32, 3]);
   }
 
   get classes(): string[] {
