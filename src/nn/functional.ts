@@ -27,12 +27,21 @@ export * from "./functional_more.ts";
 export {
   binary_cross_entropy,
   binary_cross_entropy_with_logits,
+  cosine_embedding_loss,
   cross_entropy,
+  gaussian_nll_loss,
+  hinge_embedding_loss,
+  huber_loss,
   kl_div,
   l1_loss,
+  margin_ranking_loss,
   mse_loss,
+  multilabel_soft_margin_loss,
   nll_loss,
+  poisson_nll_loss,
   smooth_l1_loss,
+  soft_margin_loss,
+  triplet_margin_loss,
 } from "./losses.ts";
 
 /** `inplace` given positionally (`F.relu(x, true)`) or as an option (`F.relu(x, { inplace: true })`). */

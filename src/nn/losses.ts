@@ -7,7 +7,7 @@ import { broadcastShapes, sameShape } from "../shape.ts";
 import type { Tensor } from "../tensor.ts";
 import { log_softmax } from "../ops/activation.ts";
 import { sub, where } from "../ops/elementwise.ts";
-import { no_grad } from "../autograd/grad_mode.ts";
+import { is_grad_enabled, no_grad } from "../autograd/grad_mode.ts";
 import { record } from "../autograd/record.ts";
 import { gatherImpl } from "../ops/indexing.ts";
 import { assertNone } from "../ops/core.ts";
@@ -519,4 +519,358 @@ export function kl_div(
   return name === "batchmean" && input.dim() !== 0
     ? out.div(input._shape[0])
     : out;
+}
+
+/** Options of `huber_loss` / `HuberLoss` (no legacy size_average/reduce, as in PyTorch). */
+export interface HuberOptions {
+  /** "mean" (the default), "sum" or "none". */
+  reduction?: Reduction;
+  /** Where the loss turns from quadratic to linear (default 1, must be positive). */
+  delta?: number;
+}
+
+/** Options of the margin losses (`margin_ranking_loss`, `hinge_embedding_loss`, `cosine_embedding_loss`). */
+export interface MarginOptions extends ReductionOptions {
+  /** The margin (default 0 for the ranking and cosine losses, 1 for the hinge loss). */
+  margin?: number;
+}
+
+/** Options of `triplet_margin_loss` / `TripletMarginLoss`. */
+export interface TripletMarginOptions extends MarginOptions {
+  /** The norm degree of the pairwise distance (default 2). */
+  p?: number;
+  /** Added to the difference before its norm is taken (default 1e-6). */
+  eps?: number;
+  /** Use the positive-negative distance when it is the smaller (default false). */
+  swap?: boolean;
+}
+
+/** Options of `poisson_nll_loss` / `PoissonNLLLoss`. */
+export interface PoissonNLLOptions extends ReductionOptions {
+  /** The input is the log of the rate (default true); otherwise the rate itself. */
+  log_input?: boolean;
+  /** Adds Stirling's approximation of log(target!) where target > 1 (default false). */
+  full?: boolean;
+  /** Added to the rate before its log is taken when `log_input` is false (default 1e-8). */
+  eps?: number;
+}
+
+/** Options of `gaussian_nll_loss` / `GaussianNLLLoss` (no legacy size_average/reduce). */
+export interface GaussianNLLOptions {
+  /** Adds the constant 0.5 log(2π) (default false). */
+  full?: boolean;
+  /** The floor on the variance (default 1e-6); the gradient passes through it unchanged. */
+  eps?: number;
+  /** "mean" (the default), "sum" or "none". */
+  reduction?: Reduction;
+}
+
+/** Options of `multilabel_soft_margin_loss` / `MultiLabelSoftMarginLoss`. */
+export type MultiLabelSoftMarginOptions = BCEOptions;
+
+/** The reduction check of PyTorch's Python-level losses (poisson_nll_loss, gaussian_nll_loss, ...). */
+function checkReductionName(r: string): Reduction {
+  if (r !== "mean" && r !== "sum" && r !== "none") {
+    throw new ValueError(`${r} is not valid`);
+  }
+  return r;
+}
+
+/**
+ * `F.huber_loss(input, target, { reduction, delta })`: with z = |input - target|, 0.5 z² where
+ * z < delta and delta (z - 0.5 delta) beyond; the target broadcasts.
+ * @example F.huber_loss(torch.tensor([0, 3]), torch.tensor([0.5, 0])) // tensor(1.3125)
+ */
+export function huber_loss(
+  input: Tensor,
+  target: Tensor,
+  options: HuberOptions = {},
+): Tensor {
+  const d = input.sub(target);
+  const r = checkReduction(options.reduction ?? "mean");
+  const delta = options.delta ?? 1;
+  if (!(delta > 0)) {
+    throw new RuntimeError(
+      "huber_loss does not support non-positive values for delta.",
+    );
+  }
+  const z = d.abs();
+  return reduce(
+    where(z.lt(delta), z.mul(0.5).mul(z), z.sub(0.5 * delta).mul(delta)),
+    r,
+  );
+}
+
+/**
+ * `F.margin_ranking_loss(input1, input2, target, { margin, reduction })`:
+ * max(0, -target (input1 - input2) + margin), target holding 1 (input1 should rank higher) or -1.
+ * @example F.margin_ranking_loss(torch.tensor([1, 2]), torch.tensor([2, 0]), torch.tensor([1, 1]))
+ */
+export function margin_ranking_loss(
+  input1: Tensor,
+  input2: Tensor,
+  target: Tensor,
+  options: MarginOptions = {},
+): Tensor {
+  const r = checkReduction(reductionOf(options));
+  if (input1.dim() !== input2.dim() || input1.dim() !== target.dim()) {
+    throw new RuntimeError(
+      `margin_ranking_loss : All input tensors should have same dimension but got sizes: input1: ${
+        torchSize(input1._shape)
+      }, input2: ${torchSize(input2._shape)}, target: ${
+        torchSize(target._shape)
+      } `,
+    );
+  }
+  const margin = options.margin ?? 0;
+  return reduce(
+    target.neg().mul(input1.sub(input2)).add(margin).clamp({ min: 0 }),
+    r,
+  );
+}
+
+/**
+ * `F.hinge_embedding_loss(input, target, { margin, reduction })`: the input where target is 1,
+ * max(0, margin - input) where it is -1 (other target values add both terms, as in PyTorch).
+ * @example F.hinge_embedding_loss(torch.tensor([0.3, 2]), torch.tensor([1, -1])) // tensor(0.1500)
+ */
+export function hinge_embedding_loss(
+  input: Tensor,
+  target: Tensor,
+  options: MarginOptions = {},
+): Tensor {
+  const r = checkReduction(reductionOf(options));
+  const margin = options.margin ?? 1;
+  const marginClamp = sub(margin, input).clamp({ min: 0 });
+  const outMargin = where(target.ne(1), marginClamp, 0);
+  return reduce(outMargin.add(where(target.ne(-1), input, 0)), r);
+}
+
+/**
+ * `F.soft_margin_loss(input, target, { reduction })`: log(1 + exp(-target · input)), computed
+ * directly as PyTorch does (so it overflows to inf for large -target · input). The target may
+ * broadcast to the input's shape, not beyond it.
+ * @example F.soft_margin_loss(torch.tensor([0.5, -1]), torch.tensor([1, -1]))
+ */
+export function soft_margin_loss(
+  input: Tensor,
+  target: Tensor,
+  options: ReductionOptions = {},
+): Tensor {
+  const r = checkReduction(reductionOf(options));
+  // PyTorch's soft_margin_loss has no derivative for the target, and says so up front.
+  if (target.requires_grad && is_grad_enabled()) {
+    throw new RuntimeError(
+      "The function 'soft_margin_loss' is not differentiable with respect to argument 'target'. This input cannot have requires_grad True.",
+    );
+  }
+  let z = input.neg().mul(target);
+  // PyTorch writes the product into an output of the input's shape and dtype.
+  if (!sameShape(z._shape, input._shape)) {
+    throw new RuntimeError(
+      `output with shape ${
+        dims(input._shape)
+      } doesn't match the broadcast shape ${dims(z._shape)}`,
+    );
+  }
+  if (z.dtype !== input.dtype) z = z.to(input.dtype);
+  return reduce(z.exp().add(1).log(), r);
+}
+
+/**
+ * `F.cosine_embedding_loss(input1, input2, target, { margin, reduction })`: with the cosine
+ * similarity along the last dim (each squared norm plus 1e-12), 1 - cos where target is 1 and
+ * max(0, cos - margin) where it is -1. Inputs [N, D] take a target [N]; inputs [D] a target [].
+ * @example F.cosine_embedding_loss(torch.randn(3, 4), torch.randn(3, 4), torch.tensor([1, -1, 1]))
+ */
+export function cosine_embedding_loss(
+  input1: Tensor,
+  input2: Tensor,
+  target: Tensor,
+  options: MarginOptions = {},
+): Tensor {
+  const r = checkReduction(reductionOf(options));
+  const td = target.dim();
+  if (td !== 0 && td !== 1) {
+    throw new RuntimeError(
+      "0D or 1D target tensor expected, multi-target not supported",
+    );
+  }
+  if (input1.dim() !== td + 1) {
+    throw new RuntimeError(
+      `${td}D target tensor expects ${
+        td + 1
+      }D input tensors, but found inputs with sizes ${
+        dims(input1._shape)
+      } and ${dims(input2._shape)}.`,
+    );
+  }
+  const prodSum = input1.mul(input2).sum(td);
+  const mag1 = input1.mul(input1).sum(td).add(EPSILON);
+  const mag2 = input2.mul(input2).sum(td).add(EPSILON);
+  const cos = prodSum.div(mag1.mul(mag2).sqrt());
+  const margin = options.margin ?? 0;
+  const pos = sub(1, cos);
+  const neg = cos.sub(margin).clamp({ min: 0 });
+  return reduce(
+    where(target.eq(1), pos, 0).add(where(target.eq(-1), neg, 0)),
+    r,
+  );
+}
+
+/** PyTorch's `pairwise_distance(x1, x2, p, eps)`: the p-norm of x1 - x2 + eps over the last dim. */
+function pairwiseDistance(
+  x1: Tensor,
+  x2: Tensor,
+  p: number,
+  eps: number,
+): Tensor {
+  const last = Math.max(x1.dim(), x2.dim()) - 1;
+  const d = x1.sub(x2).add(eps);
+  if (!(p > 1 && p < 2)) return d.norm(p, last);
+  // For 1 < p < 2, torch.norm's gradient x |x|^(p-2) is NaN at a zero component, where PyTorch's
+  // sgn(x) |x|^(p-1) is 0: composed, (Σ |x|^p)^(1/p) gives PyTorch's (0 for a zero norm, too).
+  const s = d.abs().pow(p).sum(last);
+  const zero = s.eq(0);
+  return where(zero, 0, where(zero, 1, s).pow(1 / p));
+}
+
+/**
+ * `F.triplet_margin_loss(anchor, positive, negative, { margin, p, eps, swap, reduction })`:
+ * max(0, margin + d(anchor, positive) - d(anchor, negative)) with d the pairwise p-norm distance
+ * over the last dim; `swap` uses d(positive, negative) where that is smaller.
+ * @example F.triplet_margin_loss(torch.randn(3, 4), torch.randn(3, 4), torch.randn(3, 4))
+ */
+export function triplet_margin_loss(
+  anchor: Tensor,
+  positive: Tensor,
+  negative: Tensor,
+  options: TripletMarginOptions = {},
+): Tensor {
+  const r = checkReduction(reductionOf(options));
+  const a = anchor.dim(), p = positive.dim(), n = negative.dim();
+  if (a !== p || p !== n) {
+    throw new RuntimeError(
+      `All inputs should have same dimension but got ${a}D, ${p}D and ${n}D inputs.`,
+    );
+  }
+  const norm = options.p ?? 2, eps = options.eps ?? 1e-6;
+  const distPos = pairwiseDistance(anchor, positive, norm, eps);
+  let distNeg = pairwiseDistance(anchor, negative, norm, eps);
+  if (options.swap) {
+    // minimum splits the gradient evenly on ties, as PyTorch's min(a, b).
+    distNeg = distNeg.minimum(
+      pairwiseDistance(positive, negative, norm, eps),
+    );
+  }
+  const margin = options.margin ?? 1;
+  return reduce(distPos.add(margin).sub(distNeg).clamp({ min: 0 }), r);
+}
+
+/**
+ * `F.poisson_nll_loss(input, target, { log_input, full, eps, reduction })`: exp(input) - target ·
+ * input for a log-rate input, or input - target · log(input + eps) for a rate; `full` adds
+ * Stirling's target log(target) - target + 0.5 log(2π target) where target > 1.
+ * @example F.poisson_nll_loss(torch.randn(4), torch.tensor([0, 1, 3, 2], { dtype: torch.float32 }))
+ */
+export function poisson_nll_loss(
+  input: Tensor,
+  target: Tensor,
+  options: PoissonNLLOptions = {},
+): Tensor {
+  const r = checkReductionName(reductionOf(options));
+  const eps = options.eps ?? 1e-8;
+  let loss = (options.log_input ?? true)
+    ? input.exp().sub(target.mul(input))
+    : input.sub(target.mul(input.add(eps).log()));
+  if (options.full) {
+    const stirling = target.mul(target.log()).sub(target).add(
+      target.mul(2 * Math.PI).log().mul(0.5),
+    );
+    loss = loss.add(where(target.le(1), 0, stirling));
+  }
+  return reduce(loss, r);
+}
+
+/**
+ * `F.gaussian_nll_loss(input, target, var, { full, eps, reduction })`:
+ * 0.5 (log(var) + (input - target)² / var), var clamped at eps (under no_grad: the gradient passes
+ * through the clamp unchanged, as in PyTorch). var has the input's shape, or it lacks (or has size
+ * 1 in) the last dim and broadcasts; `full` adds 0.5 log(2π).
+ * @example F.gaussian_nll_loss(torch.randn(3, 2), torch.randn(3, 2), torch.ones(3, 1))
+ */
+export function gaussian_nll_loss(
+  input: Tensor,
+  target: Tensor,
+  variance: Tensor,
+  options: GaussianNLLOptions = {},
+): Tensor {
+  let v = variance;
+  const ish = input._shape, vsh = v._shape;
+  if (!sameShape(vsh, ish)) {
+    const lead = ish.slice(0, -1);
+    if (sameShape(lead, vsh)) v = v.unsqueeze(-1);
+    else if (
+      !(sameShape(lead, vsh.slice(0, -1)) && vsh[vsh.length - 1] === 1)
+    ) {
+      throw new ValueError("var is of incorrect size");
+    }
+  }
+  const r = checkReductionName(options.reduction ?? "mean");
+  if (v.lt(0).any().item()) {
+    throw new ValueError("var has negative entry/entries");
+  }
+  const eps = options.eps ?? 1e-6;
+  // var.clone() clamped in place under no_grad: the clamp is invisible to autograd.
+  const clamped = no_grad(() => v.clamp({ min: eps }));
+  record({
+    name: "CloneBackward0",
+    inputs: [v],
+    outputs: [clamped],
+    backward: ([g]) => [g],
+  });
+  const d = input.sub(target);
+  let loss = clamped.log().add(d.mul(d).div(clamped)).mul(0.5);
+  if (options.full) loss = loss.add(0.5 * Math.log(2 * Math.PI));
+  return reduce(loss, r);
+}
+
+/**
+ * PyTorch's log_sigmoid: min(x, 0) - log1p(exp(-|x|)), with its gradient at 0 (1/2). Each branch
+ * sees only its own side of 0, so the other's overflow cannot reach the gradient.
+ */
+function logSigmoid(x: Tensor): Tensor {
+  const negative = x.lt(0);
+  const xn = where(negative, x, 0), xp = where(negative, 0, x);
+  return where(
+    negative,
+    xn.sub(xn.exp().log1p()),
+    xp.neg().exp().log1p().neg(),
+  );
+}
+
+/**
+ * `F.multilabel_soft_margin_loss(input, target, { weight, reduction })`: the binary cross entropy
+ * of sigmoid(input) against 0/1 targets, -(t log σ(x) + (1 - t) log σ(-x)), times the weight,
+ * averaged over the classes (the last dim): one loss per sample.
+ * @example F.multilabel_soft_margin_loss(torch.randn(2, 3), torch.tensor([[1, 0, 1], [0, 0, 1]], { dtype: torch.float32 }))
+ */
+export function multilabel_soft_margin_loss(
+  input: Tensor,
+  target: Tensor,
+  options: MultiLabelSoftMarginOptions = {},
+): Tensor {
+  const name = reductionOf(options);
+  let loss = target.mul(logSigmoid(input)).add(
+    sub(1, target).mul(logSigmoid(input.neg())),
+  ).neg();
+  if (options.weight) loss = loss.mul(options.weight);
+  if (input.dim() === 0) {
+    throw new IndexError(
+      "Dimension specified as -1 but tensor has no dimensions",
+    );
+  }
+  const classDim = input.dim() - 1;
+  const perSample = loss.sum(classDim).div(input._shape[classDim]);
+  return reduce(perSample, checkReductionName(name));
 }

@@ -138,6 +138,18 @@ export const NN_CLASSES = {
   CosineSimilarity: "(dim: int = 1, eps: float = 1e-08)",
   PairwiseDistance:
     "(p: float = 2.0, eps: float = 1e-06, keepdim: bool = False)",
+  HuberLoss: "(reduction: str = 'mean', delta: float = 1.0)",
+  MarginRankingLoss: `(margin: float = 0.0, ${REDUCTION})`,
+  HingeEmbeddingLoss: `(margin: float = 1.0, ${REDUCTION})`,
+  SoftMarginLoss: `(${REDUCTION})`,
+  CosineEmbeddingLoss: `(margin: float = 0.0, ${REDUCTION})`,
+  TripletMarginLoss:
+    `(margin: float = 1.0, p: float = 2.0, eps: float = 1e-06, swap: bool = False, ${REDUCTION})`,
+  PoissonNLLLoss:
+    "(log_input: bool = True, full: bool = False, size_average: bool? = None, eps: float = 1e-08, reduce: bool? = None, reduction: str = 'mean')",
+  GaussianNLLLoss:
+    "(*, full: bool = False, eps: float = 1e-06, reduction: str = 'mean')",
+  MultiLabelSoftMarginLoss: `(weight: Tensor? = None, ${REDUCTION})`,
   Module: "()",
   Parameter: {
     sig: "(data: Tensor? = None, requires_grad: bool = True)",
@@ -259,6 +271,23 @@ export const FUNCTIONAL = {
   },
   pairwise_distance:
     "(x1: Tensor, x2: Tensor, p: float = 2.0, eps: float = 1e-06, keepdim: bool = False)",
+  huber_loss:
+    "(input: Tensor, target: Tensor, reduction: str = 'mean', delta: float = 1.0)",
+  margin_ranking_loss:
+    `(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0, ${REDUCTION})`,
+  hinge_embedding_loss:
+    `(input: Tensor, target: Tensor, margin: float = 1.0, ${REDUCTION})`,
+  soft_margin_loss: LOSS,
+  cosine_embedding_loss:
+    `(input1: Tensor, input2: Tensor, target: Tensor, margin: float = 0, ${REDUCTION})`,
+  triplet_margin_loss:
+    `(anchor: Tensor, positive: Tensor, negative: Tensor, margin: float = 1.0, p: float = 2, eps: float = 1e-06, swap: bool = False, ${REDUCTION})`,
+  poisson_nll_loss:
+    "(input: Tensor, target: Tensor, log_input: bool = True, full: bool = False, size_average: bool? = None, eps: float = 1e-08, reduce: bool? = None, reduction: str = 'mean')",
+  gaussian_nll_loss:
+    "(input: Tensor, target: Tensor, var: Tensor, full: bool = False, eps: float = 1e-06, reduction: str = 'mean')",
+  multilabel_soft_margin_loss:
+    `(input: Tensor, target: Tensor, weight: Tensor? = None, ${REDUCTION})`,
   mse_loss: LOSS,
   l1_loss: LOSS,
   smooth_l1_loss:
@@ -497,6 +526,18 @@ export const FORWARD = {
   Upsample: ONE,
   CosineSimilarity: "(self: Module, x1: Tensor, x2: Tensor)",
   PairwiseDistance: "(self: Module, x1: Tensor, x2: Tensor)",
+  HuberLoss: TWO,
+  HingeEmbeddingLoss: TWO,
+  SoftMarginLoss: TWO,
+  MultiLabelSoftMarginLoss: TWO,
+  PoissonNLLLoss: "(self: Module, log_input: Tensor, target: Tensor)",
+  MarginRankingLoss:
+    "(self: Module, input1: Tensor, input2: Tensor, target: Tensor)",
+  CosineEmbeddingLoss:
+    "(self: Module, input1: Tensor, input2: Tensor, target: Tensor)",
+  TripletMarginLoss:
+    "(self: Module, anchor: Tensor, positive: Tensor, negative: Tensor)",
+  GaussianNLLLoss: "(self: Module, input: Tensor, target: Tensor, var: Tensor)",
   L1Loss: TWO,
   MSELoss: TWO,
   SmoothL1Loss: TWO,
