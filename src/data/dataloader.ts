@@ -110,7 +110,9 @@ export class DataLoader<T = any, B = any> implements Iterable<B> {
   }
 
   /** The dataset batches are drawn from. */
-  readonly dataset: DatasetLike<T> | IterableDataset<T>;
+  // Typed as a map-style dataset, as most loaders are (`loader.dataset.length`); an
+  // IterableDataset is kept here as given, and has a length only if it defines one.
+  readonly dataset: DatasetLike<T>;
   /** Samples per batch; null when batches come from `batch_sampler` or auto-batching is off. */
   readonly batch_size: number | null;
   /** Whether the short last batch is dropped. */
@@ -129,7 +131,7 @@ export class DataLoader<T = any, B = any> implements Iterable<B> {
     dataset: DatasetLike<T> | IterableDataset<T>,
     opts: DataLoaderOptions<T, B> = {},
   ) {
-    this.dataset = dataset;
+    this.dataset = dataset as DatasetLike<T>;
     this.generator = opts.generator;
     let batch_size = opts.batch_size === undefined ? 1 : opts.batch_size;
     let drop_last = opts.drop_last ?? false;
