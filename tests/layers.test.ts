@@ -34,9 +34,27 @@ interface ModuleCase {
   param_grads: Record<string, Enc>;
   buffers_after: Record<string, Enc>;
 }
+interface FuncCase {
+  name: string;
+  fn: string;
+  dtype: "float32" | "float64";
+  fwd_seed: number | null;
+  args: unknown[];
+  kwargs: Record<string, unknown>;
+  inputs: Enc[];
+  outputs: Enc[];
+  grads: Enc[];
+}
 const fx = readFixture<{
   torch: string;
   modules: ModuleCase[];
+  functional: FuncCase[];
+  containers: {
+    list_repr: string;
+    dict_repr: string;
+    list_keys: string[];
+    dict_keys: string[];
+  };
   errors: Record<string, [string, string]>;
 }>("layers.json");
 
@@ -110,6 +128,59 @@ describe(`issue 18's layers against PyTorch ${fx.torch}`, () => {
       });
     }
   }
+});
+
+describe(`issue 18's functions against PyTorch ${fx.torch}`, () => {
+  for (const device of DEVICES) {
+    for (const c of fx.functional) {
+      if (device !== "cpu" && c.dtype === "float64") continue;
+      test(`${c.name}${device === "cpu" ? "" : ` [${device}]`}`, () => {
+        const xs = c.inputs.map((e) =>
+          decodeTensor(e.t).to(device).requires_grad_()
+        );
+        if (c.fwd_seed !== null) torch.manual_seed(c.fwd_seed);
+        // deno-lint-ignore no-explicit-any
+        const out = (F as any)[c.fn](...xs, ...c.args, c.kwargs);
+        const outs: torch.Tensor[] = Array.isArray(out) ? out : [out];
+        const t = tol(c.dtype);
+        let loss: torch.Tensor | null = null;
+        outs.forEach((o, i) => {
+          assertTensorClose(o.cpu(), c.outputs[i].t, `output ${i}`, t);
+          if (!o.dtype.is_floating_point) return;
+          const w = weigh(o.cpu(), 1 + i);
+          loss = loss ? loss.add(w) : w;
+        });
+        const grads = torch.autograd.grad(loss!, xs);
+        c.grads.forEach((g, i) =>
+          assertTensorClose(grads[i]!.cpu(), g.t, `grad ${i}`, t)
+        );
+      });
+    }
+  }
+  test("ParameterList and ParameterDict: names, reprs, access", () => {
+    const pl = new nn.ParameterList([
+      new nn.Parameter(torch.ones(2, 3)),
+      new nn.Parameter(torch.ones(3, { dtype: torch.float64 })),
+    ]);
+    const pd = new nn.ParameterDict({
+      a: new nn.Parameter(torch.ones(2)),
+      b: new nn.Parameter(torch.zeros(1, 2)),
+    });
+    const c = fx.containers;
+    assert.equal(withStyle("modern", () => String(pl)), c.list_repr);
+    assert.equal(withStyle("modern", () => String(pd)), c.dict_repr);
+    assert.deepEqual(Object.keys(pl.state_dict()), c.list_keys);
+    assert.deepEqual(Object.keys(pd.state_dict()), c.dict_keys);
+    assert.equal(pl.length, 2);
+    assert.equal(pd.length, 2);
+    pl.append(torch.zeros(4));
+    assert.equal(pl.length, 3);
+    assert.ok(pl.get(-1) instanceof nn.Parameter);
+    assert.deepEqual(pd.keys(), ["a", "b"]);
+    assert.equal([...new nn.Linear(2, 2).parameters()].length, 2);
+    const opt = new torch.optim.SGD(pl.parameters(), { lr: 0.1 });
+    assert.equal(opt.param_groups[0].params.length, 3);
+  });
 });
 
 describe("issue 18's layers: finite differences in float64", () => {

@@ -16,7 +16,14 @@ import * as pool from "../ops/pool.ts";
 import { Size } from "../shape.ts";
 
 export { log_softmax, softmax } from "../ops/activation.ts";
-export { conv1d, conv2d, conv_transpose2d, fold, unfold } from "../ops/conv.ts";
+export {
+  conv1d,
+  conv2d,
+  conv_transpose1d,
+  conv_transpose2d,
+  fold,
+  unfold,
+} from "../ops/conv.ts";
 export { adaptive_avg_pool2d, avg_pool2d } from "../ops/pool.ts";
 export { interpolate, one_hot, pad } from "../ops/resize.ts";
 export {

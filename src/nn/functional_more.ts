@@ -4,14 +4,20 @@
 // node with PyTorch's backward (written with other ops).
 
 import { RuntimeError, ValueError } from "../errors.ts";
+
+/** Python's NotImplementedError. */
+class NotImplementedError extends Error {
+  override name = "NotImplementedError";
+}
 import type { Tensor } from "../tensor.ts";
 import { record } from "../autograd/record.ts";
 import { no_grad } from "../autograd/grad_mode.ts";
 import { parseArgs } from "../ops/_args.ts";
 import { assignInPlace } from "../ops/core.ts";
 import { where } from "../ops/elementwise.ts";
-import { empty } from "../ops/creation.ts";
-import { bernoulli_ } from "../ops/random.ts";
+import { empty, linspace, zeros } from "../ops/creation.ts";
+import { bernoulli_, exponential_ } from "../ops/random.ts";
+import { cat, stack } from "../ops/indexing.ts";
 import { softmax } from "../ops/activation.ts";
 import { pad } from "../ops/resize.ts";
 import { adaptive_avg_pool2d, avg_pool2d } from "../ops/pool.ts";
@@ -600,3 +606,164 @@ export function pairwise_distance(
   const d = Math.max(x1.dim(), x2.dim()) - 1;
   return x1.sub(x2).add(o.eps).norm(o.p, d, o.keepdim);
 }
+
+/**
+ * `F.gumbel_softmax(logits, tau = 1, hard = false, eps = 1e-10, dim = -1)`: softmax((logits + g)
+ * / tau) with g ~ Gumbel(0, 1) drawn as PyTorch draws it (-log of exponential_()); `hard` gives
+ * the one-hot of the largest, with the soft sample's gradient (straight through).
+ */
+export function gumbel_softmax(logits: Tensor, ...args: unknown[]): Tensor {
+  const o = parseArgs("gumbel_softmax", args, ["tau", "hard", "eps", "dim"], {
+    tau: 1,
+    hard: false,
+    eps: 1e-10,
+    dim: -1,
+  });
+  const e = empty([...logits._shape], {
+    dtype: logits.dtype,
+    device: logits.device,
+  });
+  exponential_(e);
+  const gumbels = logits.add(e.log().neg()).div(o.tau);
+  const ySoft = softmax(gumbels, { dim: o.dim });
+  if (!o.hard) return ySoft;
+  const index = ySoft.argmax(o.dim, { keepdim: true });
+  const yHard = ySoft.detach().mul(0).scatter(o.dim, index, 1);
+  return yHard.sub(ySoft.detach()).add(ySoft);
+}
+
+/** Where adaptive pooling's output cell i of n reads over a length: [floor(i·L/n), ceil((i+1)·L/n)). */
+function adaptiveRange(i: number, n: number, L: number): [number, number] {
+  return [Math.floor((i * L) / n), Math.ceil(((i + 1) * L) / n)];
+}
+
+/**
+ * `F.adaptive_max_pool2d(input, output_size, return_indices = false)`: the max of each adaptive
+ * window (the first one in row order on ties), and its flat index in the plane.
+ */
+export function adaptive_max_pool2d(
+  input: Tensor,
+  output_size: number | (number | null)[],
+  ...args: unknown[]
+): Tensor | [Tensor, Tensor] {
+  const o = parseArgs("adaptive_max_pool2d", args, ["return_indices"], {
+    return_indices: false,
+  });
+  const d = input.dim();
+  if ((d !== 3 && d !== 4) || input.numel() === 0) {
+    throw new RuntimeError(
+      `adaptive_max_pool2d(): Expected 3D or 4D tensor, but got: [${
+        input._shape.join(", ")
+      }]`,
+    );
+  }
+  const [H, W] = input._shape.slice(-2);
+  const [oh, ow] = typeof output_size === "number"
+    ? [output_size, output_size]
+    : [output_size[0] ?? H, output_size[1] ?? W];
+  const lead = input._shape.slice(0, -2);
+  const values: Tensor[] = [], indices: Tensor[] = [];
+  for (let i = 0; i < oh; i++) {
+    const [h0, h1] = adaptiveRange(i, oh, H);
+    for (let j = 0; j < ow; j++) {
+      const [w0, w1] = adaptiveRange(j, ow, W);
+      const win = input.narrow(-2, h0, h1 - h0).narrow(-1, w0, w1 - w0)
+        .reshape([...lead, -1]);
+      const [v, k] = win.max(-1) as unknown as [Tensor, Tensor];
+      values.push(v);
+      const ws = w1 - w0;
+      indices.push(
+        k.div(ws, { rounding_mode: "floor" }).add(h0).mul(W).add(
+          k.remainder(ws).add(w0),
+        ),
+      );
+    }
+  }
+  const shape = [...lead, oh, ow];
+  const out = stack(values, -1).reshape(shape);
+  if (!o.return_indices) return out;
+  return [out, stack(indices, -1).reshape(shape)];
+}
+
+/** `F.adaptive_max_pool1d(input, output_size, return_indices = false)`. */
+export function adaptive_max_pool1d(
+  input: Tensor,
+  output_size: number | number[],
+  ...args: unknown[]
+): Tensor | [Tensor, Tensor] {
+  const o = parseArgs("adaptive_max_pool1d", args, ["return_indices"], {
+    return_indices: false,
+  });
+  if (input.dim() !== 2 && input.dim() !== 3) {
+    throw new RuntimeError(
+      `adaptive_max_pool1d(): Expected 2D or 3D tensor, but got: [${
+        input._shape.join(", ")
+      }]`,
+    );
+  }
+  const n = Array.isArray(output_size) ? output_size[0] : output_size;
+  const r = adaptive_max_pool2d(input.unsqueeze(-2), [1, n], true) as [
+    Tensor,
+    Tensor,
+  ];
+  return o.return_indices
+    ? [r[0].squeeze(-2), r[1].squeeze(-2)]
+    : r[0].squeeze(-2);
+}
+
+/**
+ * `F.affine_grid(theta, size, align_corners = None)`: the sampling grid (N, H, W, 2) of the
+ * affine maps theta (N, 2, 3) over an (N, C, H, W) output, in [-1, 1] coordinates.
+ */
+export function affine_grid(
+  theta: Tensor,
+  size: number[],
+  ...args: unknown[]
+): Tensor {
+  const o = parseArgs("affine_grid", args, ["align_corners"], {
+    align_corners: null as boolean | null,
+  });
+  const align = o.align_corners ?? false;
+  if (!theta.is_floating_point()) {
+    throw new ValueError(
+      `Expected theta to have floating point type, but got ${theta.dtype}`,
+    );
+  }
+  if (size.length !== 4) {
+    throw new NotImplementedError(
+      `affine_grid only supports 4D and 5D sizes, for 2D and 3D affine transforms, respectively. Got size ${
+        pySize(size)
+      }.`,
+    );
+  }
+  if (theta.dim() !== 3 || theta.size(1) !== 2 || theta.size(2) !== 3) {
+    throw new ValueError(
+      `Expected a batch of 2D affine matrices of shape Nx2x3 for size ${
+        pySize(size)
+      }. Got [${theta._shape.join(", ")}].`,
+    );
+  }
+  const [N, , H, W] = size;
+  const lin = (n: number) => {
+    if (n <= 1) return zeros([n], { dtype: theta.dtype, device: theta.device });
+    const step = linspace(-1, 1, n, {
+      dtype: theta.dtype,
+      device: theta.device,
+    });
+    return align ? step : step.mul((n - 1) / n);
+  };
+  // Base grid (H, W, 3): x, y, 1; the grid is base @ thetaᵀ.
+  const xs = lin(W).reshape([1, W, 1]).expand(H, W, 1);
+  const ys = lin(H).reshape([H, 1, 1]).expand(H, W, 1);
+  const ones = xs.mul(0).add(1);
+  const base = cat([xs, ys, ones], -1).reshape([1, H * W, 3]);
+  return base.expand(N, H * W, 3).bmm(theta.transpose(1, 2)).reshape([
+    N,
+    H,
+    W,
+    2,
+  ]);
+}
+
+/** Python's repr of a torch.Size. */
+const pySize = (s: number[]) => `torch.Size([${s.join(", ")}])`;

@@ -150,6 +150,12 @@ export const NN_CLASSES = {
   GaussianNLLLoss:
     "(*, full: bool = False, eps: float = 1e-06, reduction: str = 'mean')",
   MultiLabelSoftMarginLoss: `(weight: Tensor? = None, ${REDUCTION})`,
+  ConvTranspose1d:
+    `(in_channels: int, out_channels: int, kernel_size: int|int[], stride: int|int[] = 1, padding: int|int[] = 0, output_padding: int|int[] = 0, groups: int = 1, bias: bool = True, dilation: int|int[] = 1, padding_mode: str = 'zeros', ${DD})`,
+  AdaptiveMaxPool1d: "(output_size: int|int[], return_indices: bool = False)",
+  AdaptiveMaxPool2d: "(output_size: any, return_indices: bool = False)",
+  ParameterList: { sig: "(values: iterable? = None)", emit: "positional" },
+  ParameterDict: { sig: "(parameters: dict? = None)", emit: "positional" },
   Module: "()",
   Parameter: {
     sig: "(data: Tensor? = None, requires_grad: bool = True)",
@@ -288,6 +294,15 @@ export const FUNCTIONAL = {
     "(input: Tensor, target: Tensor, var: Tensor, full: bool = False, eps: float = 1e-06, reduction: str = 'mean')",
   multilabel_soft_margin_loss:
     `(input: Tensor, target: Tensor, weight: Tensor? = None, ${REDUCTION})`,
+  conv_transpose1d:
+    "(input: Tensor, weight: Tensor, bias: Tensor? = None, stride: int|int[] = 1, padding: int|int[] = 0, output_padding: int|int[] = 0, groups: int = 1, dilation: int|int[] = 1)",
+  gumbel_softmax:
+    "(logits: Tensor, tau: float = 1, hard: bool = False, eps: float = 1e-10, dim: int = -1)",
+  adaptive_max_pool1d:
+    "(input: Tensor, output_size: int|int[], return_indices: bool = False)",
+  adaptive_max_pool2d:
+    "(input: Tensor, output_size: any, return_indices: bool = False)",
+  affine_grid: "(theta: Tensor, size: int[], align_corners: bool? = None)",
   mse_loss: LOSS,
   l1_loss: LOSS,
   smooth_l1_loss:
@@ -538,6 +553,9 @@ export const FORWARD = {
   TripletMarginLoss:
     "(self: Module, anchor: Tensor, positive: Tensor, negative: Tensor)",
   GaussianNLLLoss: "(self: Module, input: Tensor, target: Tensor, var: Tensor)",
+  ConvTranspose1d: ONE,
+  AdaptiveMaxPool1d: ONE,
+  AdaptiveMaxPool2d: ONE,
   L1Loss: TWO,
   MSELoss: TWO,
   SmoothL1Loss: TWO,
@@ -550,6 +568,20 @@ export const FORWARD = {
 
 /** The containers' own methods (`get` and `set` are Python's `[i]`), and the recurrent layers'. */
 export const CONTAINER_METHODS = {
+  ParameterList: {
+    get: "(self: Module, idx: int)",
+    append: "(self: Module, value: Tensor)",
+    extend: "(self: Module, values: iterable)",
+  },
+  ParameterDict: {
+    get: "(self: Module, key: str)",
+    set: "(self: Module, key: str, value: Tensor)",
+    has: "(self: Module, key: str)",
+    keys: "(self: Module)",
+    values: "(self: Module)",
+    items: "(self: Module)",
+    update: "(self: Module, parameters: dict)",
+  },
   LSTM: { flatten_parameters: "(self: Module)" },
   Sequential: {
     get: "(self: Module, idx: int)",

@@ -245,6 +245,30 @@ export function conv2d(
 }
 
 /**
+ * `F.conv_transpose1d(input, weight, bias?, stride=1, padding=0, output_padding=0, groups=1,
+ * dilation=1)`: the adjoint of conv1d, weight [C_in, C_out/groups, k].
+ * @example torch.conv_transpose1d(torch.randn(1, 4, 5), torch.randn(4, 2, 3))  // [1, 2, 7]
+ */
+export function conv_transpose1d(
+  input: Tensor,
+  weight: Tensor,
+  ...args: unknown[]
+): Tensor {
+  const o = parseArgs(
+    "conv_transpose1d",
+    args,
+    ["bias", "stride", "padding", "output_padding", "groups", "dilation"],
+    { ...convDefaults(), output_padding: 0 as IntOrList },
+  );
+  if (typeof o.padding === "string") {
+    throw new TypeError(
+      "conv_transpose1d(): argument 'padding' must be tuple of ints, not str",
+    );
+  }
+  return convNd("conv_transpose1d", 1, input, weight, o, true);
+}
+
+/**
  * `F.conv_transpose2d(input, weight, bias?, stride=1, padding=0, output_padding=0, groups=1,
  * dilation=1)`: the adjoint of conv2d, weight [C_in, C_out/groups, kh, kw].
  * @example torch.conv_transpose2d(torch.randn(1, 4, 5, 5), torch.randn(4, 2, 3, 3), null, 2)

@@ -134,6 +134,9 @@ const EXAMPLES: Record<string, () => Record<string, unknown>> = {
     };
   },
   "torch.nn.ModuleDict": () => ({ modules: { a: new torch.nn.ReLU() } }),
+  "torch.nn.ParameterDict": () => ({
+    parameters: { a: new torch.nn.Parameter(torch.ones(2)) },
+  }),
   "torch.nn.Sequential": () => ({ args: [new torch.nn.ReLU()] }),
   "torch.nn.ModuleList": () => ({ modules: [new torch.nn.ReLU()] }),
   "torch.nn.ModuleDict#update": () => ({ modules: { b: new torch.nn.ReLU() } }),

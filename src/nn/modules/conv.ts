@@ -3,7 +3,12 @@
 import { ValueError } from "../../errors.ts";
 import { Tensor } from "../../tensor.ts";
 import { parseArgs } from "../../ops/_args.ts";
-import { conv1d, conv2d, conv_transpose2d } from "../../ops/conv.ts";
+import {
+  conv1d,
+  conv2d,
+  conv_transpose1d,
+  conv_transpose2d,
+} from "../../ops/conv.ts";
 import { Module } from "../module.ts";
 import { Parameter } from "../parameter.ts";
 import * as init from "../init.ts";
@@ -254,6 +259,41 @@ export class ConvTranspose2d extends _ConvNd {
 
   forward(input: Tensor): Tensor {
     return conv_transpose2d(
+      input,
+      this.weight,
+      this.bias,
+      this.stride,
+      this.padding,
+      this.output_padding,
+      this.groups,
+      this.dilation,
+    );
+  }
+}
+
+/**
+ * `nn.ConvTranspose1d(in_channels, out_channels, kernel_size, stride = 1, padding = 0,
+ * output_padding = 0, groups = 1, bias = true, dilation = 1)`: the adjoint of Conv1d.
+ * @example new nn.ConvTranspose1d(4, 2, 3, { stride: 2 })(torch.randn(1, 4, 5))  // [1, 2, 11]
+ */
+export class ConvTranspose1d extends _ConvNd {
+  constructor(
+    in_channels: number,
+    out_channels: number,
+    kernel_size: IntOrTuple,
+    ...args: unknown[]
+  ) {
+    const o = convArgs("ConvTranspose1d", args, true);
+    if (typeof o.padding === "string") {
+      throw new ValueError(
+        'Only "zeros" padding mode is supported for ConvTranspose1d',
+      );
+    }
+    super(1, true, in_channels, out_channels, kernel_size, o);
+  }
+
+  forward(input: Tensor): Tensor {
+    return conv_transpose1d(
       input,
       this.weight,
       this.bias,

@@ -3,13 +3,13 @@
 // Upsample, distances, Unflatten), with PyTorch 1.13's attributes, defaults and reprs.
 
 import { int64 } from "../../dtype.ts";
-import { ValueError } from "../../errors.ts";
+import { IndexError, ValueError } from "../../errors.ts";
 import { Tensor } from "../../tensor.ts";
 import { no_grad } from "../../autograd/grad_mode.ts";
 import { parseArgs } from "../../ops/_args.ts";
 import { interpolate, pad } from "../../ops/resize.ts";
 import { cosine_similarity } from "../../ops/arrange.ts";
-import { Module } from "../module.ts";
+import { KeyError, Module } from "../module.ts";
 import { Parameter } from "../parameter.ts";
 import * as init from "../init.ts";
 import * as G from "../functional_more.ts";
@@ -837,5 +837,162 @@ export class PairwiseDistance extends Module {
 
   forward(x1: Tensor, x2: Tensor): Tensor {
     return G.pairwise_distance(x1, x2, this.norm, this.eps, this.keepdim);
+  }
+}
+
+/** `nn.AdaptiveMaxPool2d(output_size, return_indices = false)`. */
+export class AdaptiveMaxPool2d extends Module {
+  constructor(
+    public output_size: number | (number | null)[],
+    public return_indices = false,
+  ) {
+    super();
+  }
+  forward(input: Tensor): Tensor | [Tensor, Tensor] {
+    return G.adaptive_max_pool2d(input, this.output_size, this.return_indices);
+  }
+  override extra_repr(): string {
+    // A JavaScript array: Python's list repr.
+    return `output_size=${
+      Array.isArray(this.output_size)
+        ? `[${this.output_size.map((v) => py(v)).join(", ")}]`
+        : this.output_size
+    }`;
+  }
+}
+
+/** `nn.AdaptiveMaxPool1d(output_size, return_indices = false)`. */
+export class AdaptiveMaxPool1d extends Module {
+  constructor(public output_size: number, public return_indices = false) {
+    super();
+  }
+  forward(input: Tensor): Tensor | [Tensor, Tensor] {
+    return G.adaptive_max_pool1d(input, this.output_size, this.return_indices);
+  }
+  override extra_repr(): string {
+    return `output_size=${py(this.output_size)}`;
+  }
+}
+
+/**
+ * `length`: the number of parameters. A module is a function, whose own `length` would shadow a
+ * getter on the prototype; this one reads its receiver, so a deep copy counts its own.
+ */
+function defineLength(m: Module): void {
+  Object.defineProperty(m, "length", {
+    get(this: Module) {
+      return this._ownParameters().length;
+    },
+    configurable: true,
+  });
+}
+
+/** How ParameterList and ParameterDict show a parameter: `Parameter containing: [torch.float32 of size 2x3]`. */
+function paramLine(key: string, p: Tensor, legacyName: boolean): string {
+  const kind = legacyName ? p.type() : `torch.${p.dtype.name}`;
+  return `  (${key}): Parameter containing: [${kind} of size ${
+    p.shape.join("x")
+  }]`;
+}
+
+/**
+ * `nn.ParameterList(values = None)`: parameters held by position (`list.get(i)`, `append`,
+ * `extend`), registered as "0", "1", ... as in PyTorch.
+ */
+export class ParameterList extends Module {
+  constructor(values: Iterable<Tensor> | null = null) {
+    super();
+    defineLength(this);
+    if (values) this.extend(values);
+  }
+
+  /** `list[i]`. */
+  get(i: number): Parameter {
+    const ps = this._ownParameters(), n = ps.length;
+    const j = i < 0 ? i + n : i;
+    if (!Number.isInteger(j) || j < 0 || j >= n) {
+      throw new IndexError(`index ${i} is out of range`);
+    }
+    return ps[j][1];
+  }
+
+  /** `list.append(value)`: a tensor is made a Parameter. */
+  append(value: Tensor): this {
+    const p = value instanceof Parameter ? value : new Parameter(value);
+    this.register_parameter(String(this._ownParameters().length), p);
+    return this;
+  }
+
+  /** `list.extend(values)`. */
+  extend(values: Iterable<Tensor>): this {
+    for (const v of values) this.append(v);
+    return this;
+  }
+
+  *[Symbol.iterator](): Iterator<Parameter> {
+    for (const [, p] of this._ownParameters()) yield p;
+  }
+
+  override extra_repr(): string {
+    return this._ownParameters().map(([k, p]) => paramLine(k, p, false))
+      .join("\n");
+  }
+}
+// deno-lint-ignore no-unsafe-declaration-merging
+export interface ParameterList {
+  readonly length: number;
+}
+// deno-lint-ignore no-unsafe-declaration-merging
+export interface ParameterDict {
+  readonly length: number;
+}
+
+/** `nn.ParameterDict(parameters = None)`: parameters held by name (`get`, `set`, `keys`, ...). */
+export class ParameterDict extends Module {
+  constructor(parameters: Record<string, Tensor> | null = null) {
+    super();
+    defineLength(this);
+    if (parameters) this.update(parameters);
+  }
+
+  /** `dict[key]`. */
+  get(key: string): Parameter {
+    const p = this._ownParameters().find(([k]) => k === key);
+    if (!p) throw new KeyError(`'${key}'`);
+    return p[1];
+  }
+
+  /** `dict[key] = value`: a tensor is made a Parameter. */
+  set(key: string, value: Tensor): void {
+    this.register_parameter(
+      key,
+      value instanceof Parameter ? value : new Parameter(value),
+    );
+  }
+
+  has(key: string): boolean {
+    return this._ownParameters().some(([k]) => k === key);
+  }
+
+  keys(): string[] {
+    return this._ownParameters().map(([k]) => k);
+  }
+
+  values(): Parameter[] {
+    return this._ownParameters().map(([, p]) => p);
+  }
+
+  items(): [string, Parameter][] {
+    return this._ownParameters();
+  }
+
+  /** `dict.update(parameters)`. */
+  update(parameters: Record<string, Tensor>): void {
+    for (const [k, v] of Object.entries(parameters)) this.set(k, v);
+  }
+
+  override extra_repr(): string {
+    return this._ownParameters().map(([k, p]) => paramLine(k, p, true))
+      .join("\n");
   }
 }

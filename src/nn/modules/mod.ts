@@ -22,7 +22,13 @@ export {
   LayerNorm,
 } from "./normalization.ts";
 export { ModuleDict, ModuleList, Sequential } from "./container.ts";
-export { _ConvNd, Conv1d, Conv2d, ConvTranspose2d } from "./conv.ts";
+export {
+  _ConvNd,
+  Conv1d,
+  Conv2d,
+  ConvTranspose1d,
+  ConvTranspose2d,
+} from "./conv.ts";
 export {
   AdaptiveAvgPool2d,
   AvgPool2d,
