@@ -151,8 +151,10 @@ describe(`issue 18's functions against PyTorch ${fx.torch}`, () => {
           loss = loss ? loss.add(w) : w;
         });
         const grads = torch.autograd.grad(loss!, xs);
+        // grid_sample's grid gradient is ±0 where a coordinate was clipped; the sign is noise.
+        const gt = c.fn === "grid_sample" ? { ...t, signedZero: false } : t;
         c.grads.forEach((g, i) =>
-          assertTensorClose(grads[i]!.cpu(), g.t, `grad ${i}`, t)
+          assertTensorClose(grads[i]!.cpu(), g.t, `grad ${i}`, gt)
         );
       });
     }

@@ -202,6 +202,7 @@ const ISSUE_18 = {
     "adaptive_max_pool1d",
     "adaptive_max_pool2d",
     "affine_grid",
+    "grid_sample",
     "huber_loss",
     "margin_ranking_loss",
     "hinge_embedding_loss",

@@ -767,3 +767,106 @@ export function affine_grid(
 
 /** Python's repr of a torch.Size. */
 const pySize = (s: number[]) => `torch.Size([${s.join(", ")}])`;
+
+/** PyTorch's reflect_coordinates: reflects into [twice_low/2, twice_high/2]. */
+function reflect(x: Tensor, twiceLow: number, twiceHigh: number): Tensor {
+  if (twiceLow === twiceHigh) return x.mul(0);
+  const min = twiceLow / 2, span = (twiceHigh - twiceLow) / 2;
+  const d = x.sub(min).abs();
+  const extra = d.remainder(span);
+  const even = d.div(span).floor().remainder(2).eq(0);
+  return where(even, extra.add(min), extra.neg().add(span + min));
+}
+
+/**
+ * `F.grid_sample(input, grid, mode = 'bilinear', padding_mode = 'zeros', align_corners = None)`:
+ * input (N, C, H, W) sampled at grid (N, Ho, Wo, 2) of (x, y) in [-1, 1]; bilinear or nearest,
+ * with zeros, border or reflection padding. Gradients reach both the input and the grid.
+ */
+export function grid_sample(
+  input: Tensor,
+  grid: Tensor,
+  ...args: unknown[]
+): Tensor {
+  const o = parseArgs(
+    "grid_sample",
+    args,
+    ["mode", "padding_mode", "align_corners"],
+    {
+      mode: "bilinear",
+      padding_mode: "zeros",
+      align_corners: null as boolean | null,
+    },
+  );
+  if (o.mode !== "bilinear" && o.mode !== "nearest" && o.mode !== "bicubic") {
+    throw new ValueError(
+      `nn.functional.grid_sample(): expected mode to be 'bilinear', 'nearest' or 'bicubic', but got: '${o.mode}'`,
+    );
+  }
+  if (!["zeros", "border", "reflection"].includes(o.padding_mode)) {
+    throw new ValueError(
+      `nn.functional.grid_sample(): expected padding_mode to be 'zeros', 'border', or 'reflection', but got: '${o.padding_mode}'`,
+    );
+  }
+  if (o.mode === "bicubic") {
+    throw new RuntimeError("grid_sample: mode='bicubic' is not supported yet");
+  }
+  if (input.dim() !== 4) {
+    throw new RuntimeError(
+      `grid_sampler(): expected 4D input (5D volumetric sampling is not supported yet), but got input with sizes [${
+        input._shape.join(", ")
+      }]`,
+    );
+  }
+  if (
+    grid.dim() !== 4 || grid.size(0) !== input.size(0) || grid.size(3) !== 2
+  ) {
+    throw new RuntimeError(
+      `grid_sampler(): expected grid to have size 2 in last dimension and the same batch size as input, but got grid with sizes [${
+        grid._shape.join(", ")
+      }]`,
+    );
+  }
+  const align = o.align_corners ?? false;
+  const [N, C, H, W] = input._shape, [, Ho, Wo] = grid._shape;
+  const unnormalize = (c: Tensor, size: number) =>
+    align ? c.add(1).div(2).mul(size - 1) : c.add(1).mul(size).sub(1).div(2);
+  const pad = (c: Tensor, size: number) => {
+    if (o.padding_mode === "border") return c.clamp(0, size - 1);
+    if (o.padding_mode === "reflection") {
+      const r = align
+        ? reflect(c, 0, 2 * (size - 1))
+        : reflect(c, -1, 2 * size - 1);
+      return r.clamp(0, size - 1);
+    }
+    return c;
+  };
+  const ix = pad(unnormalize(grid.select(3, 0), W), W);
+  const iy = pad(unnormalize(grid.select(3, 1), H), H);
+  const flat = input.reshape([N, C, H * W]);
+  /** input at integer corners (N, Ho, Wo), zero outside the image. */
+  const at = (xs: Tensor, ys: Tensor): Tensor => {
+    const inside = xs.ge(0).logical_and(xs.le(W - 1)).logical_and(ys.ge(0))
+      .logical_and(ys.le(H - 1));
+    const xi = xs.clamp(0, W - 1), yi = ys.clamp(0, H - 1);
+    const index = yi.mul(W).add(xi).to("int64").reshape([N, 1, Ho * Wo])
+      .expand(N, C, Ho * Wo);
+    const v = flat.gather(2, index).reshape([N, C, Ho, Wo]);
+    return where(inside.unsqueeze(1), v, 0);
+  };
+  if (o.mode === "nearest") {
+    // nearbyint: half to even.
+    const rx = ix.round(), ry = iy.round();
+    // The grid's gradient is zero, not absent, as in PyTorch.
+    return at(rx.detach(), ry.detach()).add(grid.mul(0).sum());
+  }
+  const x0 = ix.floor().detach(), y0 = iy.floor().detach();
+  const x1 = x0.add(1), y1 = y0.add(1);
+  const wNW = x1.sub(ix).mul(y1.sub(iy)).unsqueeze(1);
+  const wNE = ix.sub(x0).mul(y1.sub(iy)).unsqueeze(1);
+  const wSW = x1.sub(ix).mul(iy.sub(y0)).unsqueeze(1);
+  const wSE = ix.sub(x0).mul(iy.sub(y0)).unsqueeze(1);
+  return at(x0, y0).mul(wNW).add(at(x1, y0).mul(wNE)).add(
+    at(x0, y1).mul(wSW),
+  ).add(at(x1, y1).mul(wSE));
+}

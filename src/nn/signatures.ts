@@ -302,6 +302,8 @@ export const FUNCTIONAL = {
     "(input: Tensor, output_size: int|int[], return_indices: bool = False)",
   adaptive_max_pool2d:
     "(input: Tensor, output_size: any, return_indices: bool = False)",
+  grid_sample:
+    "(input: Tensor, grid: Tensor, mode: str = 'bilinear', padding_mode: str = 'zeros', align_corners: bool? = None)",
   affine_grid: "(theta: Tensor, size: int[], align_corners: bool? = None)",
   mse_loss: LOSS,
   l1_loss: LOSS,
