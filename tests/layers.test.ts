@@ -49,6 +49,19 @@ const fx = readFixture<{
   torch: string;
   modules: ModuleCase[];
   functional: FuncCase[];
+  bags: {
+    name: string;
+    kwargs: Record<string, unknown>;
+    dtype: string;
+    seed: number;
+    repr: string;
+    state_dict: Record<string, Enc>;
+    input: number[] | number[][];
+    offsets: number[] | null;
+    psw: number[] | null;
+    output: Enc;
+    grads: Enc[];
+  }[];
   containers: {
     list_repr: string;
     dict_repr: string;
@@ -158,6 +171,32 @@ describe(`issue 18's functions against PyTorch ${fx.torch}`, () => {
         );
       });
     }
+  }
+  for (const c of fx.bags) {
+    test(`EmbeddingBag/${c.name}`, () => {
+      torch.manual_seed(c.seed);
+      let m = new nn.EmbeddingBag(10, 3, c.kwargs);
+      if (c.dtype === "float64") m = m.double();
+      assert.equal(withStyle("modern", () => String(m)), c.repr);
+      const t = tol(c.dtype);
+      for (const [k, v] of Object.entries(c.state_dict)) {
+        assertTensorClose(m.state_dict()[k], v.t, `init ${k}`, t);
+      }
+      const x = torch.tensor(c.input);
+      const off = c.offsets === null ? null : torch.tensor(c.offsets);
+      const w = c.psw === null
+        ? null
+        : torch.tensor(c.psw, { dtype: c.dtype, requires_grad: true });
+      const out = m(x, off, w) as torch.Tensor;
+      assertTensorClose(out, c.output.t, "output", t);
+      const grads = torch.autograd.grad(weigh(out, 1), [
+        m.weight,
+        ...(w ? [w] : []),
+      ]);
+      c.grads.forEach((g, i) =>
+        assertTensorClose(grads[i], g.t, `grad ${i}`, t)
+      );
+    });
   }
   test("ParameterList and ParameterDict: names, reprs, access", () => {
     const pl = new nn.ParameterList([

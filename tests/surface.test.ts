@@ -195,6 +195,7 @@ const ISSUE_18 = {
     "AdaptiveMaxPool2d",
     "ParameterList",
     "ParameterDict",
+    "EmbeddingBag",
   ],
   "torch.nn.functional": [
     "conv_transpose1d",
@@ -203,6 +204,7 @@ const ISSUE_18 = {
     "adaptive_max_pool2d",
     "affine_grid",
     "grid_sample",
+    "embedding_bag",
     "huber_loss",
     "margin_ranking_loss",
     "hinge_embedding_loss",

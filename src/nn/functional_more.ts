@@ -15,7 +15,7 @@ import { no_grad } from "../autograd/grad_mode.ts";
 import { parseArgs } from "../ops/_args.ts";
 import { assignInPlace } from "../ops/core.ts";
 import { where } from "../ops/elementwise.ts";
-import { empty, linspace, zeros } from "../ops/creation.ts";
+import { empty, linspace, tensor, zeros } from "../ops/creation.ts";
 import { bernoulli_, exponential_ } from "../ops/random.ts";
 import { cat, stack } from "../ops/indexing.ts";
 import { softmax } from "../ops/activation.ts";
@@ -869,4 +869,131 @@ export function grid_sample(
   return at(x0, y0).mul(wNW).add(at(x1, y0).mul(wNE)).add(
     at(x0, y1).mul(wSW),
   ).add(at(x1, y1).mul(wSE));
+}
+
+/**
+ * `F.embedding_bag(input, weight, offsets = None, max_norm = None, norm_type = 2,
+ * scale_grad_by_freq = false, mode = 'mean', sparse = false, per_sample_weights = None,
+ * include_last_offset = false, padding_idx = None)`: the sum, mean or max of each bag of
+ * embeddings; bags are the rows of a 2-D input, or runs of a 1-D input starting at `offsets`.
+ * Entries equal to padding_idx are left out (an empty bag gives zeros).
+ */
+export function embedding_bag(
+  input: Tensor,
+  weight: Tensor,
+  ...args: unknown[]
+): Tensor {
+  const o = parseArgs("embedding_bag", args, [
+    "offsets",
+    "max_norm",
+    "norm_type",
+    "scale_grad_by_freq",
+    "mode",
+    "sparse",
+    "per_sample_weights",
+    "include_last_offset",
+    "padding_idx",
+  ], {
+    offsets: null as Tensor | null,
+    max_norm: null as number | null,
+    norm_type: 2,
+    scale_grad_by_freq: false,
+    mode: "mean",
+    sparse: false,
+    per_sample_weights: null as Tensor | null,
+    include_last_offset: false,
+    padding_idx: null as number | null,
+  });
+  const psw = o.per_sample_weights;
+  if (psw && psw.shape.join() !== input.shape.join()) {
+    throw new ValueError(
+      `embedding_bag: If per_sample_weights (torch.Size([${
+        psw.shape.join(", ")
+      }])) is not None, then it must have the same shape as the input (torch.Size([${
+        input.shape.join(", ")
+      }]))`,
+    );
+  }
+  let flat: Tensor, starts: number[];
+  if (input.dim() === 2) {
+    if (o.offsets !== null) {
+      throw new ValueError(
+        "if input is 2D, then offsets has to be None, as input is treated is a mini-batch of fixed length sequences. However, found offsets of type <class 'torch.Tensor'>",
+      );
+    }
+    const [B, L] = input._shape;
+    flat = input.reshape(-1);
+    starts = Array.from({ length: B }, (_, b) => b * L);
+  } else if (input.dim() === 1) {
+    if (o.offsets === null) {
+      throw new ValueError("offsets has to be a 1D Tensor but got None");
+    }
+    if (o.offsets.dim() !== 1) {
+      throw new ValueError("offsets has to be a 1D Tensor");
+    }
+    flat = input;
+    starts = (o.offsets.tolist() as number[]).map(Number);
+    if (o.include_last_offset) starts = starts.slice(0, -1);
+  } else {
+    throw new ValueError(
+      `input has to be 1D or 2D Tensor, but got Tensor of dimension ${input.dim()}`,
+    );
+  }
+  if (!["sum", "mean", "max"].includes(o.mode)) {
+    throw new ValueError("mode has to be one of sum, mean or max");
+  }
+  if (psw && o.mode !== "sum") {
+    throw new NotImplementedError(
+      `embedding_bag: per_sample_weights was not None. per_sample_weights is only supported for mode='sum' (got mode='${o.mode}'). Please open a feature request on GitHub.`,
+    );
+  }
+  if (o.max_norm !== null) {
+    throw new RuntimeError("embedding_bag: max_norm is not supported yet");
+  }
+  const ids = (flat.tolist() as number[]).map(Number);
+  const n = ids.length, B = starts.length, D = weight.size(1);
+  const ends = starts.map((s, b) => (b + 1 < B ? starts[b + 1] : n));
+  const pad = o.padding_idx === null
+    ? -1
+    : o.padding_idx < 0
+    ? o.padding_idx + weight.size(0)
+    : o.padding_idx;
+  const opts = { dtype: weight.dtype, device: weight.device };
+  const long = (xs: number[]) =>
+    tensor(xs, { dtype: "int64", device: weight.device });
+  // Each kept entry's bag, and the entries themselves.
+  const kept: number[] = [], bagOf: number[] = [];
+  for (let b = 0; b < B; b++) {
+    for (let k = starts[b]; k < ends[b]; k++) {
+      if (ids[k] === pad) continue;
+      kept.push(k);
+      bagOf.push(b);
+    }
+  }
+  if (o.mode === "max") {
+    const rows: Tensor[] = [];
+    for (let b = 0; b < B; b++) {
+      const members = kept.filter((_, i) => bagOf[i] === b).map((k) => ids[k]);
+      rows.push(
+        members.length === 0
+          ? zeros([D], opts)
+          : (weight.index_select(0, long(members)).max(0) as unknown as [
+            Tensor,
+            Tensor,
+          ])[0],
+      );
+    }
+    return stack(rows, 0);
+  }
+  let emb = weight.index_select(0, long(kept.map((k) => ids[k])));
+  if (psw) {
+    emb = emb.mul(psw.reshape(-1).index_select(0, long(kept)).unsqueeze(1));
+  }
+  let out = zeros([B, D], opts).index_add(0, long(bagOf), emb);
+  if (o.mode === "mean") {
+    const counts = new Array<number>(B).fill(0);
+    for (const b of bagOf) counts[b]++;
+    out = out.div(tensor(counts.map((c) => Math.max(c, 1)), opts).unsqueeze(1));
+  }
+  return out;
 }

@@ -156,6 +156,8 @@ export const NN_CLASSES = {
   AdaptiveMaxPool2d: "(output_size: any, return_indices: bool = False)",
   ParameterList: { sig: "(values: iterable? = None)", emit: "positional" },
   ParameterDict: { sig: "(parameters: dict? = None)", emit: "positional" },
+  EmbeddingBag:
+    `(num_embeddings: int, embedding_dim: int, max_norm: float? = None, norm_type: float = 2.0, scale_grad_by_freq: bool = False, mode: str = 'mean', sparse: bool = False, _weight: Tensor? = None, include_last_offset: bool = False, padding_idx: int? = None, ${DD})`,
   Module: "()",
   Parameter: {
     sig: "(data: Tensor? = None, requires_grad: bool = True)",
@@ -304,6 +306,8 @@ export const FUNCTIONAL = {
     "(input: Tensor, output_size: any, return_indices: bool = False)",
   grid_sample:
     "(input: Tensor, grid: Tensor, mode: str = 'bilinear', padding_mode: str = 'zeros', align_corners: bool? = None)",
+  embedding_bag:
+    "(input: Tensor, weight: Tensor, offsets: Tensor? = None, max_norm: float? = None, norm_type: float = 2, scale_grad_by_freq: bool = False, mode: str = 'mean', sparse: bool = False, per_sample_weights: Tensor? = None, include_last_offset: bool = False, padding_idx: int? = None)",
   affine_grid: "(theta: Tensor, size: int[], align_corners: bool? = None)",
   mse_loss: LOSS,
   l1_loss: LOSS,
@@ -558,6 +562,8 @@ export const FORWARD = {
   ConvTranspose1d: ONE,
   AdaptiveMaxPool1d: ONE,
   AdaptiveMaxPool2d: ONE,
+  EmbeddingBag:
+    "(self: Module, input: Tensor, offsets: Tensor? = None, per_sample_weights: Tensor? = None)",
   L1Loss: TWO,
   MSELoss: TWO,
   SmoothL1Loss: TWO,

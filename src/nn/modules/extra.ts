@@ -3,7 +3,7 @@
 // Upsample, distances, Unflatten), with PyTorch 1.13's attributes, defaults and reprs.
 
 import { int64 } from "../../dtype.ts";
-import { IndexError, ValueError } from "../../errors.ts";
+import { AssertionError, IndexError, ValueError } from "../../errors.ts";
 import { Tensor } from "../../tensor.ts";
 import { no_grad } from "../../autograd/grad_mode.ts";
 import { parseArgs } from "../../ops/_args.ts";
@@ -994,5 +994,110 @@ export class ParameterDict extends Module {
   override extra_repr(): string {
     return this._ownParameters().map(([k, p]) => paramLine(k, p, true))
       .join("\n");
+  }
+}
+
+/**
+ * `nn.EmbeddingBag(num_embeddings, embedding_dim, max_norm = None, norm_type = 2,
+ * scale_grad_by_freq = false, mode = 'mean', sparse = false, _weight = None,
+ * include_last_offset = false, padding_idx = None)`: sums, means or maxes of bags of embeddings
+ * without materialising the embeddings of each bag.
+ */
+export class EmbeddingBag extends Module {
+  num_embeddings: number;
+  embedding_dim: number;
+  max_norm: number | null;
+  norm_type: number;
+  scale_grad_by_freq: boolean;
+  weight: Parameter;
+  mode: string;
+  sparse: boolean;
+  include_last_offset: boolean;
+  padding_idx: number | null;
+
+  constructor(
+    num_embeddings: number,
+    embedding_dim: number,
+    ...args: unknown[]
+  ) {
+    super();
+    const o = parseArgs("EmbeddingBag", args, [
+      "max_norm",
+      "norm_type",
+      "scale_grad_by_freq",
+      "mode",
+      "sparse",
+      "_weight",
+      "include_last_offset",
+      "padding_idx",
+    ], {
+      max_norm: null as number | null,
+      norm_type: 2,
+      scale_grad_by_freq: false,
+      mode: "mean",
+      sparse: false,
+      _weight: null as Tensor | null,
+      include_last_offset: false,
+      padding_idx: null as number | null,
+      device: undefined as unknown,
+      dtype: undefined as unknown,
+    });
+    let pad = o.padding_idx;
+    if (pad !== null) {
+      if (pad >= num_embeddings || pad < -num_embeddings) {
+        throw new AssertionError("padding_idx must be within num_embeddings");
+      }
+      if (pad < 0) pad += num_embeddings;
+    }
+    this.num_embeddings = num_embeddings;
+    this.embedding_dim = embedding_dim;
+    this.max_norm = o.max_norm;
+    this.norm_type = o.norm_type;
+    this.scale_grad_by_freq = o.scale_grad_by_freq;
+    this.weight = new Parameter(
+      o._weight ??
+        Tensor.empty([num_embeddings, embedding_dim], paramDtype(o.dtype)),
+    );
+    this.mode = o.mode;
+    this.sparse = o.sparse;
+    this.include_last_offset = o.include_last_offset;
+    this.padding_idx = pad;
+    if (o._weight === null) this.reset_parameters();
+  }
+
+  /** PyTorch's initialisation: N(0, 1), the padding row zeroed. */
+  reset_parameters(): void {
+    init.normal_(this.weight);
+    if (this.padding_idx !== null) {
+      no_grad(() => this.weight.select(0, this.padding_idx!).fill_(0));
+    }
+  }
+
+  forward(
+    input: Tensor,
+    offsets: Tensor | null = null,
+    per_sample_weights: Tensor | null = null,
+  ): Tensor {
+    return G.embedding_bag(input, this.weight, {
+      offsets,
+      max_norm: this.max_norm,
+      norm_type: this.norm_type,
+      scale_grad_by_freq: this.scale_grad_by_freq,
+      mode: this.mode,
+      sparse: this.sparse,
+      per_sample_weights,
+      include_last_offset: this.include_last_offset,
+      padding_idx: this.padding_idx,
+    });
+  }
+
+  override extra_repr(): string {
+    let s = `${this.num_embeddings}, ${this.embedding_dim}`;
+    if (this.max_norm !== null) s += `, max_norm=${pyFloat(this.max_norm)}`;
+    if (this.norm_type !== 2) s += `, norm_type=${pyFloat(this.norm_type)}`;
+    if (this.scale_grad_by_freq) s += ", scale_grad_by_freq=True";
+    s += `, mode=${this.mode}`;
+    if (this.padding_idx !== null) s += `, padding_idx=${this.padding_idx}`;
+    return s;
   }
 }
