@@ -244,6 +244,12 @@ const ISSUE_18 = {
     "adaptive_avg_pool1d",
     "pairwise_distance",
   ],
+  "torch.nn.utils": [
+    "weight_norm",
+    "remove_weight_norm",
+    "spectral_norm",
+    "remove_spectral_norm",
+  ],
   "torch.utils.data": [
     "IterableDataset",
     "Sampler",
@@ -319,6 +325,7 @@ const ROOTS: Record<string, object> = {
   "torch.nn.utils.rnn": torch.nn.utils.rnn,
   "torch.nn.functional": torch.nn.functional,
   "torch.linalg": torch.linalg,
+  "torch.nn.utils": torch.nn.utils,
   "torch.utils.data": torch.utils.data,
   "torch.vision.datasets": torch.vision.datasets,
   "torch.vision.transforms": torch.vision.transforms,

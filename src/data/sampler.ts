@@ -24,7 +24,6 @@ export abstract class Sampler<T = number> implements Iterable<T> {
 }
 
 /** A sampler's `length`, where it is known (Python's `len(sampler)`). */
-// deno-lint-ignore no-unsafe-declaration-merging
 export interface Sampler<T = number> {
   readonly length?: number;
 }

@@ -952,7 +952,7 @@ export function embedding_bag(
   }
   const ids = (flat.tolist() as number[]).map(Number);
   const n = ids.length, B = starts.length, D = weight.size(1);
-  const ends = starts.map((s, b) => (b + 1 < B ? starts[b + 1] : n));
+  const ends = starts.map((_, b) => (b + 1 < B ? starts[b + 1] : n));
   const pad = o.padding_idx === null
     ? -1
     : o.padding_idx < 0

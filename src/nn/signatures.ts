@@ -378,6 +378,23 @@ export const UTILS = {
   },
   clip_grad_value_: "(parameters: Tensor|iterable, clip_value: float)",
   parameters_to_vector: "(parameters: iterable)",
+  weight_norm: {
+    sig: "(module: Module, name: str = 'weight', dim: int? = 0)",
+    emit: "positional",
+  },
+  remove_weight_norm: {
+    sig: "(module: Module, name: str = 'weight')",
+    emit: "positional",
+  },
+  spectral_norm: {
+    sig:
+      "(module: Module, name: str = 'weight', n_power_iterations: int = 1, eps: float = 1e-12, dim: int? = None)",
+    emit: "positional",
+  },
+  remove_spectral_norm: {
+    sig: "(module: Module, name: str = 'weight')",
+    emit: "positional",
+  },
   vector_to_parameters: "(vec: Tensor, parameters: iterable)",
 } as const;
 

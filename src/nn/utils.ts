@@ -8,6 +8,13 @@ import { cat, stack } from "../ops/indexing.ts";
 import { norm } from "../ops/reduce.ts";
 import { clamp } from "../ops/elementwise.ts";
 
+export {
+  remove_spectral_norm,
+  remove_weight_norm,
+  spectral_norm,
+  weight_norm,
+} from "./weight_norm.ts";
+
 /** A tensor or an iterable of them (a Module's `parameters()`). */
 export type Tensors = Tensor | Iterable<Tensor>;
 

@@ -65,71 +65,70 @@ export class ReLU6 extends Hardtanh {
   }
 }
 
-/** A module over one in-place-capable function with no options but `inplace`. */
-function inplaceActivation(
-  name: string,
-  fn: (x: Tensor, inplace: boolean) => Tensor,
-) {
-  const cls = class extends Module {
-    inplace: boolean;
-    constructor(...args: unknown[]) {
-      super();
-      this.inplace = parseArgs(name, args, ["inplace"], { inplace: false })
-        .inplace;
-    }
-    forward(input: Tensor): Tensor {
-      return fn(input, this.inplace);
-    }
-    override extra_repr(): string {
-      return inplaceRepr(this.inplace);
-    }
-  };
-  Object.defineProperty(cls, "name", { value: name });
-  return cls;
-}
+/** The activations whose only option is `inplace`: the flag and its repr. */
+export class _InplaceActivation extends Module {
+  inplace: boolean;
 
-/** A module over one option-free function. */
-function plainActivation(name: string, fn: (x: Tensor) => Tensor) {
-  const cls = class extends Module {
-    constructor(..._args: unknown[]) {
-      super();
-      parseArgs(name, _args, [], {});
-    }
-    forward(input: Tensor): Tensor {
-      return fn(input);
-    }
-  };
-  Object.defineProperty(cls, "name", { value: name });
-  return cls;
+  constructor(...args: unknown[]) {
+    super();
+    this.inplace = parseArgs(new.target.name, args, ["inplace"], {
+      inplace: false,
+    }).inplace;
+  }
+
+  override extra_repr(): string {
+    return inplaceRepr(this.inplace);
+  }
 }
 
 /** `nn.SELU(inplace = false)`. */
-export const SELU = inplaceActivation("SELU", (x, i) => G.selu(x, i));
-export type SELU = InstanceType<typeof SELU>;
+export class SELU extends _InplaceActivation {
+  forward(input: Tensor): Tensor {
+    return G.selu(input, this.inplace);
+  }
+}
+
 /** `nn.Mish(inplace = false)`. */
-export const Mish = inplaceActivation("Mish", (x, i) => G.mish(x, i));
-export type Mish = InstanceType<typeof Mish>;
+export class Mish extends _InplaceActivation {
+  forward(input: Tensor): Tensor {
+    return G.mish(input, this.inplace);
+  }
+}
+
 /** `nn.Hardswish(inplace = false)`. */
-export const Hardswish = inplaceActivation(
-  "Hardswish",
-  (x, i) => G.hardswish(x, i),
-);
-export type Hardswish = InstanceType<typeof Hardswish>;
+export class Hardswish extends _InplaceActivation {
+  forward(input: Tensor): Tensor {
+    return G.hardswish(input, this.inplace);
+  }
+}
+
 /** `nn.Hardsigmoid(inplace = false)`. */
-export const Hardsigmoid = inplaceActivation(
-  "Hardsigmoid",
-  (x, i) => G.hardsigmoid(x, i),
-);
-export type Hardsigmoid = InstanceType<typeof Hardsigmoid>;
+export class Hardsigmoid extends _InplaceActivation {
+  forward(input: Tensor): Tensor {
+    return G.hardsigmoid(input, this.inplace);
+  }
+}
+
 /** `nn.Softsign()`. */
-export const Softsign = plainActivation("Softsign", G.softsign);
-export type Softsign = InstanceType<typeof Softsign>;
+export class Softsign extends Module {
+  forward(input: Tensor): Tensor {
+    return G.softsign(input);
+  }
+}
+
 /** `nn.LogSigmoid()`. */
-export const LogSigmoid = plainActivation("LogSigmoid", G.logsigmoid);
-export type LogSigmoid = InstanceType<typeof LogSigmoid>;
+export class LogSigmoid extends Module {
+  forward(input: Tensor): Tensor {
+    return G.logsigmoid(input);
+  }
+}
+
 /** `nn.Tanhshrink()`. */
-export const Tanhshrink = plainActivation("Tanhshrink", G.tanhshrink);
-export type Tanhshrink = InstanceType<typeof Tanhshrink>;
+export class Tanhshrink extends Module {
+  forward(input: Tensor): Tensor {
+    return G.tanhshrink(input);
+  }
+}
 
 /** `nn.CELU(alpha = 1, inplace = false)`. */
 export class CELU extends Module {
@@ -244,30 +243,34 @@ export class Threshold extends Module {
   }
 }
 
-/** `nn.Hardshrink(lambd = 0.5)` and `nn.Softshrink(lambd = 0.5)`. */
-function shrink(name: string, fn: (x: Tensor, l: number) => Tensor) {
-  const cls = class extends Module {
-    lambd: number;
-    constructor(...args: unknown[]) {
-      super();
-      this.lambd = parseArgs(name, args, ["lambd"], { lambd: 0.5 }).lambd;
-    }
-    forward(input: Tensor): Tensor {
-      return fn(input, this.lambd);
-    }
-    override extra_repr(): string {
-      return pyFloat(this.lambd);
-    }
-  };
-  Object.defineProperty(cls, "name", { value: name });
-  return cls;
+/** What Hardshrink and Softshrink share: `lambd`, shown bare in the repr. */
+export class _Shrink extends Module {
+  lambd: number;
+
+  constructor(...args: unknown[]) {
+    super();
+    this.lambd = parseArgs(new.target.name, args, ["lambd"], { lambd: 0.5 })
+      .lambd;
+  }
+
+  override extra_repr(): string {
+    return pyFloat(this.lambd);
+  }
 }
+
 /** `nn.Hardshrink(lambd = 0.5)`. */
-export const Hardshrink = shrink("Hardshrink", (x, l) => G.hardshrink(x, l));
-export type Hardshrink = InstanceType<typeof Hardshrink>;
+export class Hardshrink extends _Shrink {
+  forward(input: Tensor): Tensor {
+    return G.hardshrink(input, this.lambd);
+  }
+}
+
 /** `nn.Softshrink(lambd = 0.5)`. */
-export const Softshrink = shrink("Softshrink", (x, l) => G.softshrink(x, l));
-export type Softshrink = InstanceType<typeof Softshrink>;
+export class Softshrink extends _Shrink {
+  forward(input: Tensor): Tensor {
+    return G.softshrink(input, this.lambd);
+  }
+}
 
 /** `nn.PReLU(num_parameters = 1, init = 0.25)`: a learnt slope per channel (or one shared). */
 export class PReLU extends Module {
@@ -523,52 +526,58 @@ export class LocalResponseNorm extends Module {
 // ------------------------------------------------------------------------------------------------
 // Dropouts
 
-function dropoutModule(
-  name: string,
-  fn: (x: Tensor, p: number, training: boolean, inplace: boolean) => Tensor,
-) {
-  const cls = class extends Module {
-    p: number;
-    inplace: boolean;
-    constructor(...args: unknown[]) {
-      super();
-      const o = parseArgs(name, args, ["p", "inplace"], {
-        p: 0.5,
-        inplace: false,
-      });
-      if (o.p < 0 || o.p > 1) {
-        throw new ValueError(
-          `dropout probability has to be between 0 and 1, but got ${o.p}`,
-        );
-      }
-      this.p = o.p;
-      this.inplace = o.inplace;
+/** PyTorch's _DropoutNd: `p` (checked) and `inplace`. */
+export class _DropoutNd extends Module {
+  p: number;
+  inplace: boolean;
+
+  constructor(...args: unknown[]) {
+    super();
+    const o = parseArgs(new.target.name, args, ["p", "inplace"], {
+      p: 0.5,
+      inplace: false,
+    });
+    if (o.p < 0 || o.p > 1) {
+      throw new ValueError(
+        `dropout probability has to be between 0 and 1, but got ${o.p}`,
+      );
     }
-    forward(input: Tensor): Tensor {
-      return fn(input, this.p, this.training, this.inplace);
-    }
-    override extra_repr(): string {
-      return `p=${pyFloat(this.p)}, inplace=${py(this.inplace)}`;
-    }
-  };
-  Object.defineProperty(cls, "name", { value: name });
-  return cls;
+    this.p = o.p;
+    this.inplace = o.inplace;
+  }
+
+  override extra_repr(): string {
+    return `p=${pyFloat(this.p)}, inplace=${py(this.inplace)}`;
+  }
 }
+
 /** `nn.Dropout1d(p = 0.5, inplace = false)`: whole channels of (N, C, L) zeroed. */
-export const Dropout1d = dropoutModule("Dropout1d", G.dropout1d);
-export type Dropout1d = InstanceType<typeof Dropout1d>;
+export class Dropout1d extends _DropoutNd {
+  forward(input: Tensor): Tensor {
+    return G.dropout1d(input, this.p, this.training, this.inplace);
+  }
+}
+
 /** `nn.Dropout2d(p = 0.5, inplace = false)`: whole channels of (N, C, H, W) zeroed. */
-export const Dropout2d = dropoutModule("Dropout2d", G.dropout2d);
-export type Dropout2d = InstanceType<typeof Dropout2d>;
+export class Dropout2d extends _DropoutNd {
+  forward(input: Tensor): Tensor {
+    return G.dropout2d(input, this.p, this.training, this.inplace);
+  }
+}
+
 /** `nn.AlphaDropout(p = 0.5, inplace = false)`: dropout that keeps SELU's mean and variance. */
-export const AlphaDropout = dropoutModule("AlphaDropout", G.alpha_dropout);
-export type AlphaDropout = InstanceType<typeof AlphaDropout>;
+export class AlphaDropout extends _DropoutNd {
+  forward(input: Tensor): Tensor {
+    return G.alpha_dropout(input, this.p, this.training, this.inplace);
+  }
+}
+
 /** `nn.FeatureAlphaDropout(p = 0.5, inplace = false)`. */
-export const FeatureAlphaDropout = dropoutModule(
-  "FeatureAlphaDropout",
-  G.feature_alpha_dropout,
-);
-export type FeatureAlphaDropout = InstanceType<typeof FeatureAlphaDropout>;
+export class FeatureAlphaDropout extends _DropoutNd {
+  forward(input: Tensor): Tensor {
+    return G.feature_alpha_dropout(input, this.p, this.training, this.inplace);
+  }
+}
 
 // ------------------------------------------------------------------------------------------------
 // Rearranging, pooling, padding, resizing, distances
@@ -683,69 +692,120 @@ function padList(padding: number | number[], dims: number): number[] {
     : [...padding];
 }
 
-function padModule(
-  name: string,
-  dims: number,
-  mode: "constant" | "reflect" | "replicate",
-  fixedValue?: number,
-) {
-  const cls = class extends Module {
-    padding: number[];
-    value?: number;
-    constructor(padding: number | number[], ...args: unknown[]) {
-      super();
-      this.padding = padList(padding, dims);
-      if (mode === "constant") {
-        this.value = fixedValue ?? parseArgs(name, args, ["value"], {
-          value: undefined as unknown as number,
-        }).value;
-        if (this.value === undefined) {
-          throw new TypeError(
-            `__init__() missing 1 required positional argument: 'value'`,
-          );
-        }
-      }
-    }
-    forward(input: Tensor): Tensor {
-      return pad(input, this.padding, mode, this.value ?? 0);
-    }
-    override extra_repr(): string {
-      // ZeroPad2d shows only the padding, as the reflection and replication pads.
-      return mode === "constant" && fixedValue === undefined
-        ? `padding=${py(this.padding)}, value=${pyFloat(this.value!)}`
-        : py(this.padding);
-    }
-  };
-  Object.defineProperty(cls, "name", { value: name });
-  return cls;
+/** The padding layers: padding amounts for `dims` dims and F.pad's mode. */
+export class _PadNd extends Module {
+  padding: number[];
+  declare protected mode: "constant" | "reflect" | "replicate";
+
+  constructor(
+    dims: number,
+    mode: "constant" | "reflect" | "replicate",
+    padding: number | number[],
+  ) {
+    super();
+    Object.defineProperty(this, "mode", { value: mode, enumerable: false });
+    this.padding = padList(padding, dims);
+  }
+
+  forward(input: Tensor): Tensor {
+    return pad(input, this.padding, this.mode, this._padValue());
+  }
+
+  /** The constant the padding takes (0 but for ConstantPadNd). */
+  protected _padValue(): number {
+    return 0;
+  }
+
+  override extra_repr(): string {
+    return py(this.padding);
+  }
 }
+
+/** PyTorch's _ConstantPadNd: `padding` and `value`. */
+export class _ConstantPadNd extends _PadNd {
+  value: number;
+
+  constructor(dims: number, padding: number | number[], value: number) {
+    super(dims, "constant", padding);
+    this.value = value;
+  }
+
+  protected override _padValue(): number {
+    return this.value;
+  }
+
+  override extra_repr(): string {
+    return `padding=${py(this.padding)}, value=${pyFloat(this.value)}`;
+  }
+}
+
 /** `nn.ZeroPad2d(padding)`. */
-export const ZeroPad2d = padModule("ZeroPad2d", 2, "constant", 0);
-export type ZeroPad2d = InstanceType<typeof ZeroPad2d>;
+export class ZeroPad2d extends _ConstantPadNd {
+  constructor(padding: number | number[]) {
+    super(2, padding, 0);
+  }
+
+  // PyTorch's ZeroPad2d shows only the padding.
+  override extra_repr(): string {
+    return py(this.padding);
+  }
+}
+
 /** `nn.ConstantPad1d(padding, value)`. */
-export const ConstantPad1d = padModule("ConstantPad1d", 1, "constant");
-export type ConstantPad1d = InstanceType<typeof ConstantPad1d>;
+export class ConstantPad1d extends _ConstantPadNd {
+  constructor(padding: number | number[], value: number) {
+    super(1, padding, value);
+  }
+}
+
 /** `nn.ConstantPad2d(padding, value)`. */
-export const ConstantPad2d = padModule("ConstantPad2d", 2, "constant");
-export type ConstantPad2d = InstanceType<typeof ConstantPad2d>;
+export class ConstantPad2d extends _ConstantPadNd {
+  constructor(padding: number | number[], value: number) {
+    super(2, padding, value);
+  }
+}
+
 /** `nn.ConstantPad3d(padding, value)`. */
-export const ConstantPad3d = padModule("ConstantPad3d", 3, "constant");
-export type ConstantPad3d = InstanceType<typeof ConstantPad3d>;
+export class ConstantPad3d extends _ConstantPadNd {
+  constructor(padding: number | number[], value: number) {
+    super(3, padding, value);
+  }
+}
+
 /** `nn.ReflectionPad1d(padding)`. */
-export const ReflectionPad1d = padModule("ReflectionPad1d", 1, "reflect");
-export type ReflectionPad1d = InstanceType<typeof ReflectionPad1d>;
+export class ReflectionPad1d extends _PadNd {
+  constructor(padding: number | number[]) {
+    super(1, "reflect", padding);
+  }
+}
+
 /** `nn.ReflectionPad2d(padding)`. */
-export const ReflectionPad2d = padModule("ReflectionPad2d", 2, "reflect");
-export type ReflectionPad2d = InstanceType<typeof ReflectionPad2d>;
+export class ReflectionPad2d extends _PadNd {
+  constructor(padding: number | number[]) {
+    super(2, "reflect", padding);
+  }
+}
+
 /** `nn.ReplicationPad1d(padding)`. */
-export const ReplicationPad1d = padModule("ReplicationPad1d", 1, "replicate");
-export type ReplicationPad1d = InstanceType<typeof ReplicationPad1d>;
+export class ReplicationPad1d extends _PadNd {
+  constructor(padding: number | number[]) {
+    super(1, "replicate", padding);
+  }
+}
+
 /** `nn.ReplicationPad2d(padding)`. */
-export const ReplicationPad2d = padModule("ReplicationPad2d", 2, "replicate");
-export type ReplicationPad2d = InstanceType<typeof ReplicationPad2d>;
+export class ReplicationPad2d extends _PadNd {
+  constructor(padding: number | number[]) {
+    super(2, "replicate", padding);
+  }
+}
+
 /** `nn.ReplicationPad3d(padding)`. */
-export const ReplicationPad3d = padModule("ReplicationPad3d", 3, "replicate");
-export type ReplicationPad3d = InstanceType<typeof ReplicationPad3d>;
+export class ReplicationPad3d extends _PadNd {
+  constructor(padding: number | number[]) {
+    super(3, "replicate", padding);
+  }
+}
 
 /** `nn.Upsample(size = None, scale_factor = None, mode = 'nearest', align_corners = None)`. */
 export class Upsample extends Module {
@@ -938,11 +998,9 @@ export class ParameterList extends Module {
       .join("\n");
   }
 }
-// deno-lint-ignore no-unsafe-declaration-merging
 export interface ParameterList {
   readonly length: number;
 }
-// deno-lint-ignore no-unsafe-declaration-merging
 export interface ParameterDict {
   readonly length: number;
 }
