@@ -196,6 +196,7 @@ const ISSUE_18 = {
     "ParameterList",
     "ParameterDict",
     "EmbeddingBag",
+    "CTCLoss",
   ],
   "torch.nn.functional": [
     "conv_transpose1d",
@@ -205,6 +206,7 @@ const ISSUE_18 = {
     "affine_grid",
     "grid_sample",
     "embedding_bag",
+    "ctc_loss",
     "huber_loss",
     "margin_ranking_loss",
     "hinge_embedding_loss",

@@ -31,6 +31,7 @@ export {
   scaled_dot_product_attention,
 } from "./attention.ts";
 export * from "./functional_more.ts";
+export { ctc_loss } from "./ctc.ts";
 export {
   binary_cross_entropy,
   binary_cross_entropy_with_logits,

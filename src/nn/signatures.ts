@@ -158,6 +158,8 @@ export const NN_CLASSES = {
   ParameterDict: { sig: "(parameters: dict? = None)", emit: "positional" },
   EmbeddingBag:
     `(num_embeddings: int, embedding_dim: int, max_norm: float? = None, norm_type: float = 2.0, scale_grad_by_freq: bool = False, mode: str = 'mean', sparse: bool = False, _weight: Tensor? = None, include_last_offset: bool = False, padding_idx: int? = None, ${DD})`,
+  CTCLoss:
+    "(blank: int = 0, reduction: str = 'mean', zero_infinity: bool = False)",
   Module: "()",
   Parameter: {
     sig: "(data: Tensor? = None, requires_grad: bool = True)",
@@ -309,6 +311,8 @@ export const FUNCTIONAL = {
   embedding_bag:
     "(input: Tensor, weight: Tensor, offsets: Tensor? = None, max_norm: float? = None, norm_type: float = 2, scale_grad_by_freq: bool = False, mode: str = 'mean', sparse: bool = False, per_sample_weights: Tensor? = None, include_last_offset: bool = False, padding_idx: int? = None)",
   affine_grid: "(theta: Tensor, size: int[], align_corners: bool? = None)",
+  ctc_loss:
+    "(log_probs: Tensor, targets: Tensor, input_lengths: Tensor|int[], target_lengths: Tensor|int[], blank: int = 0, reduction: str = 'mean', zero_infinity: bool = False)",
   mse_loss: LOSS,
   l1_loss: LOSS,
   smooth_l1_loss:
@@ -581,6 +585,8 @@ export const FORWARD = {
   AdaptiveMaxPool2d: ONE,
   EmbeddingBag:
     "(self: Module, input: Tensor, offsets: Tensor? = None, per_sample_weights: Tensor? = None)",
+  CTCLoss:
+    "(self: Module, log_probs: Tensor, targets: Tensor, input_lengths: Tensor|int[], target_lengths: Tensor|int[])",
   L1Loss: TWO,
   MSELoss: TWO,
   SmoothL1Loss: TWO,

@@ -13,6 +13,7 @@ import { KeyError, Module } from "../module.ts";
 import { Parameter } from "../parameter.ts";
 import * as init from "../init.ts";
 import * as G from "../functional_more.ts";
+import { ctc_loss } from "../ctc.ts";
 import { paramDtype, py, pyFloat } from "./_util.ts";
 
 const inplaceRepr = (inplace: boolean) => (inplace ? "inplace=True" : "");
@@ -1157,5 +1158,41 @@ export class EmbeddingBag extends Module {
     s += `, mode=${this.mode}`;
     if (this.padding_idx !== null) s += `, padding_idx=${this.padding_idx}`;
     return s;
+  }
+}
+
+/** `nn.CTCLoss(blank = 0, reduction = 'mean', zero_infinity = false)`. */
+export class CTCLoss extends Module {
+  blank: number;
+  reduction: string;
+  zero_infinity: boolean;
+
+  constructor(...args: unknown[]) {
+    super();
+    const o = parseArgs("CTCLoss", args, [
+      "blank",
+      "reduction",
+      "zero_infinity",
+    ], {
+      blank: 0,
+      reduction: "mean",
+      zero_infinity: false,
+    });
+    this.blank = o.blank;
+    this.reduction = o.reduction;
+    this.zero_infinity = o.zero_infinity;
+  }
+
+  forward(
+    log_probs: Tensor,
+    targets: Tensor,
+    input_lengths: unknown,
+    target_lengths: unknown,
+  ): Tensor {
+    return ctc_loss(log_probs, targets, input_lengths, target_lengths, {
+      blank: this.blank,
+      reduction: this.reduction,
+      zero_infinity: this.zero_infinity,
+    });
   }
 }
