@@ -197,6 +197,7 @@ const ISSUE_18 = {
     "ParameterDict",
     "EmbeddingBag",
     "CTCLoss",
+    "Conv3d",
   ],
   "torch.nn.functional": [
     "conv_transpose1d",
@@ -207,6 +208,7 @@ const ISSUE_18 = {
     "grid_sample",
     "embedding_bag",
     "ctc_loss",
+    "conv3d",
     "huber_loss",
     "margin_ranking_loss",
     "hinge_embedding_loss",

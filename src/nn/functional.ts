@@ -19,6 +19,7 @@ export { log_softmax, softmax } from "../ops/activation.ts";
 export {
   conv1d,
   conv2d,
+  conv3d,
   conv_transpose1d,
   conv_transpose2d,
   fold,

@@ -150,6 +150,8 @@ export const NN_CLASSES = {
   GaussianNLLLoss:
     "(*, full: bool = False, eps: float = 1e-06, reduction: str = 'mean')",
   MultiLabelSoftMarginLoss: `(weight: Tensor? = None, ${REDUCTION})`,
+  Conv3d:
+    `(in_channels: int, out_channels: int, kernel_size: int|int[], ${CONV}, bias: bool = True, padding_mode: str = 'zeros', ${DD})`,
   ConvTranspose1d:
     `(in_channels: int, out_channels: int, kernel_size: int|int[], stride: int|int[] = 1, padding: int|int[] = 0, output_padding: int|int[] = 0, groups: int = 1, bias: bool = True, dilation: int|int[] = 1, padding_mode: str = 'zeros', ${DD})`,
   AdaptiveMaxPool1d: "(output_size: int|int[], return_indices: bool = False)",
@@ -298,6 +300,7 @@ export const FUNCTIONAL = {
     "(input: Tensor, target: Tensor, var: Tensor, full: bool = False, eps: float = 1e-06, reduction: str = 'mean')",
   multilabel_soft_margin_loss:
     `(input: Tensor, target: Tensor, weight: Tensor? = None, ${REDUCTION})`,
+  conv3d: `(input: Tensor, weight: Tensor, bias: Tensor? = None, ${CONV})`,
   conv_transpose1d:
     "(input: Tensor, weight: Tensor, bias: Tensor? = None, stride: int|int[] = 1, padding: int|int[] = 0, output_padding: int|int[] = 0, groups: int = 1, dilation: int|int[] = 1)",
   gumbel_softmax:
@@ -581,6 +584,7 @@ export const FORWARD = {
     "(self: Module, anchor: Tensor, positive: Tensor, negative: Tensor)",
   GaussianNLLLoss: "(self: Module, input: Tensor, target: Tensor, var: Tensor)",
   ConvTranspose1d: ONE,
+  Conv3d: ONE,
   AdaptiveMaxPool1d: ONE,
   AdaptiveMaxPool2d: ONE,
   EmbeddingBag:

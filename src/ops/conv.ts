@@ -10,6 +10,7 @@ import { scalarTypeName } from "./core.ts";
 import { squeeze, unsqueeze } from "./views.ts";
 import { pad } from "./resize.ts";
 import { convolution } from "./_convolution.ts";
+import { stack } from "./indexing.ts";
 
 export { convolution } from "./_convolution.ts";
 export { fold, unfold } from "./_fold.ts";
@@ -242,6 +243,90 @@ export function conv2d(
 ): Tensor {
   const o = parseArgs("conv2d", args, [...CONV_NAMES], convDefaults());
   return convNd("conv2d", 2, input, weight, o, false);
+}
+
+/**
+ * `F.conv3d(input, weight, bias?, stride=1, padding=0, dilation=1, groups=1)`: input
+ * [N, C, D, H, W] or [C, D, H, W], weight [O, C/groups, kd, kh, kw]. Each output depth slice is a
+ * sum of conv2d over the kernel's depth, so it runs (and differentiates) wherever conv2d does.
+ * @example torch.conv3d(torch.randn(1, 2, 4, 5, 5), torch.randn(3, 2, 2, 3, 3))  // [1, 3, 3, 3, 3]
+ */
+export function conv3d(
+  input: Tensor,
+  weight: Tensor,
+  ...args: unknown[]
+): Tensor {
+  const o = parseArgs("conv3d", args, [...CONV_NAMES], convDefaults());
+  const d = input.dim();
+  if (d !== 4 && d !== 5) {
+    throw new RuntimeError(
+      `Expected 4D (unbatched) or 5D (batched) input to conv3d, but got input of size: ${
+        list(input._shape)
+      }`,
+    );
+  }
+  if (weight.dim() !== 5) {
+    throw new RuntimeError(
+      `Expected 5-dimensional weight for 5-dimensional input ${
+        list(input._shape)
+      }, but got ${weight.dim()}-dimensional weight of size ${
+        list(weight._shape)
+      } instead`,
+    );
+  }
+  if (typeof o.padding === "string") {
+    throw new RuntimeError("conv3d: string padding is not supported yet");
+  }
+  const x = d === 4 ? unsqueeze(input, 0) : input;
+  const [sd, sh, sw] = expandParam("stride", o.stride, 3);
+  const [pd, ph, pw] = expandParam("padding", o.padding, 3);
+  const [dd, dh, dw] = expandParam("dilation", o.dilation, 3);
+  const kd = weight.size(2), D = x.size(2);
+  const depth = Math.floor((D + 2 * pd - dd * (kd - 1) - 1) / sd) + 1;
+  if (depth < 1) {
+    throw new RuntimeError(
+      `Calculated padded input size per channel: (${D + 2 * pd} x ${
+        x.size(3) + 2 * ph
+      } x ${x.size(4) + 2 * pw}). Kernel size: (${kd} x ${weight.size(3)} x ${
+        weight.size(4)
+      }). Kernel size can't be greater than actual input size`,
+    );
+  }
+  const slices: Tensor[] = [];
+  for (let od = 0; od < depth; od++) {
+    let acc: Tensor | null = null;
+    for (let k = 0; k < kd; k++) {
+      const z = od * sd + k * dd - pd;
+      if (z < 0 || z >= D) continue; // zero padding along depth
+      const part = conv2d(
+        x.select(2, z),
+        weight.select(2, k),
+        null,
+        [sh, sw],
+        [ph, pw],
+        [dh, dw],
+        o.groups,
+      );
+      acc = acc ? acc.add(part) : part;
+    }
+    if (acc === null) {
+      // Only padding under the kernel: zeros of the right shape.
+      const probe = conv2d(
+        x.select(2, 0),
+        weight.select(2, 0),
+        null,
+        [sh, sw],
+        [ph, pw],
+        [dh, dw],
+        o.groups,
+      );
+      acc = probe.mul(0);
+    }
+    slices.push(acc);
+  }
+  let out = stack(slices, 2);
+  if (o.bias) out = out.add(o.bias.reshape([1, -1, 1, 1, 1]));
+  return d === 4 ? out.squeeze(0) : out;
 }
 
 /**

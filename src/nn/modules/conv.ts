@@ -6,6 +6,7 @@ import { parseArgs } from "../../ops/_args.ts";
 import {
   conv1d,
   conv2d,
+  conv3d,
   conv_transpose1d,
   conv_transpose2d,
 } from "../../ops/conv.ts";
@@ -302,6 +303,40 @@ export class ConvTranspose1d extends _ConvNd {
       this.output_padding,
       this.groups,
       this.dilation,
+    );
+  }
+}
+
+/**
+ * `nn.Conv3d(in_channels, out_channels, kernel_size, stride = 1, padding = 0, dilation = 1,
+ * groups = 1, bias = true)`: over (N, C, D, H, W), as sums of 2-D convolutions over the depth.
+ * @example new nn.Conv3d(2, 4, 3, { padding: 1 })(torch.randn(1, 2, 5, 8, 8))  // [1, 4, 5, 8, 8]
+ */
+export class Conv3d extends _ConvNd {
+  constructor(
+    in_channels: number,
+    out_channels: number,
+    kernel_size: IntOrTuple,
+    ...args: unknown[]
+  ) {
+    const o = convArgs("Conv3d", args, false);
+    if (typeof o.padding === "string") {
+      throw new ValueError(
+        "Conv3d: string padding ('same', 'valid') is not supported yet",
+      );
+    }
+    super(3, false, in_channels, out_channels, kernel_size, o);
+  }
+
+  forward(input: Tensor): Tensor {
+    return conv3d(
+      input,
+      this.weight,
+      this.bias,
+      this.stride,
+      this.padding,
+      this.dilation,
+      this.groups,
     );
   }
 }

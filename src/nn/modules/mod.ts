@@ -26,6 +26,7 @@ export {
   _ConvNd,
   Conv1d,
   Conv2d,
+  Conv3d,
   ConvTranspose1d,
   ConvTranspose2d,
 } from "./conv.ts";
