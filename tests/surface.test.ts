@@ -253,6 +253,12 @@ const ISSUE_18 = {
     "remove_weight_norm",
     "spectral_norm",
     "remove_spectral_norm",
+    "parametrize",
+  ],
+  "torch.nn.utils.parametrize": [
+    "register_parametrization",
+    "remove_parametrizations",
+    "is_parametrized",
   ],
   "torch.utils.data": [
     "IterableDataset",
@@ -330,6 +336,7 @@ const ROOTS: Record<string, object> = {
   "torch.nn.functional": torch.nn.functional,
   "torch.linalg": torch.linalg,
   "torch.nn.utils": torch.nn.utils,
+  "torch.nn.utils.parametrize": torch.nn.utils.parametrize,
   "torch.utils.data": torch.utils.data,
   "torch.vision.datasets": torch.vision.datasets,
   "torch.vision.transforms": torch.vision.transforms,

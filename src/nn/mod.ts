@@ -17,6 +17,7 @@ import * as F from "./functional.ts";
 import * as I from "./init.ts";
 import * as U from "./utils.ts";
 import * as R from "./rnn_utils.ts";
+import * as PZ from "./parametrize.ts";
 import type { Tensor } from "../tensor.ts";
 import {
   CONTAINER_METHODS,
@@ -26,6 +27,7 @@ import {
   MODULE_METHODS,
   NN_CLASSES,
   PACKED_SEQUENCE,
+  PARAMETRIZE,
   RNN_UTILS,
   UTILS,
 } from "./signatures.ts";
@@ -74,9 +76,20 @@ const rnn: SignedTable<typeof RNN_UTILS, typeof R> & {
   ),
 };
 bindMethods(R.PackedSequence, "torch.nn.utils.rnn", PACKED_SEQUENCE.methods);
-/** `torch.nn.utils`: gradient clipping, parameter helpers and `rnn`. */
-export const utils: SignedTable<typeof UTILS, typeof U> & { rnn: typeof rnn } =
-  { ...signAll("torch.nn.utils", UTILS, U), rnn };
+/** `torch.nn.utils.parametrize`: register_parametrization and friends. */
+const parametrize: SignedTable<typeof PARAMETRIZE, typeof PZ> = signAll(
+  "torch.nn.utils.parametrize",
+  PARAMETRIZE,
+  PZ,
+);
+/** `torch.nn.utils`: gradient clipping, parameter helpers, `rnn` and `parametrize`. */
+export const utils:
+  & SignedTable<typeof UTILS, typeof U>
+  & { rnn: typeof rnn; parametrize: typeof parametrize } = {
+    ...signAll("torch.nn.utils", UTILS, U),
+    rnn,
+    parametrize,
+  };
 
 const IMPLS = { ...m, ...L, Module: ModuleImpl, Parameter: ParameterImpl };
 const classes: SignedClassTable<typeof NN_CLASSES, typeof IMPLS> = signClasses(

@@ -419,6 +419,23 @@ export const RNN_UTILS = {
   unpack_sequence: "(packed_sequences: PackedSequence)",
 } as const;
 
+/** `torch.nn.utils.parametrize.*`. */
+export const PARAMETRIZE = {
+  register_parametrization: {
+    sig:
+      "(module: Module, tensor_name: str, parametrization: Module, *, unsafe: bool = False)",
+    emit: "positional",
+  },
+  remove_parametrizations: {
+    sig: "(module: Module, tensor_name: str, leave_parametrized: bool = True)",
+    emit: "positional",
+  },
+  is_parametrized: {
+    sig: "(module: Module, tensor_name: str? = None)",
+    emit: "positional",
+  },
+} as const;
+
 /** `nn.utils.rnn.PackedSequence`: PyTorch's namedtuple and the methods it adds. */
 export const PACKED_SEQUENCE = {
   constructor: {
