@@ -266,7 +266,7 @@ const ISSUE_18 = {
     "WeightedRandomSampler",
     "get_worker_info",
   ],
-  "torch.vision.datasets": ["MNIST", "FashionMNIST", "CIFAR10"],
+  "torch.vision.datasets": ["MNIST", "FashionMNIST", "CIFAR10", "ImageFolder"],
   "torch.vision.transforms": [
     "Compose",
     "ToTensor",

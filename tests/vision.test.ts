@@ -33,6 +33,12 @@ const fx = readFixture<
     pipeline: { seed: number; samples: Enc[]; after: number[]; repr: string };
     tensor_ops: Record<string, Enc>;
     random_tensor_ops: { seed: number; flips: Enc[]; crops: Enc[] };
+    image_folder: {
+      classes: string[];
+      class_to_idx: Record<string, number>;
+      samples: [string, number][];
+      images: Enc[];
+    };
   }
 >("vision.json");
 const ROOT = fileURLToPath(new URL("./fixtures/vision", import.meta.url));
@@ -134,6 +140,43 @@ describe(`torch.vision against torchvision ${fx.torchvision}`, () => {
     const crop = new T.RandomCrop([5, 4], [1, 2]);
     fx.random_tensor_ops.crops.forEach((e, i) =>
       assertTensorClose(crop(x), e.t, `crop ${i}`, exact)
+    );
+  });
+  test("ImageFolder: classes, samples and decoded PNG and JPEG images", () => {
+    const want = fx.image_folder;
+    const root = `${ROOT}/folder`;
+    const ds = new datasets.ImageFolder(root);
+    assert.deepEqual(ds.classes, want.classes);
+    assert.deepEqual(ds.class_to_idx, want.class_to_idx);
+    assert.deepEqual(
+      ds.samples.map(([p, t]) => [p.slice(root.length + 1), t]),
+      want.samples,
+    );
+    want.images.forEach((e, i) => {
+      const [img, target] = ds.get(i) as [torch.vision.Image, number];
+      assert.equal(img.mode, "RGB");
+      assert.equal(target, want.samples[i][1]);
+      const t = new T.PILToTensor()(img) as torch.Tensor;
+      // PNG is lossless: PIL's bytes exactly. JPEG decoders may round their IDCT differently (the
+      // fixture is 4:4:4: with 4:2:0 chroma, jpeg-js replicates where libjpeg interpolates).
+      const jpeg = want.samples[i][0].endsWith(".jpg");
+      if (!jpeg) assertTensorClose(t, e.t, `image ${i}`, exact);
+      else {
+        assert.deepEqual([...t.shape], e.t.shape);
+        const diff = t.to(torch.float32).sub(
+          decodeTensor(e.t).to(torch.float32),
+        )
+          .abs().max().item() as number;
+        assert.ok(diff <= 2, `JPEG pixels differ from PIL's by ${diff}`);
+      }
+    });
+    const withT = new datasets.ImageFolder(root, {
+      transform: new T.ToTensor(),
+    });
+    assert.deepEqual([...(withT.get(0)[0] as torch.Tensor).shape], [3, 3, 6]);
+    assert.throws(
+      () => new datasets.ImageFolder(`${ROOT}/MNIST/raw`),
+      /Couldn't find any class folder/,
     );
   });
   test("missing files, download and wrong inputs are clear errors", () => {

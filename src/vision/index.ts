@@ -13,12 +13,18 @@ export const datasets: {
   MNIST: typeof V.MNIST;
   FashionMNIST: typeof V.FashionMNIST;
   CIFAR10: typeof V.CIFAR10;
+  ImageFolder: typeof V.ImageFolder;
 } = {
   MNIST: signedClassAs(`${D}.MNIST`, MNIST_SIG, V.MNIST),
   FashionMNIST: signedClassAs(`${D}.FashionMNIST`, MNIST_SIG, V.FashionMNIST),
   CIFAR10: signedClassAs(`${D}.CIFAR10`, MNIST_SIG, V.CIFAR10),
+  ImageFolder: signedClassAs(`${D}.ImageFolder`, {
+    sig:
+      "(root: str, transform: callable? = None, target_transform: callable? = None, loader: callable? = None, is_valid_file: callable? = None)",
+    emit: "positional",
+  }, V.ImageFolder),
 };
-for (const cls of [V.MNIST, V.CIFAR10]) {
+for (const cls of [V.MNIST, V.CIFAR10, V.ImageFolder]) {
   bindMethods(cls, D, { get: "(self: object, index: int)" });
 }
 

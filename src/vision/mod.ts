@@ -4,8 +4,9 @@
 // for PIL's: 8-bit pixels, "L" or "RGB", row-major with channels last. Random transforms draw
 // from torch's generator as torchvision does, so a seed gives torchvision's crops and flips.
 
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
+import { readdirSync, readFileSync, statSync } from "node:fs";
+import { extname, join } from "node:path";
+import { createRequire } from "node:module";
 import { gunzipSync } from "node:zlib";
 import { float32, int64, uint8 } from "../dtype.ts";
 import { RuntimeError, ValueError } from "../errors.ts";
@@ -370,6 +371,180 @@ export class CIFAR10 extends Dataset<[unknown, unknown]> {
       this.#hwc.slice(i * 3072, (i + 1) * 3072),
     );
     const target = this.targets[i];
+    return [
+      this.transform ? this.transform(img) : img,
+      this.target_transform ? this.target_transform(target) : target,
+    ];
+  }
+}
+
+/** torchvision's IMG_EXTENSIONS. */
+export const IMG_EXTENSIONS = [
+  ".jpg",
+  ".jpeg",
+  ".png",
+  ".ppm",
+  ".bmp",
+  ".pgm",
+  ".tif",
+  ".tiff",
+  ".webp",
+];
+
+/** Decoded pixels: 8-bit RGBA, row-major. */
+interface Decoded {
+  width: number;
+  height: number;
+  data: Uint8Array;
+}
+type PngJs = { PNG: { sync: { read(bytes: Uint8Array): Decoded } } };
+type JpegJs = {
+  decode(
+    bytes: Uint8Array,
+    opts: { useTArray: true; formatAsRGBA: true },
+  ): Decoded;
+};
+
+/** An image decoder package (pngjs, jpeg-js), loaded on first use from node_modules. */
+function decoder<T>(name: string): T {
+  try {
+    return createRequire(import.meta.url)(name) as T;
+  } catch {
+    throw new RuntimeError(
+      `reading images needs the npm package ${name}, a dependency of flambeau that npm install brings`,
+    );
+  }
+}
+
+/** RGB bytes from RGBA ones (the alpha dropped, as PIL's convert("RGB")). */
+function rgbOf(rgba: Uint8Array, n: number): Uint8Array {
+  const out = new Uint8Array(n * 3);
+  for (let i = 0; i < n; i++) {
+    out[3 * i] = rgba[4 * i];
+    out[3 * i + 1] = rgba[4 * i + 1];
+    out[3 * i + 2] = rgba[4 * i + 2];
+  }
+  return out;
+}
+
+/**
+ * torchvision's default loader: a PNG or JPEG file as an RGB Image (pngjs and jpeg-js decode
+ * them; other formats are refused with a clear error).
+ */
+export function default_loader(path: string): Image {
+  const bytes = readFileSync(path);
+  const ext = extname(path).toLowerCase();
+  if (ext === ".png") {
+    const png = decoder<PngJs>("pngjs").PNG.sync.read(bytes);
+    return new Image(
+      "RGB",
+      png.width,
+      png.height,
+      rgbOf(png.data, png.width * png.height),
+    );
+  }
+  if (ext === ".jpg" || ext === ".jpeg") {
+    const img = decoder<JpegJs>("jpeg-js").decode(bytes, {
+      useTArray: true,
+      formatAsRGBA: true,
+    });
+    return new Image(
+      "RGB",
+      img.width,
+      img.height,
+      rgbOf(img.data, img.width * img.height),
+    );
+  }
+  throw new RuntimeError(
+    `cannot decode ${path}: flambeau's default loader reads PNG and JPEG files`,
+  );
+}
+
+/**
+ * `ImageFolder(root, transform = None, target_transform = None, loader = default_loader,
+ * is_valid_file = None)`: `root/<class>/<image>` files, classes being the sorted folder names and
+ * samples sorted within each, as torchvision's. A sample is `[image, class index]`.
+ */
+export class ImageFolder extends Dataset<[unknown, unknown]> {
+  readonly root: string;
+  readonly transform: Transform;
+  readonly target_transform: Transform;
+  readonly loader: (path: string) => unknown;
+  readonly classes: string[];
+  readonly class_to_idx: Record<string, number>;
+  /** `[path, class index]` of every sample. */
+  readonly samples: [string, number][];
+  readonly targets: number[];
+
+  constructor(root: string, ...args: unknown[]) {
+    super();
+    const last = args[args.length - 1];
+    const o = (last && typeof last === "object" &&
+        Object.getPrototypeOf(last) === Object.prototype
+      ? args.pop()
+      : {}) as Record<string, unknown>;
+    const [transform, target_transform, loader, is_valid_file] = args as [
+      Transform?,
+      Transform?,
+      ((p: string) => unknown)?,
+      ((p: string) => boolean)?,
+    ];
+    this.root = root;
+    this.transform = transform ?? (o.transform as Transform) ?? null;
+    this.target_transform = target_transform ??
+      (o.target_transform as Transform) ?? null;
+    this.loader = loader ?? (o.loader as (p: string) => unknown) ??
+      default_loader;
+    const valid = is_valid_file ?? (o.is_valid_file as
+      | ((p: string) => boolean)
+      | undefined) ??
+      ((p: string) => IMG_EXTENSIONS.includes(extname(p).toLowerCase()));
+    let entries: string[];
+    try {
+      entries = readdirSync(root);
+    } catch {
+      throw new RuntimeError(`Couldn't find any class folder in ${root}.`);
+    }
+    this.classes = entries.filter((e) => statSync(join(root, e)).isDirectory())
+      .sort();
+    if (this.classes.length === 0) {
+      throw new RuntimeError(`Couldn't find any class folder in ${root}.`);
+    }
+    this.class_to_idx = Object.fromEntries(
+      this.classes.map((c, i) => [c, i]),
+    );
+    this.samples = [];
+    for (const [i, c] of this.classes.entries()) {
+      for (const f of readdirSync(join(root, c)).sort()) {
+        const path = join(root, c, f);
+        if (statSync(path).isFile() && valid(path)) {
+          this.samples.push([path, i]);
+        }
+      }
+    }
+    if (this.samples.length === 0) {
+      throw new RuntimeError(
+        `Found no valid file for the classes ${
+          this.classes.join(", ")
+        }. Supported extensions are: ${IMG_EXTENSIONS.join(", ")}`,
+      );
+    }
+    this.targets = this.samples.map(([, t]) => t);
+  }
+
+  get length(): number {
+    return this.samples.length;
+  }
+
+  get(index: number): [unknown, unknown] {
+    const n = this.length;
+    if (!Number.isInteger(index) || index < -n || index >= n) {
+      throw new RuntimeError(
+        `index ${index} is out of bounds for dimension 0 with size ${n}`,
+      );
+    }
+    const [path, target] = this.samples[index < 0 ? index + n : index];
+    const img = this.loader(path);
     return [
       this.transform ? this.transform(img) : img,
       this.target_transform ? this.target_transform(target) : target,
