@@ -280,5 +280,19 @@ describe("issue 18's layers: PyTorch's messages", () => {
       () => F.pad(r(1, 2, 3), [3, 0], { mode: "reflect" }),
     );
     raises("softshrink_negative", () => F.softshrink(r(3), -1.5));
+    const circular = (pad: number[]) => () =>
+      F.pad(r(1, 2, 3), pad, { mode: "circular" });
+    raises("circular_wraps_twice", circular([4, 0]));
+    raises("circular_pad_size", circular([1, 1, 1, 1]));
+    raises("circular_empty", circular([-2, -2]));
+    raises(
+      "conv_transpose_padding_mode",
+      () => new nn.ConvTranspose2d(1, 1, 3, { padding_mode: "reflect" }),
+    );
+    // PyTorch prints the modes as a Python set, in an order that changes from run to run.
+    assert.throws(
+      () => new nn.Conv2d(1, 1, 3, { padding_mode: "wrap" }),
+      /^ValueError: padding_mode must be one of \{'zeros', 'reflect', 'replicate', 'circular'\}, but got padding_mode='wrap'$/,
+    );
   });
 });

@@ -274,13 +274,32 @@ export function conv3d(
       } instead`,
     );
   }
-  if (typeof o.padding === "string") {
-    throw new RuntimeError("conv3d: string padding is not supported yet");
-  }
-  const x = d === 4 ? unsqueeze(input, 0) : input;
+  let x = d === 4 ? unsqueeze(input, 0) : input;
   const [sd, sh, sw] = expandParam("stride", o.stride, 3);
-  const [pd, ph, pw] = expandParam("padding", o.padding, 3);
   const [dd, dh, dw] = expandParam("dilation", o.dilation, 3);
+  let pd: number, ph: number, pw: number;
+  if (typeof o.padding === "string") {
+    if (o.padding === "valid") [pd, ph, pw] = [0, 0, 0];
+    else if (o.padding === "same") {
+      if (sd !== 1 || sh !== 1 || sw !== 1) {
+        throw new RuntimeError(
+          "padding='same' is not supported for strided convolutions",
+        );
+      }
+      // Total padding d(k-1) per dim, the odd one out on the right (padding the input first).
+      const total = [dd, dh, dw].map((dl, i) => dl * (weight.size(i + 2) - 1));
+      const left = total.map((t) => Math.floor(t / 2));
+      const extra = total.map((t, i) => t - 2 * left[i]);
+      if (extra.some((e) => e > 0)) {
+        x = pad(x, [0, extra[2], 0, extra[1], 0, extra[0]]);
+      }
+      [pd, ph, pw] = left;
+    } else {
+      throw new RuntimeError(
+        `Invalid padding string: '${o.padding}'`,
+      );
+    }
+  } else [pd, ph, pw] = expandParam("padding", o.padding, 3);
   const kd = weight.size(2), D = x.size(2);
   const depth = Math.floor((D + 2 * pd - dd * (kd - 1) - 1) / sd) + 1;
   if (depth < 1) {

@@ -1,4 +1,4 @@
-// Resampling: F.pad (constant, reflect, replicate), F.interpolate (nearest, bilinear) as plane
+// Resampling: F.pad (constant, reflect, replicate, circular), F.interpolate (nearest, bilinear) as plane
 // maps with their adjoints as gradients, and F.one_hot.
 
 import { RuntimeError, ValueError } from "../errors.ts";
@@ -18,6 +18,7 @@ function source(mode: string, c: number, n: number): number {
   if (c >= 0 && c < n) return c;
   if (mode === "constant") return -1;
   if (mode === "replicate") return c < 0 ? 0 : n - 1;
+  if (mode === "circular") return ((c % n) + n) % n;
   return c < 0 ? -c : 2 * (n - 1) - c; // reflect, without repeating the edge
 }
 
@@ -39,15 +40,23 @@ export function pad(input: Tensor, ...args: unknown[]): Tensor {
   }
   const k = p.length / 2, d = input.dim();
   if (k > d) throw new RuntimeError("Padding length too large");
-  if (!["constant", "reflect", "replicate"].includes(mode)) {
+  if (!["constant", "reflect", "replicate", "circular"].includes(mode)) {
     throw new RuntimeError(
       `Unrecognised padding mode ${mode}`,
     );
   }
-  if (mode !== "constant" && !(k <= 3 && (d === k + 1 || d === k + 2))) {
-    throw new RuntimeError(
-      "Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now",
-    );
+  const only =
+    "Only 2D, 3D, 4D, 5D padding with non-constant padding are supported for now";
+  if (mode === "circular") {
+    // PyTorch's circular padding wants a batch and a channel dim in front of the padded ones.
+    if (d < 2 || d > 5) throw new RuntimeError(only);
+    if (p.length !== 2 * (d - 2)) {
+      throw new RuntimeError(
+        `Invalid padding size, expected ${2 * (d - 2)} but got ${p.length}`,
+      );
+    }
+  } else if (mode !== "constant" && !(k <= 3 && (d === k + 1 || d === k + 2))) {
+    throw new RuntimeError(only);
   }
   const inShape = [...input._shape], outShape = [...input._shape];
   // pad[2i], pad[2i+1] belong to dim d-1-i.
@@ -63,8 +72,23 @@ export function pad(input: Tensor, ...args: unknown[]): Tensor {
         }`,
       );
     }
+    if (mode === "circular") {
+      if (l > n || r > n) {
+        throw new RuntimeError(
+          "Padding value causes wrapping around more than once.",
+        );
+      }
+      if (n + l + r < 0) {
+        throw new RuntimeError(
+          "Negative padding value is resulting in an empty dimension",
+        );
+      }
+    }
     outShape[dim] = n + l + r;
-    if (outShape[dim] < 0 || (mode !== "constant" && outShape[dim] < 1)) {
+    if (
+      outShape[dim] < 0 ||
+      (mode !== "constant" && mode !== "circular" && outShape[dim] < 1)
+    ) {
       throw new RuntimeError(
         `The input size ${n}, plus negative padding ${l} and ${r} resulted in a negative output size, which is invalid. Check dimension ${dim} of your input.`,
       );
@@ -92,6 +116,8 @@ export function pad(input: Tensor, ...args: unknown[]): Tensor {
   }
   const name = mode === "constant"
     ? "ConstantPadNdBackward0"
+    : mode === "circular"
+    ? "CopySlices"
     : `${mode === "reflect" ? "Reflection" : "Replication"}Pad${k}DBackward0`;
   return applyMap(input, {
     name,

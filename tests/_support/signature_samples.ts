@@ -144,7 +144,9 @@ const EXAMPLES: Record<string, () => Record<string, unknown>> = {
   // The small dataset files the vision tests read.
   "torch.vision.datasets.MNIST": () => ({ root: VISION_ROOT }),
   "torch.vision.datasets.CIFAR10": () => ({ root: VISION_ROOT, train: false }),
-  "torch.vision.datasets.ImageFolder": () => ({ root: `${VISION_ROOT}/folder` }),
+  "torch.vision.datasets.ImageFolder": () => ({
+    root: `${VISION_ROOT}/folder`,
+  }),
   // Stacks of a layer that takes the samples' (2, 3) float64 input: d_model 3, one head.
   "torch.nn.TransformerEncoder": () => ({
     encoder_layer: new torch.nn.TransformerEncoderLayer(3, 1, 4, {

@@ -10,6 +10,7 @@ import {
   conv_transpose1d,
   conv_transpose2d,
 } from "../../ops/conv.ts";
+import { pad } from "../../ops/resize.ts";
 import { Module } from "../module.ts";
 import { Parameter } from "../parameter.ts";
 import * as init from "../init.ts";
@@ -28,6 +29,8 @@ const CONV_DEFAULTS = {
   device: undefined as unknown,
   dtype: undefined as unknown,
 };
+
+const PADDING_MODES = ["zeros", "reflect", "replicate", "circular"];
 
 /** The shared body of the convolutions (PyTorch's `_ConvNd`). */
 export class _ConvNd extends Module {
@@ -75,9 +78,11 @@ export class _ConvNd extends Module {
         );
       }
     }
-    if (o.padding_mode !== "zeros") {
+    if (!PADDING_MODES.includes(o.padding_mode)) {
       throw new ValueError(
-        `padding_mode '${o.padding_mode}' is not supported yet: only 'zeros'`,
+        `padding_mode must be one of {${
+          PADDING_MODES.map((m) => `'${m}'`).join(", ")
+        }}, but got padding_mode='${o.padding_mode}'`,
       );
     }
     this.in_channels = in_channels;
@@ -101,6 +106,34 @@ export class _ConvNd extends Module {
       ? new Parameter(Tensor.empty([out_channels], dtype))
       : null;
     this.reset_parameters();
+  }
+
+  /**
+   * F.pad's list for a padding_mode other than zeros, last dim first (PyTorch's
+   * `_reversed_padding_repeated_twice`); "same" puts the odd one out on the right.
+   */
+  get _reversed_padding_repeated_twice(): number[] {
+    const n = this.kernel_size.length, out: number[] = [];
+    for (let i = n - 1; i >= 0; i--) {
+      if (this.padding === "valid") out.push(0, 0);
+      else if (this.padding === "same") {
+        const total = this.dilation[i] * (this.kernel_size[i] - 1);
+        const left = Math.floor(total / 2);
+        out.push(left, total - left);
+      } else out.push(this.padding[i], this.padding[i]);
+    }
+    return out;
+  }
+
+  /** The input and the padding a convolution gets: padded here unless padding_mode is zeros. */
+  protected _padded(
+    input: Tensor,
+  ): [Tensor, number[] | "same" | "valid"] {
+    if (this.padding_mode === "zeros") return [input, this.padding];
+    return [
+      pad(input, this._reversed_padding_repeated_twice, this.padding_mode),
+      this.kernel_size.map(() => 0),
+    ];
   }
 
   /** PyTorch's initialisation: kaiming_uniform_(a = sqrt(5)), then the bias U(±1/sqrt(fan_in)). */
@@ -190,12 +223,13 @@ export class Conv1d extends _ConvNd {
   }
 
   forward(input: Tensor): Tensor {
+    const [x, padding] = this._padded(input);
     return conv1d(
-      input,
+      x,
       this.weight,
       this.bias,
       this.stride,
-      this.padding,
+      padding,
       this.dilation,
       this.groups,
     );
@@ -225,12 +259,13 @@ export class Conv2d extends _ConvNd {
   }
 
   forward(input: Tensor): Tensor {
+    const [x, padding] = this._padded(input);
     return conv2d(
-      input,
+      x,
       this.weight,
       this.bias,
       this.stride,
-      this.padding,
+      padding,
       this.dilation,
       this.groups,
     );
@@ -250,7 +285,7 @@ export class ConvTranspose2d extends _ConvNd {
     ...args: unknown[]
   ) {
     const o = convArgs("ConvTranspose2d", args, true);
-    if (typeof o.padding === "string") {
+    if (typeof o.padding === "string" || o.padding_mode !== "zeros") {
       throw new ValueError(
         'Only "zeros" padding mode is supported for ConvTranspose2d',
       );
@@ -285,7 +320,7 @@ export class ConvTranspose1d extends _ConvNd {
     ...args: unknown[]
   ) {
     const o = convArgs("ConvTranspose1d", args, true);
-    if (typeof o.padding === "string") {
+    if (typeof o.padding === "string" || o.padding_mode !== "zeros") {
       throw new ValueError(
         'Only "zeros" padding mode is supported for ConvTranspose1d',
       );
@@ -319,22 +354,24 @@ export class Conv3d extends _ConvNd {
     kernel_size: IntOrTuple,
     ...args: unknown[]
   ) {
-    const o = convArgs("Conv3d", args, false);
-    if (typeof o.padding === "string") {
-      throw new ValueError(
-        "Conv3d: string padding ('same', 'valid') is not supported yet",
-      );
-    }
-    super(3, false, in_channels, out_channels, kernel_size, o);
+    super(
+      3,
+      false,
+      in_channels,
+      out_channels,
+      kernel_size,
+      convArgs("Conv3d", args, false),
+    );
   }
 
   forward(input: Tensor): Tensor {
+    const [x, padding] = this._padded(input);
     return conv3d(
-      input,
+      x,
       this.weight,
       this.bias,
       this.stride,
-      this.padding,
+      padding,
       this.dilation,
       this.groups,
     );
