@@ -67,7 +67,7 @@ export class ParametrizationList extends Module {
   }
 }
 
-const originalClasses = new WeakMap<object, Function>();
+const originalClasses = new WeakMap<object, { prototype: object }>();
 
 /** Gives the module a class of its own, `Parametrized<Class>`, where the accessors can live. */
 function injectClass(module: Module): void {
