@@ -10,10 +10,16 @@ import { parseArgs } from "../ops/_args.ts";
 import { assignInPlace } from "../ops/core.ts";
 import { where } from "../ops/elementwise.ts";
 import { flatten as flattenView } from "../ops/views.ts";
-import { scatter_add } from "../ops/indexing.ts";
 import { bernoulli_ } from "../ops/random.ts";
 import * as pool from "../ops/pool.ts";
 import { Size } from "../shape.ts";
+import { tensor } from "../ops/creation.ts";
+import {
+  _embedding_renorm_,
+  _embeddingRows,
+  _refuseSparse,
+  frequencies,
+} from "./_embedding.ts";
 
 export { log_softmax, softmax } from "../ops/activation.ts";
 export {
@@ -345,8 +351,10 @@ export function layer_norm(
 }
 
 /**
- * `F.embedding(input, weight, padding_idx = null)`: rows of weight picked by integer indices; the
- * padding row gets no gradient.
+ * `F.embedding(input, weight, padding_idx = null, max_norm = null, norm_type = 2,
+ * scale_grad_by_freq = false, sparse = false)`: rows of weight picked by integer indices; the
+ * padding row gets no gradient. With max_norm, the picked rows are first renormalised in place;
+ * with scale_grad_by_freq, each row's gradient is divided by how often the input picks it.
  * @example F.embedding(torch.tensor([[0, 2]]), torch.randn(3, 4))  // shape [1, 2, 4]
  */
 export function embedding(
@@ -354,42 +362,42 @@ export function embedding(
   weight: Tensor,
   ...args: unknown[]
 ): Tensor {
-  const o = parseArgs("embedding", args, ["padding_idx", "max_norm"], {
+  const o = parseArgs("embedding", args, [
+    "padding_idx",
+    "max_norm",
+    "norm_type",
+    "scale_grad_by_freq",
+    "sparse",
+  ], {
     padding_idx: null as number | null,
     max_norm: null as number | null,
+    norm_type: 2,
+    scale_grad_by_freq: false,
+    sparse: false,
   });
   if (input.dtype.is_floating_point || input.dtype.name === "bool") {
     throw new RuntimeError(
       `Expected tensor for argument #1 'indices' to have one of the following scalar types: Long, Int; but got torch.${input.dtype.scalar_name}Tensor instead (while checking arguments for embedding)`,
     );
   }
-  if (o.max_norm !== null) {
-    throw new RuntimeError("embedding: max_norm is not supported yet");
-  }
+  _refuseSparse("embedding", o.sparse);
   const rows = weight._shape[0];
   const pad = o.padding_idx === null
     ? -1
     : o.padding_idx < 0
     ? o.padding_idx + rows
     : o.padding_idx;
+  if (o.max_norm !== null) {
+    _embedding_renorm_(weight, input, o.max_norm, o.norm_type);
+  }
   const idx = input.reshape(-1).to(int64);
-  const out = no_grad(() =>
-    weight.index_select(0, idx).reshape([...input._shape, weight._shape[1]])
-  );
-  // The gradient of each picked row adds up into its weight row (EmbeddingBackward0).
-  record({
-    name: "EmbeddingBackward0",
-    inputs: [weight],
-    outputs: [out],
-    backward: ([g]) => {
-      let rowsGrad = g.reshape(-1, weight._shape[1]);
-      if (pad >= 0) rowsGrad = where(idx.eq(pad).unsqueeze(1), 0, rowsGrad);
-      const index = idx.unsqueeze(1).expand(rowsGrad._shape);
-      const zeros = Tensor.empty(weight._shape, g.dtype, g.storage.backend);
-      return [scatter_add(zeros, 0, index, rowsGrad)];
-    },
-  });
-  return out;
+  const scale = o.scale_grad_by_freq
+    ? tensor(
+      frequencies((idx.tolist() as number[]).map(Number)).map((c) => 1 / c),
+      { dtype: weight.dtype, device: weight.device },
+    )
+    : null;
+  return _embeddingRows(weight, idx, pad, scale, input._shape);
 }
 
 /**

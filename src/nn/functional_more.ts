@@ -20,6 +20,11 @@ import { bernoulli_, exponential_ } from "../ops/random.ts";
 import { cat, stack } from "../ops/indexing.ts";
 import { softmax } from "../ops/activation.ts";
 import { pad } from "../ops/resize.ts";
+import {
+  _embedding_renorm_,
+  _embeddingRows,
+  _refuseSparse,
+} from "./_embedding.ts";
 import { adaptive_avg_pool2d, avg_pool2d } from "../ops/pool.ts";
 
 function inplaceOpt(fn: string, args: unknown[], names: string[] = []) {
@@ -712,8 +717,9 @@ export function adaptive_max_pool1d(
 }
 
 /**
- * `F.affine_grid(theta, size, align_corners = None)`: the sampling grid (N, H, W, 2) of the
- * affine maps theta (N, 2, 3) over an (N, C, H, W) output, in [-1, 1] coordinates.
+ * `F.affine_grid(theta, size, align_corners = None)`: the sampling grid of the affine maps theta
+ * over an output of the given size, in [-1, 1] coordinates: (N, H, W, 2) from theta (N, 2, 3) for
+ * a 4-D size, (N, D, H, W, 3) from theta (N, 3, 4) for a 5-D one.
  */
 export function affine_grid(
   theta: Tensor,
@@ -729,21 +735,27 @@ export function affine_grid(
       `Expected theta to have floating point type, but got ${theta.dtype}`,
     );
   }
-  if (size.length !== 4) {
+  const list = `[${size.join(", ")}]`;
+  if (size.length !== 4 && size.length !== 5) {
     throw new NotImplementedError(
-      `affine_grid only supports 4D and 5D sizes, for 2D and 3D affine transforms, respectively. Got size ${
-        pySize(size)
-      }.`,
+      `affine_grid only supports 4D and 5D sizes, for 2D and 3D affine transforms, respectively. Got size ${list}.`,
     );
   }
-  if (theta.dim() !== 3 || theta.size(1) !== 2 || theta.size(2) !== 3) {
+  const S = size.length - 2; // spatial dims: 2 or 3
+  if (theta.dim() !== 3 || theta.size(1) !== S || theta.size(2) !== S + 1) {
     throw new ValueError(
-      `Expected a batch of 2D affine matrices of shape Nx2x3 for size ${
-        pySize(size)
-      }. Got [${theta._shape.join(", ")}].`,
+      `Expected a batch of ${S}D affine matrices of shape Nx${S}x${
+        S + 1
+      } for size ${list}. Got ${pySize(theta._shape)}.`,
     );
   }
-  const [N, , H, W] = size;
+  const spatial = size.slice(2);
+  if (Math.min(...spatial) <= 0) {
+    throw new ValueError(
+      `Expected non-zero, positive output size. Got ${list}`,
+    );
+  }
+  const N = size[0], count = spatial.reduce((a, b) => a * b, 1);
   const lin = (n: number) => {
     if (n <= 1) return zeros([n], { dtype: theta.dtype, device: theta.device });
     const step = linspace(-1, 1, n, {
@@ -752,16 +764,17 @@ export function affine_grid(
     });
     return align ? step : step.mul((n - 1) / n);
   };
-  // Base grid (H, W, 3): x, y, 1; the grid is base @ thetaᵀ.
-  const xs = lin(W).reshape([1, W, 1]).expand(H, W, 1);
-  const ys = lin(H).reshape([H, 1, 1]).expand(H, W, 1);
-  const ones = xs.mul(0).add(1);
-  const base = cat([xs, ys, ones], -1).reshape([1, H * W, 3]);
-  return base.expand(N, H * W, 3).bmm(theta.transpose(1, 2)).reshape([
+  // Base grid (...spatial, S + 1): x (the last dim), y, [z,] 1; the grid is base @ thetaᵀ.
+  const axes = spatial.map((n, i) => {
+    const shape = spatial.map((_, j) => (j === i ? n : 1));
+    return lin(n).reshape([...shape, 1]).expand(...spatial, 1);
+  }).reverse();
+  const ones = axes[0].mul(0).add(1);
+  const base = cat([...axes, ones], -1).reshape([1, count, S + 1]);
+  return base.expand(N, count, S + 1).bmm(theta.transpose(1, 2)).reshape([
     N,
-    H,
-    W,
-    2,
+    ...spatial,
+    S,
   ]);
 }
 
@@ -778,10 +791,22 @@ function reflect(x: Tensor, twiceLow: number, twiceHigh: number): Tensor {
   return where(even, extra.add(min), extra.neg().add(span + min));
 }
 
+/** Keys's cubic convolution weights (A = -0.75) of the four taps around t in [0, 1). */
+function cubicWeights(t: Tensor): Tensor[] {
+  const A = -0.75;
+  // |x| <= 1: ((A + 2)|x| - (A + 3))x² + 1; 1 < |x| < 2: ((A|x| - 5A)|x| + 8A)|x| - 4A.
+  const near = (x: Tensor) => x.mul(A + 2).sub(A + 3).mul(x).mul(x).add(1);
+  const far = (x: Tensor) =>
+    x.mul(A).sub(5 * A).mul(x).add(8 * A).mul(x).sub(4 * A);
+  return [far(t.add(1)), near(t), near(t.neg().add(1)), far(t.neg().add(2))];
+}
+
 /**
  * `F.grid_sample(input, grid, mode = 'bilinear', padding_mode = 'zeros', align_corners = None)`:
- * input (N, C, H, W) sampled at grid (N, Ho, Wo, 2) of (x, y) in [-1, 1]; bilinear or nearest,
- * with zeros, border or reflection padding. Gradients reach both the input and the grid.
+ * input (N, C, H, W) sampled at grid (N, Ho, Wo, 2) of (x, y) in [-1, 1], or input
+ * (N, C, D, H, W) at grid (N, Do, Ho, Wo, 3) of (x, y, z); bilinear (trilinear for 5-D), nearest
+ * or bicubic (4-D only), with zeros, border or reflection padding. Gradients reach both the input
+ * and the grid.
  */
 export function grid_sample(
   input: Tensor,
@@ -808,30 +833,52 @@ export function grid_sample(
       `nn.functional.grid_sample(): expected padding_mode to be 'zeros', 'border', or 'reflection', but got: '${o.padding_mode}'`,
     );
   }
-  if (o.mode === "bicubic") {
-    throw new RuntimeError("grid_sample: mode='bicubic' is not supported yet");
-  }
-  if (input.dim() !== 4) {
+  const sizes = (t: Tensor) => `[${t._shape.join(", ")}]`;
+  if (grid.dim() < 1 || input.dim() < 1 || grid.size(0) !== input.size(0)) {
     throw new RuntimeError(
-      `grid_sampler(): expected 4D input (5D volumetric sampling is not supported yet), but got input with sizes [${
-        input._shape.join(", ")
-      }]`,
+      `grid_sampler(): expected grid and input to have same batch size, but got input with sizes ${
+        sizes(input)
+      } and grid with sizes ${sizes(grid)}`,
     );
   }
-  if (
-    grid.dim() !== 4 || grid.size(0) !== input.size(0) || grid.size(3) !== 2
-  ) {
+  if (grid.size(-1) !== input.dim() - 2) {
     throw new RuntimeError(
-      `grid_sampler(): expected grid to have size 2 in last dimension and the same batch size as input, but got grid with sizes [${
-        grid._shape.join(", ")
-      }]`,
+      `grid_sampler(): expected grid to have size ${
+        input.dim() - 2
+      } in last dimension, but got grid with sizes ${sizes(grid)}`,
+    );
+  }
+  for (let i = 2; i < input.dim(); i++) {
+    if (input.size(i) <= 0) {
+      throw new RuntimeError(
+        `grid_sampler(): expected input to have non-empty spatial dimensions, but input has sizes ${
+          sizes(input)
+        } with dimension ${i} being empty`,
+      );
+    }
+  }
+  const rank = input.dim() === 4 ? 4 : 5;
+  if (input.dim() !== rank || grid.dim() !== rank) {
+    throw new RuntimeError(
+      `grid_sampler(): expected ${rank}D input and grid with same number of dimensions, but got input with sizes ${
+        sizes(input)
+      } and grid with sizes ${sizes(grid)}`,
+    );
+  }
+  if (rank === 5 && o.mode === "bicubic") {
+    throw new RuntimeError(
+      "grid_sampler(): bicubic interpolation only supports 4D input",
     );
   }
   const align = o.align_corners ?? false;
-  const [N, C, H, W] = input._shape, [, Ho, Wo] = grid._shape;
+  const [N, C] = input._shape, spatial = input._shape.slice(2);
+  const S = spatial.length, out = grid._shape.slice(1, -1);
+  const count = out.reduce((a, b) => a * b, 1);
+  // Coordinate k of the grid (x, y, z) indexes spatial dim S-1-k (W, H, D).
+  const sizeOf = (k: number) => spatial[S - 1 - k];
   const unnormalize = (c: Tensor, size: number) =>
     align ? c.add(1).div(2).mul(size - 1) : c.add(1).mul(size).sub(1).div(2);
-  const pad = (c: Tensor, size: number) => {
+  const padCoord = (c: Tensor, size: number) => {
     if (o.padding_mode === "border") return c.clamp(0, size - 1);
     if (o.padding_mode === "reflection") {
       const r = align
@@ -841,34 +888,70 @@ export function grid_sample(
     }
     return c;
   };
-  const ix = pad(unnormalize(grid.select(3, 0), W), W);
-  const iy = pad(unnormalize(grid.select(3, 1), H), H);
-  const flat = input.reshape([N, C, H * W]);
-  /** input at integer corners (N, Ho, Wo), zero outside the image. */
-  const at = (xs: Tensor, ys: Tensor): Tensor => {
-    const inside = xs.ge(0).logical_and(xs.le(W - 1)).logical_and(ys.ge(0))
-      .logical_and(ys.le(H - 1));
-    const xi = xs.clamp(0, W - 1), yi = ys.clamp(0, H - 1);
-    const index = yi.mul(W).add(xi).to("int64").reshape([N, 1, Ho * Wo])
-      .expand(N, C, Ho * Wo);
-    const v = flat.gather(2, index).reshape([N, C, Ho, Wo]);
-    return where(inside.unsqueeze(1), v, 0);
+  const flat = input.reshape([N, C, spatial.reduce((a, b) => a * b, 1)]);
+  /** input at integer coordinates (x, y[, z]) of shape (N, ...out), zero outside. */
+  const at = (cs: Tensor[]): Tensor => {
+    let inside: Tensor | null = null, index: Tensor | null = null;
+    for (let d = 0; d < S; d++) {
+      // Row-major over (D, H, W): the slowest coordinate is the last one.
+      const k = S - 1 - d, n = sizeOf(k), c = cs[k];
+      const ok = c.ge(0).logical_and(c.le(n - 1));
+      inside = inside === null ? ok : inside.logical_and(ok);
+      const ci = c.clamp(0, n - 1);
+      index = index === null ? ci : index.mul(n).add(ci);
+    }
+    const gathered = flat.gather(
+      2,
+      index!.to("int64").reshape([N, 1, count]).expand(N, C, count),
+    ).reshape([N, C, ...out]);
+    return where(inside!.unsqueeze(1), gathered, 0);
   };
-  if (o.mode === "nearest") {
-    // nearbyint: half to even.
-    const rx = ix.round(), ry = iy.round();
-    // The grid's gradient is zero, not absent, as in PyTorch.
-    return at(rx.detach(), ry.detach()).add(grid.mul(0).sum());
+  const coords = Array.from(
+    { length: S },
+    (_, k) => unnormalize(grid.select(-1, k), sizeOf(k)),
+  );
+  if (o.mode === "bicubic") {
+    // Taps at floor - 1 .. floor + 2, each padded on its own (PyTorch's get_value_bounded).
+    const [ix, iy] = coords;
+    const x0 = ix.floor().detach(), y0 = iy.floor().detach();
+    const wx = cubicWeights(ix.sub(x0)), wy = cubicWeights(iy.sub(y0));
+    const tap = (c0: Tensor, j: number, size: number) =>
+      padCoord(c0.add(j - 1), size).trunc();
+    let result: Tensor | null = null;
+    for (let i = 0; i < 4; i++) {
+      const y = tap(y0, i, sizeOf(1));
+      let row: Tensor | null = null;
+      for (let j = 0; j < 4; j++) {
+        const term = at([tap(x0, j, sizeOf(0)), y]).mul(wx[j].unsqueeze(1));
+        row = row === null ? term : row.add(term);
+      }
+      const term = row!.mul(wy[i].unsqueeze(1));
+      result = result === null ? term : result.add(term);
+    }
+    return result!;
   }
-  const x0 = ix.floor().detach(), y0 = iy.floor().detach();
-  const x1 = x0.add(1), y1 = y0.add(1);
-  const wNW = x1.sub(ix).mul(y1.sub(iy)).unsqueeze(1);
-  const wNE = ix.sub(x0).mul(y1.sub(iy)).unsqueeze(1);
-  const wSW = x1.sub(ix).mul(iy.sub(y0)).unsqueeze(1);
-  const wSE = ix.sub(x0).mul(iy.sub(y0)).unsqueeze(1);
-  return at(x0, y0).mul(wNW).add(at(x1, y0).mul(wNE)).add(
-    at(x0, y1).mul(wSW),
-  ).add(at(x1, y1).mul(wSE));
+  const padded = coords.map((c, k) => padCoord(c, sizeOf(k)));
+  if (o.mode === "nearest") {
+    // nearbyint: half to even. The grid's gradient is zero, not absent, as in PyTorch.
+    return at(padded.map((c) => c.round().detach())).add(grid.mul(0).sum());
+  }
+  // (Tri)linear: the 2^S corners, each weighted by the product of its distances' complements.
+  const lo = padded.map((c) => c.floor().detach());
+  let result: Tensor | null = null;
+  for (let corner = 0; corner < 1 << S; corner++) {
+    const cs: Tensor[] = [];
+    let w: Tensor | null = null;
+    for (let k = 0; k < S; k++) {
+      const high = (corner >> k) & 1;
+      const c = high ? lo[k].add(1) : lo[k];
+      const wk = high ? padded[k].sub(lo[k]) : lo[k].add(1).sub(padded[k]);
+      cs.push(c);
+      w = w === null ? wk : w.mul(wk);
+    }
+    const term = at(cs).mul(w!.unsqueeze(1));
+    result = result === null ? term : result.add(term);
+  }
+  return result!;
 }
 
 /**
@@ -942,13 +1025,22 @@ export function embedding_bag(
   if (!["sum", "mean", "max"].includes(o.mode)) {
     throw new ValueError("mode has to be one of sum, mean or max");
   }
+  if (o.mode === "max" && o.scale_grad_by_freq) {
+    throw new ValueError(
+      "max mode does not support scaling the gradient by the frequency",
+    );
+  }
+  if (o.mode === "max" && o.sparse) {
+    throw new ValueError("max mode does not support sparse weights");
+  }
+  _refuseSparse("embedding_bag", o.sparse);
+  if (o.max_norm !== null) {
+    _embedding_renorm_(weight, flat, o.max_norm, o.norm_type);
+  }
   if (psw && o.mode !== "sum") {
     throw new NotImplementedError(
       `embedding_bag: per_sample_weights was not None. per_sample_weights is only supported for mode='sum' (got mode='${o.mode}'). Please open a feature request on GitHub.`,
     );
-  }
-  if (o.max_norm !== null) {
-    throw new RuntimeError("embedding_bag: max_norm is not supported yet");
   }
   const ids = (flat.tolist() as number[]).map(Number);
   const n = ids.length, B = starts.length, D = weight.size(1);
@@ -985,7 +1077,20 @@ export function embedding_bag(
     }
     return stack(rows, 0);
   }
-  let emb = weight.index_select(0, long(kept.map((k) => ids[k])));
+  let scale: Tensor | null = null;
+  if (o.scale_grad_by_freq) {
+    // PyTorch 1.13's CPU backward divides the gradient of the g-th smallest distinct index by
+    // the count of the g-th smallest entry (sorted[g], not that index): reproduced as it is.
+    const sorted = [...ids].sort((a, b) => a - b);
+    const counts = new Map<number, number>();
+    for (const v of ids) counts.set(v, (counts.get(v) ?? 0) + 1);
+    const factor = new Map<number, number>();
+    for (const v of sorted) {
+      if (!factor.has(v)) factor.set(v, 1 / counts.get(sorted[factor.size])!);
+    }
+    scale = tensor(kept.map((k) => factor.get(ids[k])!), opts);
+  }
+  let emb = _embeddingRows(weight, long(kept.map((k) => ids[k])), -1, scale);
   if (psw) {
     emb = emb.mul(psw.reshape(-1).index_select(0, long(kept)).unsqueeze(1));
   }

@@ -1,7 +1,7 @@
 // The Python signatures of `torch.nn`: every layer's constructor, `nn.functional`, `nn.init` and
 // `nn.utils`, declared once (src/signature.ts) with PyTorch 1.13's names, order and defaults; the
-// parameters PyTorch has and flambeau does not (say `padding_mode='reflect'`) are left out, so that
-// they raise PyTorch's TypeError instead of being ignored.
+// parameters PyTorch has and flambeau does not are left out, so that they raise PyTorch's TypeError
+// instead of being ignored.
 
 const DD = "device: device? = None, dtype: dtype? = None";
 const REDUCTION =
@@ -36,7 +36,7 @@ export const NN_CLASSES = {
   Dropout: "(p: float = 0.5, inplace: bool = False)",
   Flatten: "(start_dim: int = 1, end_dim: int = -1)",
   Embedding:
-    `(num_embeddings: int, embedding_dim: int, padding_idx: int? = None, max_norm: float? = None, *, ${DD})`,
+    `(num_embeddings: int, embedding_dim: int, padding_idx: int? = None, max_norm: float? = None, norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False, _weight: Tensor? = None, ${DD})`,
   BatchNorm1d:
     `(num_features: int, eps: float = 1e-05, momentum: float? = 0.1, affine: bool = True, track_running_stats: bool = True, ${DD})`,
   BatchNorm2d:
@@ -202,7 +202,7 @@ export const FUNCTIONAL = {
   layer_norm:
     "(input: Tensor, normalized_shape: int|int[], weight: Tensor? = None, bias: Tensor? = None, eps: float = 1e-05)",
   embedding:
-    "(input: Tensor, weight: Tensor, padding_idx: int? = None, max_norm: float? = None)",
+    "(input: Tensor, weight: Tensor, padding_idx: int? = None, max_norm: float? = None, norm_type: float = 2.0, scale_grad_by_freq: bool = False, sparse: bool = False)",
   normalize:
     "(input: Tensor, p: float = 2.0, dim: int = 1, eps: float = 1e-12)",
   flatten: "(input: Tensor, start_dim: int = 0, end_dim: int = -1)",

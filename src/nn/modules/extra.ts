@@ -13,6 +13,7 @@ import { KeyError, Module } from "../module.ts";
 import { Parameter } from "../parameter.ts";
 import * as init from "../init.ts";
 import * as G from "../functional_more.ts";
+import { _refuseSparse } from "../_embedding.ts";
 import { ctc_loss } from "../ctc.ts";
 import { paramDtype, py, pyFloat } from "./_util.ts";
 
@@ -1113,6 +1114,7 @@ export class EmbeddingBag extends Module {
     this.max_norm = o.max_norm;
     this.norm_type = o.norm_type;
     this.scale_grad_by_freq = o.scale_grad_by_freq;
+    if (o.mode !== "max") _refuseSparse("EmbeddingBag", o.sparse);
     this.weight = new Parameter(
       o._weight ??
         Tensor.empty([num_embeddings, embedding_dim], paramDtype(o.dtype)),

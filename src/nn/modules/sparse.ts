@@ -6,19 +6,24 @@ import { no_grad } from "../../autograd/grad_mode.ts";
 import { Module } from "../module.ts";
 import { Parameter } from "../parameter.ts";
 import * as F from "../functional.ts";
+import { _refuseSparse } from "../_embedding.ts";
 import * as init from "../init.ts";
 import { paramDtype, pyFloat } from "./_util.ts";
 
 interface EmbeddingOptions {
   padding_idx?: number | null;
   max_norm?: number | null;
+  norm_type?: number;
+  scale_grad_by_freq?: boolean;
+  sparse?: boolean;
   dtype?: unknown;
   _weight?: Tensor | null;
 }
 
 /**
- * `nn.Embedding(num_embeddings, embedding_dim, padding_idx = null)`: row i of the weight for index
- * i; the padding row starts at zero and receives no gradient.
+ * `nn.Embedding(num_embeddings, embedding_dim, padding_idx = null, max_norm = null, norm_type = 2,
+ * scale_grad_by_freq = false)`: row i of the weight for index i; the padding row starts at zero
+ * and receives no gradient; rows looked up are renormalised to max_norm where given.
  * @example new nn.Embedding(10, 3)(torch.tensor([[1, 2], [4, 5]]))  // shape [2, 2, 3]
  */
 export class Embedding extends Module {
@@ -26,6 +31,9 @@ export class Embedding extends Module {
   embedding_dim: number;
   padding_idx: number | null;
   max_norm: number | null;
+  norm_type: number;
+  scale_grad_by_freq: boolean;
+  sparse: boolean;
   weight: Parameter;
 
   constructor(
@@ -37,10 +45,20 @@ export class Embedding extends Module {
     const o = parseArgs(
       "Embedding",
       args,
-      ["padding_idx", "max_norm"],
+      [
+        "padding_idx",
+        "max_norm",
+        "norm_type",
+        "scale_grad_by_freq",
+        "sparse",
+        "_weight",
+      ],
       {
         padding_idx: null as number | null,
         max_norm: null as number | null,
+        norm_type: 2,
+        scale_grad_by_freq: false,
+        sparse: false,
         dtype: undefined as unknown,
         device: undefined as unknown,
         _weight: null as Tensor | null,
@@ -57,6 +75,10 @@ export class Embedding extends Module {
     this.embedding_dim = embedding_dim;
     this.padding_idx = pad;
     this.max_norm = o.max_norm;
+    this.norm_type = o.norm_type;
+    this.scale_grad_by_freq = o.scale_grad_by_freq;
+    _refuseSparse("Embedding", o.sparse);
+    this.sparse = o.sparse;
     if (o._weight) {
       this.weight = new Parameter(o._weight);
     } else {
@@ -67,16 +89,24 @@ export class Embedding extends Module {
     }
   }
 
-  /** `Embedding.from_pretrained(embeddings, { freeze = true, padding_idx })`. */
+  /**
+   * `Embedding.from_pretrained(embeddings, { freeze = true, padding_idx, max_norm, norm_type,
+   * scale_grad_by_freq })`.
+   */
   static from_pretrained(
     embeddings: Tensor,
-    opts: { freeze?: boolean; padding_idx?: number | null } = {},
+    opts: {
+      freeze?: boolean;
+      padding_idx?: number | null;
+      max_norm?: number | null;
+      norm_type?: number;
+      scale_grad_by_freq?: boolean;
+      sparse?: boolean;
+    } = {},
   ): Embedding {
     const [rows, cols] = embeddings._shape;
-    const e = new Embedding(rows, cols, {
-      padding_idx: opts.padding_idx ?? null,
-      _weight: embeddings,
-    });
+    const { freeze: _, ...rest } = opts;
+    const e = new Embedding(rows, cols, { ...rest, _weight: embeddings });
     e.weight.requires_grad = !(opts.freeze ?? true);
     return e;
   }
@@ -90,13 +120,23 @@ export class Embedding extends Module {
   }
 
   forward(input: Tensor): Tensor {
-    return F.embedding(input, this.weight, this.padding_idx, this.max_norm);
+    return F.embedding(
+      input,
+      this.weight,
+      this.padding_idx,
+      this.max_norm,
+      this.norm_type,
+      this.scale_grad_by_freq,
+      this.sparse,
+    );
   }
 
   override extra_repr(): string {
     let s = `${this.num_embeddings}, ${this.embedding_dim}`;
     if (this.padding_idx !== null) s += `, padding_idx=${this.padding_idx}`;
     if (this.max_norm !== null) s += `, max_norm=${pyFloat(this.max_norm)}`;
+    if (this.norm_type !== 2) s += `, norm_type=${pyFloat(this.norm_type)}`;
+    if (this.scale_grad_by_freq) s += ", scale_grad_by_freq=True";
     return s;
   }
 }
