@@ -226,7 +226,9 @@ describe(`issue 18's functions against PyTorch ${fx.torch}`, () => {
         torch.manual_seed(c.seed);
         // JSON has no infinity: the fixture writes "inf".
         const kwargs = Object.fromEntries(
-          Object.entries(c.kwargs).map(([k, v]) => [k, v === "inf" ? Infinity : v]),
+          Object.entries(c.kwargs).map((
+            [k, v],
+          ) => [k, v === "inf" ? Infinity : v]),
         );
         let m = new nn.Embedding(10, 3, kwargs);
         if (c.dtype === "float64") m = m.double();
@@ -242,7 +244,12 @@ describe(`issue 18's functions against PyTorch ${fx.torch}`, () => {
         assertTensorClose(out.cpu(), c.output.t, "output", t);
         const [grad] = torch.autograd.grad(weigh(out.cpu(), 1), [m.weight]);
         assertTensorClose(grad!.cpu(), c.grad.t, "grad", t);
-        assertTensorClose(m.weight.detach().cpu(), c.weight_after.t, "weight", t);
+        assertTensorClose(
+          m.weight.detach().cpu(),
+          c.weight_after.t,
+          "weight",
+          t,
+        );
       });
     }
   }

@@ -2,12 +2,19 @@
 
 import { INSPECT, objectRepr } from "../repr.ts";
 import { bool, float64, int64 } from "../dtype.ts";
-import { RuntimeError, ValueError } from "../errors.ts";
+import { AssertionError, RuntimeError, ValueError } from "../errors.ts";
 import { tensor } from "../ops/creation.ts";
 import { stack } from "../ops/indexing.ts";
 import type { Generator } from "../random/generator.ts";
 import { Tensor } from "../tensor.ts";
-import { type DatasetLike, getItem, IterableDataset } from "./dataset.ts";
+import { default_generator } from "../random/generator.ts";
+import {
+  _asWorker,
+  type DatasetLike,
+  getItem,
+  IterableDataset,
+  WorkerInfo,
+} from "./dataset.ts";
 import {
   BatchSampler,
   drawSeed,
@@ -72,7 +79,7 @@ export function default_collate(batch: unknown[]): unknown {
   );
 }
 
-/** DataLoader options, PyTorch's keyword arguments (single-process: there is no `num_workers`). */
+/** DataLoader options, PyTorch's keyword arguments. */
 export interface DataLoaderOptions<T, B> {
   /** Samples per batch (1 by default); `null` yields samples one by one, uncollated. */
   batch_size?: number | null;
@@ -88,11 +95,56 @@ export interface DataLoaderOptions<T, B> {
   collate_fn?: (samples: T[]) => B;
   /** The generator the shuffle and the per-pass base seed draw from (the global one by default). */
   generator?: Generator;
+  /**
+   * Workers, each with PyTorch's seed (the pass's base seed plus its id), its own random stream and
+   * its own copy of the dataset's properties, taking batches in turn; they run in this thread,
+   * one batch at a time, so the batches are those PyTorch's worker processes give.
+   */
+  num_workers?: number;
+  /** Called as `worker_init_fn(worker_id)` in each worker when it starts. */
+  worker_init_fn?: ((worker_id: number) => void) | null;
+  /** Batches loaded ahead per worker in PyTorch; accepted with workers, and checked. */
+  prefetch_factor?: number;
+  /** Keeps the workers (their random streams and dataset copies) from one pass to the next. */
+  persistent_workers?: boolean;
+  /** Accepted: memory here is what it is. */
+  pin_memory?: boolean;
+  /** Seconds to wait for a worker's batch; checked, never reached (workers answer in turn). */
+  timeout?: number;
+  /** Accepted: there are no processes to start. */
+  multiprocessing_context?: unknown;
 }
 
+/** An emulated worker: its info, its random state and its copy of the dataset's own properties. */
+interface LoaderWorker {
+  info: WorkerInfo;
+  rng: Uint8Array;
+  props: Record<string, unknown> | null;
+}
+
+/** The dataset's own enumerable properties (a worker's copy of them); null for an array. */
+function snapshot(ds: unknown): Record<string, unknown> | null {
+  if (
+    typeof ds !== "object" || ds === null || Array.isArray(ds) ||
+    ArrayBuffer.isView(ds) || Object.isFrozen(ds)
+  ) return null;
+  return { ...(ds as Record<string, unknown>) };
+}
+
+/** Puts a snapshot's properties back on the dataset (and removes ones added since). */
+function restore(ds: unknown, props: Record<string, unknown> | null): void {
+  if (props === null) return;
+  const o = ds as Record<string, unknown>;
+  for (const k of Object.keys(o)) if (!(k in props)) delete o[k];
+  Object.assign(o, props);
+}
+
+/** A worker's answer when its iterable dataset is exhausted. */
+const STOP = Symbol("stop");
+
 /**
- * Iterates over a dataset in batches: `for (const [x, y] of loader)`. Single-process, so a
- * pass runs synchronously in the caller's thread. Each pass draws PyTorch's per-iterator base
+ * Iterates over a dataset in batches: `for (const [x, y] of loader)`. A pass runs synchronously
+ * in the caller's thread, with `num_workers` emulated there (see the option). Each pass draws PyTorch's per-iterator base
  * seed (two draws) from the generator before its first batch, and a shuffling pass then draws
  * its RandomSampler seed, so with the same `torch.manual_seed` the batches are PyTorch's.
  *
@@ -125,12 +177,51 @@ export class DataLoader<T = any, B = any> implements Iterable<B> {
   readonly collate_fn: (samples: T[]) => B;
   /** The generator for shuffling and base seeds; the global one when undefined. */
   readonly generator: Generator | undefined;
+  /** How many workers load batches in turn (0: the main program loads them). */
+  readonly num_workers: number;
+  /** Called in each worker as it starts. */
+  readonly worker_init_fn: ((worker_id: number) => void) | null;
+  /** PyTorch's prefetch_factor (2 by default). */
+  readonly prefetch_factor: number;
+  /** Whether workers live from one pass to the next. */
+  readonly persistent_workers: boolean;
+  /** Whether batches would be pinned (they are returned as they are). */
+  readonly pin_memory: boolean;
+  /** The timeout in seconds (0: none). */
+  readonly timeout: number;
+  #workers: LoaderWorker[] | null = null;
 
   /** Checks the options as PyTorch does (sampler and shuffle are exclusive, ...). */
   constructor(
     dataset: DatasetLike<T> | IterableDataset<T>,
     opts: DataLoaderOptions<T, B> = {},
   ) {
+    const num_workers = opts.num_workers ?? 0;
+    const timeout = opts.timeout ?? 0;
+    const prefetch_factor = opts.prefetch_factor ?? 2;
+    if (num_workers < 0) {
+      throw new ValueError(
+        "num_workers option should be non-negative; use num_workers=0 to disable multiprocessing.",
+      );
+    }
+    if (timeout < 0) {
+      throw new ValueError("timeout option should be non-negative");
+    }
+    if (num_workers === 0 && prefetch_factor !== 2) {
+      throw new ValueError(
+        "prefetch_factor option could only be specified in multiprocessing.let num_workers > 0 to enable multiprocessing.",
+      );
+    }
+    if (!(prefetch_factor > 0)) throw new AssertionError("");
+    if (opts.persistent_workers && num_workers === 0) {
+      throw new ValueError("persistent_workers option needs num_workers > 0");
+    }
+    this.num_workers = num_workers;
+    this.worker_init_fn = opts.worker_init_fn ?? null;
+    this.prefetch_factor = prefetch_factor;
+    this.persistent_workers = opts.persistent_workers ?? false;
+    this.pin_memory = opts.pin_memory ?? false;
+    this.timeout = timeout;
     this.dataset = dataset as DatasetLike<T>;
     this.generator = opts.generator;
     let batch_size = opts.batch_size === undefined ? 1 : opts.batch_size;
@@ -215,10 +306,113 @@ export class DataLoader<T = any, B = any> implements Iterable<B> {
     return src.length;
   }
 
-  /** One pass. The base seed is drawn here, eagerly, as PyTorch draws it in `iter(loader)`. */
+  /**
+   * One pass. The base seed is drawn here, eagerly, as PyTorch draws it in `iter(loader)`; with
+   * persistent workers only the first pass draws it (PyTorch keeps that iterator).
+   */
   [Symbol.iterator](): Iterator<B> {
-    drawSeed(this.generator);
-    return this.#batches();
+    if (this.num_workers === 0) {
+      drawSeed(this.generator);
+      return this.#batches();
+    }
+    if (!this.persistent_workers || this.#workers === null) {
+      this.#workers = this.#startWorkers(drawSeed(this.generator));
+    }
+    return this.#workerBatches(this.#workers);
+  }
+
+  /**
+   * PyTorch's worker start: worker w seeds the global generator with base + w, takes a copy of the
+   * dataset and runs worker_init_fn(w); the main program's random state is left as it was.
+   */
+  #startWorkers(base: bigint): LoaderWorker[] {
+    const mainRng = default_generator.get_state();
+    const mainProps = snapshot(this.dataset);
+    const workers: LoaderWorker[] = [];
+    try {
+      for (let w = 0; w < this.num_workers; w++) {
+        const seed = base + BigInt(w);
+        default_generator.manual_seed(seed);
+        restore(this.dataset, mainProps);
+        const info = new WorkerInfo(w, this.num_workers, seed, this.dataset);
+        const init = this.worker_init_fn;
+        if (init) _asWorker(info, () => init(w));
+        workers.push({
+          info,
+          rng: default_generator.get_state(),
+          props: snapshot(this.dataset),
+        });
+      }
+    } finally {
+      restore(this.dataset, mainProps);
+      default_generator.set_state(mainRng);
+    }
+    return workers;
+  }
+
+  /** fn run as worker w: its random state, its dataset properties, its get_worker_info(). */
+  #inWorker<R>(w: LoaderWorker, fn: () => R): R {
+    const mainRng = default_generator.get_state();
+    const mainProps = snapshot(this.dataset);
+    default_generator.set_state(w.rng);
+    restore(this.dataset, w.props);
+    try {
+      return _asWorker(w.info, fn);
+    } finally {
+      w.rng = default_generator.get_state();
+      w.props = snapshot(this.dataset);
+      restore(this.dataset, mainProps);
+      default_generator.set_state(mainRng);
+    }
+  }
+
+  /**
+   * A pass with workers, in PyTorch's order: batch k of a map-style dataset is loaded by worker
+   * k % num_workers (the sampler runs in the main program); with an IterableDataset each worker
+   * iterates the dataset itself and the workers take turns, an exhausted one dropping out.
+   */
+  *#workerBatches(workers: LoaderWorker[]): IterableIterator<B> {
+    const W = workers.length;
+    const ds: unknown = this.dataset;
+    if (ds instanceof IterableDataset) {
+      const its = workers.map((w) =>
+        this.#inWorker(w, () => (ds as Iterable<T>)[Symbol.iterator]())
+      );
+      const active = workers.map(() => true);
+      for (let w = 0; active.some((a) => a); w = (w + 1) % W) {
+        if (!active[w]) continue;
+        const batch = this.#inWorker(workers[w], () => {
+          const size = this.batch_size ?? 1;
+          const data: T[] = [];
+          while (data.length < size) {
+            const r = its[w].next();
+            if (r.done) break;
+            data.push(r.value);
+          }
+          if (data.length === 0 || (this.drop_last && data.length < size)) {
+            return STOP;
+          }
+          return this.collate_fn(data);
+        });
+        if (batch === STOP) active[w] = false;
+        else yield batch;
+      }
+      return;
+    }
+    const source: Iterable<number[]> = this.batch_sampler ??
+      (function* (sampler: Iterable<number>) {
+        for (const i of sampler) yield [i];
+      })(this.sampler);
+    let k = 0;
+    for (const indices of source) {
+      yield this.#inWorker(
+        workers[k++ % W],
+        () =>
+          this.collate_fn(
+            indices.map((i) => getItem(this.dataset as DatasetLike<T>, i)),
+          ),
+      );
+    }
   }
 
   *#batches(): IterableIterator<B> {

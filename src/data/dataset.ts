@@ -51,11 +51,64 @@ export abstract class IterableDataset<T = unknown> implements Iterable<T> {
 }
 
 /**
- * `get_worker_info()`: the worker's id, count, seed and dataset inside a DataLoader worker, and
- * None in the main process: loading here is always in the main process (num_workers = 0).
+ * What `get_worker_info()` returns inside a DataLoader worker: the worker's `id`, the loader's
+ * `num_workers`, the worker's `seed` (the pass's base seed plus its id) and the `dataset`. Frozen,
+ * as PyTorch's, and printed as `WorkerInfo(id=0, num_workers=2, seed=..., dataset=...)`.
  */
-export function get_worker_info(): null {
-  return null;
+export class WorkerInfo {
+  readonly id: number;
+  readonly num_workers: number;
+  readonly seed: bigint;
+  readonly dataset: unknown;
+
+  /** Made by the DataLoader for each of its workers. */
+  constructor(id: number, num_workers: number, seed: bigint, dataset: unknown) {
+    this.id = id;
+    this.num_workers = num_workers;
+    this.seed = seed;
+    this.dataset = dataset;
+    Object.freeze(this);
+  }
+
+  /** Python's repr. */
+  toString(): string {
+    return `WorkerInfo(id=${this.id}, num_workers=${this.num_workers}, seed=${this.seed}, dataset=${
+      typeof (this.dataset as { [INSPECT]?: () => string })?.[INSPECT] ===
+          "function"
+        ? (this.dataset as { [INSPECT]: () => string })[INSPECT]()
+        : String(this.dataset)
+    })`;
+  }
+
+  /** Node's and Deno's console hooks. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.toString();
+  }
+  [Symbol.for("Deno.customInspect")](): string {
+    return this.toString();
+  }
+}
+
+let currentWorker: WorkerInfo | null = null;
+
+/**
+ * `get_worker_info()`: the running worker's WorkerInfo while a DataLoader with num_workers > 0
+ * loads (in the dataset's `get`/iterator, the collate_fn and the worker_init_fn), and None in the
+ * main program.
+ */
+export function get_worker_info(): WorkerInfo | null {
+  return currentWorker;
+}
+
+/** Internal: runs fn as worker `info` (get_worker_info() returns it meanwhile). */
+export function _asWorker<R>(info: WorkerInfo, fn: () => R): R {
+  const outer = currentWorker;
+  currentWorker = info;
+  try {
+    return fn();
+  } finally {
+    currentWorker = outer;
+  }
 }
 
 /** The datasets flambeau defines (a user's subclasses print as `__main__`'s). */

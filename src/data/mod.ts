@@ -56,7 +56,7 @@ export const IterableDataset: typeof ds.IterableDataset = signedClassAs(
   ds.IterableDataset,
 );
 export type IterableDataset<T = unknown> = ds.IterableDataset<T>;
-/** `get_worker_info()`: None, loading being in the main process. */
+/** `get_worker_info()`: the running DataLoader worker's WorkerInfo, or None in the main program. */
 export const get_worker_info: typeof ds.get_worker_info = signedAs(
   `${P}.get_worker_info`,
   "()",
@@ -114,13 +114,14 @@ export const BatchSampler: typeof sm.BatchSampler = signedClassAs(
 export type BatchSampler = sm.BatchSampler;
 /**
  * `DataLoader(dataset, batch_size = 1, shuffle = None, sampler = None, batch_sampler = None,
- * num_workers = 0, collate_fn = None, pin_memory = False, drop_last = False, ...)`: num_workers and
- * pin_memory (and timeout, worker_init_fn, multiprocessing_context) are accepted in their Python
- * positions and change nothing: loading is in-thread, as PyTorch's num_workers = 0.
+ * num_workers = 0, collate_fn = None, pin_memory = False, drop_last = False, timeout = 0,
+ * worker_init_fn = None, multiprocessing_context = None, generator = None, *, prefetch_factor = 2,
+ * persistent_workers = False)`: workers are emulated in the caller's thread with PyTorch's seeds,
+ * order and get_worker_info(), so the batches are those of PyTorch's worker processes.
  */
 export const DataLoader: typeof dl.DataLoader = signedClassAs(
   `${P}.DataLoader`,
-  "(dataset: object, batch_size: int? = 1, shuffle: bool? = None, sampler: iterable? = None, batch_sampler: iterable? = None, num_workers: int = 0, collate_fn: callable? = None, pin_memory: bool = False, drop_last: bool = False, timeout: float = 0, worker_init_fn: callable? = None, multiprocessing_context: any = None, generator: Generator? = None)",
+  "(dataset: object, batch_size: int? = 1, shuffle: bool? = None, sampler: iterable? = None, batch_sampler: iterable? = None, num_workers: int = 0, collate_fn: callable? = None, pin_memory: bool = False, drop_last: bool = False, timeout: float = 0, worker_init_fn: callable? = None, multiprocessing_context: any = None, generator: Generator? = None, *, prefetch_factor: int = 2, persistent_workers: bool = False)",
   dl.DataLoader,
 );
 // deno-lint-ignore no-explicit-any
