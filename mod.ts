@@ -45,6 +45,10 @@ export {
 export {
   bfloat16,
   bool,
+  cdouble,
+  cfloat,
+  complex128,
+  complex64,
   double,
   DType as dtype,
   float,
@@ -151,6 +155,19 @@ export const kthvalue = torchFns.kthvalue;
 export const mode = torchFns.mode;
 export const repeat_interleave = torchFns.repeat_interleave;
 export const cdist = torchFns.cdist;
+export const complex = torchFns.complex;
+export const polar = torchFns.polar;
+export const view_as_real = torchFns.view_as_real;
+export const view_as_complex = torchFns.view_as_complex;
+export const conj = torchFns.conj;
+export const conj_physical = torchFns.conj_physical;
+export const angle = torchFns.angle;
+export const sgn = torchFns.sgn;
+export const real = torchFns.real;
+export const imag = torchFns.imag;
+export const is_complex = torchFns.is_complex;
+/** A complex number: what `item()` and `tolist()` give for complex elements; `torch.tensor` takes it. */
+export { Complex } from "./src/complex.ts";
 export const einsum = torchFns.einsum;
 export const cosine_similarity = torchFns.cosine_similarity;
 export const bincount = torchFns.bincount;
@@ -312,6 +329,8 @@ export const logical_xor = torchFns.logical_xor;
 export * as nn from "./src/nn/mod.ts";
 /** `torch.linalg`: norms, det, inv, solve, cholesky, qr, eigh, svd (with gradients). */
 export { linalg } from "./src/linalg/torch.ts";
+/** `torch.fft`: fft, ifft, rfft, irfft, fftn, ifftn, fft2, ifft2, rfftn, irfftn, rfft2, irfft2 and helpers. */
+export { fft } from "./src/fft/torch.ts";
 /** torchvision's datasets (MNIST, FashionMNIST, CIFAR10 from local files) and transforms. */
 export * as vision from "./src/vision/index.ts";
 /** `torch.optim`: optimizers (SGD, Adam, ...) and `lr_scheduler`. */

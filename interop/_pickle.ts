@@ -6,6 +6,7 @@ import { Size } from "../src/shape.ts";
 import type { Storage } from "../src/storage.ts";
 import { Tensor } from "../src/tensor.ts";
 import { STORAGE_NAMES } from "./_unpickle.ts";
+import { RuntimeError } from "../src/errors.ts";
 
 /** One storage to write as `data/<key>`, in order of first use. */
 export interface SavedStorage {
@@ -124,6 +125,11 @@ export function pickle(obj: unknown): {
     // A tensor off the CPU is saved as a CPU copy of its elements (so views of one device
     // storage become separate storages in the file; the values are the same).
     if (t.storage.device !== "cpu") t = onCpu(t);
+    if (t.dtype.is_complex) {
+      throw new RuntimeError(
+        `torch.save of ${t.dtype} tensors is not supported yet: save torch.view_as_real(t) instead`,
+      );
+    }
     let s = storages.get(t.storage);
     if (!s) {
       s = { key: String(storages.size), storage: t.storage, dtype: t.dtype };

@@ -46,7 +46,10 @@ export type LoadStorage = (
  * `_rebuild_tensor_v3` with the dtype.
  */
 export const STORAGE_NAMES: Record<
-  Exclude<DTypeName, "uint16" | "uint32" | "uint64">,
+  Exclude<
+    DTypeName,
+    "uint16" | "uint32" | "uint64" | "complex64" | "complex128"
+  >,
   string
 > = {
   float64: "DoubleStorage",

@@ -52,16 +52,16 @@ const DESCR: Record<string, DTypeName> = {
   u4: "uint32",
   u8: "uint64",
   b1: "bool",
-};
-const NUMPY_NAMES: Record<string, string> = {
   c8: "complex64",
   c16: "complex128",
+};
+const NUMPY_NAMES: Record<string, string> = {
   f16: "longdouble",
   f12: "longdouble",
   O: "object",
 };
 const SUPPORTED =
-  "The only supported types are: float64, float32, float16, int64, int32, int16, int8, uint64, uint32, uint16, uint8, and bool.";
+  "The only supported types are: float64, float32, float16, complex64, complex128, int64, int32, int16, int8, uint64, uint32, uint16, uint8, and bool.";
 
 function sourceBytes(src: Source): [Uint8Array, string] {
   if (typeof src === "string" || src instanceof URL) {
@@ -340,23 +340,25 @@ export function parse(bytes: Uint8Array, name = "<bytes>"): NpyArray {
   }
   const nbytes = n * itemsize;
   const at = bytes.byteOffset + dataStart;
+  // A complex element is two parts: the array holds (and swaps, and aligns) parts.
+  const part = dtype.array.BYTES_PER_ELEMENT, count = nbytes / part;
   let data: StorageArray, copied = false;
   if (swap) {
     const c = bytes.slice(dataStart, dataStart + nbytes);
-    for (let i = 0; i < nbytes; i += itemsize) {
-      c.subarray(i, i + itemsize).reverse();
+    for (let i = 0; i < nbytes; i += part) {
+      c.subarray(i, i + part).reverse();
     }
-    data = new dtype.array(c.buffer, 0, n);
+    data = new dtype.array(c.buffer, 0, count);
     copied = true;
-  } else if (at % itemsize !== 0) {
+  } else if (at % part !== 0) {
     data = new dtype.array(
       bytes.slice(dataStart, dataStart + nbytes).buffer,
       0,
-      n,
+      count,
     );
     copied = true;
   } else {
-    data = new dtype.array(bytes.buffer, at, n);
+    data = new dtype.array(bytes.buffer, at, count);
   }
   // An NDArray, so that it prints as NumPy prints it, with the header's fields beside.
   const array = new NDArray(
@@ -414,6 +416,8 @@ const DESCR_OF: Record<Exclude<DTypeName, "bfloat16">, string> = {
   uint32: "<u4",
   uint64: "<u8",
   bool: "|b1",
+  complex64: "<c8",
+  complex128: "<c16",
 };
 
 function contiguous(

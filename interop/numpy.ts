@@ -115,11 +115,13 @@ export function from_numpy(array: ArrayBufferView | NDArrayLike): Tensor {
     else hi += reach;
   }
   const n = shape.reduce((a, b) => a * b, 1);
-  if (n > 0 && (lo < 0 || hi >= data.length)) {
+  // A complex array's data holds two parts per element.
+  const elements = dtype.is_complex ? Math.floor(data.length / 2) : data.length;
+  if (n > 0 && (lo < 0 || hi >= elements)) {
     throw new RuntimeError(
       `shape [${shape.join(", ")}] with strides [${
         strides.join(", ")
-      }] and offset ${offset} reaches outside the data (${data.length} elements)`,
+      }] and offset ${offset} reaches outside the data (${elements} elements)`,
     );
   }
   return new Tensor(new Storage(data), shape, strides, offset, dtype);

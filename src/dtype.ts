@@ -16,7 +16,9 @@ export type DTypeName =
   | "bfloat16"
   | "uint16"
   | "uint32"
-  | "uint64";
+  | "uint64"
+  | "complex64"
+  | "complex128";
 
 /** The TypedArray that holds one dtype's elements on the CPU. */
 export type StorageArray =
@@ -60,8 +62,10 @@ export class DType {
    * @ignore
    */
   readonly array: ArrayCtor;
-  /** Promotion category: 0 bool, 1 integer, 2 floating. */
-  readonly category: 0 | 1 | 2;
+  /** Promotion category: 0 bool, 1 integer, 2 floating, 3 complex. */
+  readonly category: 0 | 1 | 2 | 3;
+  /** `dtype.is_complex`: true for complex64 and complex128. */
+  readonly is_complex: boolean;
 
   /**
    * Internal: the dtypes are fixed; use `torch.float32` and the others.
@@ -72,12 +76,14 @@ export class DType {
     name: DTypeName,
     array: ArrayCtor,
     legacy: string,
-    category: 0 | 1 | 2,
+    category: 0 | 1 | 2 | 3,
     signed: boolean,
   ) {
     this.name = name;
     this.array = array;
-    this.itemsize = array.BYTES_PER_ELEMENT;
+    // A complex element is two of its array's components (real, imaginary).
+    this.itemsize = array.BYTES_PER_ELEMENT * (category === 3 ? 2 : 1);
+    this.is_complex = category === 3;
     this.legacy = legacy;
     this.category = category;
     this.is_floating_point = category === 2;
@@ -206,6 +212,39 @@ export const uint64: DType = new DType(
   false,
 );
 
+/**
+ * `torch.complex64` (alias `torch.cfloat`): a pair of float32s, real then imaginary, stored
+ * interleaved in a Float32Array of twice the element count (NumPy's and PyTorch's layout).
+ */
+export const complex64: DType = new DType(
+  "complex64",
+  Float32Array,
+  "ComplexFloatTensor",
+  3,
+  true,
+);
+/** `torch.complex128` (alias `torch.cdouble`): a pair of float64s, stored as complex64's. */
+export const complex128: DType = new DType(
+  "complex128",
+  Float64Array,
+  "ComplexDoubleTensor",
+  3,
+  true,
+);
+
+/** The complex dtype whose parts have dtype d (float64 → complex128, else complex64). */
+export function toComplexType(d: DType): DType {
+  if (d.is_complex) return d;
+  return d === float64 ? complex128 : complex64;
+}
+
+/** The dtype of a complex dtype's parts (complex64 → float32); d itself when real. */
+export function toRealType(d: DType): DType {
+  if (d === complex64) return float32;
+  if (d === complex128) return float64;
+  return d;
+}
+
 // PyTorch's aliases.
 /** `torch.float`: the same dtype as `torch.float32`. */
 export const float: DType = float32;
@@ -219,6 +258,10 @@ export const long: DType = int64;
 export const int: DType = int32;
 /** `torch.short`: the same dtype as `torch.int16`. */
 export const short: DType = int16;
+/** `torch.cfloat`: the same dtype as `torch.complex64`. */
+export const cfloat: DType = complex64;
+/** `torch.cdouble`: the same dtype as `torch.complex128`. */
+export const cdouble: DType = complex128;
 
 export const DTYPES: Record<DTypeName, DType> = {
   float32,
@@ -234,6 +277,8 @@ export const DTYPES: Record<DTypeName, DType> = {
   uint16,
   uint32,
   uint64,
+  complex64,
+  complex128,
 };
 
 /** Accepts a DType or its name (`"float32"`, `"float"`, `"long"`, ...). */
@@ -247,6 +292,8 @@ export function toDType(d: DType | string): DType {
     long,
     int,
     short,
+    cfloat,
+    cdouble,
   };
   const found = (DTYPES as Record<string, DType>)[name] ?? alias[name];
   if (!found) throw new TypeError(`unknown dtype: ${d}`);
@@ -294,6 +341,11 @@ export function isBarebonesUnsigned(d: DType): boolean {
  */
 export function promote_types(a: DType, b: DType): DType {
   if (a === b) return a;
+  if (a.is_complex || b.is_complex) {
+    // The parts promote as reals (float16 and bfloat16 reach float32: no ComplexHalf here).
+    const r = promote_types(toRealType(a), toRealType(b));
+    return toComplexType(r.is_floating_point ? r : float32);
+  }
   if (isBarebonesUnsigned(a) || isBarebonesUnsigned(b)) {
     if (a.is_floating_point) return a;
     if (b.is_floating_point) return b;
@@ -350,7 +402,12 @@ function combine(
   lower: DType | undefined,
 ): DType | undefined {
   if (!higher) return lower;
-  if (!lower || higher.is_floating_point) return higher;
+  if (!lower || higher.is_complex) return higher;
+  // A complex operand of lower priority keeps a floating higher one's precision.
+  if (lower.is_complex) {
+    return higher.is_floating_point ? toComplexType(higher) : lower;
+  }
+  if (higher.is_floating_point) return higher;
   if (higher === bool || lower.is_floating_point) {
     return promote_types(higher, lower);
   }

@@ -6,6 +6,7 @@ import type { DType, StorageArray } from "./dtype.ts";
 import type { View } from "./backend/backend.ts";
 import { cpu } from "./backend/registry.ts";
 import type { Storage } from "./storage.ts";
+import { RuntimeError } from "./errors.ts";
 
 /** What a host read needs of a tensor (Tensor satisfies it). */
 export interface StridedLike {
@@ -39,6 +40,11 @@ function span(t: StridedLike): { lo: number; n: number } {
 /** A CPU view of t's elements: t's own memory on the CPU, else a host copy of the span it reaches. */
 export function hostView(t: StridedLike): View<StorageArray> {
   const { storage, dtype } = t;
+  if (dtype.is_complex) {
+    throw new RuntimeError(
+      `this operation is not implemented for '${dtype.scalar_name}' tensors`,
+    );
+  }
   if (storage.backend === cpu) {
     return {
       buffer: storage.buffer as StorageArray,

@@ -46,6 +46,11 @@ export class Storage {
   /** A zero-filled storage of n elements of dtype on `backend`. */
   static allocate(dtype: DType, n: number, backend: Backend = cpu): Storage {
     try {
+      // A complex storage is its parts' array, twice as long (real, imaginary, real, ...).
+      if (dtype.is_complex) {
+        const part = dtype.name === "complex64" ? "float32" : "float64";
+        return new Storage(backend.allocate(part, 2 * n), backend);
+      }
       return new Storage(backend.allocate(dtype.name, n), backend);
     } catch (e) {
       // The runtime's RangeError says nothing about sizes; PyTorch's allocator error does.

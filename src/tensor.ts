@@ -11,12 +11,20 @@ import type { Backend, View } from "./backend/backend.ts";
 import { hostDoubles, hostElements, hostViewAsync } from "./host.ts";
 import type { TensorMethods } from "./ops/methods.ts";
 import { formatTensor } from "./print/mod.ts";
+import {
+  type Complex,
+  complexElements,
+  imagPart,
+  pairsOf,
+  realPart,
+} from "./complex.ts";
 
 /**
  * A nested array of numbers or booleans, as `tolist()` returns and `tensor()` accepts; an int64 or
- * uint64 element beyond 2^53 is a BigInt, as `item()` gives it (a double would change it).
+ * uint64 element beyond 2^53 is a BigInt, as `item()` gives it (a double would change it), and a
+ * complex element a `Complex`.
  */
-export type NestedList = number | boolean | bigint | NestedList[];
+export type NestedList = number | boolean | bigint | Complex | NestedList[];
 
 /** The methods generated from the op declarations (`x.add(y)`, `x.exp_()`, ...), merged into the class type. */
 export interface Tensor extends TensorMethods {}
@@ -124,7 +132,7 @@ export class Tensor {
         "you can only change requires_grad flags of leaf variables. If you want to use a computed variable in a subgraph that doesn't require differentiation use var_no_grad = var.detach().",
       );
     }
-    if (flag && !this.dtype.is_floating_point) {
+    if (flag && !this.dtype.is_floating_point && !this.dtype.is_complex) {
       throw new RuntimeError(
         "only Tensors of floating point and complex dtype can require gradients",
       );
@@ -273,12 +281,50 @@ export class Tensor {
    * @ignore
    */
   _view(): View {
+    if (this.dtype.is_complex) {
+      // Kernels compute on reals: a complex op goes through view_as_real (src/complex.ts).
+      throw new RuntimeError(
+        `this operation is not implemented for '${this.dtype.scalar_name}' tensors`,
+      );
+    }
     return {
       buffer: this.storage.buffer,
       dtype: this.dtype.name,
       offset: this.storage_offset_,
       strides: this._strides,
     };
+  }
+
+  /**
+   * The operand a fill kernel writes a real constant through: the tensor itself, or for a complex
+   * tensor its real parts (a fresh complex tensor's imaginary parts are already zero).
+   *
+   * @ignore
+   */
+  _fillView(): View {
+    if (!this.dtype.is_complex) return this._view();
+    const p = pairsOf(this);
+    return {
+      buffer: this.storage.buffer,
+      dtype: p.dtype.name,
+      offset: p.storage_offset_,
+      strides: p._strides.slice(0, -1),
+    };
+  }
+
+  /** `x.is_complex()`: whether the dtype is complex64 or complex128. */
+  is_complex(): boolean {
+    return this.dtype.is_complex;
+  }
+
+  /** `z.real`: the real parts, a view (a real tensor is its own real part, as in PyTorch). */
+  get real(): Tensor {
+    return this.dtype.is_complex ? realPart(this) : this;
+  }
+
+  /** `z.imag`: the imaginary parts of a complex tensor, a view. */
+  get imag(): Tensor {
+    return imagPart(this);
   }
 
   /** Marks an in-place write, for autograd's version check. */
@@ -303,6 +349,10 @@ export class Tensor {
   item(): number | boolean | bigint {
     const n = this.numel();
     if (n !== 1) throw new ValueError(ONE_ELEMENT);
+    if (this.dtype.is_complex) {
+      // TypeScript's type says number; a complex element is a Complex (`{ real, imag }`).
+      return complexElements(this)[0] as unknown as number;
+    }
     const { backend, buffer } = this.storage;
     const v = backend.read(buffer, this.dtype.name, this.storage_offset_, 1)[0];
     if (this.dtype.name === "bool") return v !== 0;
@@ -394,6 +444,15 @@ export class Tensor {
    * elements beyond 2^53 are BigInts, exact.
    */
   tolist(): NestedList {
+    if (this.dtype.is_complex) {
+      const flat = complexElements(this);
+      let q = 0;
+      const nest = (d: number): unknown =>
+        d === this._shape.length
+          ? flat[q++]
+          : Array.from({ length: this._shape[d] }, () => nest(d + 1));
+      return nest(0) as NestedList;
+    }
     const isBool = this.dtype.name === "bool";
     // 64-bit integers are read once, as they are (a device read is a synchronous round trip).
     const big = this.dtype.name === "int64" || this.dtype.name === "uint64"
@@ -434,6 +493,19 @@ export class Tensor {
 
   /** The tensor printed as PyTorch prints it, in the style `torch.set_printoptions` selects. */
   toString(): string {
+    if (this.dtype.is_complex) {
+      const parts = complexElements(this);
+      return formatTensor({
+        dtype: this.dtype.name,
+        shape: this._shape,
+        values: parts.map((c) => c.real),
+        imag: parts.map((c) => c.imag),
+        device: this.storage.device,
+        wrapper: this._printWrapper(),
+        requires_grad: this.requires_grad,
+        grad_fn: this.grad_fn?._name,
+      });
+    }
     return formatTensor({
       dtype: this.dtype.name,
       shape: this._shape,

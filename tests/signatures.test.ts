@@ -52,6 +52,8 @@ const NOT_BOUND: Record<string, string> = {
   "torch.Size":
     "an Array subclass: Array's own methods (map, slice) construct it with Array's arguments",
   "torch.RuntimeError": "an exception class, constructed as JavaScript's Error",
+  "torch.Complex":
+    "Python's builtin complex number (1+2j) as a JavaScript class: new Complex(real, imag)",
   "torch.linalg.LinAlgError":
     "an exception class, constructed as JavaScript's Error",
   "torch.IndexError": "an exception class, constructed as JavaScript's Error",

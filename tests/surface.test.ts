@@ -118,6 +118,54 @@ const ISSUE_17 = {
   ],
 } as const;
 
+const ISSUE_17_FFT_COMPLEX = {
+  "torch.fft": [
+    "fft",
+    "ifft",
+    "rfft",
+    "irfft",
+    "fftn",
+    "ifftn",
+    "fft2",
+    "ifft2",
+    "rfftn",
+    "irfftn",
+    "rfft2",
+    "irfft2",
+    "fftfreq",
+    "rfftfreq",
+    "fftshift",
+    "ifftshift",
+  ],
+  torch: [
+    "complex64",
+    "complex128",
+    "cfloat",
+    "cdouble",
+    "complex",
+    "polar",
+    "view_as_real",
+    "view_as_complex",
+    "conj",
+    "conj_physical",
+    "angle",
+    "sgn",
+    "real",
+    "imag",
+    "is_complex",
+    "Complex",
+  ],
+  Tensor: [
+    "real",
+    "imag",
+    "is_complex",
+    "conj",
+    "conj_physical",
+    "angle",
+    "sgn",
+  ],
+} as const;
+
 const ISSUE_17_LINALG = {
   "torch.linalg": [
     "vector_norm",
@@ -335,6 +383,7 @@ const ROOTS: Record<string, object> = {
   "torch.nn.utils.rnn": torch.nn.utils.rnn,
   "torch.nn.functional": torch.nn.functional,
   "torch.linalg": torch.linalg,
+  "torch.fft": torch.fft,
   "torch.nn.utils": torch.nn.utils,
   "torch.nn.utils.parametrize": torch.nn.utils.parametrize,
   "torch.utils.data": torch.utils.data,
@@ -344,6 +393,15 @@ const ROOTS: Record<string, object> = {
 
 describe("the surface issue 17 added so far", () => {
   for (const [where, names] of Object.entries(ISSUE_17)) {
+    test(where, () => {
+      const missing = names.filter((n) => !(n in ROOTS[where]));
+      assert.deepEqual(missing, [], `missing from ${where}`);
+    });
+  }
+});
+
+describe("the surface issue 17 added so far: torch.fft and complex tensors", () => {
+  for (const [where, names] of Object.entries(ISSUE_17_FFT_COMPLEX)) {
     test(where, () => {
       const missing = names.filter((n) => !(n in ROOTS[where]));
       assert.deepEqual(missing, [], `missing from ${where}`);

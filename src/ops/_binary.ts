@@ -10,6 +10,7 @@ import {
 import { RuntimeError } from "../errors.ts";
 import { broadcastShapes } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
+import { complexBinary } from "../complex.ts";
 import type { BinaryOp, ViewOrScalar } from "../backend/backend.ts";
 import {
   backendOf,
@@ -247,6 +248,12 @@ export function applyBinary(
   kernel: BinaryOp = name,
   into?: Tensor,
 ): Tensor {
+  if (
+    (a instanceof Tensor && a.dtype.is_complex) ||
+    (b instanceof Tensor && b.dtype.is_complex)
+  ) {
+    return complexBinary(kernel === name ? name : kernel, a, b, alpha, into);
+  }
   const decl: BinaryDecl = BINARY[name];
   const common = result_type(asOperand(a), asOperand(b));
   if (decl.result !== "bool" && isBarebonesUnsigned(common)) {

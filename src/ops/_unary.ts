@@ -8,6 +8,7 @@ import {
 } from "../dtype.ts";
 import { RuntimeError } from "../errors.ts";
 import { Tensor } from "../tensor.ts";
+import { complexUnary, deliverComplex } from "../complex.ts";
 import type { UnaryOp } from "../backend/backend.ts";
 import { canWriteInto, cast } from "./core.ts";
 import { where } from "./elementwise.ts";
@@ -193,6 +194,7 @@ export function applyUnary(
   x: Tensor,
   into?: Tensor,
 ): Tensor {
+  if (x.dtype.is_complex) return deliverComplex(complexUnary(name, x), into);
   const decl: UnaryDecl = UNARY[name];
   if (decl.result !== "bool") checkUnsignedArithmetic(name, x);
   const dtype = unaryResultType(decl, x);

@@ -6,6 +6,8 @@ import { unknownDeviceMessage } from "../device.ts";
 import { fromBf16, toBf16 } from "../bfloat16.ts";
 import { broadcastStrides, sameShape } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
+import { complexCopy, pairsOf } from "../complex.ts";
+import { contiguousStrides as contiguousOf } from "../shape.ts";
 import type { Backend, View } from "../backend/backend.ts";
 import { cpu, findBackend } from "../backend/registry.ts";
 import { hostElements } from "../host.ts";
@@ -23,7 +25,10 @@ export function scalarTypeName(d: DType): string {
 
 /** Whether a result of dtype `from` may be written into `to` (no float → int, no → bool). */
 export function canCast(from: DType, to: DType): boolean {
-  if (from.is_floating_point && !to.is_floating_point) return false;
+  if (from.is_complex && !to.is_complex) return false;
+  if (from.is_floating_point && !to.is_floating_point && !to.is_complex) {
+    return false;
+  }
   if (from.name !== "bool" && to.name === "bool") return false;
   return true;
 }
@@ -36,8 +41,10 @@ export function roundScalar(v: number | boolean, dtype: DType): number {
   const x = Number(v);
   switch (dtype.name) {
     case "float64":
+    case "complex128":
       return x;
     case "float32":
+    case "complex64":
       return Math.fround(x);
     case "bool":
       return x !== 0 ? 1 : 0;
@@ -162,7 +169,7 @@ export function scalarTensor(
     );
   } else if (typeof v === "bigint") {
     backend.write(t.storage.buffer, dtype.name, 0, BigInt64Array.of(v));
-  } else backend.ops.fill(t._view(), roundScalar(v, dtype), []);
+  } else backend.ops.fill(t._fillView(), roundScalar(v, dtype), []);
   return t;
 }
 
@@ -189,6 +196,7 @@ export function backendOf(...values: unknown[]): Backend {
 
 /** x as a kernel operand walked over `shape` (broadcast dims get stride 0). */
 export function broadcastView(x: Tensor, shape: readonly number[]): View {
+  if (x.dtype.is_complex) x._view(); // raises: kernels take no complex operand
   return {
     buffer: x.storage.buffer,
     dtype: x.dtype.name,
@@ -217,6 +225,16 @@ export function assertNone(
 /** A contiguous copy of x on `backend` (x itself when it is already there). */
 export function transfer(x: Tensor, backend: Backend): Tensor {
   if (x.storage.backend === backend) return x;
+  if (x.dtype.is_complex) {
+    const p = transfer(pairsOf(x), backend);
+    return new Tensor(
+      p.storage,
+      [...x._shape],
+      contiguousOf(x._shape),
+      0,
+      x.dtype,
+    );
+  }
   const out = Tensor.empty(x._shape, x.dtype, backend);
   if (x.numel() > 0) {
     backend.write(out.storage.buffer, x.dtype.name, 0, hostElements(x));
@@ -321,6 +339,11 @@ function isNonOverlappingAndDense(t: Tensor): boolean {
 export function copyInto(dst: Tensor, src: Tensor): Tensor {
   const backend = dst.storage.backend;
   const from = transfer(src, backend);
+  if (dst.dtype.is_complex || from.dtype.is_complex) {
+    complexCopy(dst, from);
+    dst._bump();
+    return dst;
+  }
   backend.ops.copy(dst._view(), broadcastView(from, dst._shape), dst._shape);
   dst._bump();
   return dst;
@@ -330,6 +353,10 @@ export function copyInto(dst: Tensor, src: Tensor): Tensor {
 export function cast(x: Tensor, dtype: DType, copy = false): Tensor {
   if (x.dtype === dtype && !copy) return x;
   const out = Tensor.empty(x._shape, dtype, x.storage.backend);
+  if (dtype.is_complex || x.dtype.is_complex) {
+    complexCopy(out, x);
+    return out;
+  }
   x.storage.backend.ops.copy(out._view(), x._view(), x._shape);
   return out;
 }

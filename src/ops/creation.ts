@@ -10,11 +10,14 @@ import {
   int32,
   int64,
   int8,
+  toComplexType,
+  toRealType,
   uint16,
   uint32,
   uint64,
   uint8,
 } from "../dtype.ts";
+import { Complex, complexCopy, pairsOf } from "../complex.ts";
 import { RuntimeError } from "../errors.ts";
 import type { DeviceLike } from "../device.ts";
 import { contiguousStrides } from "../shape.ts";
@@ -213,8 +216,21 @@ export function tensor(data: TensorData, opts: FactoryOptions = {}): Tensor {
       data.storage.backend,
     );
   }
+  const wanted = dtypeArg(opts.dtype);
+  if (wanted?.is_complex || hasComplex(data)) {
+    // Parts first, then one complex tensor: Complex elements give both, numbers a real part.
+    const dtype = wanted ?? toComplexType(get_default_dtype());
+    const part = (pick: (c: Complex) => number, other: (v: number) => number) =>
+      tensor(mapLeaves(data, pick, other), { dtype: toRealType(dtype) });
+    const re = part((c) => c.real, (v) => v);
+    const im = part((c) => c.imag, () => 0);
+    const out = Tensor.empty(re._shape, dtype);
+    complexCopy(out, re);
+    pairsOf(out).select(-1, 1).copy_(im);
+    return finishFactory(out, opts);
+  }
   const { shape, values, inferred, bigs, typed } = flattenData(data);
-  const dtype = dtypeArg(opts.dtype) ?? inferred;
+  const dtype = wanted ?? inferred;
   if (!typed) checkValues(values, bigs, dtype);
   const backend = factoryBackend(opts);
   return finishFactory(
@@ -226,6 +242,34 @@ export function tensor(data: TensorData, opts: FactoryOptions = {}): Tensor {
     ),
     opts,
   );
+}
+
+/** Whether nested data holds a Complex element. */
+function hasComplex(data: unknown): boolean {
+  if (data instanceof Complex) return true;
+  return Array.isArray(data) && data.some(hasComplex);
+}
+
+/** Nested data with each Complex element mapped by `pick`, each number by `other`. */
+function mapLeaves(
+  data: unknown,
+  pick: (c: Complex) => number,
+  other: (v: number) => number,
+): TensorData {
+  if (data instanceof Complex) return pick(data);
+  if (Array.isArray(data)) {
+    return data.map((d) => mapLeaves(d, pick, other)) as TensorData;
+  }
+  if (typeof data === "number" || typeof data === "boolean") {
+    return other(Number(data));
+  }
+  if (ArrayBuffer.isView(data)) {
+    return Array.from(
+      data as unknown as ArrayLike<number>,
+      (v) => other(Number(v)),
+    );
+  }
+  return data as TensorData;
 }
 
 /** An integral number that int64 holds (the rest are floats to `torch.tensor` and `full`). */
@@ -296,7 +340,7 @@ function filled(
   const backend = factoryBackend(opts);
   const t = Tensor.empty(shape, dtype, backend);
   if (value !== 0 && t.numel() > 0) {
-    backend.ops.fill(t._view(), roundScalar(value, dtype), shape);
+    backend.ops.fill(t._fillView(), roundScalar(value, dtype), shape);
   }
   return finishFactory(t, opts);
 }

@@ -55,6 +55,7 @@ import * as ix from "./indexing.ts";
 import * as so from "./sorting.ts";
 import * as vw from "./views.ts";
 import * as rnd from "./random.ts";
+import * as cx from "../complex.ts";
 import * as act from "./activation.ts";
 import { numpy } from "./ndarray.ts";
 import * as autograd from "../autograd/functions.ts";
@@ -224,7 +225,7 @@ function fillWith(self: Tensor, value: number | boolean): Tensor {
   const backend = self.storage.backend;
   const constant = Tensor.empty(self._shape, self.dtype, backend);
   backend.ops.fill(
-    constant._view(),
+    constant._fillView(),
     roundScalar(value, self.dtype),
     self._shape,
   );
@@ -330,6 +331,17 @@ const TORCH_IMPLS = {
   mode: so.mode,
   repeat_interleave: ar.repeat_interleave,
   cdist: ar.cdist,
+  complex: cx.complex,
+  polar: cx.polar,
+  view_as_real: cx.view_as_real,
+  view_as_complex: cx.view_as_complex,
+  conj: cx.conj,
+  conj_physical: cx.conj_physical,
+  angle: cx.angle,
+  sgn: cx.sgn,
+  real: cx.real,
+  imag: cx.imag,
+  is_complex: cx.is_complex,
   einsum: es.einsum,
   cosine_similarity: ar.cosine_similarity,
   bincount: ar.bincount,
@@ -596,6 +608,10 @@ const SHARED = [
   "chunk",
   "bernoulli",
   "multinomial",
+  "conj",
+  "conj_physical",
+  "angle",
+  "sgn",
 ] as const satisfies readonly (keyof typeof torchFns)[];
 
 type Shared = Pick<typeof torchFns, typeof SHARED[number]>;

@@ -37,12 +37,23 @@ export class NDArray {
 
   /** `str(a)`: `[ 1.  2.  3.]` as NumPy 1.13 (the legacy print style), `[1. 2. 3.]` in modern. */
   toString(): string {
+    noComplexPrint(this.dtype);
     return ndarrayStr(this, get_printoptions().style === "legacy");
   }
 
   /** `repr(a)`, which the REPL and `console.log` show: `array([ 1.,  2.])`, `array([1., 2.])`. */
   [Symbol.for("nodejs.util.inspect.custom")](): string {
+    noComplexPrint(this.dtype);
     return ndarrayRepr(this, get_printoptions().style === "legacy");
+  }
+}
+
+/** NumPy's complex printing is not reproduced: print the tensor instead. */
+function noComplexPrint(dtype: string): void {
+  if (dtype === "complex64" || dtype === "complex128") {
+    throw new RuntimeError(
+      `printing a ${dtype} ndarray is not supported: print torch.from_numpy(a) instead`,
+    );
   }
 }
 
@@ -73,7 +84,12 @@ export function numpy(t: Tensor): NDArray {
     if (reach < 0) lo += reach;
     else hi += reach;
   }
-  const data = t.storage.data.subarray(lo, n > 0 ? hi + 1 : lo) as StorageArray;
+  // A complex tensor's storage holds parts: its span is twice as long.
+  const k = t.dtype.is_complex ? 2 : 1;
+  const data = t.storage.data.subarray(
+    k * lo,
+    k * (n > 0 ? hi + 1 : lo),
+  ) as StorageArray;
   return new NDArray(
     data,
     [...t._shape],

@@ -8,6 +8,7 @@ import { bool } from "../dtype.ts";
 import { IndexError, RuntimeError } from "../errors.ts";
 import { get_printoptions } from "../print/options.ts";
 import { Tensor } from "../tensor.ts";
+import { complexReduce } from "../complex.ts";
 import { dimList } from "./_args.ts";
 import { deliver, dtypeArg, scalarTypeName } from "./core.ts";
 import { applyBinary, type TensorOrScalar } from "./elementwise.ts";
@@ -73,6 +74,17 @@ function productOfOthers(x: Tensor, d: number): Tensor {
 /** `torch.sum(input, dim?, keepdim?, { dtype })`. */
 export function sum(input: Tensor, ...args: unknown[]): Tensor {
   const o = dimArgs("sum", args);
+  if (input.dtype.is_complex) {
+    return deliver(
+      complexReduce(
+        "sum",
+        input,
+        dimList(o.dim) ?? null,
+        o.keepdim,
+      ),
+      o.out,
+    );
+  }
   const r = rowsOf(input, dimList(o.dim), o.keepdim, "sum");
   const node = o.dim === undefined || o.dim === null
     ? "SumBackward0"
@@ -93,6 +105,17 @@ export function sum(input: Tensor, ...args: unknown[]): Tensor {
 /** `torch.mean(input, dim?, keepdim?)`: floating inputs only, as PyTorch. */
 export function mean(input: Tensor, ...args: unknown[]): Tensor {
   const o = dimArgs("mean", args);
+  if (input.dtype.is_complex) {
+    return deliver(
+      complexReduce(
+        "mean",
+        input,
+        dimList(o.dim) ?? null,
+        o.keepdim,
+      ),
+      o.out,
+    );
+  }
   const dtype = dtypeArg(o.dtype) ?? input.dtype;
   if (!dtype.is_floating_point) {
     throw new RuntimeError(

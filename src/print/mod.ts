@@ -28,7 +28,10 @@ export function formatTensor(
   opts?: Partial<PrintOptions>,
 ): string {
   const style = resolveOptions(opts).style;
-  return style === "modern" ? formatModern(src, opts) : formatLegacy(src, opts);
+  // PyTorch 0.3 had no complex tensors: they print as today's PyTorch prints them.
+  return style === "modern" || src.imag
+    ? formatModern(src, opts)
+    : formatLegacy(src, opts);
 }
 
 /**

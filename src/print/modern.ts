@@ -156,6 +156,30 @@ function tensorStr(src: PrintSource, o: PrintOptions, indent: number): string {
   const idx: number[] = [];
   if (shape.length === 0) idx.push(0);
   else summarizedIndices(L, 0, 0, idx);
+  if (src.imag) {
+    // Complex: a formatter for the real parts and one for the imaginary parts; each element
+    // is "re+imj" (the sign from the imaginary part), and render is handed flat indices.
+    const im = src.imag;
+    const fr = floatFormatter(idx.map((i) => Number(src.values[i])), o);
+    const fi = floatFormatter(idx.map((i) => im[i]), o);
+    const fc: Formatter = {
+      width: fr.width + fi.width + 1,
+      format: (i) => {
+        const k = Number(i);
+        const imag = (fi.format(im[k]) + "j").trimStart();
+        const sign = imag[0] === "+" || imag[0] === "-" ? "" : "+";
+        return fr.format(src.values[k]) + sign + imag;
+      },
+    };
+    if (shape.length === 0) return fc.format(0);
+    return render(
+      { ...L, values: Array.from({ length: numel }, (_, k) => k) },
+      fc,
+      0,
+      0,
+      indent,
+    );
+  }
   const f = DTYPES[src.dtype].is_floating_point
     ? floatFormatter(idx.map((i) => Number(src.values[i])), o)
     : intFormatter(idx.map((i) => src.values[i]), src.dtype === "bool");
@@ -203,6 +227,9 @@ export function formatModern(
     suffixes.push(`device='${device.includes(":") ? device : device + ":0"}'`);
   }
   const defaultDType = get_default_dtype().name;
+  const defaultComplex = defaultDType === "float64"
+    ? "complex128"
+    : "complex64";
   const dtypeSuffix = `dtype=torch.${src.dtype}`;
   const numel = src.shape.reduce((a, b) => a * b, 1);
   let body: string;
@@ -212,7 +239,7 @@ export function formatModern(
     if (src.dtype !== defaultDType) suffixes.push(dtypeSuffix);
     body = "[]";
   } else {
-    if (![defaultDType, "int64", "bool"].includes(src.dtype)) {
+    if (![defaultDType, defaultComplex, "int64", "bool"].includes(src.dtype)) {
       suffixes.push(dtypeSuffix);
     }
     body = tensorStr(src, o, indent);

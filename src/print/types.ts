@@ -8,8 +8,10 @@ export interface PrintSource {
   dtype: DTypeName;
   /** sizes of each dimension; `[]` is a 0-d tensor */
   shape: readonly number[];
-  /** all elements in row-major order; int64 may be bigint */
+  /** all elements in row-major order; int64 may be bigint; for complex dtypes the real parts */
   values: ArrayLike<number | bigint>;
+  /** for complex dtypes: the imaginary parts, in the same order */
+  imag?: ArrayLike<number>;
   /**
    * "cpu" (default) | "webgpu" | "cuda" | "cuda:1" ... Non-CPU devices print as CUDA in legacy
    * (`torch.cuda.FloatTensor`, ` (GPU 0)`) and as `device='webgpu:0'` in modern.

@@ -20,6 +20,8 @@ export const META_NAME: Record<DTypeName, string> = {
   uint16: "unsigned short",
   uint32: "unsigned int",
   uint64: "unsigned long",
+  complex64: "c10::complex<float>",
+  complex128: "c10::complex<double>",
 };
 // Significand bits (std::numeric_limits<T>::digits) of the float dtypes.
 export const DIGITS: Partial<Record<DTypeName, number>> = {
