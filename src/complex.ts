@@ -20,6 +20,7 @@ import { record } from "./autograd/record.ts";
 import { broadcast_tensors } from "./ops/arrange.ts";
 import { stack } from "./ops/indexing.ts";
 import { full } from "./ops/creation.ts";
+import { where } from "./ops/elementwise.ts";
 import { deliver, type OutOptions } from "./ops/core.ts";
 import { is_grad_enabled, no_grad } from "./autograd/grad_mode.ts";
 
@@ -497,9 +498,12 @@ export function angle(x: Tensor, opts: OutOptions = {}): Tensor {
 function angleOf(x: Tensor): Tensor {
   if (x.dtype.is_complex) return complexUnary("angle", x);
   const f = x.is_floating_point() ? x : x.to(get_default_dtype());
-  return f.lt(0).to(f.dtype).mul(Math.PI).add(f.mul(0)).where(
-    f.isnan().logical_not(),
-    f,
+  // π where negative, 0 elsewhere, NaN kept; the gradient is zero, connected to f.
+  const zero = where(f.isfinite(), f.mul(0), 0);
+  return where(
+    f.isnan(),
+    f.detach(),
+    f.lt(0).to(f.dtype).mul(Math.PI).add(zero),
   );
 }
 

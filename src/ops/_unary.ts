@@ -194,7 +194,14 @@ export function applyUnary(
   x: Tensor,
   into?: Tensor,
 ): Tensor {
-  if (x.dtype.is_complex) return deliverComplex(complexUnary(name, x), into);
+  if (x.dtype.is_complex) {
+    if (into === x && name === "abs") {
+      throw new RuntimeError(
+        "In-place abs is not supported for complex tensors.",
+      );
+    }
+    return deliverComplex(complexUnary(name, x), into);
+  }
   const decl: UnaryDecl = UNARY[name];
   if (decl.result !== "bool") checkUnsignedArithmetic(name, x);
   const dtype = unaryResultType(decl, x);

@@ -75,6 +75,11 @@ function productOfOthers(x: Tensor, d: number): Tensor {
 export function sum(input: Tensor, ...args: unknown[]): Tensor {
   const o = dimArgs("sum", args);
   if (input.dtype.is_complex) {
+    if (o.dtype !== undefined && o.dtype !== null) {
+      throw new RuntimeError(
+        "sum(): dtype= is not supported for complex tensors yet",
+      );
+    }
     return deliver(
       complexReduce(
         "sum",
@@ -106,6 +111,11 @@ export function sum(input: Tensor, ...args: unknown[]): Tensor {
 export function mean(input: Tensor, ...args: unknown[]): Tensor {
   const o = dimArgs("mean", args);
   if (input.dtype.is_complex) {
+    if (o.dtype !== undefined && o.dtype !== null) {
+      throw new RuntimeError(
+        "mean(): dtype= is not supported for complex tensors yet",
+      );
+    }
     return deliver(
       complexReduce(
         "mean",
