@@ -1,7 +1,9 @@
-// torch.fft: discrete Fourier transforms over any dims, as products with the DFT's cosine and sine
-// matrices (built in float64, exact at the quarter turns, then cast to the input's precision). Each
-// transform is a composition of matmul, narrow/pad and the complex bridges, so it runs on every
-// device that has matmul and its gradient is the transform's adjoint, as PyTorch's is.
+// torch.fft: discrete Fourier transforms over any dims. Up to 64 points (and for a prime length) a
+// transform is a product with the DFT's cosine and sine matrices (built in float64, exact at the
+// quarter turns, then cast to the input's precision); longer ones split n = n1·n2 (Cooley-Tukey)
+// into smaller transforms and twiddle factors. Each is a composition of matmul, elementwise ops and
+// the complex bridges, so it runs on every device that has matmul, and its gradient is the
+// transform's adjoint, as PyTorch's is.
 
 import {
   type DType,
@@ -15,6 +17,7 @@ import type { Tensor } from "../tensor.ts";
 import { parseArgs } from "../ops/_args.ts";
 import { tensor } from "../ops/creation.ts";
 import { pad } from "../ops/resize.ts";
+import { cat } from "../ops/indexing.ts";
 import {
   fromParts,
   imagPart,
@@ -125,6 +128,61 @@ function mix(
   return sign > 0 ? q! : q!.neg().add(0);
 }
 
+/** Lengths up to this are one product with the DFT matrix; longer ones are factored. */
+const DIRECT = 64;
+
+/** The largest factor of n that is at most √n (1 for a prime). */
+function splitOf(n: number): number {
+  for (let f = Math.floor(Math.sqrt(n)); f > 1; f--) if (n % f === 0) return f;
+  return 1;
+}
+
+/**
+ * The DFT (or its unscaled inverse) of the last dim of length n, as (real, imaginary) parts; im
+ * null for a real input. Up to DIRECT points, or for a prime length, a product with the DFT
+ * matrix; otherwise Cooley-Tukey's n = n1·n2 split: n2 transforms of n1 points, the twiddle
+ * factors, n1 transforms of n2 points, so that memory and work stay near n·(n1 + n2).
+ */
+function dftLast(
+  re: Tensor,
+  im: Tensor | null,
+  n: number,
+  inverse: boolean,
+  dt: DType,
+): [Tensor, Tensor] {
+  const n1 = n > DIRECT ? splitOf(n) : 1;
+  if (n1 === 1) {
+    if (n * n > 1 << 26) {
+      throw new RuntimeError(
+        `fft: a transform of ${n} points, a prime length, would need a ${n}x${n} matrix; lengths with small factors are supported at any size`,
+      );
+    }
+    const [C, S] = dftMatrices(n, n, n, dt, re);
+    // Forward: (re + i im)(C - iS); inverse: (re + i im)(C + iS).
+    const sg = inverse ? -1 : 1;
+    return [mix(re, C, sg, im, S), mix(im, C, -sg, re, S)];
+  }
+  const n2 = n / n1;
+  const lead = re._shape.slice(0, -1);
+  // x[t1·n2 + t2] as [..., t2, t1]: n2 transforms over t1.
+  const split = (t: Tensor) => t.reshape([...lead, n1, n2]).transpose(-1, -2);
+  let [ar, ai] = dftLast(split(re), im && split(im), n1, inverse, dt);
+  // Twiddles w^(t2·k1), w = e^(∓2πi/n), on [t2, k1].
+  const [C, S] = dftMatrices(n2, n1, n, dt, re);
+  const sn = inverse ? S : S.neg();
+  [ar, ai] = [ar.mul(C).sub(ai.mul(sn)), ar.mul(sn).add(ai.mul(C))];
+  // Then n1 transforms over t2, and X[k1 + n1·k2] read off [..., k2, k1].
+  const [br, bi] = dftLast(
+    ar.transpose(-1, -2),
+    ai.transpose(-1, -2),
+    n2,
+    inverse,
+    dt,
+  );
+  const join = (t: Tensor) => t.transpose(-1, -2).reshape([...lead, n]);
+  return [join(br), join(bi)];
+}
+
 /** One complex-to-complex transform along dim (x complex or real). */
 function c2c(
   x: Tensor,
@@ -140,11 +198,7 @@ function c2c(
   let [re, im] = partsOf(x, dt);
   re = fit(re.transpose(d, -1), size);
   im = im && fit(im.transpose(d, -1), size);
-  const [C, S] = dftMatrices(size, size, size, dt, x);
-  // Forward: (re + i im)(C - iS); inverse: (re + i im)(C + iS).
-  const sg = inverse ? -1 : 1;
-  let yr = mix(re, C, sg, im, S);
-  let yi = mix(im, C, -sg, re, S);
+  let [yr, yi] = dftLast(re, im, size, inverse, dt);
   const s = scaleOf(norm, size, inverse);
   if (s !== 1) {
     yr = yr.mul(s);
@@ -166,9 +220,18 @@ function r2c(x: Tensor, n: number | null, dim: number, norm: Norm): Tensor {
   const dt = partsDtype(x);
   const re = fit(x.to(dt).transpose(d, -1), size);
   const bins = Math.floor(size / 2) + 1;
-  const [C, S] = dftMatrices(size, bins, size, dt, x);
+  let yr: Tensor, yi: Tensor;
+  if (size <= DIRECT) {
+    const [C, S] = dftMatrices(size, bins, size, dt, x);
+    yr = re.matmul(C);
+    yi = re.matmul(S).neg().add(0);
+  } else {
+    // The full transform, cut to the non-negative frequencies.
+    const [fr, fi] = dftLast(re, null, size, false, dt);
+    yr = fr.narrow(-1, 0, bins);
+    yi = fi.narrow(-1, 0, bins);
+  }
   const s = scaleOf(norm, size, false);
-  let yr = re.matmul(C), yi = re.matmul(S).neg().add(0);
   if (s !== 1) {
     yr = yr.mul(s);
     yi = yi.mul(s);
@@ -190,10 +253,21 @@ function c2r(x: Tensor, n: number | null, dim: number, norm: Norm): Tensor {
   const [reIn, imIn] = partsOf(x, dt);
   const re = fit(reIn.transpose(d, -1), bins);
   const im = imIn && fit(imIn.transpose(d, -1), bins);
-  // Each frequency between zero and Nyquist stands for itself and its mirror image.
-  const twice = (k: number) => (k === 0 || 2 * k === size ? 1 : 2);
-  const [C, S] = dftMatrices(bins, size, size, dt, x, twice, true);
-  let y = mix(re, C, -1, im, S);
+  let y: Tensor;
+  if (size <= DIRECT) {
+    // Each frequency between zero and Nyquist stands for itself and its mirror image.
+    const twice = (k: number) => (k === 0 || 2 * k === size ? 1 : 2);
+    const [C, S] = dftMatrices(bins, size, size, dt, x, twice, true);
+    y = mix(re, C, -1, im, S);
+  } else {
+    // The whole Hermitian spectrum (X[n - k] = conj X[k]), inverted; its real part.
+    const mirror = size - bins; // frequencies bins .. size - 1 mirror size - bins .. 1
+    const tail = (t: Tensor) => t.narrow(-1, 1, mirror).flip(-1);
+    const wholeRe = cat([re, tail(re)], -1);
+    const imag = im ?? re.mul(0);
+    const wholeIm = cat([imag, tail(imag).neg()], -1);
+    y = dftLast(wholeRe, wholeIm, size, true, dt)[0];
+  }
   const s = scaleOf(norm, size, true);
   if (s !== 1) y = y.mul(s);
   return y.transpose(d, -1);
