@@ -18,7 +18,7 @@ import { RuntimeError, ValueError } from "./errors.ts";
 import { Tensor } from "./tensor.ts";
 import { record } from "./autograd/record.ts";
 import { broadcast_tensors } from "./ops/arrange.ts";
-import { stack } from "./ops/indexing.ts";
+import { cat, stack } from "./ops/indexing.ts";
 import { full } from "./ops/creation.ts";
 import { where } from "./ops/elementwise.ts";
 import { deliver, type OutOptions } from "./ops/core.ts";
@@ -528,4 +528,52 @@ export function imag(x: Tensor): Tensor {
 /** `torch.is_complex(x)`: whether x has a complex dtype. */
 export function is_complex(x: Tensor): boolean {
   return x.dtype.is_complex;
+}
+
+/** The common complex dtype of tensors, at least one of them complex. */
+function commonComplex(tensors: Tensor[]): DType {
+  return toComplexType(
+    result_type(
+      ...tensors.map((t) => ({ dtype: t.dtype, dim: Math.max(t.dim(), 1) })),
+    ),
+  );
+}
+
+/** `torch.cat` with a complex tensor among its inputs: the pairs joined, the real ones cast. */
+export function complexCat(tensors: Tensor[], dim: number): Tensor {
+  const dtype = commonComplex(tensors);
+  const kept = tensors.filter((t) => !(t.dim() === 1 && t._shape[0] === 0));
+  if (kept.length === 0) return Tensor.empty([0], dtype);
+  const d = dim < 0 ? dim + kept[0].dim() : dim;
+  const pairs = kept.map((t) => view_as_real(t.to(dtype)));
+  return view_as_complex(cat(pairs, d));
+}
+
+/** A data-moving op (index_select, flip, roll) applied to z's pairs; dims are z's (≥ 0). */
+export function throughPairs(z: Tensor, fn: (pairs: Tensor) => Tensor): Tensor {
+  return view_as_complex(fn(view_as_real(z)).contiguous());
+}
+
+/** `torch.matmul` of complex tensors: four real products. */
+export function complexMatmul(a: Tensor, b: Tensor): Tensor {
+  // As PyTorch: no promotion in a matrix product.
+  if (a.dtype !== b.dtype) {
+    throw new RuntimeError(
+      `expected scalar type ${a.dtype.scalar_name} but found ${b.dtype.scalar_name}`,
+    );
+  }
+  const dtype = commonComplex([a, b]);
+  const d = toRealType(dtype);
+  const [ar, ai] = partsOf(a, d), [br, bi] = partsOf(b, d);
+  const mm = (x: Tensor | number | null, y: Tensor | number | null) =>
+    (x as Tensor).matmul(y as Tensor);
+  const re = ai === null || bi === null
+    ? mm(ar, br)
+    : mm(ar, br).sub(mm(ai, bi));
+  const im = ai === null
+    ? mm(ar, bi)
+    : bi === null
+    ? mm(ai, br)
+    : mm(ar, bi).add(mm(ai, br));
+  return fromParts(re, im);
 }

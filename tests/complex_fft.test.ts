@@ -73,6 +73,13 @@ function weigh(t: torch.Tensor, seed: number): torch.Tensor {
 }
 
 function call(fn: string, args: unknown[]): torch.Tensor {
+  if (fn === "cat" || fn === "stack") {
+    const opts = args.find((a) => !(a instanceof torch.Tensor));
+    return torch[fn](
+      args.filter((a) => a instanceof torch.Tensor) as torch.Tensor[],
+      opts as { dim: number },
+    );
+  }
   // deno-lint-ignore no-explicit-any
   const ns: any = fn.startsWith("fft.") ? torch.fft : torch;
   return ns[fn.replace(/^fft\./, "")](...args);
@@ -187,7 +194,8 @@ describe("complex tensors: printing, elements and messages", () => {
     assert.throws(() => z.sin(), /"sin" not implemented for 'ComplexFloat'/);
     assert.throws(() => z.max(), /not implemented for 'ComplexFloat'/);
     assert.throws(() => z.lt(1), /not implemented for 'ComplexFloat'/);
-    assert.throws(() => z.matmul(z), /not implemented for 'ComplexFloat'/);
+    assert.throws(() => z.pow(2), /"pow" not implemented for 'ComplexFloat'/);
+    assert.throws(() => z.cumsum(0), /not implemented for 'ComplexFloat'/);
   });
   test(".npy files NumPy wrote (C and Fortran order, big-endian) load and save back", () => {
     const dir = new URL("./fixtures/npy/", import.meta.url);
@@ -249,5 +257,6 @@ describe("complex tensors: printing, elements and messages", () => {
       () => torch.complex(torch.ones(2, { dtype: torch.int64 }), ones(2)),
     );
     raises("imag_real", () => ones(2).imag);
+    raises("matmul_mixed", () => ones(2, 2).matmul(z));
   });
 });

@@ -7,6 +7,7 @@ import { bool, get_default_dtype, int64, result_type } from "../dtype.ts";
 import { IndexError, RuntimeError } from "../errors.ts";
 import { broadcastShapes, broadcastStrides, wrapDim } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
+import { complexCat, throughPairs } from "../complex.ts";
 import type { View } from "../backend/backend.ts";
 import { parseArgs } from "./_args.ts";
 import {
@@ -38,6 +39,9 @@ export function cat(
     : { dim: dim.dim ?? 0, out: dim.out };
   if (!Array.isArray(tensors) || tensors.length === 0) {
     throw new RuntimeError("torch.cat(): expected a non-empty list of Tensors");
+  }
+  if (tensors.some((t) => t.dtype.is_complex)) {
+    return deliver(complexCat(tensors, o.dim), o.out);
   }
   const backend = backendOf(...tensors);
   // 1-D empty tensors are skipped, a legacy rule PyTorch keeps.
@@ -373,6 +377,12 @@ export function index_select(
     );
   }
   const d = wrapDim(dim, input.dim());
+  if (input.dtype.is_complex) {
+    return deliver(
+      throughPairs(input, (p) => index_select(p, d, index)),
+      opts.out,
+    );
+  }
   const backend = backendOf(input, index);
   const n = index.numel();
   const shape = input.dim() === 0 ? [...index._shape] : [...input._shape];

@@ -3,6 +3,7 @@
 import { RuntimeError } from "../errors.ts";
 import { broadcastShapes } from "../shape.ts";
 import { Tensor } from "../tensor.ts";
+import { complexMatmul } from "../complex.ts";
 import { backendOf, deliver, type OutOptions, scalarTypeName } from "./core.ts";
 import { applyBinary } from "./elementwise.ts";
 import { expand, reshape, squeeze, unsqueeze } from "./views.ts";
@@ -193,6 +194,9 @@ export function matmul(
   other: Tensor,
   opts: OutOptions = {},
 ): Tensor {
+  if (input.dtype.is_complex || other.dtype.is_complex) {
+    return deliver(complexMatmul(input, other), opts.out);
+  }
   const da = input.dim(), db = other.dim();
   if (da === 0 || db === 0) {
     throw new RuntimeError(
