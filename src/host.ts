@@ -70,7 +70,7 @@ export async function hostViewAsync(
   t: StridedLike,
 ): Promise<View<StorageArray>> {
   const { storage, dtype } = t;
-  if (storage.backend === cpu) return hostView(t);
+  if (storage.backend === cpu || dtype.is_complex) return hostView(t);
   const { lo, n } = span(t);
   const buffer = n === 0
     ? new dtype.array(0)

@@ -379,6 +379,10 @@ export class Tensor {
           "to print, String(x) or `${x}`)",
       );
     }
+    if (this.dtype.is_complex) {
+      // Python's float(z) of a complex value raises too; a Complex would become NaN.
+      throw new TypeError("can't convert complex to float");
+    }
     return Number(this.item<number | boolean | bigint>());
   }
 
@@ -402,6 +406,17 @@ export class Tensor {
    */
   async cpu_async(): Promise<Tensor> {
     if (this.storage.device === "cpu") return this;
+    if (this.dtype.is_complex) {
+      // Through the pairs: a real tensor whose last dim (stride 1) holds each element's parts.
+      const p = await pairsOf(this).cpu_async();
+      return new Tensor(
+        p.storage,
+        [...this._shape],
+        p._strides.slice(0, -1).map((st) => st / 2),
+        p.storage_offset_ / 2,
+        this.dtype,
+      );
+    }
     const v = await hostViewAsync(this);
     return new Tensor(
       new Storage(v.buffer),

@@ -189,6 +189,25 @@ describe("complex tensors: printing, elements and messages", () => {
     w.imag.fill_(5);
     assert.equal(String(w.tolist()), "5j,5j");
   });
+  test("a complex tensor is no JavaScript number, and comes back from a device whole", async () => {
+    const z = torch.complex(
+      torch.tensor([1, 2]).float(),
+      torch.tensor([3, -4]).float(),
+    );
+    assert.throws(() => +z.sum(), /can't convert complex to float/);
+    for (const device of DEVICES) {
+      const g = z.to(device).mul(z.to(device));
+      const host = await g.cpu_async();
+      assert.deepEqual((host.tolist() as torch.Complex[]).map(String), [
+        "(-8+6j)",
+        "(-12-16j)",
+      ]);
+      assert.deepEqual((g.cpu().tolist() as torch.Complex[]).map(String), [
+        "(-8+6j)",
+        "(-12-16j)",
+      ]);
+    }
+  });
   test("ops without a complex form raise instead of reading pairs as reals", () => {
     const z = torch.ones(2, { dtype: torch.complex64 });
     assert.throws(() => z.sin(), /"sin" not implemented for 'ComplexFloat'/);
