@@ -14,8 +14,9 @@ import {
   toComplexType,
   toRealType,
 } from "./dtype.ts";
-import { RuntimeError, ValueError } from "./errors.ts";
+import { RuntimeError } from "./errors.ts";
 import { Tensor } from "./tensor.ts";
+import { wrapDim } from "./shape.ts";
 import { record } from "./autograd/record.ts";
 import { broadcast_tensors } from "./ops/arrange.ts";
 import { cat, stack } from "./ops/indexing.ts";
@@ -424,12 +425,10 @@ export function complexReduce(
   const n = z.dim();
   const ds = dims === null
     ? Array.from({ length: n }, (_, i) => i)
-    : dims.map((d) => (d < 0 ? d + n : d));
-  if (ds.some((d) => d < 0 || d >= Math.max(n, 1))) {
-    throw new ValueError(`dim out of range for a ${n}-d complex tensor`);
-  }
+    : dims.map((d) => wrapDim(d, n));
   const p = view_as_real(z);
-  if (ds.length === 0) return view_as_complex(p.clone());
+  // A 0-d tensor has no dim to reduce (its dim 0 would be the pairs').
+  if (ds.length === 0 || n === 0) return view_as_complex(p.clone());
   const r = name === "sum" ? p.sum(ds, keepdim) : p.mean(ds, keepdim);
   return view_as_complex(r.contiguous());
 }
