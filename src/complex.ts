@@ -16,7 +16,7 @@ import {
 } from "./dtype.ts";
 import { RuntimeError } from "./errors.ts";
 import { Tensor } from "./tensor.ts";
-import { wrapDim } from "./shape.ts";
+import { broadcastShapes, wrapDim } from "./shape.ts";
 import { record } from "./autograd/record.ts";
 import { broadcast_tensors } from "./ops/arrange.ts";
 import { cat, stack } from "./ops/indexing.ts";
@@ -227,14 +227,14 @@ export function polar(
 /** An operand as real and imaginary parts in dtype d (im null for a real operand). */
 type Parts = [Tensor | number, Tensor | number | null];
 
+/** x's real and imaginary parts in dtype d (imaginary null for a real x). */
+export function tensorParts(x: Tensor, d: DType): [Tensor, Tensor | null] {
+  if (x.dtype.is_complex) return [realPart(x).to(d), imagPart(x).to(d)];
+  return [x.to(d), null];
+}
+
 function partsOf(v: Tensor | number | boolean, d: DType): Parts {
-  if (v instanceof Tensor) {
-    if (v.dtype.is_complex) {
-      return [realPart(v).to(d), imagPart(v).to(d)];
-    }
-    return [v.to(d), null];
-  }
-  return [Number(v), null];
+  return v instanceof Tensor ? tensorParts(v, d) : [Number(v), null];
 }
 
 const times = (a: Tensor | number, b: Tensor | number): Tensor | number =>
@@ -282,7 +282,9 @@ export function complexBinary(
     br = times(br, alpha);
     bi = bi === null ? null : times(bi, alpha);
   }
-  const shape = broadcastShape(a, b);
+  const shapeOf = (v: Tensor | number | boolean) =>
+    v instanceof Tensor ? v._shape : [];
+  const shape = broadcastShapes(shapeOf(a), shapeOf(b));
   let result: Tensor;
   if (name === "eq" || name === "ne") {
     const re = (x: Tensor | number) =>
@@ -291,7 +293,7 @@ export function complexBinary(
     const sameIm = re(ai ?? 0).eq(re(bi ?? 0));
     result = sameRe.logical_and(sameIm);
     if (name === "ne") result = result.logical_not();
-    return into ? into.copy_(result) : result;
+    return deliverComplex(result, into);
   }
   if (name === "add" || name === "sub") {
     const f = name === "add" ? plus : minus;
@@ -330,39 +332,7 @@ export function complexBinary(
       result = assemble(over(re), over(im), d, shape);
     }
   }
-  if (into) {
-    if (!into.dtype.is_complex) {
-      throw new RuntimeError(
-        `result type ${common.scalar_name} can't be cast to the desired output type ${into.dtype.scalar_name}`,
-      );
-    }
-    if (is_grad_enabled() && (result.requires_grad || into.requires_grad)) {
-      throw new RuntimeError(
-        "in-place operations on complex tensors that require grad are not supported yet",
-      );
-    }
-    return into.copy_(result);
-  }
-  return result;
-}
-
-function broadcastShape(
-  a: Tensor | number | boolean,
-  b: Tensor | number | boolean,
-): number[] {
-  const sa = a instanceof Tensor ? a._shape : [];
-  const sb = b instanceof Tensor ? b._shape : [];
-  const n = Math.max(sa.length, sb.length), out: number[] = [];
-  for (let i = 0; i < n; i++) {
-    const x = sa[sa.length - n + i] ?? 1, y = sb[sb.length - n + i] ?? 1;
-    if (x !== y && x !== 1 && y !== 1) {
-      throw new RuntimeError(
-        `The size of tensor a (${x}) must match the size of tensor b (${y}) at non-singleton dimension ${i}`,
-      );
-    }
-    out.push(x === 1 ? y : x);
-  }
-  return out;
+  return deliverComplex(result, into);
 }
 
 /** abs(z) with PyTorch's gradient g·sgn(z) (zero at 0, where the composition would give NaN). */

@@ -20,8 +20,7 @@ import { pad } from "../ops/resize.ts";
 import { cat } from "../ops/indexing.ts";
 import {
   fromParts,
-  imagPart,
-  realPart,
+  tensorParts,
   view_as_complex,
   view_as_real,
 } from "../complex.ts";
@@ -104,12 +103,6 @@ function partsDtype(x: Tensor): DType {
   return r.is_floating_point
     ? (r.name === "float32" ? r : get_default_dtype())
     : get_default_dtype();
-}
-
-/** x's real and imaginary parts in dtype d (imag null for a real x). */
-function partsOf(x: Tensor, d: DType): [Tensor, Tensor | null] {
-  if (x.dtype.is_complex) return [realPart(x).to(d), imagPart(x).to(d)];
-  return [x.to(d), null];
 }
 
 /** a @ b + c @ e, with a null operand's product left out. */
@@ -195,7 +188,7 @@ function c2c(
   const size = n ?? x.size(d);
   checkPoints(size);
   const dt = partsDtype(x);
-  let [re, im] = partsOf(x, dt);
+  let [re, im] = tensorParts(x, dt);
   re = fit(re.transpose(d, -1), size);
   im = im && fit(im.transpose(d, -1), size);
   let [yr, yi] = dftLast(re, im, size, inverse, dt);
@@ -250,7 +243,7 @@ function c2r(x: Tensor, n: number | null, dim: number, norm: Norm): Tensor {
   checkPoints(size);
   const dt = partsDtype(x);
   const bins = Math.floor(size / 2) + 1;
-  const [reIn, imIn] = partsOf(x, dt);
+  const [reIn, imIn] = tensorParts(x, dt);
   const re = fit(reIn.transpose(d, -1), bins);
   const im = imIn && fit(imIn.transpose(d, -1), bins);
   let y: Tensor;

@@ -125,15 +125,23 @@ export class _ConvNd extends Module {
     return out;
   }
 
-  /** The input and the padding a convolution gets: padded here unless padding_mode is zeros. */
-  protected _padded(
-    input: Tensor,
-  ): [Tensor, number[] | "same" | "valid"] {
-    if (this.padding_mode === "zeros") return [input, this.padding];
-    return [
-      pad(input, this._reversed_padding_repeated_twice, this.padding_mode),
-      this.kernel_size.map(() => 0),
-    ];
+  /**
+   * PyTorch's `_conv_forward`: the convolution of input, which padding_mode other than zeros pads
+   * here (the convolution itself then pads nothing).
+   */
+  protected _convForward(input: Tensor, conv: typeof conv2d): Tensor {
+    const zeros = this.padding_mode === "zeros";
+    return conv(
+      zeros
+        ? input
+        : pad(input, this._reversed_padding_repeated_twice, this.padding_mode),
+      this.weight,
+      this.bias,
+      this.stride,
+      zeros ? this.padding : this.kernel_size.map(() => 0),
+      this.dilation,
+      this.groups,
+    );
   }
 
   /** PyTorch's initialisation: kaiming_uniform_(a = sqrt(5)), then the bias U(±1/sqrt(fan_in)). */
@@ -223,16 +231,7 @@ export class Conv1d extends _ConvNd {
   }
 
   forward(input: Tensor): Tensor {
-    const [x, padding] = this._padded(input);
-    return conv1d(
-      x,
-      this.weight,
-      this.bias,
-      this.stride,
-      padding,
-      this.dilation,
-      this.groups,
-    );
+    return this._convForward(input, conv1d);
   }
 }
 
@@ -259,16 +258,7 @@ export class Conv2d extends _ConvNd {
   }
 
   forward(input: Tensor): Tensor {
-    const [x, padding] = this._padded(input);
-    return conv2d(
-      x,
-      this.weight,
-      this.bias,
-      this.stride,
-      padding,
-      this.dilation,
-      this.groups,
-    );
+    return this._convForward(input, conv2d);
   }
 }
 
@@ -365,15 +355,6 @@ export class Conv3d extends _ConvNd {
   }
 
   forward(input: Tensor): Tensor {
-    const [x, padding] = this._padded(input);
-    return conv3d(
-      x,
-      this.weight,
-      this.bias,
-      this.stride,
-      padding,
-      this.dilation,
-      this.groups,
-    );
+    return this._convForward(input, conv3d);
   }
 }
