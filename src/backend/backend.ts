@@ -54,6 +54,8 @@ export type UnaryOp =
  * Elementwise maps of two operands (broadcast through stride-0 dims). Integer inputs take the
  * integer formula where it differs (pow, the divisions); integer division by zero is refused by
  * the caller. `clamp_min`/`clamp_max` keep a NaN input and ignore a bound that is not exceeded.
+ * `threshold_backward` is relu's gradient in one pass, as ATen's `threshold_backward(grad, out, 0)`:
+ * `b <= 0 ? 0 : a` (a NaN in `b` lets the gradient through).
  */
 export type BinaryOp =
   | "add"
@@ -78,7 +80,8 @@ export type BinaryOp =
   | "logical_or"
   | "logical_xor"
   | "clamp_min"
-  | "clamp_max";
+  | "clamp_max"
+  | "threshold_backward";
 
 /** Reductions that fold the trailing dims of the input into one value per output element. */
 export type ReduceOp = "sum" | "mean" | "prod" | "max" | "min" | "all" | "any";

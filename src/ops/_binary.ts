@@ -112,7 +112,10 @@ function extremeGrad(keepWhere: "gt" | "lt") {
 const maxGrad = extremeGrad("gt"), minGrad = extremeGrad("lt");
 
 /** Every binary op of the table: the backends' binary primitives but the clamps. */
-export type BinaryName = Exclude<BinaryOp, "clamp_min" | "clamp_max">;
+export type BinaryName = Exclude<
+  BinaryOp,
+  "clamp_min" | "clamp_max" | "threshold_backward"
+>;
 
 export const BINARY: Record<BinaryName, BinaryDecl> = {
   add: {

@@ -11,7 +11,8 @@ import { Tensor } from "../tensor.ts";
 import { complexUnary, deliverComplex } from "../complex.ts";
 import type { UnaryOp } from "../backend/backend.ts";
 import { canWriteInto, cast } from "./core.ts";
-import { where } from "./elementwise.ts";
+import { thresholdBackward, where } from "./elementwise.ts";
+import { is_grad_enabled } from "../autograd/grad_mode.ts";
 import { propagate, record } from "../autograd/record.ts";
 
 /** What a unary op returns: `float` promotes integers to the default float, `bool` is a predicate. */
@@ -148,8 +149,11 @@ export const UNARY: Record<UnaryName, UnaryDecl> = {
   relu: {
     result: "same",
     noBool: notForBool("clamp_min_scalar_cpu"),
-    // PyTorch's threshold_backward: the gradient passes where the output is positive.
-    grad: (g, _x, y) => where(y.gt(0), g, 0),
+    // PyTorch's threshold_backward: the gradient is stopped where the output is <= 0 (a NaN
+    // output lets it through). One fused pass when no graph is recorded; for a double backward,
+    // the same as a differentiable where.
+    grad: (g, _x, y) =>
+      is_grad_enabled() ? where(y.le(0), 0, g) : thresholdBackward(g, y),
     uses: "y",
   },
   logical_not: { result: "bool" },

@@ -138,6 +138,14 @@ export function clamp(input: Tensor, ...args: unknown[]): Tensor {
   return deliver(r, o.out);
 }
 
+/**
+ * ATen's `threshold_backward(grad, out, 0)` in one pass: `grad` where `out > 0` or is NaN, else 0
+ * (relu's gradient, with no graph recorded; it takes mul's type rule).
+ */
+export function thresholdBackward(grad: Tensor, out: Tensor): Tensor {
+  return applyBinary("mul", grad, out, 1, "threshold_backward");
+}
+
 function clampValues(
   input: Tensor,
   min: TensorOrScalar | null,

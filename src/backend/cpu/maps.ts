@@ -127,6 +127,7 @@ const BINARY: Record<BinaryOp, string> = {
   // A NaN input stays; a bound applies only where it is exceeded.
   clamp_min: "(SEL[0] = a, SEL[1] = b, SEL[+(a < b)])",
   clamp_max: "(SEL[0] = a, SEL[1] = b, SEL[+(a > b)])",
+  threshold_backward: "(SEL[0] = a, SEL[1] = 0, SEL[+(b <= 0)])",
 };
 
 /** Integer formulas where the float one would be wrong. */

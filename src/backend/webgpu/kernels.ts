@@ -174,6 +174,10 @@ const BINARY_F: Record<BinaryOp, Expr> = {
     }))`,
     "f32",
   ],
+  threshold_backward: (v) => [
+    `select(${v[0]}, 0.0, ${v[1]} <= 0.0 && !isnan_(${v[1]}))`,
+    "f32",
+  ],
 };
 
 const BINARY_I: Record<BinaryOp, Expr> = {
@@ -200,6 +204,7 @@ const BINARY_I: Record<BinaryOp, Expr> = {
   logical_xor: (v) => [`select(0, 1, (${v[0]} != 0) != (${v[1]} != 0))`, "i32"],
   clamp_min: (v) => [`max(${v[0]}, ${v[1]})`, "i32"],
   clamp_max: (v) => [`min(${v[0]}, ${v[1]})`, "i32"],
+  threshold_backward: (v) => [`select(${v[0]}, 0, ${v[1]} <= 0)`, "i32"],
 };
 
 const INPUT_NAMES = ["A", "B", "C"];
