@@ -195,6 +195,9 @@ describe("float32 matmul and convolution through WebAssembly SIMD and through Ja
           [1030, 20, 9],
           [9, 600, 9],
           [9, 20, 1030],
+          // long k: with B transposed, the dot-product tiles (2x4 and the edges, k mod 4 steps)
+          [7, 1030, 13],
+          [2, 2051, 5],
         ]
       ) {
         const a = torch.randn(m, k), b = torch.randn(k, n);
@@ -234,7 +237,7 @@ describe("float32 matmul and convolution through WebAssembly SIMD and through Ja
         // A product large enough to share starts the helpers; they come up while we go on.
         via(
           "webassembly",
-          () => torch.randn(200, 300).matmul(torch.randn(300, 120)),
+          () => torch.randn(400, 300).matmul(torch.randn(300, 120)),
         );
         const t0 = Date.now();
         while (
@@ -244,13 +247,15 @@ describe("float32 matmul and convolution through WebAssembly SIMD and through Ja
         }
         assert.equal(torch.backends.cpu.info().simd_threads, 3);
         torch.manual_seed(4);
-        // By row panels (three uneven parts), by column panels, and one panel each way (no split).
+        // By row panels (three uneven parts), by column panels, and products with one or two
+        // panels one way (below the size that is shared out: the caller alone).
         for (
-          const [m, k, n] of [[600, 301, 40], [7, 300, 1000], [6, 3000, 500], [
-            500,
-            3000,
-            8,
-          ]]
+          const [m, k, n] of [
+            [1200, 301, 40],
+            [60, 300, 1000],
+            [6, 3000, 500],
+            [500, 3000, 8],
+          ]
         ) {
           const a = torch.randn(m, k), b = torch.randn(k, n);
           const [p, q] = simdWays(() => a.matmul(b));
@@ -299,6 +304,15 @@ describe("float32 matmul and convolution through WebAssembly SIMD and through Ja
           assertClose(t, q[i], 1e-5, `conv ${JSON.stringify(opts)} output ${i}`)
         );
       }
+      // A batch whose columns take two chunks: the weight gradient's second product (a long k,
+      // through the dot-product tiles) is added to the first's.
+      const xs = torch.randn(64, 3, 64, 64), ws = torch.randn(5, 3, 3, 3);
+      const [p, q] = simdWays(() => {
+        const w = ws.clone().requires_grad_();
+        F.conv2d(xs, w).square().sum().backward();
+        return w.grad!;
+      });
+      assertClose(p, q, 1e-4, "conv weight gradient over two chunks");
     },
   );
 });

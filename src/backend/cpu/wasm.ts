@@ -4,7 +4,7 @@
 // memory, i32 and v128 locals, structured control flow, loads, stores and a few SIMD operations.
 
 /** Value types. */
-export const I32 = 0x7f, V128 = 0x7b;
+export const I32 = 0x7f, F32 = 0x7d, V128 = 0x7b;
 
 /** Unsigned LEB128. */
 function uleb(n: number, out: number[]): void {
@@ -150,6 +150,9 @@ export class Code {
     this.get(v).i32(1).op(Op.i32Add).set(v).br(0).end().end();
     return this;
   }
+  f32Zero(): this {
+    return this.op(0x43, 0, 0, 0, 0);
+  }
   v128Zero(): this {
     this.simd(0x0c);
     for (let i = 0; i < 16; i++) this.bytes.push(0);
@@ -167,17 +170,23 @@ export const Op = {
   i32LtS: 0x48,
   i32GeS: 0x4e,
   i32GtU: 0x4b,
+  i32LtU: 0x49,
+  i32Ne: 0x47,
+  /** select: (a, b, cond) -> cond ? a : b */
+  select: 0x1b,
   i32GeU: 0x4f,
   i32And: 0x71,
   i32Or: 0x72,
   i32Shl: 0x74,
   f32Add: 0x92,
+  f32Mul: 0x94,
 } as const;
 
 /** SIMD opcodes the kernels use (after the 0xfd prefix). */
 export const Simd = {
   load: 0x00,
   load32Splat: 0x09,
+  f32x4ExtractLane: 0x1f,
   store: 0x0b,
   f32x4Add: 0xe4,
   f32x4Mul: 0xe6,

@@ -8,6 +8,11 @@
 // row. C blocks are summed in float32 (as PyTorch's CPU and OpenBLAS do), across k blocks in
 // the module's memory, and copied (or added) to the output at the end.
 //
+// An operand that fits (STAGE_MAX) is first copied whole into the module's memory, and its blocks
+// are packed there by the module; others are packed from JavaScript. A thin product with a long k
+// whose A is read along rows and B down columns (a convolution's weight gradient) skips the
+// blocks: dot-product tiles keep partial sums over all of k (dotCode).
+//
 // With relaxed SIMD (V8 and JavaScriptCore have it) each multiply-add is one fused instruction;
 // otherwise a multiply and an add. Either is chosen once, by validating the module.
 
@@ -17,6 +22,7 @@ import { envVar } from "../env.ts";
 import {
   assemble,
   Code,
+  F32,
   I32,
   instantiate,
   Op,
@@ -145,9 +151,216 @@ function gemmCode(fused: boolean): Code {
   return f;
 }
 
+/** A dot-product tile's arguments: addresses and strides in bytes, k in elements. */
+type DotTile = (
+  a: number,
+  lda: number,
+  b: number,
+  ldb: number,
+  c: number,
+  ldc: number,
+  k: number,
+) => void;
+
+/** The tile shapes of the dot-product kernel: 2×4 inside, 2×1, 1×4 and 1×1 at the edges. */
+const DOT_TILES = [[2, 4], [2, 1], [1, 4], [1, 1]] as const;
+
+/**
+ * C[R×CN tile] = A·B for A read along its rows and B down its columns (both contiguous in k):
+ * each of the R·CN results is a dot product of length k, kept in a vector of four partial sums
+ * over the whole of k, so nothing is packed. For the thin products with a long k of a
+ * convolution's weight gradient (dY · columnsᵀ), which the panel kernel can only take after
+ * transposing B.
+ */
+function dotCode(R: number, CN: number, fused: boolean): Code {
+  const f = new Code([I32, I32, I32, I32, I32, I32, I32]);
+  const [a, lda, b, ldb, c, ldc, k] = [0, 1, 2, 3, 4, 5, 6];
+  const q = f.local(I32), end = f.local(I32);
+  const pa = Array.from({ length: R }, () => f.local(I32));
+  const pb = Array.from({ length: CN }, () => f.local(I32));
+  const acc = Array.from({ length: R * CN }, () => f.local(V128));
+  const tail = Array.from({ length: R * CN }, () => f.local(F32));
+  const av = Array.from({ length: R }, () => f.local(V128));
+  const bv = f.local(V128);
+  const vec = { align: 4, offset: 0 };
+  pa.forEach((p, r) => {
+    f.get(a);
+    if (r > 0) f.get(lda).i32(r).op(Op.i32Mul).op(Op.i32Add);
+    f.set(p);
+  });
+  pb.forEach((p, j) => {
+    f.get(b);
+    if (j > 0) f.get(ldb).i32(j).op(Op.i32Mul).op(Op.i32Add);
+    f.set(p);
+  });
+  for (const x of acc) f.v128Zero().set(x);
+  for (const t of tail) f.f32Zero().set(t);
+  // Whole vectors of four k steps, then the last k mod 4 one at a time.
+  f.get(k).i32(-4).op(Op.i32And).i32(2).op(Op.i32Shl).set(end);
+  f.i32(0).set(q).block().loop();
+  f.get(q).get(end).op(Op.i32GeU).brIf(1);
+  pa.forEach((p, r) =>
+    f.get(p).get(q).op(Op.i32Add).simd(Simd.load, vec).set(av[r])
+  );
+  pb.forEach((p, j) => {
+    f.get(p).get(q).op(Op.i32Add).simd(Simd.load, vec).set(bv);
+    for (let r = 0; r < R; r++) {
+      const x = acc[r * CN + j];
+      if (fused) f.get(av[r]).get(bv).get(x).simd(Simd.f32x4RelaxedMadd).set(x);
+      else {
+        f.get(x).get(av[r]).get(bv).simd(Simd.f32x4Mul).simd(Simd.f32x4Add)
+          .set(x);
+      }
+    }
+  });
+  f.get(q).i32(16).op(Op.i32Add).set(q).br(0).end().end();
+  f.get(k).i32(2).op(Op.i32Shl).set(end);
+  f.block().loop();
+  f.get(q).get(end).op(Op.i32GeU).brIf(1);
+  for (let r = 0; r < R; r++) {
+    for (let j = 0; j < CN; j++) {
+      const t = tail[r * CN + j];
+      f.get(t).get(pa[r]).get(q).op(Op.i32Add).f32Load();
+      f.get(pb[j]).get(q).op(Op.i32Add).f32Load().op(Op.f32Mul).op(Op.f32Add)
+        .set(t);
+    }
+  }
+  f.get(q).i32(4).op(Op.i32Add).set(q).br(0).end().end();
+  // Each result: its four partial sums, then its tail.
+  for (let r = 0; r < R; r++) {
+    for (let j = 0; j < CN; j++) {
+      f.get(c);
+      if (r > 0) f.get(ldc).i32(r).op(Op.i32Mul).op(Op.i32Add);
+      for (let lane = 0; lane < 4; lane++) {
+        f.get(acc[r * CN + j]).simd(Simd.f32x4ExtractLane).op(lane);
+        if (lane > 0) f.op(Op.f32Add);
+      }
+      f.get(tail[r * CN + j]).op(Op.f32Add).f32Store(4 * j);
+    }
+  }
+  return f;
+}
+
+/** packA's arguments: addresses and strides in bytes, sizes in elements (see packA below). */
+type PackA = (
+  src: number,
+  s0: number,
+  s1: number,
+  mb: number,
+  mp: number,
+  kb: number,
+  kp: number,
+  dst: number,
+) => void;
+/** packB's arguments: addresses and strides in bytes, sizes in elements (see packB below). */
+type PackB = (
+  src: number,
+  s0: number,
+  s1: number,
+  nb: number,
+  np: number,
+  kb: number,
+  kp: number,
+  dst: number,
+) => void;
+
+/** packA (the JavaScript one, below) over an operand already in the module's memory. */
+function packACode(): Code {
+  const f = new Code([I32, I32, I32, I32, I32, I32, I32, I32]);
+  const [src, s0, s1, mb, mp, kb, kp, dst] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const row = f.local(I32), q = f.local(I32), n = f.local(I32);
+  const s = f.local(I32), d = f.local(I32);
+  f.for(row, () => f.i32(0), () => f.get(mp).i32(MR).op(Op.i32Mul), () => {
+    // The row's first slot: panel (row − row mod MR)·kp floats in, then row mod MR.
+    f.get(dst).get(row).i32(-MR).op(Op.i32And).get(kp).op(Op.i32Mul);
+    f.get(row).i32(MR - 1).op(Op.i32And).op(Op.i32Add);
+    f.i32(2).op(Op.i32Shl).op(Op.i32Add).set(d);
+    // Rows past mb are all padding.
+    f.get(kb).i32(0).get(row).get(mb).op(Op.i32LtS).op(Op.select).set(n);
+    f.get(src).get(row).get(s0).op(Op.i32Mul).op(Op.i32Add).set(s);
+    f.for(q, () => f.i32(0), () => f.get(n), () => {
+      f.get(d).get(s).f32Load().f32Store();
+      f.get(d).i32(4 * MR).op(Op.i32Add).set(d);
+      f.get(s).get(s1).op(Op.i32Add).set(s);
+    });
+    f.for(q, () => f.get(n), () => f.get(kp), () => {
+      f.get(d).f32Zero().f32Store();
+      f.get(d).i32(4 * MR).op(Op.i32Add).set(d);
+    });
+  });
+  return f;
+}
+
+/**
+ * packB (the JavaScript one, below) over an operand already in the module's memory; a full row
+ * of a panel read with unit stride is two vector copies.
+ */
+function packBCode(): Code {
+  const f = new Code([I32, I32, I32, I32, I32, I32, I32, I32]);
+  const [src, s0, s1, nb, np, kb, kp, dst] = [0, 1, 2, 3, 4, 5, 6, 7];
+  const p = f.local(I32), q = f.local(I32), x = f.local(I32), w = f.local(I32);
+  const sb = f.local(I32), s = f.local(I32), d = f.local(I32), e = f.local(I32);
+  const vec = (offset: number) => ({ align: 4, offset });
+  f.for(p, () => f.i32(0), () => f.get(np), () => {
+    // w = min(8, nb − 8p) columns of the panel are real, the rest padding.
+    f.get(nb).get(p).i32(3).op(Op.i32Shl).op(Op.i32Sub).set(w);
+    f.i32(8).get(w).get(w).i32(8).op(Op.i32GtU).op(Op.select).set(w);
+    f.get(dst).get(p).get(kp).op(Op.i32Mul).i32(5).op(Op.i32Shl).op(Op.i32Add)
+      .set(d);
+    f.get(src).get(p).i32(3).op(Op.i32Shl).get(s1).op(Op.i32Mul)
+      .op(Op.i32Add).set(sb);
+    // B read down its columns (a transposed operand, the columns of a convolution's weight
+    // gradient): each column is copied whole, so the reads run along memory.
+    f.get(s0).i32(4).op(Op.i32Eq).if();
+    f.get(w).i32(8).op(Op.i32LtU).get(kb).get(kp).op(Op.i32LtU).op(Op.i32Or)
+      .if();
+    f.get(d).i32(0).get(kp).i32(5).op(Op.i32Shl).memoryFill();
+    f.end();
+    f.for(x, () => f.i32(0), () => f.get(w), () => {
+      f.get(sb).get(x).get(s1).op(Op.i32Mul).op(Op.i32Add).set(s);
+      f.get(d).get(x).i32(2).op(Op.i32Shl).op(Op.i32Add).set(e);
+      f.for(q, () => f.i32(0), () => f.get(kb), () => {
+        f.get(e).get(s).f32Load().f32Store();
+        f.get(e).i32(32).op(Op.i32Add).set(e);
+        f.get(s).i32(4).op(Op.i32Add).set(s);
+      });
+    });
+    f.else();
+    f.for(q, () => f.i32(0), () => f.get(kp), () => {
+      f.get(q).get(kb).op(Op.i32LtS).if();
+      f.get(sb).get(q).get(s0).op(Op.i32Mul).op(Op.i32Add).set(s);
+      f.get(w).i32(8).op(Op.i32Eq).get(s1).i32(4).op(Op.i32Eq).op(Op.i32And)
+        .if();
+      for (const h of [0, 16]) {
+        f.get(d).get(s).simd(Simd.load, vec(h)).simd(Simd.store, vec(h));
+      }
+      f.else();
+      f.for(x, () => f.i32(0), () => f.get(w), () => {
+        f.get(d).get(x).i32(2).op(Op.i32Shl).op(Op.i32Add);
+        f.get(s).get(x).get(s1).op(Op.i32Mul).op(Op.i32Add).f32Load();
+        f.f32Store();
+      });
+      f.for(x, () => f.get(w), () => f.i32(8), () => {
+        f.get(d).get(x).i32(2).op(Op.i32Shl).op(Op.i32Add).f32Zero().f32Store();
+      });
+      f.end();
+      f.else();
+      for (const h of [0, 16]) f.get(d).v128Zero().simd(Simd.store, vec(h));
+      f.end();
+      f.get(d).i32(32).op(Op.i32Add).set(d);
+    });
+    f.end();
+  });
+  return f;
+}
+
 interface Module {
   memory: WebAssembly.Memory;
   gemm: Kernel;
+  packA: PackA;
+  packB: PackB;
+  /** The dot-product tiles, by DOT_TILES's index. */
+  dot: DotTile[];
   fused: boolean;
   /** The module's bytes, for helper threads (null where its memory is not shared). */
   bytes: Uint8Array<ArrayBuffer> | null;
@@ -168,7 +381,14 @@ export function wasmGemmModule(): Module | null {
   for (const fused of [true, false]) {
     for (const shared of [true, false]) {
       const bytes = assemble(
-        { gemm: gemmCode(fused) },
+        {
+          gemm: gemmCode(fused),
+          packA: packACode(),
+          packB: packBCode(),
+          ...Object.fromEntries(
+            DOT_TILES.map(([r, c]) => [`dot${r}x${c}`, dotCode(r, c, fused)]),
+          ),
+        },
         shared ? { maxPages: MAX_PAGES } : undefined,
       );
       try {
@@ -178,9 +398,13 @@ export function wasmGemmModule(): Module | null {
             ? { initial: 1, maximum: MAX_PAGES, shared: true }
             : { initial: 1 },
         );
+        const exports = instantiate(bytes, memory);
         module = {
           memory,
-          gemm: instantiate(bytes, memory).gemm as Kernel,
+          gemm: exports.gemm as Kernel,
+          packA: exports.packA as PackA,
+          packB: exports.packB as PackB,
+          dot: DOT_TILES.map(([r, c]) => exports[`dot${r}x${c}`] as DotTile),
           fused,
           bytes: shared ? bytes : null,
         };
@@ -202,8 +426,13 @@ interface Helper {
   request: number;
 }
 
-/** Products (multiply-adds) below this run on the calling thread alone: a hand-over costs ~20 µs. */
-const PARALLEL_MIN = 1 << 20;
+/**
+ * Blocks (multiply-adds) below this run on the calling thread alone. Waking a helper that sleeps
+ * in Atomics.wait took about 170 µs a hand-over on the 2-core VM (LeNet's fc1 product at batch
+ * 64, 2M multiply-adds in two blocks: 488 µs shared against 145 µs alone), so a block must be
+ * worth several times that (about 0.5 ms of work) before it is shared.
+ */
+const PARALLEL_MIN = 1 << 23;
 
 const cores = (() => {
   const n = (globalThis as { navigator?: { hardwareConcurrency?: number } })
@@ -363,7 +592,37 @@ export function wasmGemm(
   const kbMax = Math.min(KB, k + (k & 1));
   const aBase = 0, bBase = aBase + mpMax * MR * kbMax;
   const cBase = bBase + npMax * 8 * kbMax;
-  const F = heap(mod, cBase + mpMax * MR * npMax * 8);
+  // Operands that fit are copied into the module's memory whole (one memcpy each), and their
+  // blocks packed there by the module: packing in JavaScript cost more than the products of
+  // thin matrices (a convolution's columns), and a fifth of a square one.
+  const aStage = cBase + mpMax * MR * npMax * 8;
+  const aSpan = stageSpan(a, m, k, as0, as1);
+  const bStage = aStage + aSpan, bSpan = stageSpan(b, k, n, bs0, bs1);
+  const F = heap(mod, bStage + bSpan);
+  if (aSpan > 0) {
+    F.set((a as Float32Array).subarray(aOff, aOff + aSpan), aStage);
+  }
+  if (bSpan > 0) {
+    F.set((b as Float32Array).subarray(bOff, bOff + bSpan), bStage);
+  }
+  if (
+    aSpan > 0 && bSpan > 0 && as1 === 1 && bs0 === 1 && m <= MB && n <= NB &&
+    k >= DOT_MIN_K && k >= 8 * Math.max(m, n)
+  ) {
+    dotProduct(
+      mod,
+      4 * aStage,
+      4 * as0,
+      4 * bStage,
+      4 * bs1,
+      4 * cBase,
+      m,
+      n,
+      k,
+    );
+    copyOut(F, cBase, n, out, oOff, n, m, n, accumulate);
+    return true;
+  }
   for (let i0 = 0; i0 < m; i0 += MB) {
     const mb = Math.min(MB, m - i0), mp = Math.ceil(mb / MR);
     for (let j0 = 0; j0 < n; j0 += NB) {
@@ -371,45 +630,109 @@ export function wasmGemm(
       F.fill(0, cBase, cBase + mp * MR * ldc);
       for (let k0 = 0; k0 < k; k0 += KB) {
         const kb = Math.min(KB, k - k0), kp = kb + (kb & 1);
-        packA(
-          F,
-          aBase,
-          a,
-          aOff + i0 * as0 + k0 * as1,
-          as0,
-          as1,
-          mb,
-          mp,
-          kb,
-          kp,
-        );
-        packB(
-          F,
-          bBase,
-          b,
-          bOff + k0 * bs0 + j0 * bs1,
-          bs0,
-          bs1,
-          nb,
-          np,
-          kb,
-          kp,
-        );
+        if (aSpan > 0) {
+          const at = aStage + i0 * as0 + k0 * as1;
+          mod.packA(4 * at, 4 * as0, 4 * as1, mb, mp, kb, kp, 4 * aBase);
+        } else {
+          const at = aOff + i0 * as0 + k0 * as1;
+          packA(F, aBase, a, at, as0, as1, mb, mp, kb, kp);
+        }
+        if (bSpan > 0) {
+          const at = bStage + k0 * bs0 + j0 * bs1;
+          mod.packB(4 * at, 4 * bs0, 4 * bs1, nb, np, kb, kp, 4 * bBase);
+        } else {
+          const at = bOff + k0 * bs0 + j0 * bs1;
+          packB(F, bBase, b, at, bs0, bs1, nb, np, kb, kp);
+        }
         runBlock(mod, 4 * aBase, 4 * bBase, 4 * cBase, mp, np, kp, 4 * ldc);
         // Every thread is done with the block, so an interrupt leaves nothing running.
         checkInterrupt();
       }
-      for (let r = 0; r < mb; r++) {
-        const o = oOff + (i0 + r) * n + j0, s = cBase + r * ldc;
-        if (accumulate) {
-          for (let x = 0; x < nb; x++) out[o + x] += F[s + x];
-        } else {
-          out.set(F.subarray(s, s + nb), o);
-        }
-      }
+      copyOut(F, cBase, ldc, out, oOff + i0 * n + j0, n, mb, nb, accumulate);
     }
   }
   return true;
+}
+
+/** rows × cols of C (from `at`, rows `ldc` apart in F) copied (or added) to out (rows `ldo` apart). */
+function copyOut(
+  F: Float32Array,
+  at: number,
+  ldc: number,
+  out: Float32Array | Float64Array,
+  oOff: number,
+  ldo: number,
+  rows: number,
+  cols: number,
+  accumulate: boolean,
+): void {
+  for (let r = 0; r < rows; r++) {
+    const o = oOff + r * ldo, s = at + r * ldc;
+    if (accumulate) {
+      for (let x = 0; x < cols; x++) out[o + x] += F[s + x];
+    } else {
+      out.set(F.subarray(s, s + cols), o);
+    }
+  }
+}
+
+/** The shortest k the dot-product kernel takes (it keeps no k blocks, so it wants long ones). */
+const DOT_MIN_K = 512;
+
+/**
+ * C = A·B into the module's memory at c (m rows of n floats), A's rows and B's columns contiguous
+ * in k (addresses and strides in bytes): the dot-product tiles over the whole of C.
+ */
+function dotProduct(
+  mod: Module,
+  a: number,
+  lda: number,
+  b: number,
+  ldb: number,
+  c: number,
+  m: number,
+  n: number,
+  k: number,
+): void {
+  for (let i = 0; i < m;) {
+    const r = m - i >= 2 ? 2 : 1;
+    for (let j = 0; j < n;) {
+      const w = n - j >= 4 ? 4 : 1;
+      const tile = mod.dot[(r === 2 ? 0 : 2) + (w === 4 ? 0 : 1)];
+      tile(
+        a + i * lda,
+        lda,
+        b + j * ldb,
+        ldb,
+        c + 4 * (i * n + j),
+        4 * n,
+        k,
+      );
+      j += w;
+    }
+    i += r;
+    checkInterrupt();
+  }
+}
+
+/** Floats of one operand that may be copied into the module's memory (16 MiB). */
+const STAGE_MAX = 1 << 22;
+
+/**
+ * How many elements an operand's rows × cols spans in its array (from its first element to its
+ * last), when it is a float32 array whose copy into the module's memory is worth making: no
+ * negative strides, at most STAGE_MAX elements, and at most twice as many as it uses. 0 if not.
+ */
+function stageSpan(
+  x: ArrayLike<number>,
+  rows: number,
+  cols: number,
+  s0: number,
+  s1: number,
+): number {
+  if (!(x instanceof Float32Array) || s0 < 0 || s1 < 0) return 0;
+  const span = (rows - 1) * s0 + (cols - 1) * s1 + 1;
+  return span <= STAGE_MAX && span <= 2 * rows * cols ? span : 0;
 }
 
 /**
