@@ -70,8 +70,12 @@ export function simdOn(): boolean {
   return mode === "auto" && wasmGemmModule() !== null;
 }
 
-/** Rows of the register tile; its columns are 8 (two f32x4). */
-const MR = 4;
+/**
+ * Rows of the register tile; its columns are 8 (two f32x4). Six rows keep twelve accumulators,
+ * two vectors of B and a splat of A in registers (V8 allocates fifteen): the kernel alone on packed
+ * blocks ran 47.7 GFLOP/s against 42.7 with four rows on this machine (seven spill: 31.7).
+ */
+const MR = 6;
 /** Block sizes: A's block (MB × KB) stays in L2 and one panel (MR × KB) in L1. */
 const MB = 1020, KB = 256, NB = 1024;
 
@@ -268,24 +272,26 @@ type PackB = (
 function packACode(): Code {
   const f = new Code([I32, I32, I32, I32, I32, I32, I32, I32]);
   const [src, s0, s1, mb, mp, kb, kp, dst] = [0, 1, 2, 3, 4, 5, 6, 7];
-  const row = f.local(I32), q = f.local(I32), n = f.local(I32);
-  const s = f.local(I32), d = f.local(I32);
-  f.for(row, () => f.i32(0), () => f.get(mp).i32(MR).op(Op.i32Mul), () => {
-    // The row's first slot: panel (row − row mod MR)·kp floats in, then row mod MR.
-    f.get(dst).get(row).i32(-MR).op(Op.i32And).get(kp).op(Op.i32Mul);
-    f.get(row).i32(MR - 1).op(Op.i32And).op(Op.i32Add);
-    f.i32(2).op(Op.i32Shl).op(Op.i32Add).set(d);
-    // Rows past mb are all padding.
-    f.get(kb).i32(0).get(row).get(mb).op(Op.i32LtS).op(Op.select).set(n);
-    f.get(src).get(row).get(s0).op(Op.i32Mul).op(Op.i32Add).set(s);
-    f.for(q, () => f.i32(0), () => f.get(n), () => {
-      f.get(d).get(s).f32Load().f32Store();
-      f.get(d).i32(4 * MR).op(Op.i32Add).set(d);
-      f.get(s).get(s1).op(Op.i32Add).set(s);
-    });
-    f.for(q, () => f.get(n), () => f.get(kp), () => {
-      f.get(d).f32Zero().f32Store();
-      f.get(d).i32(4 * MR).op(Op.i32Add).set(d);
+  const p = f.local(I32), r = f.local(I32), row = f.local(I32);
+  const q = f.local(I32), n = f.local(I32), s = f.local(I32), d = f.local(I32);
+  f.for(p, () => f.i32(0), () => f.get(mp), () => {
+    f.for(r, () => f.i32(0), () => f.i32(MR), () => {
+      f.get(p).i32(MR).op(Op.i32Mul).get(r).op(Op.i32Add).set(row);
+      // The row's first slot: its panel's (p·kp·MR floats in), then r.
+      f.get(dst).get(p).get(kp).op(Op.i32Mul).i32(MR).op(Op.i32Mul);
+      f.get(r).op(Op.i32Add).i32(2).op(Op.i32Shl).op(Op.i32Add).set(d);
+      // Rows past mb are all padding.
+      f.get(kb).i32(0).get(row).get(mb).op(Op.i32LtS).op(Op.select).set(n);
+      f.get(src).get(row).get(s0).op(Op.i32Mul).op(Op.i32Add).set(s);
+      f.for(q, () => f.i32(0), () => f.get(n), () => {
+        f.get(d).get(s).f32Load().f32Store();
+        f.get(d).i32(4 * MR).op(Op.i32Add).set(d);
+        f.get(s).get(s1).op(Op.i32Add).set(s);
+      });
+      f.for(q, () => f.get(n), () => f.get(kp), () => {
+        f.get(d).f32Zero().f32Store();
+        f.get(d).i32(4 * MR).op(Op.i32Add).set(d);
+      });
     });
   });
   return f;
