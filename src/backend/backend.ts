@@ -53,7 +53,8 @@ export type UnaryOp =
 /**
  * Elementwise maps of two operands (broadcast through stride-0 dims). Integer inputs take the
  * integer formula where it differs (pow, the divisions); integer division by zero is refused by
- * the caller. `clamp_min`/`clamp_max` keep a NaN input and ignore a bound that is not exceeded.
+ * the caller. `clamp_min`/`clamp_max` keep a NaN input, ignore a bound that is not exceeded, and
+ * give a NaN bound (the ops drop a NaN number bound first, as PyTorch ignores it).
  * `threshold_backward` is relu's gradient in one pass, as ATen's `threshold_backward(grad, out, 0)`:
  * `b <= 0 ? 0 : a` (a NaN in `b` lets the gradient through).
  */

@@ -151,7 +151,12 @@ function clampValues(
   min: TensorOrScalar | null,
   max: TensorOrScalar | null,
 ): Tensor {
-  const o = { min, max };
+  // A NaN number as a bound is ignored, as PyTorch does; a NaN in a tensor bound is the result
+  // there (the kernels' clamp_min/clamp_max).
+  const o = {
+    min: typeof min === "number" && Number.isNaN(min) ? null : min,
+    max: typeof max === "number" && Number.isNaN(max) ? null : max,
+  };
   let r: Tensor = input;
   // PyTorch applies min first, then max, so max wins when min > max; NaN in input propagates.
   if (o.min !== null) {

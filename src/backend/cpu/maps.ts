@@ -16,6 +16,7 @@ import {
   storeAs,
   storedScalar,
 } from "./_loops.ts";
+import { wasmMap, wasmMapsOp } from "./wasm_maps.ts";
 
 type Arr = StorageArray;
 type CpuView = View<Arr>;
@@ -124,9 +125,10 @@ const BINARY: Record<BinaryOp, string> = {
   logical_and: "(+(a !== 0) & +(b !== 0))",
   logical_or: "(+(a !== 0) | +(b !== 0))",
   logical_xor: "(+(a !== 0) ^ +(b !== 0))",
-  // A NaN input stays; a bound applies only where it is exceeded.
-  clamp_min: "(SEL[0] = a, SEL[1] = b, SEL[+(a < b)])",
-  clamp_max: "(SEL[0] = a, SEL[1] = b, SEL[+(a > b)])",
+  // A NaN input stays; a bound applies where it is exceeded, and where it is NaN (a tensor bound's
+  // NaN is the result, as PyTorch's; the op drops a NaN number bound before it comes here).
+  clamp_min: "(SEL[0] = a, SEL[1] = b, SEL[+(a < b) | +(b !== b)])",
+  clamp_max: "(SEL[0] = a, SEL[1] = b, SEL[+(a > b) | +(b !== b)])",
   threshold_backward: "(SEL[0] = a, SEL[1] = 0, SEL[+(b <= 0)])",
 };
 
@@ -405,7 +407,10 @@ export function unary(
     n >= 1024 && isContiguous(shape, out.strides) &&
     isContiguous(shape, x.strides)
   ) {
-    relu32(out.buffer, out.offset, x.buffer, x.offset, n);
+    if (wasmMapsOp(op, n)) {
+      const o = out.buffer as Float32Array, a = x.buffer as Float32Array;
+      wasmMap(op, o, out.offset, a, x.offset, null, 0, n);
+    } else relu32(out.buffer, out.offset, x.buffer, x.offset, n);
     return;
   }
   const f32 = op === "exp" && out.dtype === "float32";
@@ -465,6 +470,7 @@ export function binary(
     compareBig(op, a, b, out, shape);
     return;
   }
+  if (float32Map(op, a, b, out, shape, alpha)) return;
   const integral = compute !== null && !FLOATS.has(compute);
   const [A, Ao, As] = unpack(a), [B, Bo, Bs] = unpack(b);
   const variant = integral
@@ -494,6 +500,46 @@ export function binary(
     [],
     alpha,
   );
+}
+
+/**
+ * A binary op of contiguous float32 tensors of one shape (or a tensor and a scalar that float32
+ * holds exactly, so that the lanes compute what the JavaScript kernel's doubles round to), through
+ * the WebAssembly SIMD maps where they take it; false when it is not theirs.
+ */
+function float32Map(
+  op: BinaryOp,
+  a: Operand,
+  b: Operand,
+  out: CpuView,
+  shape: readonly number[],
+  alpha: number,
+): boolean {
+  if (
+    out.dtype !== "float32" || typeof a !== "object" || a.dtype !== "float32" ||
+    (typeof b === "object" ? b.dtype !== "float32" : Math.fround(b) !== b)
+  ) {
+    return false;
+  }
+  const n = count(shape);
+  if (
+    !wasmMapsOp(op, n, alpha) || !isContiguous(shape, out.strides) ||
+    !isContiguous(shape, a.strides) ||
+    (typeof b === "object" && !isContiguous(shape, b.strides))
+  ) {
+    return false;
+  }
+  wasmMap(
+    op as Parameters<typeof wasmMap>[0],
+    out.buffer as Float32Array,
+    out.offset,
+    a.buffer as Float32Array,
+    a.offset,
+    typeof b === "object" ? b.buffer as Float32Array : b,
+    typeof b === "object" ? b.offset : 0,
+    n,
+  );
+  return true;
 }
 
 const COMPARE = new Set<BinaryOp>(["eq", "ne", "lt", "le", "gt", "ge"]);

@@ -163,15 +163,15 @@ const BINARY_F: Record<BinaryOp, Expr> = {
     "i32",
   ],
   clamp_min: (v) => [
-    `select(select(${v[0]}, ${v[1]}, ${v[0]} < ${v[1]}), ${v[0]}, isnan_(${
+    `select(select(${v[0]}, ${v[1]}, ${v[0]} < ${v[1]} || isnan_(${v[1]})), ${
       v[0]
-    }))`,
+    }, isnan_(${v[0]}))`,
     "f32",
   ],
   clamp_max: (v) => [
-    `select(select(${v[0]}, ${v[1]}, ${v[0]} > ${v[1]}), ${v[0]}, isnan_(${
+    `select(select(${v[0]}, ${v[1]}, ${v[0]} > ${v[1]} || isnan_(${v[1]})), ${
       v[0]
-    }))`,
+    }, isnan_(${v[0]}))`,
     "f32",
   ],
   threshold_backward: (v) => [

@@ -1,0 +1,105 @@
+// The CPU's float32 elementwise maps in WebAssembly SIMD (src/backend/cpu/wasm_maps.ts) against
+// its JavaScript kernels, bit for bit: every op they take, on NaN, signed zeros, infinities and
+// subnormals in every lane position, at sizes that end inside a vector and inside a chunk, on
+// views with an offset, in place, and with scalars. The op table checks both against PyTorch
+// (tests/fixtures/gen_ops.py, the *_2048 cases); this file checks each path against the other.
+
+import { describe, test } from "node:test";
+import assert from "node:assert/strict";
+import * as torch from "../mod.ts";
+
+const skip = torch.backends.cpu.info().simd === null
+  ? "this runtime has no WebAssembly SIMD"
+  : false;
+
+const SPECIALS = [0, -0, NaN, Infinity, -Infinity, 1, -1, 1e-45, -1e-45, 3e38];
+
+/** n float32 values: every pair of specials first, then random ones. */
+function values(n: number, salt: number): torch.Tensor {
+  const v: number[] = [];
+  for (let i = 0; i < n; i++) {
+    const k = i + salt;
+    v.push(
+      i < SPECIALS.length ** 2
+        ? SPECIALS[
+          (salt ? Math.floor(k / SPECIALS.length) : k) % SPECIALS.length
+        ]
+        : Math.sin(k * 12.9898) * 3,
+    );
+  }
+  return torch.tensor(v);
+}
+
+/** The float32 bits of t, with every NaN as one pattern (payloads are not compared). */
+function bits(t: torch.Tensor): number[] {
+  const f = new Float32Array(t.contiguous().reshape(-1).tolist() as number[]);
+  return Array.from(
+    new Uint32Array(f.buffer),
+    (b, i) => Number.isNaN(f[i]) ? -1 : b,
+  );
+}
+
+/** f() through the SIMD maps and through JavaScript. */
+function bothPaths(f: () => torch.Tensor): [number[], number[]] {
+  try {
+    torch.backends.cpu.set_simd("auto");
+    const p = bits(f());
+    torch.backends.cpu.set_simd("off");
+    return [p, bits(f())];
+  } finally {
+    torch.backends.cpu.set_simd("auto");
+  }
+}
+
+type Binary = (a: torch.Tensor, b: torch.Tensor) => torch.Tensor;
+const BINARY: [string, Binary][] = [
+  ["add", (a, b) => a.add(b)],
+  ["sub", (a, b) => a.sub(b)],
+  ["mul", (a, b) => a.mul(b)],
+  ["div", (a, b) => a.div(b)],
+  ["maximum", (a, b) => torch.maximum(a, b)],
+  ["minimum", (a, b) => torch.minimum(a, b)],
+  ["clamp min tensor", (a, b) => a.clamp({ min: b } as never)],
+  ["clamp max tensor", (a, b) => a.clamp({ max: b } as never)],
+  ["add_ in place", (a, b) => a.clone().add_(b)],
+  ["add, alpha 2 (JavaScript)", (a, b) => a.add(b, { alpha: 2 } as never)],
+];
+const UNARY: [string, (a: torch.Tensor) => torch.Tensor][] = [
+  ["relu", (a) => torch.relu(a)],
+  ["add 0.5", (a) => a.add(0.5)],
+  ["mul -2.5", (a) => a.mul(-2.5)],
+  ["div 3", (a) => a.div(3)],
+  ["clamp -0.5, 1.5", (a) => a.clamp(-0.5, 1.5)],
+  ["clamp min 0", (a) => a.clamp({ min: 0 } as never)],
+  ["relu's gradient", (a) => {
+    const x = a.clone().requires_grad_();
+    torch.relu(x).backward(a.flip([0]));
+    return x.grad!;
+  }],
+];
+
+describe("float32 maps through WebAssembly SIMD and through JavaScript", () => {
+  // 1024: the smallest the maps take; 4097: a last vector of one; 9001: three chunks, the last
+  // part full; views from element 3.
+  for (const n of [1024, 4097, 9001]) {
+    test(`${n} elements`, { skip }, () => {
+      const a = values(n, 0), b = values(n, 1);
+      const va = values(n + 3, 0).narrow(0, 3, n),
+        vb = values(n + 5, 1).narrow(0, 5, n);
+      for (const [what, f] of BINARY) {
+        for (
+          const [x, y, where] of [[a, b, ""], [va, vb, " (views)"]] as const
+        ) {
+          const [p, q] = bothPaths(() => f(x, y));
+          assert.deepEqual(p, q, `${what}${where}`);
+        }
+      }
+      for (const [what, f] of UNARY) {
+        for (const [x, where] of [[a, ""], [va, " (view)"]] as const) {
+          const [p, q] = bothPaths(() => f(x));
+          assert.deepEqual(p, q, `${what}${where}`);
+        }
+      }
+    });
+  }
+});
