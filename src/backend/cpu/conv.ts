@@ -410,7 +410,8 @@ export function maxPool2d(
   const HW = g.H * g.W, L = g.oh * g.ow;
   if (
     g.kh === 2 && g.kw === 2 && g.sh === 2 && g.sw === 2 && g.ph === 0 &&
-    g.pw === 0 && 2 * g.oh <= g.H && 2 * g.ow <= g.W
+    g.pw === 0 && g.dh === 1 && g.dw === 1 && 2 * g.oh <= g.H &&
+    2 * g.ow <= g.W
   ) {
     return maxPool2x2(src, srcOff, planes, g, out, outOff, words, idxOff);
   }
@@ -449,7 +450,7 @@ export function maxPool2d(
   }
 }
 
-/** maxPool2d for the commonest windows: 2×2, stride 2, no padding, every window inside. */
+/** maxPool2d for the commonest windows: 2×2, stride 2, no padding or dilation, every window inside. */
 function maxPool2x2(
   src: Floats,
   srcOff: number,
