@@ -78,6 +78,31 @@ const UNARY: [string, (a: torch.Tensor) => torch.Tensor][] = [
   }],
 ];
 
+describe("2x2 max pooling through WebAssembly SIMD and through JavaScript", () => {
+  // Ties, NaN (the last wins), -inf windows and signed zeros among random values; rows of 4, 5
+  // and 14 outputs (the last four of a row overlap the ones before), an odd width left over.
+  for (const shape of [[2, 3, 8, 8], [1, 2, 6, 11], [3, 1, 28, 28]]) {
+    test(shape.join("x"), { skip }, () => {
+      const n = shape.reduce((a, b) => a * b);
+      const x = values(n, 1).reshape(shape).clamp(-2, 2);
+      const via = (mode: "auto" | "off") => {
+        torch.backends.cpu.set_simd(mode);
+        try {
+          const [v, i] = torch.nn.functional.max_pool2d(x, 2, {
+            return_indices: true,
+          } as never) as unknown as [torch.Tensor, torch.Tensor];
+          return [bits(v), i.reshape(-1).tolist()];
+        } finally {
+          torch.backends.cpu.set_simd("auto");
+        }
+      };
+      const [pv, pi] = via("auto"), [qv, qi] = via("off");
+      assert.deepEqual(pv, qv, "values");
+      assert.deepEqual(pi, qi, "indices");
+    });
+  }
+});
+
 describe("float32 maps through WebAssembly SIMD and through JavaScript", () => {
   // 1024: the smallest the maps take; 4097: a last vector of one; 9001: three chunks, the last
   // part full; views from element 3.

@@ -5,6 +5,7 @@
 import type { ConvGeom, PlaneMap, PoolGeom } from "../backend.ts";
 import { tapSpan } from "../geometry.ts";
 import { type Floats, gemmInto } from "./matmul.ts";
+import { wasmMaxPool2x2 } from "./wasm_maps.ts";
 import { type ColumnChunk, layoutChunk, runIm2col } from "./wasm_conv.ts";
 
 /** Typed arrays the kernels walk (int64 data is converted to doubles by the caller). */
@@ -413,7 +414,12 @@ export function maxPool2d(
     g.pw === 0 && g.dh === 1 && g.dw === 1 && 2 * g.oh <= g.H &&
     2 * g.ow <= g.W
   ) {
-    return maxPool2x2(src, srcOff, planes, g, out, outOff, words, idxOff);
+    const { H, W, oh, ow } = g;
+    const args = [H, W, oh, ow, out, outOff, words, idxOff] as const;
+    if (!wasmMaxPool2x2(src, srcOff, planes, ...args)) {
+      maxPool2x2(src, srcOff, planes, g, out, outOff, words, idxOff);
+    }
+    return;
   }
   for (let p = 0; p < planes; p++) {
     const base = srcOff + p * HW;
