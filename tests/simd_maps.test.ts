@@ -103,6 +103,25 @@ describe("2x2 max pooling through WebAssembly SIMD and through JavaScript", () =
   }
 });
 
+describe("float32 maps with a per-row operand through WebAssembly SIMD and through JavaScript", () => {
+  // A channel bias over N×C×H×W (rows of H·W that straddle the chunks), one over the last two
+  // dims of three, and one read from a view with an offset.
+  test("bias-like broadcasts", { skip }, () => {
+    const x = values(4 * 5 * 15 * 17, 0).reshape(4, 5, 15, 17);
+    const biases: [string, torch.Tensor][] = [
+      ["[1, 5, 1, 1]", values(5, 1).view(1, 5, 1, 1)],
+      ["[5, 1, 1]", values(5, 2).view(5, 1, 1)],
+      ["[4, 5, 1, 1], a view", values(23, 1).narrow(0, 3, 20).view(4, 5, 1, 1)],
+    ];
+    for (const [bias, b] of biases) {
+      for (const [what, f] of BINARY.slice(0, 8)) {
+        const [p, q] = bothPaths(() => f(x, b));
+        assert.deepEqual(p, q, `${what}, bias ${bias}`);
+      }
+    }
+  });
+});
+
 describe("float32 maps through WebAssembly SIMD and through JavaScript", () => {
   // 1024: the smallest the maps take; 4097: a last vector of one; 9001: three chunks, the last
   // part full; views from element 3.

@@ -16,7 +16,7 @@ import {
   storeAs,
   storedScalar,
 } from "./_loops.ts";
-import { wasmMap, wasmMapsOp } from "./wasm_maps.ts";
+import { type RowValues, wasmMap, wasmMapsOp } from "./wasm_maps.ts";
 
 type Arr = StorageArray;
 type CpuView = View<Arr>;
@@ -524,22 +524,51 @@ function float32Map(
   const n = count(shape);
   if (
     !wasmMapsOp(op, n, alpha) || !isContiguous(shape, out.strides) ||
-    !isContiguous(shape, a.strides) ||
-    (typeof b === "object" && !isContiguous(shape, b.strides))
+    !isContiguous(shape, a.strides)
   ) {
     return false;
   }
+  const B = typeof b !== "object"
+    ? b
+    : isContiguous(shape, b.strides)
+    ? b.buffer as Float32Array
+    : rowValues(b, shape);
+  if (B === null) return false;
   wasmMap(
     op as Parameters<typeof wasmMap>[0],
     out.buffer as Float32Array,
     out.offset,
     a.buffer as Float32Array,
     a.offset,
-    typeof b === "object" ? b.buffer as Float32Array : b,
+    B,
     typeof b === "object" ? b.offset : 0,
     n,
   );
   return true;
+}
+
+/**
+ * b's value for each row of `shape`'s trailing dims along which b is broadcast (stride 0), when
+ * those rows hold at least 16 elements (a channel bias added to N×C×H×W); null otherwise.
+ */
+function rowValues(b: CpuView, shape: readonly number[]): RowValues | null {
+  let k = shape.length, L = 1;
+  while (k > 0 && (b.strides[k - 1] === 0 || shape[k - 1] === 1)) {
+    L *= shape[--k];
+  }
+  if (L < 16) return null;
+  const rows = count(shape) / L, values = new Float32Array(rows);
+  const B = b.buffer as Float32Array, index = new Array(k).fill(0);
+  for (let r = 0, at = b.offset; r < rows; r++) {
+    values[r] = B[at];
+    for (let d = k - 1; d >= 0; d--) {
+      at += b.strides[d];
+      if (++index[d] < shape[d]) break;
+      at -= b.strides[d] * shape[d];
+      index[d] = 0;
+    }
+  }
+  return { values, L };
 }
 
 const COMPARE = new Set<BinaryOp>(["eq", "ne", "lt", "le", "gt", "ge"]);

@@ -281,7 +281,7 @@ export function wasmMap(
   Oo: number,
   A: Float32Array,
   Ao: number,
-  B: Float32Array | number | null,
+  B: Float32Array | number | RowValues | null,
   Bo: number,
   n: number,
 ): void {
@@ -292,10 +292,28 @@ export function wasmMap(
   for (let p = 0; p < n; p += CHUNK) {
     const len = Math.min(CHUNK, n - p);
     F.set(A.subarray(Ao + p, Ao + p + len), 0);
-    if (B !== null && !scalar) F.set(B.subarray(Bo + p, Bo + p + len), CHUNK);
+    if (B instanceof Float32Array) {
+      F.set(B.subarray(Bo + p, Bo + p + len), CHUNK);
+    } else if (B !== null && !scalar) {
+      // One value per row of B.L elements: the rows this chunk meets, each filled in.
+      for (let e = p; e < p + len;) {
+        const r = Math.floor(e / B.L), end = Math.min((r + 1) * B.L, p + len);
+        F.fill(B.values[r], CHUNK + e - p, CHUNK + end - p);
+        e = end;
+      }
+    }
     map(0, 8 * CHUNK, 4 * ((len + 3) & ~3), b as number);
     O.set(F.subarray(2 * CHUNK, 2 * CHUNK + len), Oo + p);
   }
+}
+
+/**
+ * An operand broadcast along rows: one value for each row of L elements (a bias over the
+ * channels of an N×C×H×W tensor: N·C rows of H·W).
+ */
+export interface RowValues {
+  values: Float32Array;
+  L: number;
 }
 
 /**
