@@ -66,6 +66,9 @@ const BINARY: [string, Binary][] = [
 ];
 const UNARY: [string, (a: torch.Tensor) => torch.Tensor][] = [
   ["relu", (a) => torch.relu(a)],
+  ["exp", (a) => torch.exp(a)],
+  ["exp over its whole range", (a) => torch.exp(a.mul(37))],
+  ["exp_ in place, over its whole range", (a) => a.mul(37).exp_()],
   ["add 0.5", (a) => a.add(0.5)],
   ["mul -2.5", (a) => a.mul(-2.5)],
   ["div 3", (a) => a.div(3)],

@@ -13,6 +13,15 @@
 import type { BinaryOp } from "../backend.ts";
 import { assemble, Code, F32, I32, instantiate, Op, reserve } from "./wasm.ts";
 import { simdOn } from "./wasm_gemm.ts";
+import {
+  EXP_HIGH,
+  EXP_K_MIN,
+  EXP_LOW,
+  EXP_SCALE,
+  EXP_STEP,
+  EXP_TABLE,
+  ROUND_MAGIC,
+} from "./exp32.ts";
 
 /** The SIMD opcodes used here (after the 0xfd prefix). */
 const V = {
@@ -35,7 +44,30 @@ const V = {
   mul: 0xe6,
   div: 0xe7,
   i32x4Add: 0xae,
+  and: 0x4e,
+  not: 0x4d,
+  anyTrue: 0x53,
 } as const;
+
+/** The f64x2 opcodes exp32Code uses. */
+const D = {
+  splat: 0x14,
+  extract: 0x21,
+  replace: 0x22,
+  lt: 0x49,
+  gt: 0x4a,
+  demote: 0x5e,
+  promote: 0x5f,
+  add: 0xf0,
+  sub: 0xf1,
+  mul: 0xf2,
+  pmin: 0xf6,
+  pmax: 0xf7,
+} as const;
+
+/** The 16 byte lanes of four 32-bit words, for i8x16.shuffle. */
+const lanes = (words: number[]) =>
+  words.flatMap((w) => [4 * w, 4 * w + 1, 4 * w + 2, 4 * w + 3]);
 
 /** The ops mapped here; each emits its vector from its operands' vectors (`a`, `b` push them). */
 type Emit = (f: Code, a: () => void, b: () => void) => void;
@@ -106,12 +138,101 @@ function mapCode(emit: Emit, scalar: boolean): Code {
   return f;
 }
 
+/**
+ * exp32 (exp32.ts) over `bytes` bytes of floats at a into dst, two lanes of doubles at a time:
+ * the same double operations in the same order (no fused multiply-add), the table read lane by
+ * lane, each result rounded to float32 once, so every in-range result is exp32's to the bit.
+ * Inputs outside (EXP_LOW, EXP_HIGH) or NaN get garbage here; the return value says whether
+ * there was one, and the caller recomputes those with Math.exp, as exp32 does.
+ */
+function exp32Code(): Code {
+  const f = new Code([I32, I32, I32, I32], [I32]);
+  const [a, dst, bytes, table] = [0, 1, 2, 3];
+  const p = f.local(I32), out = f.local(I32);
+  const x = f.local(0x7b),
+    d = f.local(0x7b),
+    k = f.local(0x7b),
+    r = f.local(0x7b);
+  const half = [f.local(0x7b), f.local(0x7b)];
+  const vec = { align: 4, offset: 0 };
+  // The constants, splatted once into locals.
+  const values = [
+    EXP_LOW,
+    EXP_HIGH,
+    EXP_SCALE,
+    ROUND_MAGIC,
+    EXP_STEP,
+    1 / 24,
+    1 / 6,
+    0.5,
+    1,
+  ];
+  const constants = new Map<number, number>();
+  for (const v of values) {
+    const l = f.local(0x7b);
+    f.op(0x44, ...new Uint8Array(new Float64Array([v]).buffer));
+    f.simd(D.splat).set(l);
+    constants.set(v, l);
+  }
+  const f64 = (v: number) => f.get(constants.get(v)!);
+  f.i32(0).set(out);
+  f.i32(0).set(p).block().loop();
+  f.get(p).get(bytes).op(Op.i32GeU).brIf(1);
+  f.get(a).get(p).op(Op.i32Add).simd(V.load, vec).set(x);
+  for (const h of [0, 1]) {
+    // The lanes 2h and 2h + 1, as doubles.
+    f.get(x);
+    if (h) f.get(x).simd(V.shuffle).op(...lanes([2, 3, 2, 3]));
+    f.simd(D.promote).set(d);
+    // Any lane out of range?
+    f.get(d), f64(EXP_LOW), f.simd(D.gt), f.get(d), f64(EXP_HIGH), f.simd(D.lt);
+    f.simd(V.and).simd(V.not).simd(V.anyTrue).get(out).op(Op.i32Or).set(out);
+    // Kept in range, so that the table index is (NaN reads entry 0 - EXP_K_MIN).
+    f.get(d),
+      f64(EXP_LOW),
+      f.simd(D.pmax),
+      f64(EXP_HIGH),
+      f.simd(D.pmin).set(d);
+    // k = x·S + M − M; r = x − k·STEP
+    f.get(d), f64(EXP_SCALE), f.simd(D.mul), f64(ROUND_MAGIC), f.simd(D.add);
+    f64(ROUND_MAGIC), f.simd(D.sub).set(k);
+    f.get(d).get(k), f64(EXP_STEP), f.simd(D.mul), f.simd(D.sub).set(r);
+    // T[k] · (1 + r·(1 + r·(0.5 + r·(1/6 + r·(1/24)))))
+    for (const lane of [0, 1]) {
+      if (lane) f.get(half[h]);
+      f.get(table).get(k).simd(D.extract).op(lane).op(0xfc, 2); // i32.trunc_sat_f64_s
+      f.i32(EXP_K_MIN).op(Op.i32Sub).i32(3).op(Op.i32Shl).op(Op.i32Add);
+      f.op(0x2b, 3, 0); // f64.load
+      if (lane) f.simd(D.replace).op(1);
+      else f.simd(D.splat);
+      f.set(half[h]);
+    }
+    f.get(half[h]).get(r),
+      f64(1 / 24),
+      f.simd(D.mul),
+      f64(1 / 6),
+      f.simd(D.add);
+    f.get(r).simd(D.mul), f64(0.5), f.simd(D.add);
+    f.get(r).simd(D.mul), f64(1), f.simd(D.add);
+    f.get(r).simd(D.mul), f64(1), f.simd(D.add);
+    f.simd(D.mul).simd(D.demote).set(half[h]);
+  }
+  f.get(dst).get(p).op(Op.i32Add).get(half[0]).get(half[1]);
+  f.simd(V.shuffle).op(...lanes([0, 1, 4, 5]));
+  f.simd(V.store, vec);
+  f.get(p).i32(16).op(Op.i32Add).set(p).br(0).end().end();
+  f.get(out);
+  return f;
+}
+
 /** Floats of input a pooling chunk holds (whole planes): 256 KiB. */
 const POOL_IN = 1 << 16;
 /** Where the pooling regions start in the module's memory, in floats: input, values, indices. */
 const POOL_AT = 3 * CHUNK, POOL_VALUES = POOL_AT + POOL_IN;
 const POOL_INDICES = POOL_VALUES + POOL_IN / 4;
-const MEMORY_FLOATS = POOL_INDICES + 2 * (POOL_IN / 4);
+/** exp32's table, as doubles (at an even float index, so 8-byte aligned). */
+const EXP_AT = POOL_INDICES + 2 * (POOL_IN / 4);
+const MEMORY_FLOATS = EXP_AT + 2 * EXP_TABLE.length;
 
 /**
  * 2×2 max pooling with stride 2 over `planes` planes of H×W floats at src (every window inside,
@@ -133,8 +254,6 @@ function pool2x2Code(): Code {
   const best = f.local(0x7b), arg = f.local(0x7b), m = f.local(0x7b);
   const vec = (offset: number) => ({ align: 4, offset });
   const bytes = (b: number[]) => f.op(...b);
-  const lanes = (words: number[]) =>
-    words.flatMap((w) => [4 * w, 4 * w + 1, 4 * w + 2, 4 * w + 3]);
   const i32Const = (v: number[]) => {
     f.simd(V.const);
     bytes(
@@ -203,6 +322,8 @@ function pool2x2Code(): Code {
 }
 
 type Pool = (...args: number[]) => void;
+/** (a, dst, bytes, table): 1 where an input was outside exp32's table. */
+type Exp32 = (a: number, dst: number, bytes: number, table: number) => number;
 
 /** (a, dst, bytes, b): b an address, or an f32 for the scalar forms. */
 type Map = (a: number, dst: number, bytes: number, b: number) => void;
@@ -211,6 +332,7 @@ interface Module {
   memory: WebAssembly.Memory;
   maps: Record<string, Map>;
   pool2x2: Pool;
+  exp32: Exp32;
   /**
    * The memory as floats: a chunk of a at 0, of b at CHUNK, the result at 2·CHUNK, then the
    * pooling regions (POOL_AT).
@@ -228,6 +350,7 @@ function wasmMaps(): Module | null {
     const codes: Record<string, Code> = {
       relu: mapCode(relu, false),
       pool2x2: pool2x2Code(),
+      exp32: exp32Code(),
     };
     for (const [op, emit] of Object.entries(OPS) as [MapOp, Emit][]) {
       codes[op] = mapCode(emit, false);
@@ -238,10 +361,14 @@ function wasmMaps(): Module | null {
     const memory = new WebAssembly.Memory({ initial: 1 });
     reserve(memory, 4 * MEMORY_FLOATS);
     const exports = instantiate(bytes, memory);
+    new Float64Array(memory.buffer, 4 * EXP_AT, EXP_TABLE.length).set(
+      EXP_TABLE,
+    );
     module = {
       memory,
       maps: exports as unknown as Record<string, Map>,
       pool2x2: exports.pool2x2 as Pool,
+      exp32: exports.exp32 as Exp32,
       F: new Float32Array(memory.buffer),
       I: new Int32Array(memory.buffer),
     };
@@ -361,6 +488,37 @@ export function wasmMaxPool2x2(
       I.subarray(POOL_INDICES, POOL_INDICES + 2 * np * L),
       2 * (idxOff + p0 * L),
     );
+  }
+  return true;
+}
+
+/**
+ * O[Oo + i] = exp32(A[Ao + i]) for i < n, in chunks through the module; false (nothing done) for
+ * fewer than MIN_ELEMENTS or without SIMD. Inputs outside exp32's table take Math.exp, as there.
+ */
+export function wasmExp32(
+  O: Float32Array,
+  Oo: number,
+  A: Float32Array,
+  Ao: number,
+  n: number,
+): boolean {
+  if (n < MIN_ELEMENTS || !simdOn()) return false;
+  const mod = wasmMaps();
+  if (!mod) return false;
+  const F = mod.F;
+  for (let p = 0; p < n; p += CHUNK) {
+    const len = Math.min(CHUNK, n - p);
+    F.set(A.subarray(Ao + p, Ao + p + len), 0);
+    const outside = mod.exp32(0, 8 * CHUNK, 4 * ((len + 3) & ~3), 4 * EXP_AT);
+    O.set(F.subarray(2 * CHUNK, 2 * CHUNK + len), Oo + p);
+    if (outside) {
+      // The inputs from the chunk's copy: in place, O has just overwritten A.
+      for (let i = 0; i < len; i++) {
+        const x = F[i];
+        if (!(x > EXP_LOW && x < EXP_HIGH)) O[Oo + p + i] = Math.exp(x);
+      }
+    }
   }
   return true;
 }
