@@ -1,9 +1,10 @@
 // float32 elementwise maps in WebAssembly SIMD, four lanes at a time, for contiguous operands of
-// one shape, and 2×2 stride-2 max pooling (pool2x2Code). The tensors' memory is not the module's, so each runs in chunks: the chunk's inputs
-// are copied in (memcpy), mapped, and the result copied out. For tensors that stay in cache
-// (LeNet's activations, 1.2 MB) that is about four times the speed of the JavaScript loop (relu of
-// 301k floats: 0.11 against 0.42 ms); for those that do not, the copies bound it near memory's
-// speed, still above the loop's.
+// one shape (or one with a value per row, a channel bias); float32 exp (exp32Code); and 2×2
+// stride-2 max pooling (pool2x2Code). The tensors' memory is not the module's, so each runs in
+// chunks: the chunk's inputs are copied in (memcpy), mapped, and the result copied out. For
+// tensors that stay in cache (LeNet's activations, 1.2 MB) that is about four times the speed of
+// the JavaScript loop (relu of 301k floats: 0.11 against 0.42 ms); for those that do not, the
+// copies cost about what the lanes save (wasmMapsOp says which ops come here at which sizes).
 //
 // Each op gives the result the JavaScript kernel gives, bit for bit: +, −, ×, ÷ of two float32
 // values are exact in a double and rounded once either way (alpha other than 1 stays in
@@ -11,7 +12,16 @@
 // operand on NaN, ties and signed zeros (maps.ts).
 
 import type { BinaryOp } from "../backend.ts";
-import { assemble, Code, F32, I32, instantiate, Op, reserve } from "./wasm.ts";
+import {
+  assemble,
+  Code,
+  F32,
+  I32,
+  instantiate,
+  Op,
+  reserve,
+  V128,
+} from "./wasm.ts";
 import { simdOn } from "./wasm_gemm.ts";
 import {
   EXP_HIGH,
@@ -31,7 +41,6 @@ const V = {
   i32x4Splat: 0x11,
   store: 0x0b,
   splat: 0x13,
-  eq: 0x41,
   ne: 0x42,
   lt: 0x43,
   gt: 0x44,
@@ -122,7 +131,7 @@ const CHUNK = 4096;
 function mapCode(emit: Emit, scalar: boolean): Code {
   const f = new Code([I32, I32, I32, scalar ? F32 : I32]);
   const [a, dst, bytes, b] = [0, 1, 2, 3];
-  const p = f.local(I32), bv = f.local(0x7b);
+  const p = f.local(I32), bv = f.local(V128);
   const vec = { align: 4, offset: 0 };
   if (scalar) f.get(b).simd(V.splat).set(bv);
   f.i32(0).set(p).block().loop();
@@ -149,11 +158,11 @@ function exp32Code(): Code {
   const f = new Code([I32, I32, I32, I32], [I32]);
   const [a, dst, bytes, table] = [0, 1, 2, 3];
   const p = f.local(I32), out = f.local(I32);
-  const x = f.local(0x7b),
-    d = f.local(0x7b),
-    k = f.local(0x7b),
-    r = f.local(0x7b);
-  const half = [f.local(0x7b), f.local(0x7b)];
+  const x = f.local(V128),
+    d = f.local(V128),
+    k = f.local(V128),
+    r = f.local(V128);
+  const half = [f.local(V128), f.local(V128)];
   const vec = { align: 4, offset: 0 };
   // The constants, splatted once into locals.
   const values = [
@@ -169,7 +178,7 @@ function exp32Code(): Code {
   ];
   const constants = new Map<number, number>();
   for (const v of values) {
-    const l = f.local(0x7b);
+    const l = f.local(V128);
     f.op(0x44, ...new Uint8Array(new Float64Array([v]).buffer));
     f.simd(D.splat).set(l);
     constants.set(v, l);
@@ -185,18 +194,18 @@ function exp32Code(): Code {
     if (h) f.get(x).simd(V.shuffle).op(...lanes([2, 3, 2, 3]));
     f.simd(D.promote).set(d);
     // Any lane out of range?
-    f.get(d), f64(EXP_LOW), f.simd(D.gt), f.get(d), f64(EXP_HIGH), f.simd(D.lt);
+    f.get(d), f64(EXP_LOW), f.simd(D.gt);
+    f.get(d), f64(EXP_HIGH), f.simd(D.lt);
     f.simd(V.and).simd(V.not).simd(V.anyTrue).get(out).op(Op.i32Or).set(out);
-    // Kept in range, so that the table index is (NaN reads entry 0 - EXP_K_MIN).
-    f.get(d),
-      f64(EXP_LOW),
-      f.simd(D.pmax),
-      f64(EXP_HIGH),
-      f.simd(D.pmin).set(d);
+    // Clamped into the table's range, so that every lane reads an entry (NaN: k = 0's).
+    f.get(d), f64(EXP_LOW), f.simd(D.pmax);
+    f64(EXP_HIGH), f.simd(D.pmin).set(d);
     // k = x·S + M − M; r = x − k·STEP
-    f.get(d), f64(EXP_SCALE), f.simd(D.mul), f64(ROUND_MAGIC), f.simd(D.add);
+    f.get(d), f64(EXP_SCALE), f.simd(D.mul);
+    f64(ROUND_MAGIC), f.simd(D.add);
     f64(ROUND_MAGIC), f.simd(D.sub).set(k);
-    f.get(d).get(k), f64(EXP_STEP), f.simd(D.mul), f.simd(D.sub).set(r);
+    f.get(d).get(k), f64(EXP_STEP), f.simd(D.mul);
+    f.simd(D.sub).set(r);
     // T[k] · (1 + r·(1 + r·(0.5 + r·(1/6 + r·(1/24)))))
     for (const lane of [0, 1]) {
       if (lane) f.get(half[h]);
@@ -207,11 +216,8 @@ function exp32Code(): Code {
       else f.simd(D.splat);
       f.set(half[h]);
     }
-    f.get(half[h]).get(r),
-      f64(1 / 24),
-      f.simd(D.mul),
-      f64(1 / 6),
-      f.simd(D.add);
+    f.get(half[h]).get(r), f64(1 / 24), f.simd(D.mul);
+    f64(1 / 6), f.simd(D.add);
     f.get(r).simd(D.mul), f64(0.5), f.simd(D.add);
     f.get(r).simd(D.mul), f64(1), f.simd(D.add);
     f.get(r).simd(D.mul), f64(1), f.simd(D.add);
@@ -249,18 +255,14 @@ function pool2x2Code(): Code {
     base = f.local(I32),
     o = f.local(I32),
     i0 = f.local(I32);
-  const t = Array.from({ length: 4 }, () => f.local(0x7b));
-  const idx = Array.from({ length: 4 }, () => f.local(0x7b));
-  const best = f.local(0x7b), arg = f.local(0x7b), m = f.local(0x7b);
+  const t = Array.from({ length: 4 }, () => f.local(V128));
+  const idx = Array.from({ length: 4 }, () => f.local(V128));
+  const best = f.local(V128), arg = f.local(V128), m = f.local(V128);
   const vec = (offset: number) => ({ align: 4, offset });
   const bytes = (b: number[]) => f.op(...b);
   const i32Const = (v: number[]) => {
     f.simd(V.const);
-    bytes(
-      v.flatMap((
-        n,
-      ) => [n & 255, (n >> 8) & 255, (n >> 16) & 255, (n >>> 24) & 255]),
-    );
+    bytes(Array.from(new Uint8Array(new Int32Array(v).buffer)));
   };
   /** The even (or odd) floats of the eight at address + 0 and + 16. */
   const taps = (address: () => void, odd: number, into: number) => {
@@ -269,10 +271,9 @@ function pool2x2Code(): Code {
     f.set(into);
   };
   f.for(p, () => f.i32(0), () => f.get(planes), () => {
-    f.get(src).get(p).get(H).op(Op.i32Mul).get(W).op(Op.i32Mul).i32(2).op(
-      Op.i32Shl,
-    )
-      .op(Op.i32Add).set(base);
+    // base: the plane's address, src + 4·p·H·W.
+    f.get(p).get(H).op(Op.i32Mul).get(W).op(Op.i32Mul).i32(2).op(Op.i32Shl);
+    f.get(src).op(Op.i32Add).set(base);
     f.for(y, () => f.i32(0), () => f.get(oh), () => {
       // i0: the window row's first tap, as an index in the plane; r0 its address.
       f.get(y).i32(1).op(Op.i32Shl).get(W).op(Op.i32Mul).set(i0);
@@ -295,20 +296,17 @@ function pool2x2Code(): Code {
       f.get(idx[2]), i32Const([1, 1, 1, 1]), f.simd(V.i32x4Add).set(idx[3]);
       f.get(t[0]).set(best).get(idx[0]).set(arg);
       for (let k = 1; k < 4; k++) {
-        f.get(t[k]).get(best).simd(V.gt).get(t[k]).get(t[k]).simd(V.ne).simd(
-          V.or,
-        ).set(m);
+        f.get(t[k]).get(best).simd(V.gt);
+        f.get(t[k]).get(t[k]).simd(V.ne).simd(V.or).set(m);
         f.get(t[k]).get(best).get(m).simd(V.bitselect).set(best);
         f.get(idx[k]).get(arg).get(m).simd(V.bitselect).set(arg);
       }
       // o: the output's index among the chunk's.
-      f.get(p).get(oh).op(Op.i32Mul).get(y).op(Op.i32Add).get(ow).op(Op.i32Mul)
-        .get(xs)
-        .op(Op.i32Add).set(o);
-      f.get(dstV).get(o).i32(2).op(Op.i32Shl).op(Op.i32Add).get(best).simd(
-        V.store,
-        vec(0),
-      );
+      f.get(p).get(oh).op(Op.i32Mul).get(y).op(Op.i32Add);
+      f.get(ow).op(Op.i32Mul).get(xs).op(Op.i32Add).set(o);
+      f.get(dstV).get(o).i32(2).op(Op.i32Shl).op(Op.i32Add);
+      f.get(best).simd(V.store, vec(0));
+      // The indices as int64: each word, then a zero word.
       for (const half of [0, 1]) {
         f.get(dstI).get(o).i32(3).op(Op.i32Shl).op(Op.i32Add);
         f.get(arg).v128Zero().simd(V.shuffle);
