@@ -153,10 +153,36 @@ export class Code {
   f32Zero(): this {
     return this.op(0x43, 0, 0, 0, 0);
   }
-  v128Zero(): this {
+  /** v128.const of 16 bytes. */
+  v128Const(bytes: ArrayLike<number>): this {
     this.simd(0x0c);
-    for (let i = 0; i < 16; i++) this.bytes.push(0);
+    for (let i = 0; i < 16; i++) this.bytes.push(bytes[i]);
     return this;
+  }
+  v128Zero(): this {
+    return this.v128Const(new Uint8Array(16));
+  }
+  /** i8x16.shuffle of the two vectors on the stack, taking 32-bit word `words[i]` into word i. */
+  shuffleWords(words: number[]): this {
+    this.simd(Simd.i8x16Shuffle);
+    for (const w of words) {
+      this.bytes.push(4 * w, 4 * w + 1, 4 * w + 2, 4 * w + 3);
+    }
+    return this;
+  }
+  /** f64.const v. */
+  f64Const(v: number): this {
+    return this.op(0x44, ...new Uint8Array(new Float64Array([v]).buffer));
+  }
+  /** f64.load at the address on the stack (+ offset bytes). */
+  f64Load(offset = 0): this {
+    this.bytes.push(0x2b, 3);
+    uleb(offset, this.bytes);
+    return this;
+  }
+  /** i32.trunc_sat_f64_s: a double to an int32, saturating, NaN to 0 (never traps). */
+  i32TruncSatF64(): this {
+    return this.op(0xfc, 2);
   }
 }
 
@@ -186,10 +212,39 @@ export const Op = {
 export const Simd = {
   load: 0x00,
   load32Splat: 0x09,
-  f32x4ExtractLane: 0x1f,
   store: 0x0b,
+  /** i8x16.shuffle, followed by its 16 lane bytes (Code.shuffleWords). */
+  i8x16Shuffle: 0x0d,
+  i32x4Splat: 0x11,
+  f32x4Splat: 0x13,
+  f64x2Splat: 0x14,
+  f32x4ExtractLane: 0x1f,
+  f64x2ExtractLane: 0x21,
+  f64x2ReplaceLane: 0x22,
+  f32x4Ne: 0x42,
+  f32x4Lt: 0x43,
+  f32x4Gt: 0x44,
+  f32x4Le: 0x45,
+  f64x2Lt: 0x49,
+  f64x2Gt: 0x4a,
+  v128Not: 0x4d,
+  v128And: 0x4e,
+  v128AndNot: 0x4f,
+  v128Or: 0x50,
+  v128Bitselect: 0x52,
+  v128AnyTrue: 0x53,
+  f32x4DemoteF64x2Zero: 0x5e,
+  f64x2PromoteLowF32x4: 0x5f,
+  i32x4Add: 0xae,
   f32x4Add: 0xe4,
+  f32x4Sub: 0xe5,
   f32x4Mul: 0xe6,
+  f32x4Div: 0xe7,
+  f64x2Add: 0xf0,
+  f64x2Sub: 0xf1,
+  f64x2Mul: 0xf2,
+  f64x2Pmin: 0xf6,
+  f64x2Pmax: 0xf7,
   f32x4RelaxedMadd: 0x105,
 } as const;
 

@@ -245,24 +245,16 @@ function dotCode(R: number, CN: number, fused: boolean): Code {
   return f;
 }
 
-/** packA's arguments: addresses and strides in bytes, sizes in elements (see packA below). */
-type PackA = (
+/**
+ * The module's packers, packA and packB below over an operand in its memory: addresses and
+ * strides in bytes; the rows of A (columns of B) and their panels, k and its padded length.
+ */
+type Pack = (
   src: number,
   s0: number,
   s1: number,
-  mb: number,
-  mp: number,
-  kb: number,
-  kp: number,
-  dst: number,
-) => void;
-/** packB's arguments: addresses and strides in bytes, sizes in elements (see packB below). */
-type PackB = (
-  src: number,
-  s0: number,
-  s1: number,
-  nb: number,
-  np: number,
+  count: number,
+  panels: number,
   kb: number,
   kp: number,
   dst: number,
@@ -363,8 +355,8 @@ function packBCode(): Code {
 interface Module {
   memory: WebAssembly.Memory;
   gemm: Kernel;
-  packA: PackA;
-  packB: PackB;
+  packA: Pack;
+  packB: Pack;
   /** The dot-product tiles, by DOT_TILES's index. */
   dot: DotTile[];
   fused: boolean;
@@ -408,8 +400,8 @@ export function wasmGemmModule(): Module | null {
         module = {
           memory,
           gemm: exports.gemm as Kernel,
-          packA: exports.packA as PackA,
-          packB: exports.packB as PackB,
+          packA: exports.packA as Pack,
+          packB: exports.packB as Pack,
           dot: DOT_TILES.map(([r, c]) => exports[`dot${r}x${c}`] as DotTile),
           fused,
           bytes: shared ? bytes : null,

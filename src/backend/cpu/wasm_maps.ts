@@ -21,6 +21,7 @@ import {
   instantiate,
   Op,
   reserve,
+  Simd,
   V128,
 } from "./wasm.ts";
 import { simdOn } from "./wasm_gemm.ts";
@@ -34,51 +35,6 @@ import {
   ROUND_MAGIC,
 } from "./exp32.ts";
 
-/** The SIMD opcodes used here (after the 0xfd prefix). */
-const V = {
-  load: 0x00,
-  const: 0x0c,
-  shuffle: 0x0d,
-  i32x4Splat: 0x11,
-  store: 0x0b,
-  splat: 0x13,
-  ne: 0x42,
-  lt: 0x43,
-  gt: 0x44,
-  le: 0x45,
-  andnot: 0x4f,
-  or: 0x50,
-  bitselect: 0x52,
-  add: 0xe4,
-  sub: 0xe5,
-  mul: 0xe6,
-  div: 0xe7,
-  i32x4Add: 0xae,
-  and: 0x4e,
-  not: 0x4d,
-  anyTrue: 0x53,
-} as const;
-
-/** The f64x2 opcodes exp32Code uses. */
-const D = {
-  splat: 0x14,
-  extract: 0x21,
-  replace: 0x22,
-  lt: 0x49,
-  gt: 0x4a,
-  demote: 0x5e,
-  promote: 0x5f,
-  add: 0xf0,
-  sub: 0xf1,
-  mul: 0xf2,
-  pmin: 0xf6,
-  pmax: 0xf7,
-} as const;
-
-/** The 16 byte lanes of four 32-bit words, for i8x16.shuffle. */
-const lanes = (words: number[]) =>
-  words.flatMap((w) => [4 * w, 4 * w + 1, 4 * w + 2, 4 * w + 3]);
-
 /** The ops mapped here; each emits its vector from its operands' vectors (`a`, `b` push them). */
 type Emit = (f: Code, a: () => void, b: () => void) => void;
 
@@ -86,32 +42,32 @@ const zero = (f: Code) => f.v128Zero();
 
 /** x where `mask` (which pushes its lanes' mask) is set, else y. */
 function choose(f: Code, x: () => void, y: () => void, mask: () => void) {
-  x(), y(), mask(), f.simd(V.bitselect);
+  x(), y(), mask(), f.simd(Simd.v128Bitselect);
 }
 
 /** The lanes where p() op q(), or where r() is NaN. */
 const orNaN =
   (f: Code, op: number, p: () => void, q: () => void, r: () => void) => () => {
-    p(), q(), f.simd(op), r(), r(), f.simd(V.ne), f.simd(V.or);
+    p(), q(), f.simd(op), r(), r(), f.simd(Simd.f32x4Ne), f.simd(Simd.v128Or);
   };
 
 const OPS = {
-  add: (f, a, b) => (a(), b(), f.simd(V.add)),
-  sub: (f, a, b) => (a(), b(), f.simd(V.sub)),
-  mul: (f, a, b) => (a(), b(), f.simd(V.mul)),
-  div: (f, a, b) => (a(), b(), f.simd(V.div)),
+  add: (f, a, b) => (a(), b(), f.simd(Simd.f32x4Add)),
+  sub: (f, a, b) => (a(), b(), f.simd(Simd.f32x4Sub)),
+  mul: (f, a, b) => (a(), b(), f.simd(Simd.f32x4Mul)),
+  div: (f, a, b) => (a(), b(), f.simd(Simd.f32x4Div)),
   // a where a > b (a < b) or a is NaN, else b, as maps.ts's maximum and minimum.
-  maximum: (f, a, b) => choose(f, a, b, orNaN(f, V.gt, a, b, a)),
-  minimum: (f, a, b) => choose(f, a, b, orNaN(f, V.lt, a, b, a)),
+  maximum: (f, a, b) => choose(f, a, b, orNaN(f, Simd.f32x4Gt, a, b, a)),
+  minimum: (f, a, b) => choose(f, a, b, orNaN(f, Simd.f32x4Lt, a, b, a)),
   // b where a < b (a > b) or b is NaN, else a: a NaN input stays.
-  clamp_min: (f, a, b) => choose(f, b, a, orNaN(f, V.lt, a, b, b)),
-  clamp_max: (f, a, b) => choose(f, b, a, orNaN(f, V.gt, a, b, b)),
+  clamp_min: (f, a, b) => choose(f, b, a, orNaN(f, Simd.f32x4Lt, a, b, b)),
+  clamp_max: (f, a, b) => choose(f, b, a, orNaN(f, Simd.f32x4Gt, a, b, b)),
   // a, cleared where b <= 0 (a NaN b keeps it).
   threshold_backward: (
     f,
     a,
     b,
-  ) => (a(), b(), zero(f), f.simd(V.le), f.simd(V.andnot)),
+  ) => (a(), b(), zero(f), f.simd(Simd.f32x4Le), f.simd(Simd.v128AndNot)),
 } satisfies Partial<Record<BinaryOp, Emit>>;
 
 type MapOp = keyof typeof OPS;
@@ -120,7 +76,7 @@ type MapOp = keyof typeof OPS;
 const relu: Emit = (
   f,
   a,
-) => (a(), a(), zero(f), f.simd(V.lt), f.simd(V.andnot));
+) => (a(), a(), zero(f), f.simd(Simd.f32x4Lt), f.simd(Simd.v128AndNot));
 
 /** Floats per operand in a chunk: three operands' chunks stay in L1 and L2. */
 const CHUNK = 4096;
@@ -134,16 +90,17 @@ function mapCode(emit: Emit, scalar: boolean): Code {
   const [a, dst, bytes, b] = [0, 1, 2, 3];
   const p = f.local(I32), bv = f.local(V128);
   const vec = { align: 4, offset: 0 };
-  if (scalar) f.get(b).simd(V.splat).set(bv);
+  if (scalar) f.get(b).simd(Simd.f32x4Splat).set(bv);
   f.i32(0).set(p).block().loop();
   f.get(p).get(bytes).op(Op.i32GeU).brIf(1);
   f.get(dst).get(p).op(Op.i32Add);
   emit(
     f,
-    () => f.get(a).get(p).op(Op.i32Add).simd(V.load, vec),
-    () => scalar ? f.get(bv) : f.get(b).get(p).op(Op.i32Add).simd(V.load, vec),
+    () => f.get(a).get(p).op(Op.i32Add).simd(Simd.load, vec),
+    () =>
+      scalar ? f.get(bv) : f.get(b).get(p).op(Op.i32Add).simd(Simd.load, vec),
   );
-  f.simd(V.store, vec);
+  f.simd(Simd.store, vec);
   f.get(p).i32(16).op(Op.i32Add).set(p).br(0).end().end();
   return f;
 }
@@ -180,53 +137,55 @@ function exp32Code(): Code {
   const constants = new Map<number, number>();
   for (const v of values) {
     const l = f.local(V128);
-    f.op(0x44, ...new Uint8Array(new Float64Array([v]).buffer));
-    f.simd(D.splat).set(l);
+    f.f64Const(v);
+    f.simd(Simd.f64x2Splat).set(l);
     constants.set(v, l);
   }
   const f64 = (v: number) => f.get(constants.get(v)!);
   f.i32(0).set(out);
   f.i32(0).set(p).block().loop();
   f.get(p).get(bytes).op(Op.i32GeU).brIf(1);
-  f.get(a).get(p).op(Op.i32Add).simd(V.load, vec).set(x);
+  f.get(a).get(p).op(Op.i32Add).simd(Simd.load, vec).set(x);
   for (const h of [0, 1]) {
     // The lanes 2h and 2h + 1, as doubles.
     f.get(x);
-    if (h) f.get(x).simd(V.shuffle).op(...lanes([2, 3, 2, 3]));
-    f.simd(D.promote).set(d);
+    if (h) f.get(x).shuffleWords([2, 3, 2, 3]);
+    f.simd(Simd.f64x2PromoteLowF32x4).set(d);
     // Any lane out of range?
-    f.get(d), f64(EXP_LOW), f.simd(D.gt);
-    f.get(d), f64(EXP_HIGH), f.simd(D.lt);
-    f.simd(V.and).simd(V.not).simd(V.anyTrue).get(out).op(Op.i32Or).set(out);
+    f.get(d), f64(EXP_LOW), f.simd(Simd.f64x2Gt);
+    f.get(d), f64(EXP_HIGH), f.simd(Simd.f64x2Lt);
+    f.simd(Simd.v128And).simd(Simd.v128Not).simd(Simd.v128AnyTrue).get(out).op(
+      Op.i32Or,
+    ).set(out);
     // Clamped into the table's range, so that every lane reads an entry (NaN: k = 0's).
-    f.get(d), f64(EXP_LOW), f.simd(D.pmax);
-    f64(EXP_HIGH), f.simd(D.pmin).set(d);
+    f.get(d), f64(EXP_LOW), f.simd(Simd.f64x2Pmax);
+    f64(EXP_HIGH), f.simd(Simd.f64x2Pmin).set(d);
     // k = x·S + M − M; r = x − k·STEP
-    f.get(d), f64(EXP_SCALE), f.simd(D.mul);
-    f64(ROUND_MAGIC), f.simd(D.add);
-    f64(ROUND_MAGIC), f.simd(D.sub).set(k);
-    f.get(d).get(k), f64(EXP_STEP), f.simd(D.mul);
-    f.simd(D.sub).set(r);
+    f.get(d), f64(EXP_SCALE), f.simd(Simd.f64x2Mul);
+    f64(ROUND_MAGIC), f.simd(Simd.f64x2Add);
+    f64(ROUND_MAGIC), f.simd(Simd.f64x2Sub).set(k);
+    f.get(d).get(k), f64(EXP_STEP), f.simd(Simd.f64x2Mul);
+    f.simd(Simd.f64x2Sub).set(r);
     // T[k] · (1 + r·(1 + r·(0.5 + r·(1/6 + r·(1/24)))))
     for (const lane of [0, 1]) {
       if (lane) f.get(half[h]);
-      f.get(table).get(k).simd(D.extract).op(lane).op(0xfc, 2); // i32.trunc_sat_f64_s
+      f.get(table).get(k).simd(Simd.f64x2ExtractLane).op(lane).i32TruncSatF64();
       f.i32(EXP_K_MIN).op(Op.i32Sub).i32(3).op(Op.i32Shl).op(Op.i32Add);
-      f.op(0x2b, 3, 0); // f64.load
-      if (lane) f.simd(D.replace).op(1);
-      else f.simd(D.splat);
+      f.f64Load();
+      if (lane) f.simd(Simd.f64x2ReplaceLane).op(1);
+      else f.simd(Simd.f64x2Splat);
       f.set(half[h]);
     }
-    f.get(half[h]).get(r), f64(1 / 24), f.simd(D.mul);
-    f64(1 / 6), f.simd(D.add);
-    f.get(r).simd(D.mul), f64(0.5), f.simd(D.add);
-    f.get(r).simd(D.mul), f64(1), f.simd(D.add);
-    f.get(r).simd(D.mul), f64(1), f.simd(D.add);
-    f.simd(D.mul).simd(D.demote).set(half[h]);
+    f.get(half[h]).get(r), f64(1 / 24), f.simd(Simd.f64x2Mul);
+    f64(1 / 6), f.simd(Simd.f64x2Add);
+    f.get(r).simd(Simd.f64x2Mul), f64(0.5), f.simd(Simd.f64x2Add);
+    f.get(r).simd(Simd.f64x2Mul), f64(1), f.simd(Simd.f64x2Add);
+    f.get(r).simd(Simd.f64x2Mul), f64(1), f.simd(Simd.f64x2Add);
+    f.simd(Simd.f64x2Mul).simd(Simd.f32x4DemoteF64x2Zero).set(half[h]);
   }
   f.get(dst).get(p).op(Op.i32Add).get(half[0]).get(half[1]);
-  f.simd(V.shuffle).op(...lanes([0, 1, 4, 5]));
-  f.simd(V.store, vec);
+  f.shuffleWords([0, 1, 4, 5]);
+  f.simd(Simd.store, vec);
   f.get(p).i32(16).op(Op.i32Add).set(p).br(0).end().end();
   f.get(out);
   return f;
@@ -260,15 +219,12 @@ function pool2x2Code(): Code {
   const idx = Array.from({ length: 4 }, () => f.local(V128));
   const best = f.local(V128), arg = f.local(V128), m = f.local(V128);
   const vec = (offset: number) => ({ align: 4, offset });
-  const bytes = (b: number[]) => f.op(...b);
-  const i32Const = (v: number[]) => {
-    f.simd(V.const);
-    bytes(Array.from(new Uint8Array(new Int32Array(v).buffer)));
-  };
+  const i32Const = (v: number[]) =>
+    f.v128Const(new Uint8Array(new Int32Array(v).buffer));
   /** The even (or odd) floats of the eight at address + 0 and + 16. */
   const taps = (address: () => void, odd: number, into: number) => {
-    address(), f.simd(V.load, vec(0)), address(), f.simd(V.load, vec(16));
-    f.simd(V.shuffle), bytes(lanes([odd, odd + 2, odd + 4, odd + 6]));
+    address(), f.simd(Simd.load, vec(0)), address(), f.simd(Simd.load, vec(16));
+    f.shuffleWords([odd, odd + 2, odd + 4, odd + 6]);
     f.set(into);
   };
   f.for(p, () => f.i32(0), () => f.get(planes), () => {
@@ -290,29 +246,32 @@ function pool2x2Code(): Code {
       };
       taps(row(0), 0, t[0]), taps(row(0), 1, t[1]);
       taps(row(1), 0, t[2]), taps(row(1), 1, t[3]);
-      f.get(i0).get(xs).i32(1).op(Op.i32Shl).op(Op.i32Add).simd(V.i32x4Splat);
-      i32Const([0, 2, 4, 6]), f.simd(V.i32x4Add).set(idx[0]);
-      f.get(idx[0]), i32Const([1, 1, 1, 1]), f.simd(V.i32x4Add).set(idx[1]);
-      f.get(idx[0]).get(W).simd(V.i32x4Splat).simd(V.i32x4Add).set(idx[2]);
-      f.get(idx[2]), i32Const([1, 1, 1, 1]), f.simd(V.i32x4Add).set(idx[3]);
+      f.get(i0).get(xs).i32(1).op(Op.i32Shl).op(Op.i32Add).simd(
+        Simd.i32x4Splat,
+      );
+      i32Const([0, 2, 4, 6]), f.simd(Simd.i32x4Add).set(idx[0]);
+      f.get(idx[0]), i32Const([1, 1, 1, 1]), f.simd(Simd.i32x4Add).set(idx[1]);
+      f.get(idx[0]).get(W).simd(Simd.i32x4Splat).simd(Simd.i32x4Add).set(
+        idx[2],
+      );
+      f.get(idx[2]), i32Const([1, 1, 1, 1]), f.simd(Simd.i32x4Add).set(idx[3]);
       f.get(t[0]).set(best).get(idx[0]).set(arg);
       for (let k = 1; k < 4; k++) {
-        f.get(t[k]).get(best).simd(V.gt);
-        f.get(t[k]).get(t[k]).simd(V.ne).simd(V.or).set(m);
-        f.get(t[k]).get(best).get(m).simd(V.bitselect).set(best);
-        f.get(idx[k]).get(arg).get(m).simd(V.bitselect).set(arg);
+        f.get(t[k]).get(best).simd(Simd.f32x4Gt);
+        f.get(t[k]).get(t[k]).simd(Simd.f32x4Ne).simd(Simd.v128Or).set(m);
+        f.get(t[k]).get(best).get(m).simd(Simd.v128Bitselect).set(best);
+        f.get(idx[k]).get(arg).get(m).simd(Simd.v128Bitselect).set(arg);
       }
       // o: the output's index among the chunk's.
       f.get(p).get(oh).op(Op.i32Mul).get(y).op(Op.i32Add);
       f.get(ow).op(Op.i32Mul).get(xs).op(Op.i32Add).set(o);
       f.get(dstV).get(o).i32(2).op(Op.i32Shl).op(Op.i32Add);
-      f.get(best).simd(V.store, vec(0));
+      f.get(best).simd(Simd.store, vec(0));
       // The indices as int64: each word, then a zero word.
       for (const half of [0, 1]) {
         f.get(dstI).get(o).i32(3).op(Op.i32Shl).op(Op.i32Add);
-        f.get(arg).v128Zero().simd(V.shuffle);
-        bytes(lanes(half ? [2, 6, 3, 7] : [0, 4, 1, 5]));
-        f.simd(V.store, vec(16 * half));
+        f.get(arg).v128Zero().shuffleWords(half ? [2, 6, 3, 7] : [0, 4, 1, 5]);
+        f.simd(Simd.store, vec(16 * half));
       }
       f.get(x).i32(4).op(Op.i32Add).set(x).br(0).end().end();
     });
@@ -328,7 +287,6 @@ type Exp32 = (a: number, dst: number, bytes: number, table: number) => number;
 type Map = (a: number, dst: number, bytes: number, b: number) => void;
 
 interface Module {
-  memory: WebAssembly.Memory;
   maps: Record<string, Map>;
   pool2x2: Pool;
   exp32: Exp32;
@@ -364,7 +322,6 @@ function wasmMaps(): Module | null {
       EXP_TABLE,
     );
     module = {
-      memory,
       maps: exports as unknown as Record<string, Map>,
       pool2x2: exports.pool2x2 as Pool,
       exp32: exports.exp32 as Exp32,
