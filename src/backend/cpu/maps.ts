@@ -18,6 +18,7 @@ import {
 } from "./_loops.ts";
 import { type RowValues, wasmExp32, wasmMap, wasmMapsOp } from "./wasm_maps.ts";
 import { exp32 } from "./exp32.ts";
+import { transposeCopy } from "./transpose.ts";
 
 type Arr = StorageArray;
 type CpuView = View<Arr>;
@@ -271,6 +272,7 @@ export function copy(
     );
     return;
   }
+  if (transposeCopy(dst, src, shape)) return;
   // Same dtype copies the elements as they are (int64 stays BigInt, exactly), and so do int64 and
   // uint64 between them (two's complement, as C casts); else read and store convert (to bool:
   // nonzero).

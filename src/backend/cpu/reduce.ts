@@ -33,6 +33,48 @@ type Fold = (
 
 const folds = new Map<string, Fold>();
 
+/** Folds `len` contiguous elements of X from p into one value. */
+type Row = (X: Arr, p: number, len: number) => number;
+
+/**
+ * The contiguous row's fold: eight independent accumulators, combined pairwise. A function of
+ * its own, since V8 optimises a small loop function better than the same loop inside the walk
+ * over the other dims, and indexing from the counter (q = p + 8j) better than stepping p: a 16M
+ * float32 sum ran at 5.5 GB/s inside the walk, 7 to 8 alone, 9.4 alone and indexed (Deno;
+ * Bun 13.8 in all three).
+ */
+function rowKernel(op: ReduceOp, dtype: DTypeName): Row {
+  const c = COMBINE[op][0];
+  const r = (i: string) => readAs(dtype, `X[${i}]`);
+  const v = (k: number) => `v${k}`, s = (k: number) => `s${k}`;
+  const eight = [0, 1, 2, 3, 4, 5, 6, 7];
+  return compile<Row>(
+    ["X", "p", "len"],
+    `
+// A counted main loop: V8 deoptimises a \`i + 7 < len\` one whose tail loop never ran.
+let s0 = ${
+      COMBINE[op][1]
+    }, s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
+const m = len >> 3;
+for (let j = 0; j < m; j++) {
+  const q = p + (j << 3);
+  ${eight.map((k) => `const ${v(k)} = ${r(k ? `q + ${k}` : "q")};`).join(" ")}
+  ${eight.map((k) => `${s(k)} = ${c(s(k), v(k))};`).join(" ")}
+}
+p += m << 3;
+for (let i = m * 8; i < len; i++, p++) { const v0 = ${r("p")}; s0 = ${
+      c("s0", "v0")
+    }; }
+const s01 = ${c("s0", "s1")}, s23 = ${c("s2", "s3")}, s45 = ${
+      c("s4", "s5")
+    }, s67 = ${c("s6", "s7")};
+const s03 = ${c("s01", "s23")}, s47 = ${c("s45", "s67")};
+return ${c("s03", "s47")};`,
+    {},
+    `row|${op}|${dtype}`,
+  );
+}
+
 function foldKernel(op: ReduceOp, dtype: DTypeName): Fold {
   const key = `${op}|${dtype}`;
   let k = folds.get(key);
@@ -51,36 +93,7 @@ const count = new Array(r).fill(0);
 let pa = 0, px = Xo;
 for (;;) {
   if (ta === 0 && tx === 1) {
-    // Eight independent accumulators (a counted main loop: V8 deoptimises a \`i + 7 < len\` one
-    // whose tail loop never ran).
-    let s0 = ${
-      COMBINE[op][1]
-    }, s1 = s0, s2 = s0, s3 = s0, s4 = s0, s5 = s0, s6 = s0, s7 = s0;
-    const m = len >> 3;
-    let p = px;
-    for (let j = 0; j < m; j++, p += 8) {
-      const v0 = ${r("p")}, v1 = ${r("p + 1")}, v2 = ${r("p + 2")}, v3 = ${
-      r("p + 3")
-    };
-      const v4 = ${r("p + 4")}, v5 = ${r("p + 5")}, v6 = ${r("p + 6")}, v7 = ${
-      r("p + 7")
-    };
-      s0 = ${c("s0", "v0")}; s1 = ${c("s1", "v1")}; s2 = ${
-      c("s2", "v2")
-    }; s3 = ${c("s3", "v3")};
-      s4 = ${c("s4", "v4")}; s5 = ${c("s5", "v5")}; s6 = ${
-      c("s6", "v6")
-    }; s7 = ${c("s7", "v7")};
-    }
-    for (let i = m * 8; i < len; i++, p++) { const v0 = ${r("p")}; s0 = ${
-      c("s0", "v0")
-    }; }
-    const s01 = ${c("s0", "s1")}, s23 = ${c("s2", "s3")}, s45 = ${
-      c("s4", "s5")
-    }, s67 = ${c("s6", "s7")};
-    const s03 = ${c("s01", "s23")}, s47 = ${c("s45", "s67")}, s = ${
-      c("s03", "s47")
-    }, a = acc[pa];
+    const a = acc[pa], s = row(X, px, len);
     acc[pa] = ${c("a", "s")};
   } else if (ta === 0) {
     let s0 = ${COMBINE[op][1]}, s1 = s0, s2 = s0, s3 = s0;
@@ -115,7 +128,7 @@ for (;;) {
   }
   if (d < 0) return;
 }`,
-    {},
+    { row: rowKernel(op, dtype) },
     `fold|${key}`,
   );
   folds.set(key, k);
