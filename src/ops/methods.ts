@@ -223,12 +223,18 @@ function castRecorded(self: Tensor, dtype: DType, copy = false): Tensor {
 function fillWith(self: Tensor, value: number | boolean): Tensor {
   checkScalar(value, self.dtype, "factory");
   const backend = self.storage.backend;
+  const v = roundScalar(value, self.dtype);
+  if (!self.dtype.is_complex && !(is_grad_enabled() && self.requires_grad)) {
+    // Nothing to record: the value goes straight into self. (A constant of self's size and a
+    // copy cost a new buffer's page faults: zero_() of 301k floats took 729 µs that way, 23 µs
+    // this way.)
+    checkInPlace(self, true);
+    backend.ops.fill(self._view(), v, self._shape);
+    self._bump();
+    return self;
+  }
   const constant = Tensor.empty(self._shape, self.dtype, backend);
-  backend.ops.fill(
-    constant._fillView(),
-    roundScalar(value, self.dtype),
-    self._shape,
-  );
+  backend.ops.fill(constant._fillView(), v, self._shape);
   record({
     name: "FillBackward0",
     inputs: [self],
