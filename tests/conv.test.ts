@@ -287,3 +287,59 @@ describe("convolution in chunks of samples (CPU)", () => {
     });
   }
 });
+
+describe("im2col without padding (CPU, float32)", () => {
+  // Without padding and with a column stride of 1, the WebAssembly im2col copies each row as
+  // whole vectors that may reach past it (wasm_conv.ts, im2colValid): every row width against
+  // the vector, row strides, dilations, groups and several chunks' worth of taps, forward and
+  // weight gradient, against the JavaScript im2col (set_simd("off")) of the same product.
+  const skip = torch.backends.cpu.info().simd === null
+    ? "this runtime has no WebAssembly SIMD"
+    : false;
+  const geometries: [string, number[], number[], number[], number[], number][] =
+    [
+      // name, x shape, w shape, stride, dilation, groups
+      ["width 1", [2, 3, 5, 5], [4, 3, 5, 5], [1, 1], [1, 1], 1],
+      ["widths 2 to 7", [3, 2, 9, 12], [5, 2, 3, 6], [1, 1], [1, 1], 1],
+      ["width 8, 1x1 kernel", [2, 4, 3, 8], [3, 4, 1, 1], [1, 1], [1, 1], 1],
+      [
+        "LeNet's second layer",
+        [4, 6, 14, 14],
+        [16, 6, 5, 5],
+        [1, 1],
+        [1, 1],
+        1,
+      ],
+      ["row stride 2", [2, 3, 11, 13], [2, 3, 3, 3], [2, 1], [1, 1], 1],
+      ["dilation", [2, 2, 12, 15], [3, 2, 3, 3], [1, 1], [2, 3], 1],
+      ["groups", [2, 6, 9, 10], [4, 3, 2, 3], [1, 1], [1, 1], 2],
+    ];
+  for (const [name, xs, ws, stride, dilation, groups] of geometries) {
+    test(name, { skip }, () => {
+      torch.manual_seed(7);
+      const x = torch.randn(xs), w = torch.randn(ws).requires_grad_();
+      const run = () => {
+        w.grad = null;
+        const y = conv2d(x, w, null, stride, 0, dilation, groups);
+        y.mul(y.detach().cos()).sum().backward();
+        return [y.detach(), w.grad!];
+      };
+      try {
+        const fast = run();
+        torch.backends.cpu.set_simd("off");
+        const slow = run();
+        fast.forEach((t, i) => {
+          assert.deepEqual([...t.shape], [...slow[i].shape]);
+          const scale = slow[i].abs().max().item() as number;
+          const err = t.sub(slow[i]).abs().max().item() as number;
+          assert.ok(
+            err <= 1e-5 * scale,
+            `${name}[${i}]: error ${err}, scale ${scale}`,
+          );
+        });
+      } finally {
+        torch.backends.cpu.set_simd("auto");
+      }
+    });
+  }
+});
