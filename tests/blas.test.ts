@@ -114,6 +114,8 @@ describe("matmul and convolution through OpenBLAS and through JavaScript", () =>
           // A tiny output and a long k: OpenBLAS takes k in slices, the last one short.
           [6, 20000, 25],
           [20, 9000, 20],
+          // A few rows, a short k and many columns: OpenBLAS takes the columns in slices.
+          [6, 25, 20000],
         ]
       ) {
         const a = torch.randn(m, k, { dtype }),
