@@ -19,6 +19,7 @@ import {
   unfold,
 } from "../src/ops/conv.ts";
 import { interpolate, one_hot, pad } from "../src/ops/resize.ts";
+import { layoutChunk } from "../src/backend/cpu/wasm_conv.ts";
 import {
   assertTensorClose,
   decode,
@@ -290,9 +291,10 @@ describe("convolution in chunks of samples (CPU)", () => {
 
 describe("im2col without padding (CPU, float32)", () => {
   // Without padding and with a column stride of 1, the WebAssembly im2col copies each row as
-  // whole vectors that may reach past it (wasm_conv.ts, im2colValid): every row width against
-  // the vector, row strides, dilations, groups and several chunks' worth of taps, forward and
-  // weight gradient, against the JavaScript im2col (set_simd("off")) of the same product.
+  // whole vectors that may reach past it, and col2im adds them back with the lanes past the row
+  // cleared (wasm_conv.ts, im2colValidCode): every row width against the vector, row strides,
+  // dilations and groups, forward, input gradient and weight gradient, against the JavaScript
+  // im2col (set_simd("off")) of the same products.
   const skip = torch.backends.cpu.info().simd === null
     ? "this runtime has no WebAssembly SIMD"
     : false;
@@ -314,15 +316,40 @@ describe("im2col without padding (CPU, float32)", () => {
       ["dilation", [2, 2, 12, 15], [3, 2, 3, 3], [1, 1], [2, 3], 1],
       ["groups", [2, 6, 9, 10], [4, 3, 2, 3], [1, 1], [1, 1], 2],
     ];
+  test("the WebAssembly module builds (else both sides would be JavaScript)", {
+    skip,
+  }, () => {
+    const g = {
+      N: 1,
+      C: 1,
+      H: 4,
+      W: 4,
+      O: 1,
+      kh: 2,
+      kw: 2,
+      oh: 3,
+      ow: 3,
+      sh: 1,
+      sw: 1,
+      ph: 0,
+      pw: 0,
+      dh: 1,
+      dw: 1,
+      G: 1,
+    };
+    assert.notEqual(layoutChunk(new Float32Array(16), 0, g, 0, 1, false), null);
+  });
   for (const [name, xs, ws, stride, dilation, groups] of geometries) {
     test(name, { skip }, () => {
       torch.manual_seed(7);
-      const x = torch.randn(xs), w = torch.randn(ws).requires_grad_();
+      const x = torch.randn(xs).requires_grad_();
+      const w = torch.randn(ws).requires_grad_();
       const run = () => {
+        x.grad = null;
         w.grad = null;
         const y = conv2d(x, w, null, stride, 0, dilation, groups);
         y.mul(y.detach().cos()).sum().backward();
-        return [y.detach(), w.grad!];
+        return [y.detach(), x.grad!, w.grad!];
       };
       try {
         const fast = run();

@@ -216,6 +216,7 @@ export const Simd = {
   /** i8x16.shuffle, followed by its 16 lane bytes (Code.shuffleWords). */
   i8x16Shuffle: 0x0d,
   i32x4Splat: 0x11,
+  i32x4LtS: 0x39,
   f32x4Splat: 0x13,
   f64x2Splat: 0x14,
   f32x4ExtractLane: 0x1f,

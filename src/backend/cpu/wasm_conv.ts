@@ -7,7 +7,16 @@
 
 import type { ConvGeom } from "../backend.ts";
 import { tapSpan } from "../geometry.ts";
-import { assemble, Code, I32, instantiate, Op, reserve, Simd } from "./wasm.ts";
+import {
+  assemble,
+  Code,
+  I32,
+  instantiate,
+  Op,
+  reserve,
+  Simd,
+  V128,
+} from "./wasm.ts";
 import { simdOn } from "./wasm_gemm.ts";
 
 type Kernel = (...args: number[]) => void;
@@ -201,20 +210,47 @@ function im2colCode(): Code {
  * next row overwrites them, and the module keeps a vector of slack after the columns. That
  * leaves no scalar tail and no bounds to test: LeNet's two layers at batch 64 took 340 to 524
  * and 752 to 937 µs through im2col, 171 and 225 here.
+ *
+ * With `adjoint` (col2imValid, the same arguments), each row of columns is added back into its
+ * run of the input: whole vectors, then the last one with the lanes past the row cleared, so
+ * that the input past the row gets +0 added. That changes nothing there: col2im's target starts
+ * from +0 and only ever has values added, so it never holds -0, the one value + 0 would change.
+ * The module keeps a vector of slack after the input for the last row.
  */
-function im2colValidCode(): Code {
+function im2colValidCode(adjoint: boolean): Code {
   const f = new Code(Array(14).fill(I32));
   const [src, dst, Cg, kh, kw, nb, sample, HW, W, oh, ow, sh, dh, dw] = Array
     .from({ length: 14 }, (_, i) => i);
   const c = f.local(I32), i = f.local(I32), j = f.local(I32), s = f.local(I32);
   const y = f.local(I32), q = f.local(I32), t = f.local(I32);
   const d = f.local(I32), end = f.local(I32), rowStep = f.local(I32);
-  const rowBytes = f.local(I32);
+  const rowBytes = f.local(I32), whole = f.local(I32), stop = f.local(I32);
+  const tail = f.local(V128);
   const zero = () => f.i32(0);
   const vec = { align: 0, offset: 0 };
-  // rowStep = 4·sh·W, rowBytes = 4·ow
+  // rowStep = 4·sh·W, rowBytes = 4·ow; whole: the bytes of the row's whole vectors
   f.get(sh).get(W).op(Op.i32Mul).i32(2).op(Op.i32Shl).set(rowStep);
-  f.get(ow).i32(2).op(Op.i32Shl).set(rowBytes);
+  f.get(ow).i32(2).op(Op.i32Shl).tee(rowBytes).i32(-16).op(Op.i32And).set(
+    whole,
+  );
+  // tail: the lanes of the last vector inside the row, lane < ow mod 4
+  f.v128Const(new Uint8Array(new Int32Array([0, 1, 2, 3]).buffer));
+  f.get(ow).i32(3).op(Op.i32And).simd(Simd.i32x4Splat).simd(Simd.i32x4LtS);
+  f.set(tail);
+  /** src[t] (+)= dst[d] for the vector at d, its lanes ANDed with `mask` when given. */
+  const step = (mask?: number) => {
+    if (!adjoint) {
+      f.get(d).get(t).simd(Simd.load, vec).simd(Simd.store, vec);
+      return;
+    }
+    f.get(t).get(t).simd(Simd.load, vec).get(d).simd(Simd.load, vec);
+    if (mask !== undefined) f.get(mask).simd(Simd.v128And);
+    f.simd(Simd.f32x4Add).simd(Simd.store, vec);
+  };
+  const advance = () => {
+    f.get(t).i32(16).op(Op.i32Add).set(t);
+    f.get(d).i32(16).op(Op.i32Add).set(d);
+  };
   f.get(dst).set(d);
   f.for(c, zero, () => f.get(Cg), () => {
     f.for(i, zero, () => f.get(kh), () => {
@@ -229,14 +265,24 @@ function im2colValidCode(): Code {
           f.for(y, zero, () => f.get(oh), () => {
             f.get(d).get(rowBytes).op(Op.i32Add).set(end);
             f.get(q).set(t);
-            // do { store(d, load(t)); d += 16; t += 16 } while (d < end)
-            f.loop();
-            f.get(d).get(t).simd(Simd.load, vec).simd(Simd.store, vec);
-            f.get(t).i32(16).op(Op.i32Add).set(t);
-            f.get(d).i32(16).op(Op.i32Add).tee(d).get(end).op(Op.i32LtU).brIf(
-              0,
-            );
-            f.end();
+            if (adjoint) {
+              // The whole vectors (while d < stop), then the masked last one, if any.
+              f.get(d).get(whole).op(Op.i32Add).set(stop);
+              f.block().loop();
+              f.get(d).get(stop).op(Op.i32GeU).brIf(1);
+              step();
+              advance();
+              f.br(0).end().end();
+              f.get(d).get(end).op(Op.i32LtU).if();
+              step(tail);
+              f.end();
+            } else {
+              f.loop();
+              step();
+              advance();
+              f.get(d).get(end).op(Op.i32LtU).brIf(0);
+              f.end();
+            }
             f.get(end).set(d);
             f.get(q).get(rowStep).op(Op.i32Add).set(q);
           });
@@ -251,6 +297,7 @@ interface Module {
   memory: WebAssembly.Memory;
   im2col: Kernel;
   im2colValid: Kernel;
+  col2imValid: Kernel;
 }
 
 let module: Module | null | undefined;
@@ -261,13 +308,18 @@ function wasmConv(): Module | null {
   try {
     const memory = new WebAssembly.Memory({ initial: 1 });
     const exports = instantiate(
-      assemble({ im2col: im2colCode(), im2colValid: im2colValidCode() }),
+      assemble({
+        im2col: im2colCode(),
+        im2colValid: im2colValidCode(false),
+        col2imValid: im2colValidCode(true),
+      }),
       memory,
     );
     module = {
       memory,
       im2col: exports.im2col as Kernel,
       im2colValid: exports.im2colValid as Kernel,
+      col2imValid: exports.col2imValid as Kernel,
     };
   } catch {
     module = null;
@@ -301,7 +353,8 @@ export function layoutChunk(
   if (!mod) return null;
   const sample = g.C * g.H * g.W, L = g.oh * g.ow;
   const K = (g.C / g.G) * g.kh * g.kw;
-  const input = 4 * Math.ceil((3 * g.kw) / 4), cols = input + nb * sample;
+  // A vector of slack after the input too, which col2imValid's last row may reach into.
+  const input = 4 * Math.ceil((3 * g.kw) / 4), cols = input + nb * sample + 4;
   // A vector of slack after the columns, which im2colValid's last row may reach into.
   reserve(mod.memory, 4 * (cols + K * nb * L) + 16);
   const F = new Float32Array(mod.memory.buffer);
@@ -329,8 +382,8 @@ export function runIm2col(
   adjoint: boolean,
 ): void {
   const Cg = g.C / g.G, HW = g.H * g.W, mod = wasmConv()!;
-  if (!adjoint && g.sw === 1 && g.ph === 0 && g.pw === 0) {
-    mod.im2colValid(
+  if (g.sw === 1 && g.ph === 0 && g.pw === 0) {
+    (adjoint ? mod.col2imValid : mod.im2colValid)(
       4 * (chunk.input + group * Cg * HW),
       4 * chunk.cols,
       Cg,
