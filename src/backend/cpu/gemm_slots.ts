@@ -8,7 +8,7 @@ export const enum Slot {
   Request = 1,
   /** The last request the helper finished. */
   Done = 2,
-  /** The kernel's seven arguments: a, b, c, mp, np, kc, ldc. */
+  /** The kernel's eight arguments: a, b, c, mp, np, kc, ldc, fresh. */
   Args = 3,
 }
 

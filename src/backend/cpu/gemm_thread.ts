@@ -34,6 +34,7 @@ parentPort!.once("message", (m: {
       s[Slot.Args + 4],
       s[Slot.Args + 5],
       s[Slot.Args + 6],
+      s[Slot.Args + 7],
     );
     Atomics.store(s, Slot.Done, request);
     Atomics.notify(s, Slot.Done);
