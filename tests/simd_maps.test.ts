@@ -69,6 +69,12 @@ const UNARY: [string, (a: torch.Tensor) => torch.Tensor][] = [
   ["exp", (a) => torch.exp(a)],
   ["exp over its whole range", (a) => torch.exp(a.mul(37))],
   ["exp_ in place, over its whole range", (a) => a.mul(37).exp_()],
+  // NaNs whose payload reaches a double's low word, which the kernel reads k from.
+  ["exp of NaNs with payloads", (a) => {
+    const words = torch.arange(a.numel(), { dtype: torch.int32 });
+    const nans = words.remainder(4096).mul(977).add(0x7fc00001);
+    return torch.exp(torch.where(a.gt(0), a, nans.view(torch.float32)));
+  }],
   ["add 0.5", (a) => a.add(0.5)],
   ["mul -2.5", (a) => a.mul(-2.5)],
   ["div 3", (a) => a.div(3)],

@@ -180,10 +180,6 @@ export class Code {
     uleb(offset, this.bytes);
     return this;
   }
-  /** i32.trunc_sat_f64_s: a double to an int32, saturating, NaN to 0 (never traps). */
-  i32TruncSatF64(): this {
-    return this.op(0xfc, 2);
-  }
 }
 
 /** Scalar opcodes the kernels use. */
@@ -216,6 +212,7 @@ export const Simd = {
   /** i8x16.shuffle, followed by its 16 lane bytes (Code.shuffleWords). */
   i8x16Shuffle: 0x0d,
   i32x4Splat: 0x11,
+  i32x4ExtractLane: 0x1b,
   i32x4LtS: 0x39,
   f32x4Splat: 0x13,
   f64x2Splat: 0x14,

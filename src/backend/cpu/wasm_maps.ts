@@ -110,7 +110,10 @@ function mapCode(emit: Emit, scalar: boolean): Code {
  * the same double operations in the same order (no fused multiply-add), the table read lane by
  * lane, each result rounded to float32 once, so every in-range result is exp32's to the bit.
  * Inputs outside (EXP_LOW, EXP_HIGH) or NaN get garbage here; the return value says whether
- * there was one, and the caller recomputes those with Math.exp, as exp32 does.
+ * there was one, and the caller recomputes those with Math.exp, as exp32 does. k's table index
+ * comes from the low word of x·S + M (which holds k) rather than a conversion of k: V8 turns
+ * i32.trunc_sat_f64_s into a round, a convert, a convert back, a compare and two branches per
+ * lane, and without them 4096 floats took 9.4 µs instead of 14.7.
  */
 function exp32Code(): Code {
   const f = new Code([I32, I32, I32, I32], [I32]);
@@ -119,6 +122,7 @@ function exp32Code(): Code {
   const x = f.local(V128),
     d = f.local(V128),
     k = f.local(V128),
+    kM = f.local(V128),
     r = f.local(V128);
   const half = [f.local(V128), f.local(V128)];
   const vec = { align: 4, offset: 0 };
@@ -157,19 +161,20 @@ function exp32Code(): Code {
     f.simd(Simd.v128And).simd(Simd.v128Not).simd(Simd.v128AnyTrue).get(out).op(
       Op.i32Or,
     ).set(out);
-    // Clamped into the table's range, so that every lane reads an entry (NaN: k = 0's).
-    f.get(d), f64(EXP_LOW), f.simd(Simd.f64x2Pmax);
-    f64(EXP_HIGH), f.simd(Simd.f64x2Pmin).set(d);
-    // k = x·S + M − M; r = x − k·STEP
+    // Clamped into the table's range, so that every lane reads an entry (pmax(LOW, x) is LOW
+    // for a NaN x).
+    f64(EXP_LOW), f.get(d), f.simd(Simd.f64x2Pmax).set(d);
+    f64(EXP_HIGH), f.get(d), f.simd(Simd.f64x2Pmin).set(d);
+    // kM = x·S + M holds k in its low word (M = 1.5·2^52); k = kM − M; r = x − k·STEP
     f.get(d), f64(EXP_SCALE), f.simd(Simd.f64x2Mul);
-    f64(ROUND_MAGIC), f.simd(Simd.f64x2Add);
+    f64(ROUND_MAGIC), f.simd(Simd.f64x2Add).tee(kM);
     f64(ROUND_MAGIC), f.simd(Simd.f64x2Sub).set(k);
     f.get(d).get(k), f64(EXP_STEP), f.simd(Simd.f64x2Mul);
     f.simd(Simd.f64x2Sub).set(r);
     // T[k] · (1 + r·(1 + r·(0.5 + r·(1/6 + r·(1/24)))))
     for (const lane of [0, 1]) {
       if (lane) f.get(half[h]);
-      f.get(table).get(k).simd(Simd.f64x2ExtractLane).op(lane).i32TruncSatF64();
+      f.get(table).get(kM).simd(Simd.i32x4ExtractLane).op(2 * lane);
       f.i32(EXP_K_MIN).op(Op.i32Sub).i32(3).op(Op.i32Shl).op(Op.i32Add);
       f.f64Load();
       if (lane) f.simd(Simd.f64x2ReplaceLane).op(1);
