@@ -10,6 +10,7 @@ import { createRequire } from "node:module";
 import { RuntimeError } from "../../errors.ts";
 import { envVar } from "../env.ts";
 import { simdInfo, type SimdMode, simdOn } from "./wasm_gemm.ts";
+import { im2colInWasm } from "./wasm_conv.ts";
 
 type Floats = Float32Array | Float64Array;
 
@@ -188,7 +189,8 @@ export function setBlas(m: BlasMode): void {
 
 /**
  * What the CPU's matrix products run on: OpenBLAS, else (float32) the WebAssembly SIMD kernel,
- * else JavaScript (float64 without a BLAS, or both switched off).
+ * else JavaScript (float64 without a BLAS, or both switched off); and where float32
+ * convolutions build their columns.
  */
 export function blasInfo(): {
   mode: BlasMode;
@@ -198,6 +200,7 @@ export function blasInfo(): {
   simd_mode: SimdMode;
   simd: string | null;
   simd_threads: number;
+  im2col: "webassembly" | "javascript";
 } {
   const b = blas(), simd = simdInfo();
   return {
@@ -208,5 +211,6 @@ export function blasInfo(): {
     simd_mode: simd.mode,
     simd: simd.simd,
     simd_threads: simd.threads,
+    im2col: im2colInWasm() ? "webassembly" : "javascript",
   };
 }

@@ -327,6 +327,11 @@ function wasmConv(): Module | null {
   return module;
 }
 
+/** Whether float32 convolutions build their columns here (else in JavaScript). */
+export function im2colInWasm(): boolean {
+  return simdOn() && wasmConv() !== null;
+}
+
 /** A chunk's layout in the module's memory, in floats: the tap table, the samples, the columns. */
 export interface ColumnChunk {
   /** The module's memory as floats (valid until the next chunk is laid out). */
