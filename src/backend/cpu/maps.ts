@@ -517,15 +517,16 @@ function float32Map(
     return false;
   }
   const n = count(shape);
+  const perRow = typeof b === "object" && !isContiguous(shape, b.strides);
   if (
-    !wasmMapsOp(op, n, alpha) || !isContiguous(shape, out.strides) ||
+    !wasmMapsOp(op, n, alpha, perRow) || !isContiguous(shape, out.strides) ||
     !isContiguous(shape, a.strides)
   ) {
     return false;
   }
   const B = typeof b !== "object"
     ? b
-    : isContiguous(shape, b.strides)
+    : !perRow
     ? b.buffer as Float32Array
     : rowValues(b, shape);
   if (B === null) return false;
