@@ -203,24 +203,24 @@ function im2colCode(): Code {
 }
 
 /**
- * im2colValid(src, dst, Cg, kh, kw, nb, sample, HW, W, oh, ow, sh, dh, dw), addresses in bytes:
- * im2col for a convolution with no padding and a column stride of 1, where every tap's row is a
+ * im2colValid, with im2col's arguments (H, sw, ph and adjoint unused; the tap table gives each
+ * column j's shift j·dw): im2col for a convolution with no padding and a column stride of 1, where every tap's row is a
  * whole run of the input (LeNet's layers). Each row is copied as whole vectors, the last one
  * reaching up to three floats past the row: the rows are written in increasing order, so the
  * next row overwrites them, and the module keeps a vector of slack after the columns. That
  * leaves no scalar tail and no bounds to test: LeNet's two layers at batch 64 took 340 to 524
  * and 752 to 937 µs through im2col, 171 and 225 here.
  *
- * With `adjoint` (col2imValid, the same arguments), each row of columns is added back into its
+ * With `adjoint` (col2imValid), each row of columns is added back into its
  * run of the input: whole vectors, then the last one with the lanes past the row cleared, so
  * that the input past the row gets +0 added. That changes nothing there: col2im's target starts
  * from +0 and only ever has values added, so it never holds -0, the one value + 0 would change.
  * The module keeps a vector of slack after the input for the last row.
  */
 function im2colValidCode(adjoint: boolean): Code {
-  const f = new Code(Array(14).fill(I32));
-  const [src, dst, Cg, kh, kw, nb, sample, HW, W, oh, ow, sh, dh, dw] = Array
-    .from({ length: 14 }, (_, i) => i);
+  const f = new Code(Array(18).fill(I32));
+  const [src, dst, tab, Cg, kh, kw, nb, sample, HW, , W, oh, ow, sh, , , dh] =
+    Array.from({ length: 18 }, (_, i) => i);
   const c = f.local(I32), i = f.local(I32), j = f.local(I32), s = f.local(I32);
   const y = f.local(I32), q = f.local(I32), t = f.local(I32);
   const d = f.local(I32), end = f.local(I32), rowStep = f.local(I32);
@@ -256,11 +256,12 @@ function im2colValidCode(adjoint: boolean): Code {
     f.for(i, zero, () => f.get(kh), () => {
       f.for(j, zero, () => f.get(kw), () => {
         f.for(s, zero, () => f.get(nb), () => {
-          // q = src + 4·(s·sample + c·HW + i·dh·W + j·dw): the tap's first input row
+          // q = src + 4·(s·sample + c·HW + i·dh·W + shift): the tap's first input row
           f.get(s).get(sample).op(Op.i32Mul).get(c).get(HW).op(Op.i32Mul)
             .op(Op.i32Add);
           f.get(i).get(dh).op(Op.i32Mul).get(W).op(Op.i32Mul).op(Op.i32Add);
-          f.get(j).get(dw).op(Op.i32Mul).op(Op.i32Add);
+          f.get(tab).get(j).i32(12).op(Op.i32Mul).op(Op.i32Add).i32Load(8);
+          f.op(Op.i32Add);
           f.i32(2).op(Op.i32Shl).get(src).op(Op.i32Add).set(q);
           f.for(y, zero, () => f.get(oh), () => {
             f.get(d).get(rowBytes).op(Op.i32Add).set(end);
@@ -387,26 +388,13 @@ export function runIm2col(
   adjoint: boolean,
 ): void {
   const Cg = g.C / g.G, HW = g.H * g.W, mod = wasmConv()!;
-  if (g.sw === 1 && g.ph === 0 && g.pw === 0) {
-    (adjoint ? mod.col2imValid : mod.im2colValid)(
-      4 * (chunk.input + group * Cg * HW),
-      4 * chunk.cols,
-      Cg,
-      g.kh,
-      g.kw,
-      nb,
-      g.C * HW,
-      HW,
-      g.W,
-      g.oh,
-      g.ow,
-      g.sh,
-      g.dh,
-      g.dw,
-    );
-    return;
-  }
-  mod.im2col(
+  const valid = g.sw === 1 && g.ph === 0 && g.pw === 0;
+  const kernel = !valid
+    ? mod.im2col
+    : adjoint
+    ? mod.col2imValid
+    : mod.im2colValid;
+  kernel(
     4 * (chunk.input + group * Cg * HW),
     4 * chunk.cols,
     0,
