@@ -4,7 +4,7 @@
 // flat loop when every operand is contiguous, a row walk over coalesced dims (the inner row may
 // have any strides, stride 0 for broadcast dims), and for copies that transpose, 32×32 tiles.
 
-import type { DTypeName } from "../../dtype.ts";
+import type { DTypeName, StorageArray } from "../../dtype.ts";
 import { BF16_VALUES, toBf16 } from "../../bfloat16.ts";
 import { RuntimeError } from "../../errors.ts";
 
@@ -48,6 +48,16 @@ export function isContiguous(
     expected *= shape[i];
   }
   return true;
+}
+
+/**
+ * An array's memory as int32 words: float32 bits as they are, an int64 element as two (low word
+ * first, the one the pooling index kernels read and write).
+ */
+export function int32Words(a: StorageArray): Int32Array {
+  return a instanceof Int32Array
+    ? a
+    : new Int32Array(a.buffer, a.byteOffset, a.byteLength >> 2);
 }
 
 /** Converts a double to an int64 the way a C cast does for values in range; NaN becomes 0. */

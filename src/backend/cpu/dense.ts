@@ -18,6 +18,7 @@ import {
 } from "./conv.ts";
 import { type Floats, gemmInto } from "./matmul.ts";
 import { copy } from "./maps.ts";
+import { int32Words } from "./_loops.ts";
 
 type Arr = StorageArray;
 type CpuView = View<Arr>;
@@ -164,12 +165,6 @@ export function conv2dBackwardWeight(
   );
 }
 
-/** An int64 buffer as little-endian 32-bit words (the index kernels read and write the low word). */
-function words(v: CpuView): Int32Array {
-  const b = v.buffer as BigInt64Array;
-  return new Int32Array(b.buffer, b.byteOffset, b.length * 2);
-}
-
 export function maxPool2d(
   x: CpuView,
   planes: number,
@@ -186,7 +181,7 @@ export function maxPool2d(
       g,
       f(o),
       o.offset,
-      words(indices),
+      int32Words(indices.buffer),
       indices.offset,
     ));
 }
@@ -206,7 +201,7 @@ export function scatterPlanes(
       S.offset,
       planes,
       L,
-      words(indices),
+      int32Words(indices.buffer),
       indices.offset,
       f(o),
       o.offset,
@@ -236,7 +231,7 @@ export function gatherPlanes(
       S.offset,
       planes,
       HW,
-      words(indices),
+      int32Words(indices.buffer),
       indices.offset,
       f(o),
       o.offset,

@@ -7,7 +7,7 @@
 
 import type { StorageArray } from "../../dtype.ts";
 import type { View } from "../backend.ts";
-import { coalesce } from "./_loops.ts";
+import { coalesce, int32Words } from "./_loops.ts";
 
 /** Tiles of TILE×TILE elements: both sides' rows of one tile stay in cache. */
 const TILE = 128;
@@ -73,12 +73,6 @@ function plane(
   }
 }
 
-/** The array's memory as int32s (its elements are four bytes). */
-const words = (a: StorageArray) =>
-  a instanceof Int32Array
-    ? a
-    : new Int32Array(a.buffer, a.byteOffset, a.byteLength >> 2);
-
 /**
  * Copies src into dst (same dtype, four-byte elements) when, once dims are merged, one side's
  * innermost stride is 1 and the other's is not but its second-innermost is; false (nothing
@@ -107,7 +101,7 @@ export function transposeCopy(
   if (!(t1 === 1 && s1 !== 1 && s0 === 1 || s1 === 1 && t1 !== 1 && t0 === 1)) {
     return false;
   }
-  const D = words(dst.buffer), X = words(src.buffer);
+  const D = int32Words(dst.buffer), X = int32Words(src.buffer);
   // The outer dims, as an odometer.
   const count = new Array(r - 2).fill(0);
   let pd = dst.offset, ps = src.offset;
