@@ -245,11 +245,12 @@ describe("LeNet shapes and one_hot", () => {
 });
 
 describe("convolution in chunks of samples (CPU)", () => {
-  // The CPU lowers a batch to one GEMM per chunk of samples whose columns fit in 4M elements
-  // (float32 builds the columns in WebAssembly, float64 in JavaScript):
-  // here K·L = (4·3·3)·(200·200) = 1.44M, so five samples go as chunks of 2, 2 and 1. The batch
-  // must give what each sample gives alone (where a chunk is always the one sample), forward,
-  // input gradient and weight gradient (summed over the chunks), with groups and padding.
+  // The CPU lowers a batch to one GEMM per chunk of samples whose columns fit in 2¹⁶ elements
+  // (float32 builds the columns in WebAssembly, float64 in JavaScript): here K·L =
+  // (4·3·3)·(26·30) = 28080 with padding 1 and (4·3·3)·(24·28) = 24192 without, so five samples
+  // go as chunks of 2, 2 and 1. The batch must give what each sample gives alone (where a chunk
+  // is always the one sample), forward, input gradient and weight gradient (summed over the
+  // chunks), with groups, with and without padding.
   /** |a - b| <= tol · max|b|, elementwise, and the same shape. */
   const near = (a: torch.Tensor, b: torch.Tensor, tol: number) => {
     assert.deepEqual([...a.shape], [...b.shape]);
@@ -262,29 +263,32 @@ describe("convolution in chunks of samples (CPU)", () => {
   };
   const cases = [[torch.float64, 1e-12], [torch.float32, 1e-5]] as const;
   for (const [dtype, tol] of cases) {
-    test(`a batch equals its samples one by one (${dtype})`, () => {
-      torch.manual_seed(3);
-      const x = torch.randn([5, 8, 200, 200], { dtype })
-        .requires_grad_();
-      const w = torch.randn([6, 4, 3, 3], { dtype })
-        .requires_grad_();
-      const r = torch.randn([5, 6, 200, 200], { dtype });
-      const y = conv2d(x, w, null, 1, 1, 1, 2);
-      y.mul(r).sum().backward();
-      const gx = x.grad!, gw = w.grad!;
-      x.grad = null;
-      w.grad = null;
-      const ys: torch.Tensor[] = [];
-      for (let n = 0; n < 5; n++) {
-        const xn = x.narrow(0, n, 1).detach().requires_grad_();
-        const yn = conv2d(xn, w, null, 1, 1, 1, 2);
-        yn.mul(r.narrow(0, n, 1)).sum().backward();
-        ys.push(yn.detach());
-        near(gx.narrow(0, n, 1), xn.grad!, tol);
-      }
-      near(y.detach(), torch.cat(ys), tol);
-      near(gw, w.grad!, tol);
-    });
+    for (const padding of [1, 0]) {
+      test(`a batch equals its samples one by one (${dtype}, padding ${padding})`, () => {
+        torch.manual_seed(3);
+        const x = torch.randn([5, 8, 26, 30], { dtype })
+          .requires_grad_();
+        const w = torch.randn([6, 4, 3, 3], { dtype })
+          .requires_grad_();
+        const oh = 26 + 2 * padding - 2, ow = 30 + 2 * padding - 2;
+        const r = torch.randn([5, 6, oh, ow], { dtype });
+        const y = conv2d(x, w, null, 1, padding, 1, 2);
+        y.mul(r).sum().backward();
+        const gx = x.grad!, gw = w.grad!;
+        x.grad = null;
+        w.grad = null;
+        const ys: torch.Tensor[] = [];
+        for (let n = 0; n < 5; n++) {
+          const xn = x.narrow(0, n, 1).detach().requires_grad_();
+          const yn = conv2d(xn, w, null, 1, padding, 1, 2);
+          yn.mul(r.narrow(0, n, 1)).sum().backward();
+          ys.push(yn.detach());
+          near(gx.narrow(0, n, 1), xn.grad!, tol);
+        }
+        near(y.detach(), torch.cat(ys), tol);
+        near(gw, w.grad!, tol);
+      });
+    }
   }
 });
 
