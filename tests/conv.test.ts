@@ -248,9 +248,11 @@ describe("convolution in chunks of samples (CPU)", () => {
   // The CPU lowers a batch to one GEMM per chunk of samples whose columns fit in 2¹⁶ elements
   // (float32 builds the columns in WebAssembly, float64 in JavaScript): here K·L =
   // (4·3·3)·(26·30) = 28080 with padding 1 and (4·3·3)·(24·28) = 24192 without, so five samples
-  // go as chunks of 2, 2 and 1. The batch must give what each sample gives alone (where a chunk
-  // is always the one sample), forward, input gradient and weight gradient (summed over the
-  // chunks), with groups, with and without padding.
+  // go as chunks of 2, 2 and 1. With two threads, a float32 convolution of 2²² multiply-adds or
+  // more is split: this thread takes the first two chunks and a helper thread the last
+  // (5·36·28080 and 5·36·24192 are over 2²²). The batch must give what each sample gives alone (where a chunk
+  // is always the one sample, on one thread), forward, input gradient and weight gradient
+  // (summed over the chunks and threads), with groups, with and without padding.
   /** |a - b| <= tol · max|b|, elementwise, and the same shape. */
   const near = (a: torch.Tensor, b: torch.Tensor, tol: number) => {
     assert.deepEqual([...a.shape], [...b.shape]);
@@ -268,10 +270,10 @@ describe("convolution in chunks of samples (CPU)", () => {
         torch.manual_seed(3);
         const x = torch.randn([5, 8, 26, 30], { dtype })
           .requires_grad_();
-        const w = torch.randn([6, 4, 3, 3], { dtype })
+        const w = torch.randn([36, 4, 3, 3], { dtype })
           .requires_grad_();
         const oh = 26 + 2 * padding - 2, ow = 30 + 2 * padding - 2;
-        const r = torch.randn([5, 6, oh, ow], { dtype });
+        const r = torch.randn([5, 36, oh, ow], { dtype });
         const y = conv2d(x, w, null, 1, padding, 1, 2);
         y.mul(r).sum().backward();
         const gx = x.grad!, gw = w.grad!;
@@ -287,6 +289,10 @@ describe("convolution in chunks of samples (CPU)", () => {
         }
         near(y.detach(), torch.cat(ys), tol);
         near(gw, w.grad!, tol);
+        if (dtype === torch.float32 && torch.get_num_threads() >= 2) {
+          // The helper came up for the batch (else only one thread was compared with itself).
+          assert.equal(torch.backends.cpu.info().conv_threads, 2);
+        }
       });
     }
   }

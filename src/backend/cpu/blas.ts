@@ -10,7 +10,7 @@ import { createRequire } from "node:module";
 import { RuntimeError } from "../../errors.ts";
 import { envVar } from "../env.ts";
 import { simdInfo, type SimdMode, simdOn } from "./wasm_gemm.ts";
-import { im2colInWasm } from "./wasm_conv.ts";
+import { convThreads, im2colInWasm } from "./wasm_conv.ts";
 
 type Floats = Float32Array | Float64Array;
 
@@ -189,8 +189,8 @@ export function setBlas(m: BlasMode): void {
 
 /**
  * What the CPU's matrix products run on: OpenBLAS, else (float32) the WebAssembly SIMD kernel,
- * else JavaScript (float64 without a BLAS, or both switched off); and where float32
- * convolutions build their columns.
+ * else JavaScript (float64 without a BLAS, or both switched off); where float32 convolutions
+ * build their columns, and on how many threads (2 once their helper is up).
  */
 export function blasInfo(): {
   mode: BlasMode;
@@ -201,6 +201,7 @@ export function blasInfo(): {
   simd: string | null;
   simd_threads: number;
   im2col: "webassembly" | "javascript";
+  conv_threads: number;
 } {
   const b = blas(), simd = simdInfo();
   return {
@@ -212,5 +213,6 @@ export function blasInfo(): {
     simd: simd.simd,
     simd_threads: simd.threads,
     im2col: im2colInWasm() ? "webassembly" : "javascript",
+    conv_threads: convThreads(),
   };
 }

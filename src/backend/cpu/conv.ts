@@ -1,12 +1,25 @@
 // CPU kernels for convolution (im2col + GEMM), max pooling, and the linear "plane maps" behind
 // unfold/fold, padding, average pooling and resampling. The geometry (ConvGeom, PoolGeom, PlaneMap
 // and the im2col map) is the backend-neutral description in ../backend.ts and ../geometry.ts.
+// A float32 convolution of enough work is split by chunks of samples between this thread and a
+// helper thread (conv_thread.ts), each building its own columns and running its own products.
 
 import type { ConvGeom, PlaneMap, PoolGeom } from "../backend.ts";
 import { tapSpan } from "../geometry.ts";
 import { type Floats, gemmInto } from "./matmul.ts";
 import { wasmMaxPool2x2 } from "./wasm_maps.ts";
-import { type ColumnChunk, layoutChunk, runIm2col } from "./wasm_conv.ts";
+import { blasInfo, type BlasMode, setBlas } from "./blas.ts";
+import {
+  chunkFloats,
+  type ColumnChunk,
+  convHelper,
+  Ctl,
+  joinConv,
+  layoutChunk,
+  postConv,
+  runIm2col,
+  tableFloats,
+} from "./wasm_conv.ts";
 
 /** Typed arrays the kernels walk (int64 data is converted to doubles by the caller). */
 export type Dense =
@@ -238,7 +251,7 @@ function fillColumns(
   nb: number,
   adjoint: boolean,
 ): void {
-  if (cols.wasm) runIm2col(cols.wasm, g, group, nb, adjoint);
+  if (cols.wasm) runIm2col(cols.wasm, g, group, n0, nb, adjoint);
   else im2col(big, bigOff, cols.array, g, group, n0, nb, adjoint);
 }
 
@@ -267,6 +280,271 @@ function shuffle(
   }
 }
 
+/** Which of the three convolution kernels a share of one runs. */
+const enum ConvKind {
+  /** small = W · im2col(big) */
+  Forward = 0,
+  /** big = col2im(Wᵀ · small) */
+  Data = 1,
+  /** w (+)= small · im2col(big)ᵀ */
+  Weight = 2,
+}
+
+/** A share of a convolution: the samples [from, to) (whole chunks), and where the operands are. */
+interface ConvShare {
+  kind: ConvKind;
+  g: ConvGeom;
+  from: number;
+  to: number;
+  big: Floats;
+  bigOff: number;
+  /** The weight (Forward, Data), or the weight gradient written (Weight). */
+  w: Floats;
+  wOff: number;
+  small: Floats;
+  smallOff: number;
+  /**
+   * The share's samples already in the module's memory with room for one chunk's columns (a
+   * convolution split between threads); null: each chunk is laid out in turn.
+   */
+  laid: ColumnChunk | null;
+}
+
+/** Runs a share chunk by chunk: im2col (or col2im), the GEMM, and the shuffle, per group. */
+function runShare(s: ConvShare): void {
+  const { kind, g, from, to, big, bigOff, w, wOff, small, smallOff, laid } = s;
+  const Og = g.O / g.G, K = (g.C / g.G) * g.kh * g.kw, L = g.oh * g.ow;
+  const chunk = chunkOf(g), adjoint = kind === ConvKind.Data;
+  const like = kind === ConvKind.Forward ? small : adjoint ? big : w;
+  const prod = scratch("prod", like, Og * chunk * L);
+  for (let n0 = from; n0 < to; n0 += chunk) {
+    const nb = Math.min(chunk, to - n0), NL = nb * L;
+    const cols: Columns = laid
+      ? { array: laid.F, off: laid.cols, wasm: laid }
+      : columnsFor(big, bigOff, g, n0, nb, chunk, adjoint);
+    for (let gr = 0; gr < g.G; gr++) {
+      const wg = wOff + gr * Og * K;
+      if (kind === ConvKind.Forward) {
+        fillColumns(cols, big, bigOff, g, gr, n0, nb, false);
+        gemmInto(
+          prod,
+          0,
+          w,
+          wg,
+          K,
+          1,
+          cols.array,
+          cols.off,
+          NL,
+          1,
+          Og,
+          K,
+          NL,
+          false,
+        );
+        shuffle(prod, small, smallOff, g, gr, n0, nb, true);
+      } else if (adjoint) {
+        shuffle(prod, small, smallOff, g, gr, n0, nb, false);
+        gemmInto(
+          cols.array,
+          cols.off,
+          w,
+          wg,
+          1,
+          K,
+          prod,
+          0,
+          NL,
+          1,
+          K,
+          Og,
+          NL,
+          false,
+        );
+        fillColumns(cols, big, bigOff, g, gr, n0, nb, true);
+      } else {
+        fillColumns(cols, big, bigOff, g, gr, n0, nb, false);
+        shuffle(prod, small, smallOff, g, gr, n0, nb, false);
+        gemmInto(
+          w,
+          wg,
+          prod,
+          0,
+          NL,
+          1,
+          cols.array,
+          cols.off,
+          1,
+          NL,
+          Og,
+          NL,
+          K,
+          n0 > from,
+        );
+      }
+    }
+    if (adjoint && cols.wasm && !laid) {
+      // col2im summed the chunk in the module's memory, from zeros: the chunk's input gradient.
+      const sample = g.C * g.H * g.W, at = cols.wasm.input;
+      big.set(cols.array.subarray(at, at + nb * sample), bigOff + n0 * sample);
+    }
+  }
+}
+
+/**
+ * Convolutions of fewer multiply-adds than this run on one thread: handing a share over costs a
+ * wake of the helper (about 30 µs here) and copies of its operands.
+ */
+const SPLIT_MIN = 1 << 22;
+
+const BLAS_MODES: BlasMode[] = ["auto", "openblas", "off"];
+
+/** The job words after Ctl.Job: the kind, the BLAS mode, the geometry, then ConvShare's numbers. */
+const GEOM_KEYS = [
+  "N",
+  "C",
+  "H",
+  "W",
+  "O",
+  "oh",
+  "ow",
+  "G",
+  "kh",
+  "kw",
+  "sh",
+  "sw",
+  "ph",
+  "pw",
+  "dh",
+  "dw",
+] as const;
+
+/**
+ * A float32 convolution of enough work, in the module's shared memory, in two shares: this
+ * thread takes the first half of the chunks and the helper thread (wasm_conv.ts's convHelper)
+ * the rest, each building its own columns; the helper's operands are copied in and its results
+ * out. False (nothing done) where there is no helper or the convolution is too small.
+ */
+function splitShare(s: ConvShare): boolean {
+  const { kind, g } = s;
+  const K = (g.C / g.G) * g.kh * g.kw, L = g.oh * g.ow, OL = g.O * L;
+  const chunk = chunkOf(g), chunks = Math.ceil(g.N / chunk);
+  if (
+    chunks < 2 || g.N * OL * K < SPLIT_MIN ||
+    !(s.big instanceof Float32Array) || !(s.w instanceof Float32Array) ||
+    !(s.small instanceof Float32Array)
+  ) {
+    return false;
+  }
+  const ctl = convHelper();
+  if (!ctl) return false;
+  const mid = Math.ceil(chunks / 2) * chunk, adjoint = kind === ConvKind.Data;
+  // The memory: the tap table, both shares' samples and columns, the weight (or the helper's
+  // weight gradient), the helper's part of small.
+  const at0 = tableFloats(g), at1 = at0 + chunkFloats(g, mid, chunk);
+  const wAt = at1 + chunkFloats(g, g.N - mid, chunk);
+  const yAt = wAt + g.O * K, end = yAt + (g.N - mid) * OL;
+  const mine = layoutChunk(
+    s.big,
+    s.bigOff,
+    g,
+    0,
+    mid,
+    adjoint,
+    at0,
+    chunk,
+    end,
+  );
+  const theirs = layoutChunk(
+    s.big,
+    s.bigOff,
+    g,
+    mid,
+    g.N - mid,
+    adjoint,
+    at1,
+    chunk,
+    end,
+  );
+  if (!mine || !theirs) return false;
+  const F = theirs.F;
+  if (kind !== ConvKind.Weight) {
+    F.set(s.w.subarray(s.wOff, s.wOff + g.O * K), wAt);
+  }
+  if (kind !== ConvKind.Forward) {
+    const from = s.smallOff + mid * OL;
+    F.set(s.small.subarray(from, from + (g.N - mid) * OL), yAt);
+  }
+  const job = [
+    kind,
+    BLAS_MODES.indexOf(blasInfo().mode),
+    ...GEOM_KEYS.map((k) => g[k]),
+    mid,
+    g.N,
+    theirs.input,
+    theirs.first,
+    theirs.cols,
+    wAt,
+    yAt - mid * OL,
+  ];
+  ctl.set(job, Ctl.Job);
+  postConv();
+  try {
+    runShare({ ...s, from: 0, to: mid, laid: mine });
+  } finally {
+    // Never leave the helper writing into memory the next convolution lays out again.
+    if (!joinConv()) {
+      // It raised (and is not used again): its share, here.
+      if (adjoint) {
+        F.fill(0, theirs.input, theirs.input + (g.N - mid) * g.C * g.H * g.W);
+      }
+      runJob(F, ctl);
+    }
+  }
+  if (kind === ConvKind.Forward) {
+    s.small.set(F.subarray(yAt, end), s.smallOff + mid * OL);
+  } else if (adjoint) {
+    const sample = g.C * g.H * g.W;
+    s.big.set(F.subarray(mine.input, mine.input + mid * sample), s.bigOff);
+    s.big.set(
+      F.subarray(theirs.input, theirs.input + (g.N - mid) * sample),
+      s.bigOff + mid * sample,
+    );
+  } else {
+    for (let i = 0; i < g.O * K; i++) s.w[s.wOff + i] += F[wAt + i];
+  }
+  return true;
+}
+
+/** The share a split convolution hands the helper (its job words at Ctl.Job), over F. */
+export function runJob(F: Float32Array, ctl: Int32Array): void {
+  const j = ctl.subarray(Ctl.Job);
+  const mode = BLAS_MODES[j[1]];
+  if (blasInfo().mode !== mode) setBlas(mode);
+  const g = {} as ConvGeom;
+  GEOM_KEYS.forEach((k, i) => (g[k] = j[2 + i]));
+  const n = 2 + GEOM_KEYS.length;
+  const [from, to, input, first, cols, wAt, smallOff] = j.subarray(n, n + 7);
+  runShare({
+    kind: j[0] as ConvKind,
+    g,
+    from,
+    to,
+    big: F,
+    bigOff: 0,
+    w: F,
+    wOff: wAt,
+    small: F,
+    smallOff,
+    laid: { F, input, first, cols },
+  });
+}
+
+/** The share of a whole convolution: split between threads where that pays, else here. */
+function runConv(s: ConvShare): void {
+  if (!splitShare(s)) runShare(s);
+}
+
 /** small[n, o] = W_g · im2col(big[n, g]): the forward convolution (no bias), over small. */
 export function convForward(
   big: Floats,
@@ -277,33 +555,20 @@ export function convForward(
   smallOff: number,
   g: ConvGeom,
 ): void {
-  const Cg = g.C / g.G, Og = g.O / g.G, K = Cg * g.kh * g.kw, L = g.oh * g.ow;
-  const chunk = chunkOf(g);
-  const prod = scratch("prod", small, Og * chunk * L);
-  for (let n0 = 0; n0 < g.N; n0 += chunk) {
-    const nb = Math.min(chunk, g.N - n0), NL = nb * L;
-    const cols = columnsFor(big, bigOff, g, n0, nb, chunk, false);
-    for (let gr = 0; gr < g.G; gr++) {
-      fillColumns(cols, big, bigOff, g, gr, n0, nb, false);
-      gemmInto(
-        prod,
-        0,
-        w,
-        wOff + gr * Og * K,
-        K,
-        1,
-        cols.array,
-        cols.off,
-        NL,
-        1,
-        Og,
-        K,
-        NL,
-        false,
-      );
-      shuffle(prod, small, smallOff, g, gr, n0, nb, true);
-    }
-  }
+  const kind = ConvKind.Forward;
+  runConv({
+    kind,
+    g,
+    from: 0,
+    to: g.N,
+    big,
+    bigOff,
+    w,
+    wOff,
+    small,
+    smallOff,
+    laid: null,
+  });
 }
 
 /** big[n, g] = col2im(W_gᵀ · small[n, g]): the transposed convolution (the input gradient), over big. */
@@ -316,43 +581,22 @@ export function convBackwardData(
   bigOff: number,
   g: ConvGeom,
 ): void {
-  const Cg = g.C / g.G, Og = g.O / g.G, K = Cg * g.kh * g.kw, L = g.oh * g.ow;
   // col2im accumulates overlapping taps, so the target starts from zeros.
   big.fill(0, bigOff, bigOff + g.N * g.C * g.H * g.W);
-  const chunk = chunkOf(g);
-  const prod = scratch("prod", big, Og * chunk * L);
-  for (let n0 = 0; n0 < g.N; n0 += chunk) {
-    const nb = Math.min(chunk, g.N - n0), NL = nb * L;
-    const cols = columnsFor(big, bigOff, g, n0, nb, chunk, true);
-    for (let gr = 0; gr < g.G; gr++) {
-      shuffle(prod, small, smallOff, g, gr, n0, nb, false);
-      gemmInto(
-        cols.array,
-        cols.off,
-        w,
-        wOff + gr * Og * K,
-        1,
-        K,
-        prod,
-        0,
-        NL,
-        1,
-        K,
-        Og,
-        NL,
-        false,
-      );
-      fillColumns(cols, big, bigOff, g, gr, n0, nb, true);
-    }
-    if (cols.wasm) {
-      // col2im summed the chunk in the module's memory, from zeros: the chunk's input gradient.
-      const sample = g.C * g.H * g.W, from = cols.wasm.input;
-      big.set(
-        cols.array.subarray(from, from + nb * sample),
-        bigOff + n0 * sample,
-      );
-    }
-  }
+  const kind = ConvKind.Data;
+  runConv({
+    kind,
+    g,
+    from: 0,
+    to: g.N,
+    big,
+    bigOff,
+    w,
+    wOff,
+    small,
+    smallOff,
+    laid: null,
+  });
 }
 
 /** w[g] = Σ_n small[n, g] · im2col(big[n, g])ᵀ: the weight gradient, over w. */
@@ -365,34 +609,22 @@ export function convBackwardWeight(
   wOff: number,
   g: ConvGeom,
 ): void {
-  const Cg = g.C / g.G, Og = g.O / g.G, K = Cg * g.kh * g.kw, L = g.oh * g.ow;
+  const K = (g.C / g.G) * g.kh * g.kw;
   if (g.N === 0) w.fill(0, wOff, wOff + g.O * K);
-  const chunk = chunkOf(g);
-  const prod = scratch("prod", w, Og * chunk * L);
-  for (let n0 = 0; n0 < g.N; n0 += chunk) {
-    const nb = Math.min(chunk, g.N - n0), NL = nb * L;
-    const cols = columnsFor(big, bigOff, g, n0, nb, chunk, false);
-    for (let gr = 0; gr < g.G; gr++) {
-      fillColumns(cols, big, bigOff, g, gr, n0, nb, false);
-      shuffle(prod, small, smallOff, g, gr, n0, nb, false);
-      gemmInto(
-        w,
-        wOff + gr * Og * K,
-        prod,
-        0,
-        NL,
-        1,
-        cols.array,
-        cols.off,
-        1,
-        NL,
-        Og,
-        NL,
-        K,
-        n0 > 0,
-      );
-    }
-  }
+  const kind = ConvKind.Weight;
+  runConv({
+    kind,
+    g,
+    from: 0,
+    to: g.N,
+    big,
+    bigOff,
+    w,
+    wOff,
+    small,
+    smallOff,
+    laid: null,
+  });
 }
 
 const PICK_VALUE = new Float64Array(2), PICK_INDEX = new Int32Array(2);

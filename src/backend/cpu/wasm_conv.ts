@@ -3,7 +3,9 @@
 // copying itself, on V8 and JavaScriptCore alike (the same loops in JavaScript ran 1.5 ns an
 // element under Deno and three times that under Bun). A chunk of samples is copied into the
 // module's memory once; the columns stay there, and the GEMM (the system BLAS or the SIMD
-// kernel) reads them in place. The assembler is wasm.ts; nothing is built ahead.
+// kernel) reads them in place. The memory is shared where the runtime allows it, so that a
+// helper thread (conv_thread.ts, started here) can build its share of a convolution's columns in
+// it too. The assembler is wasm.ts; nothing is built ahead.
 
 import type { ConvGeom } from "../backend.ts";
 import { tapSpan } from "../geometry.ts";
@@ -17,7 +19,9 @@ import {
   Simd,
   V128,
 } from "./wasm.ts";
-import { simdOn } from "./wasm_gemm.ts";
+import { getNumThreads, simdOn } from "./wasm_gemm.ts";
+import { Worker } from "node:worker_threads";
+import { RuntimeError } from "../../errors.ts";
 
 type Kernel = (...args: number[]) => void;
 
@@ -299,33 +303,152 @@ interface Module {
   im2col: Kernel;
   im2colValid: Kernel;
   col2imValid: Kernel;
+  /** The module's bytes where its memory is shared (a helper thread instantiates them too). */
+  bytes: Uint8Array<ArrayBuffer> | null;
 }
+
+/** The shared memory's limit: 65536 pages are WebAssembly's 4 GiB (address space, not memory). */
+const MAX_PAGES = 65536;
 
 let module: Module | null | undefined;
 
+function build(memory: WebAssembly.Memory, shared: boolean): Module {
+  const bytes = assemble(
+    {
+      im2col: im2colCode(),
+      im2colValid: im2colValidCode(false),
+      col2imValid: im2colValidCode(true),
+    },
+    shared ? { maxPages: MAX_PAGES } : undefined,
+  );
+  const exports = instantiate(bytes, memory);
+  return {
+    memory,
+    im2col: exports.im2col as Kernel,
+    im2colValid: exports.im2colValid as Kernel,
+    col2imValid: exports.col2imValid as Kernel,
+    bytes: shared ? bytes : null,
+  };
+}
+
+/** The module, over shared memory where the runtime allows it; null where WebAssembly is missing. */
 function wasmConv(): Module | null {
   if (module !== undefined) return module;
   module = null;
-  try {
-    const memory = new WebAssembly.Memory({ initial: 1 });
-    const exports = instantiate(
-      assemble({
-        im2col: im2colCode(),
-        im2colValid: im2colValidCode(false),
-        col2imValid: im2colValidCode(true),
-      }),
-      memory,
-    );
-    module = {
-      memory,
-      im2col: exports.im2col as Kernel,
-      im2colValid: exports.im2colValid as Kernel,
-      col2imValid: exports.col2imValid as Kernel,
-    };
-  } catch {
-    module = null;
+  for (const shared of [true, false]) {
+    try {
+      const memory = new WebAssembly.Memory(
+        shared
+          ? { initial: 1, maximum: MAX_PAGES, shared: true }
+          : { initial: 1 },
+      );
+      return (module = build(memory, shared));
+    } catch {
+      continue;
+    }
   }
   return module;
+}
+
+/** In a helper thread (conv_thread.ts): the module over the main thread's shared memory. */
+export function adoptMemory(memory: WebAssembly.Memory): Float32Array {
+  module = build(memory, true);
+  return new Float32Array(memory.buffer);
+}
+
+// ---------------------------------------------------------------- the helper thread
+
+/** The control words shared with the helper (conv_thread.ts). */
+export const enum Ctl {
+  /** 1 once the helper is up, −1 where it failed to start. */
+  Ready = 0,
+  /** The request counter, and the last request the helper finished. */
+  Request = 1,
+  Done = 2,
+  /** 1 where the helper's last request raised (the caller then runs that share itself). */
+  Failed = 3,
+  /** The job (conv.ts's ConvJob) from here on. */
+  Job = 4,
+}
+
+/** Int32 words of control. */
+const CTL_WORDS = 64;
+
+/** How long the first convolution waits for the helper to come up (it took 30 to 80 ms). */
+const START_TIMEOUT_MS = 5000;
+/** How long a caller waits for a share of a convolution before raising, rather than hang. */
+const JOIN_TIMEOUT_MS = 120_000;
+
+let helper:
+  | { worker: Worker; ctl: Int32Array; request: number }
+  | null
+  | undefined;
+
+/**
+ * The control words of the helper that takes a share of float32 convolutions, started (and
+ * waited for) on first use; null with one thread, without shared memory, or where it could not
+ * be started. Once up, every convolution of a given shape splits the same way, so results do
+ * not depend on when the helper came up.
+ */
+export function convHelper(): Int32Array | null {
+  if (getNumThreads() < 2 || helper === null) return null;
+  const mod = simdOn() ? wasmConv() : null;
+  if (!mod?.bytes) return null;
+  if (helper === undefined) {
+    helper = null;
+    const ctl = new Int32Array(new SharedArrayBuffer(CTL_WORDS * 4));
+    let worker: Worker;
+    try {
+      // The sources under Deno and Bun; tsc's output (dist/) under Node.
+      const ext = import.meta.url.endsWith(".js") ? "js" : "ts";
+      worker = new Worker(new URL(`./conv_thread.${ext}`, import.meta.url));
+    } catch {
+      return null;
+    }
+    worker.unref();
+    worker.postMessage({ ctl: ctl.buffer, memory: mod.memory });
+    Atomics.wait(ctl, Ctl.Ready, 0, START_TIMEOUT_MS);
+    if (Atomics.load(ctl, Ctl.Ready) !== 1) {
+      worker.terminate();
+      return null;
+    }
+    helper = { worker, ctl, request: 0 };
+  }
+  return helper.ctl;
+}
+
+/** Threads float32 convolutions run on now: 2 once the helper is up, else 1. */
+export function convThreads(): number {
+  return helper && getNumThreads() >= 2 ? 2 : 1;
+}
+
+/** Hands the job written at Ctl.Job to the helper and wakes it. */
+export function postConv(): void {
+  const h = helper!;
+  Atomics.store(h.ctl, Ctl.Request, ++h.request);
+  Atomics.notify(h.ctl, Ctl.Request);
+}
+
+/** Waits for the helper's share: true when done, false when it raised (helper not used again). */
+export function joinConv(): boolean {
+  const h = helper!;
+  let spins = 0;
+  for (let waited = 0; Atomics.load(h.ctl, Ctl.Done) !== h.request;) {
+    if (++spins < 1 << 16) continue;
+    if (waited >= JOIN_TIMEOUT_MS) {
+      throw new RuntimeError(
+        `a CPU helper thread did not finish its share of a convolution in ${
+          JOIN_TIMEOUT_MS / 1000
+        } s`,
+      );
+    }
+    Atomics.wait(h.ctl, Ctl.Done, Atomics.load(h.ctl, Ctl.Done), 1000);
+    waited += 1000;
+  }
+  if (Atomics.load(h.ctl, Ctl.Failed) === 0) return true;
+  h.worker.terminate();
+  helper = null;
+  return false;
 }
 
 /** Whether float32 convolutions build their columns here (else in JavaScript). */
@@ -333,18 +456,33 @@ export function im2colInWasm(): boolean {
   return simdOn() && wasmConv() !== null;
 }
 
-/** A chunk's layout in the module's memory, in floats: the tap table, the samples, the columns. */
+/** Samples laid out in the module's memory, in floats: the tap table at 0, the samples, the columns. */
 export interface ColumnChunk {
   /** The module's memory as floats (valid until the next chunk is laid out). */
   F: Float32Array;
-  /** Where the chunk's samples start, and the columns. */
+  /** Where the samples start, and the batch index of the first. */
   input: number;
+  first: number;
+  /** Where the columns start. */
   cols: number;
 }
 
+/** A ColumnChunk's floats: its samples, each with a vector of slack, and columns for `colSamples`. */
+export function chunkFloats(g: ConvGeom, nb: number, colSamples: number) {
+  const K = (g.C / g.G) * g.kh * g.kw;
+  return nb * g.C * g.H * g.W + 4 + K * colSamples * g.oh * g.ow + 4;
+}
+
+/** Where the tap table ends and the first laid-out chunk may start (floats). */
+export function tableFloats(g: ConvGeom): number {
+  return 4 * Math.ceil((3 * g.kw) / 4);
+}
+
 /**
- * Lays out a chunk of `nb` samples from n0 in the module's memory and copies their input in
- * (unless `zeroInput`, for col2im, which starts from zeros); null where WebAssembly is missing.
+ * Lays out the `nb` samples from n0 in the module's memory at float `at` (after the tap table),
+ * with columns for `colSamples` samples, and copies their input in (unless `zeroInput`, for
+ * col2im, which starts from zeros); null where WebAssembly is missing. `reserveFloats`: the
+ * memory is first grown to hold that many floats (a caller laying out several chunks side by side).
  */
 export function layoutChunk(
   big: Float32Array,
@@ -353,16 +491,18 @@ export function layoutChunk(
   n0: number,
   nb: number,
   zeroInput: boolean,
+  at = tableFloats(g),
+  colSamples = nb,
+  reserveFloats = at + chunkFloats(g, nb, colSamples),
 ): ColumnChunk | null {
   // torch.backends.cpu.set_simd("off") turns every WebAssembly kernel off, this one included.
   const mod = simdOn() ? wasmConv() : null;
   if (!mod) return null;
-  const sample = g.C * g.H * g.W, L = g.oh * g.ow;
-  const K = (g.C / g.G) * g.kh * g.kw;
-  // A vector of slack after the input too, which col2imValid's last row may reach into.
-  const input = 4 * Math.ceil((3 * g.kw) / 4), cols = input + nb * sample + 4;
-  // A vector of slack after the columns, which im2colValid's last row may reach into.
-  reserve(mod.memory, 4 * (cols + K * nb * L) + 16);
+  const sample = g.C * g.H * g.W;
+  // A vector of slack after the input, which col2imValid's last row may reach into, and after the
+  // columns, which im2colValid's last row may reach into.
+  const input = at, cols = input + nb * sample + 4;
+  reserve(mod.memory, 4 * reserveFloats);
   const F = new Float32Array(mod.memory.buffer);
   const T = new Int32Array(mod.memory.buffer);
   for (let j = 0; j < g.kw; j++) {
@@ -376,14 +516,15 @@ export function layoutChunk(
     const from = bigOff + n0 * sample;
     F.set(big.subarray(from, from + nb * sample), input);
   }
-  return { F, input, cols };
+  return { F, input, first: n0, cols };
 }
 
-/** im2col (or with `adjoint`, col2im) of one group over a laid-out chunk. */
+/** im2col (or with `adjoint`, col2im) of one group of the `nb` samples from batch index n0. */
 export function runIm2col(
   chunk: ColumnChunk,
   g: ConvGeom,
   group: number,
+  n0: number,
   nb: number,
   adjoint: boolean,
 ): void {
@@ -395,7 +536,7 @@ export function runIm2col(
     ? mod.col2imValid
     : mod.im2colValid;
   kernel(
-    4 * (chunk.input + group * Cg * HW),
+    4 * (chunk.input + (n0 - chunk.first) * g.C * HW + group * Cg * HW),
     4 * chunk.cols,
     0,
     Cg,

@@ -1,0 +1,47 @@
+// The helper thread of the CPU's float32 convolutions (conv.ts's splitShare): it instantiates the
+// im2col module over the main thread's shared memory (wasm_conv.ts), then runs the share of each
+// convolution the main thread hands it, its own columns and products, while the main thread runs
+// the other. After a share it polls for the next one for SPIN_MS (a training step's convolutions
+// come some hundreds of microseconds apart; a wake from Atomics.wait costs about 30 µs), then
+// sleeps in Atomics.wait. It never returns to its event loop, and it is unref'd, so a process
+// ends without waiting for it.
+
+import { parentPort } from "node:worker_threads";
+import { adoptMemory, Ctl } from "./wasm_conv.ts";
+import { runJob } from "./conv.ts";
+
+const SPIN_MS = 0;
+
+parentPort!.once("message", (m: {
+  ctl: SharedArrayBuffer;
+  memory: WebAssembly.Memory;
+}) => {
+  const ctl = new Int32Array(m.ctl);
+  try {
+    adoptMemory(m.memory);
+    Atomics.store(ctl, Ctl.Ready, 1);
+  } catch {
+    Atomics.store(ctl, Ctl.Ready, -1);
+  }
+  Atomics.notify(ctl, Ctl.Ready);
+  if (Atomics.load(ctl, Ctl.Ready) !== 1) return;
+  let seen = 0;
+  for (;;) {
+    const until = performance.now() + SPIN_MS;
+    while (
+      Atomics.load(ctl, Ctl.Request) === seen && performance.now() < until
+    );
+    Atomics.wait(ctl, Ctl.Request, seen);
+    const request = Atomics.load(ctl, Ctl.Request);
+    if (request === seen) continue;
+    seen = request;
+    try {
+      runJob(new Float32Array(m.memory.buffer), ctl);
+      Atomics.store(ctl, Ctl.Failed, 0);
+    } catch {
+      Atomics.store(ctl, Ctl.Failed, 1);
+    }
+    Atomics.store(ctl, Ctl.Done, request);
+    Atomics.notify(ctl, Ctl.Done);
+  }
+});
