@@ -393,9 +393,13 @@ function runShare(s: ConvShare): void {
 
 /**
  * Convolutions of fewer multiply-adds than this run on one thread: handing a share over costs a
- * wake of the helper (about 30 µs here) and copies of its operands.
+ * wake of the helper (about 100 µs between a training step's convolutions on the 2-core VM, 30
+ * back to back) and copies of its operands. LeNet's step at batch 16, whose second convolution
+ * (3.8M) split at 2²¹, ran 1.94 ms a step on one thread and 2.10 on two.
  */
 const SPLIT_MIN = 1 << 22;
+/** Nor are convolutions split whose operands would take more floats than this in the module. */
+const SPLIT_MAX_FLOATS = 1 << 27;
 
 const BLAS_MODES: BlasMode[] = ["auto", "openblas", "off"];
 
@@ -444,6 +448,7 @@ function splitShare(s: ConvShare): boolean {
   const at0 = tableFloats(g), at1 = at0 + chunkFloats(g, mid, chunk);
   const wAt = at1 + chunkFloats(g, g.N - mid, chunk);
   const yAt = wAt + g.O * K, end = yAt + (g.N - mid) * OL;
+  if (end > SPLIT_MAX_FLOATS) return false;
   const mine = layoutChunk(
     s.big,
     s.bigOff,
