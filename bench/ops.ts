@@ -274,13 +274,15 @@ function flambeau(): Results {
   out.mul64grad = timeLoop(() => g.mul(h));
   // The products, the convolution and the training step next, also before the 64 MiB tensors
   // exist: with those alive, every new output of a few MiB may cost the collector a full pass.
+  // The products on every core, as their footnotes say (left on the elementwise rows' one
+  // thread, OpenBLAS ran this one at 85 GFLOP/s, against 175 to 181 on two).
+  torch.set_num_threads(CORES);
   const ma = torch.randn(MM, MM), mb = torch.randn(MM, MM);
   out.matmul = timeCall(() => ma.matmul(mb));
   // Without the system BLAS: the WebAssembly SIMD kernel, on every core (its helper threads are
   // up by the time the warm-up ends).
   const blasMode = torch.backends.cpu.info().mode;
   torch.backends.cpu.set_blas("off");
-  torch.set_num_threads(CORES);
   const t0 = performance.now();
   while (
     torch.backends.cpu.info().simd_threads < CORES &&
