@@ -114,6 +114,26 @@ export interface ConvGeom {
   dw: number;
 }
 
+/** ConvGeom's fields in one fixed order, for kernels that pass a geometry as a row of integers. */
+export const CONV_GEOM_FIELDS = [
+  "N",
+  "C",
+  "H",
+  "W",
+  "O",
+  "oh",
+  "ow",
+  "G",
+  "kh",
+  "kw",
+  "sh",
+  "sw",
+  "ph",
+  "pw",
+  "dh",
+  "dw",
+] as const satisfies readonly (keyof ConvGeom)[];
+
 /**
  * A linear map from one plane (the trailing dims of an input) to another, applied to every
  * leading index alike: out[t] = Σ_s w[t*taps + s] · in[idx[t*taps + s]], where idx −1 is a

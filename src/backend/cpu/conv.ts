@@ -4,7 +4,12 @@
 // A float32 convolution of enough work is split by chunks of samples between this thread and a
 // helper thread (conv_thread.ts), each building its own columns and running its own products.
 
-import type { ConvGeom, PlaneMap, PoolGeom } from "../backend.ts";
+import {
+  CONV_GEOM_FIELDS,
+  type ConvGeom,
+  type PlaneMap,
+  type PoolGeom,
+} from "../backend.ts";
 import { tapSpan } from "../geometry.ts";
 import { type Floats, gemmInto } from "./matmul.ts";
 import { wasmMaxPool2x2 } from "./wasm_maps.ts";
@@ -403,26 +408,6 @@ const SPLIT_MAX_FLOATS = 1 << 27;
 
 const BLAS_MODES: BlasMode[] = ["auto", "openblas", "off"];
 
-/** The job words after Ctl.Job: the kind, the BLAS mode, the geometry, then ConvShare's numbers. */
-const GEOM_KEYS = [
-  "N",
-  "C",
-  "H",
-  "W",
-  "O",
-  "oh",
-  "ow",
-  "G",
-  "kh",
-  "kw",
-  "sh",
-  "sw",
-  "ph",
-  "pw",
-  "dh",
-  "dw",
-] as const;
-
 /**
  * A float32 convolution of enough work, in the module's shared memory, in two shares: this
  * thread takes the first half of the chunks and the helper thread (wasm_conv.ts's convHelper)
@@ -480,10 +465,12 @@ function splitShare(s: ConvShare): boolean {
     const from = s.smallOff + mid * OL;
     F.set(s.small.subarray(from, from + (g.N - mid) * OL), yAt);
   }
+  // The share's words after Ctl.Job: the kind, the BLAS mode, the geometry (CONV_GEOM_FIELDS),
+  // then ConvShare's numbers, as runJob reads them.
   const job = [
     kind,
     BLAS_MODES.indexOf(blasInfo().mode),
-    ...GEOM_KEYS.map((k) => g[k]),
+    ...CONV_GEOM_FIELDS.map((k) => g[k]),
     mid,
     g.N,
     theirs.input,
@@ -527,8 +514,8 @@ export function runJob(F: Float32Array, ctl: Int32Array): void {
   const mode = BLAS_MODES[j[1]];
   if (blasInfo().mode !== mode) setBlas(mode);
   const g = {} as ConvGeom;
-  GEOM_KEYS.forEach((k, i) => (g[k] = j[2 + i]));
-  const n = 2 + GEOM_KEYS.length;
+  CONV_GEOM_FIELDS.forEach((k, i) => (g[k] = j[2 + i]));
+  const n = 2 + CONV_GEOM_FIELDS.length;
   const [from, to, input, first, cols, wAt, smallOff] = j.subarray(n, n + 7);
   runShare({
     kind: j[0] as ConvKind,
@@ -545,8 +532,30 @@ export function runJob(F: Float32Array, ctl: Int32Array): void {
   });
 }
 
-/** The share of a whole convolution: split between threads where that pays, else here. */
-function runConv(s: ConvShare): void {
+/** A whole convolution of `kind`: split between threads where that pays, else here. */
+function runConv(
+  kind: ConvKind,
+  g: ConvGeom,
+  big: Floats,
+  bigOff: number,
+  w: Floats,
+  wOff: number,
+  small: Floats,
+  smallOff: number,
+): void {
+  const s: ConvShare = {
+    kind,
+    g,
+    from: 0,
+    to: g.N,
+    big,
+    bigOff,
+    w,
+    wOff,
+    small,
+    smallOff,
+    laid: null,
+  };
   if (!splitShare(s)) runShare(s);
 }
 
@@ -560,20 +569,7 @@ export function convForward(
   smallOff: number,
   g: ConvGeom,
 ): void {
-  const kind = ConvKind.Forward;
-  runConv({
-    kind,
-    g,
-    from: 0,
-    to: g.N,
-    big,
-    bigOff,
-    w,
-    wOff,
-    small,
-    smallOff,
-    laid: null,
-  });
+  runConv(ConvKind.Forward, g, big, bigOff, w, wOff, small, smallOff);
 }
 
 /** big[n, g] = col2im(W_gᵀ · small[n, g]): the transposed convolution (the input gradient), over big. */
@@ -588,20 +584,7 @@ export function convBackwardData(
 ): void {
   // col2im accumulates overlapping taps, so the target starts from zeros.
   big.fill(0, bigOff, bigOff + g.N * g.C * g.H * g.W);
-  const kind = ConvKind.Data;
-  runConv({
-    kind,
-    g,
-    from: 0,
-    to: g.N,
-    big,
-    bigOff,
-    w,
-    wOff,
-    small,
-    smallOff,
-    laid: null,
-  });
+  runConv(ConvKind.Data, g, big, bigOff, w, wOff, small, smallOff);
 }
 
 /** w[g] = Σ_n small[n, g] · im2col(big[n, g])ᵀ: the weight gradient, over w. */
@@ -616,20 +599,7 @@ export function convBackwardWeight(
 ): void {
   const K = (g.C / g.G) * g.kh * g.kw;
   if (g.N === 0) w.fill(0, wOff, wOff + g.O * K);
-  const kind = ConvKind.Weight;
-  runConv({
-    kind,
-    g,
-    from: 0,
-    to: g.N,
-    big,
-    bigOff,
-    w,
-    wOff,
-    small,
-    smallOff,
-    laid: null,
-  });
+  runConv(ConvKind.Weight, g, big, bigOff, w, wOff, small, smallOff);
 }
 
 const PICK_VALUE = new Float64Array(2), PICK_INDEX = new Int32Array(2);

@@ -351,9 +351,8 @@ function wasmConv(): Module | null {
 }
 
 /** In a helper thread (conv_thread.ts): the module over the main thread's shared memory. */
-export function adoptMemory(memory: WebAssembly.Memory): Float32Array {
+export function adoptMemory(memory: WebAssembly.Memory): void {
   module = build(memory, true);
-  return new Float32Array(memory.buffer);
 }
 
 // ---------------------------------------------------------------- the helper thread
@@ -367,7 +366,7 @@ export const enum Ctl {
   Done = 2,
   /** 1 where the helper's last request raised (the caller then runs that share itself). */
   Failed = 3,
-  /** The job (conv.ts's ConvJob) from here on. */
+  /** From here on, the share's words (written by conv.ts's splitShare, read by its runJob). */
   Job = 4,
 }
 
@@ -467,7 +466,7 @@ export interface ColumnChunk {
   cols: number;
 }
 
-/** A ColumnChunk's floats: its samples, each with a vector of slack, and columns for `colSamples`. */
+/** A ColumnChunk's floats: its samples and columns for `colSamples`, each with a vector of slack. */
 export function chunkFloats(g: ConvGeom, nb: number, colSamples: number) {
   const K = (g.C / g.G) * g.kh * g.kw;
   return nb * g.C * g.H * g.W + 4 + K * colSamples * g.oh * g.ow + 4;

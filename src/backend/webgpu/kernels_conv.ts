@@ -7,7 +7,7 @@
 // gradient adds into its target atomically (overlapping windows share an argmax). Every operand is
 // contiguous (the primitives' contract) and read from its view's offset. Floats compute in f32.
 
-import type { ConvGeom, PoolGeom } from "../backend.ts";
+import { CONV_GEOM_FIELDS, type ConvGeom, type PoolGeom } from "../backend.ts";
 import type { DeviceThread } from "./device.ts";
 import { cached, type GView, MAX_GROUPS, type Prims, WG } from "./kernels.ts";
 import {
@@ -37,40 +37,22 @@ const groupsFor = (n: number): [number, number, number] => [
 ];
 
 // ---------------------------------------------------------------------------------------------
-// Convolution. Meta words: M[0] the number of outputs, M[1..16] the geometry (CONV_FIELDS), then
-// the offsets of the operands in binding order.
+// Convolution. Meta words: M[0] the number of outputs, M[1..16] the geometry (in the order of
+// ../backend.ts's CONV_GEOM_FIELDS), then the offsets of the operands in binding order.
 
-const CONV_FIELDS = [
-  "N",
-  "C",
-  "H",
-  "W",
-  "O",
-  "oh",
-  "ow",
-  "G",
-  "kh",
-  "kw",
-  "sh",
-  "sw",
-  "ph",
-  "pw",
-  "dh",
-  "dw",
-] as const;
-const CONV_OFFSETS = 1 + CONV_FIELDS.length;
+const CONV_OFFSETS = 1 + CONV_GEOM_FIELDS.length;
 
 function convMeta(total: number, g: ConvGeom, views: GView[]): Uint32Array {
   const meta = new Uint32Array(CONV_OFFSETS + views.length);
   meta[0] = total;
-  CONV_FIELDS.forEach((f, i) => meta[1 + i] = g[f]);
+  CONV_GEOM_FIELDS.forEach((f, i) => meta[1 + i] = g[f]);
   views.forEach((v, i) => meta[CONV_OFFSETS + i] = v.offset);
   return meta;
 }
 
 /** `let`s naming the geometry words, and the operands' offsets as `off0`, `off1`, ... */
 function convLets(operands: number): string {
-  const lines = CONV_FIELDS.map((f, i) => `  let ${f} = M[${1 + i}u];`);
+  const lines = CONV_GEOM_FIELDS.map((f, i) => `  let ${f} = M[${1 + i}u];`);
   for (let i = 0; i < operands; i++) {
     lines.push(`  let off${i} = M[${CONV_OFFSETS + i}u];`);
   }
