@@ -425,8 +425,6 @@ function splitShare(s: ConvShare): boolean {
   ) {
     return false;
   }
-  const ctl = convHelper();
-  if (!ctl) return false;
   const mid = Math.ceil(chunks / 2) * chunk, adjoint = kind === ConvKind.Data;
   // The memory: the tap table, both shares' samples and columns, the weight (or the helper's
   // weight gradient), the helper's part of small.
@@ -434,6 +432,9 @@ function splitShare(s: ConvShare): boolean {
   const wAt = at1 + chunkFloats(g, g.N - mid, chunk);
   const yAt = wAt + g.O * K, end = yAt + (g.N - mid) * OL;
   if (end > SPLIT_MAX_FLOATS) return false;
+  // Only now the helper, so that a convolution that never splits never starts it.
+  const ctl = convHelper();
+  if (!ctl) return false;
   const mine = layoutChunk(
     s.big,
     s.bigOff,
