@@ -69,7 +69,7 @@ const UNARY: [string, (a: torch.Tensor) => torch.Tensor][] = [
   ["exp", (a) => torch.exp(a)],
   ["exp over its whole range", (a) => torch.exp(a.mul(37))],
   ["exp_ in place, over its whole range", (a) => a.mul(37).exp_()],
-  // NaNs whose payload reaches a double's low word, which the kernel reads k from.
+  // NaNs with payloads in every bit the kernel's k could be read from.
   ["exp of NaNs with payloads", (a) => {
     const words = torch.arange(a.numel(), { dtype: torch.int32 });
     const nans = words.remainder(4096).mul(977).add(0x7fc00001);
@@ -155,4 +155,58 @@ describe("float32 maps through WebAssembly SIMD and through JavaScript", () => {
       }
     });
   }
+});
+
+describe("float32 exp", () => {
+  // exp takes the SIMD kernel from 8 elements on, a strided operand through a contiguous copy:
+  // the sizes around the vector's four lanes, and transposed and stepped views, in and out.
+  test("through WebAssembly SIMD and through JavaScript, small and strided", {
+    skip,
+  }, () => {
+    for (const n of [7, 8, 13]) {
+      const [p, q] = bothPaths(() => torch.exp(values(n, 1).mul(30)));
+      assert.deepEqual(p, q, `${n} elements`);
+    }
+    const m = values(33 * 17, 0).mul(30).reshape(33, 17);
+    const cases: [string, () => torch.Tensor][] = [
+      ["transposed", () => torch.exp(m.t())],
+      [
+        "every other column",
+        () => torch.exp(m.index(":", torch.slice(0, 17, 2))),
+      ],
+      ["into a transposed out=", () => {
+        const o = torch.empty(17, 33).t();
+        torch.exp(m, { out: o } as never);
+        return o;
+      }],
+      ["exp_ of a transposed view", () => m.clone().t().exp_()],
+    ];
+    for (const [what, f] of cases) {
+      const [p, q] = bothPaths(f);
+      assert.deepEqual(p, q, what);
+    }
+  });
+
+  // The kernel's claim (src/backend/cpu/exp32.ts): within one ulp of the correctly rounded
+  // result (Math.exp rounded to float32 stands in for it), and equal to it almost always.
+  test("within one ulp of the rounded exact value", () => {
+    const x = new Float32Array(1 << 16), w = new Uint32Array(x.buffer);
+    for (let i = 0; i < x.length; i++) w[i] = (i * 65521 + 17) >>> 0;
+    const words = new Int32Array(
+      Float32Array.from(x, (v) => Math.exp(v)).buffer,
+    );
+    const got = new Int32Array(
+      new Float32Array(
+        torch.exp(torch.tensor(Array.from(x))).tolist() as number[],
+      ).buffer,
+    );
+    let off = 0;
+    for (let i = 0; i < x.length; i++) {
+      if (Number.isNaN(x[i])) continue;
+      const d = Math.abs(got[i] - words[i]);
+      assert.ok(d <= 1, `exp(${x[i]}): ${d} ulp`);
+      off += d;
+    }
+    assert.ok(off < x.length / 50, `${off} of ${x.length} one ulp off`);
+  });
 });

@@ -170,6 +170,10 @@ export class Code {
     }
     return this;
   }
+  /** f32.const v (v rounded to float32). */
+  f32Const(v: number): this {
+    return this.op(0x43, ...new Uint8Array(new Float32Array([v]).buffer));
+  }
   /** f64.const v. */
   f64Const(v: number): this {
     return this.op(0x44, ...new Uint8Array(new Float64Array([v]).buffer));
@@ -233,11 +237,15 @@ export const Simd = {
   v128AnyTrue: 0x53,
   f32x4DemoteF64x2Zero: 0x5e,
   f64x2PromoteLowF32x4: 0x5f,
+  i32x4AllTrue: 0xa3,
+  i32x4Shl: 0xab,
   i32x4Add: 0xae,
   f32x4Add: 0xe4,
   f32x4Sub: 0xe5,
   f32x4Mul: 0xe6,
   f32x4Div: 0xe7,
+  f32x4Pmin: 0xea,
+  f32x4Pmax: 0xeb,
   f64x2Add: 0xf0,
   f64x2Sub: 0xf1,
   f64x2Mul: 0xf2,

@@ -26,13 +26,13 @@ import {
 } from "./wasm.ts";
 import { simdOn } from "./wasm_gemm.ts";
 import {
+  EXP_C1,
+  EXP_C2,
   EXP_HIGH,
-  EXP_K_MIN,
+  EXP_LOG2E,
   EXP_LOW,
-  EXP_SCALE,
-  EXP_STEP,
-  EXP_TABLE,
-  ROUND_MAGIC,
+  EXP_POLY,
+  EXP_ROUND,
 } from "./exp32.ts";
 
 /** The ops mapped here; each emits its vector from its operands' vectors (`a`, `b` push them). */
@@ -106,93 +106,71 @@ function mapCode(emit: Emit, scalar: boolean): Code {
 }
 
 /**
- * exp32 (exp32.ts) over `bytes` bytes of floats at a into dst, two lanes of doubles at a time:
- * the same double operations in the same order (no fused multiply-add), the table read lane by
- * lane, each result rounded to float32 once, so every in-range result is exp32's to the bit.
- * Inputs outside (EXP_LOW, EXP_HIGH) or NaN get garbage here; the return value says whether
- * there was one, and the caller recomputes those with Math.exp, as exp32 does. k's table index
- * comes from the low word of x·S + M (which holds k) rather than a conversion of k: V8 turns
- * i32.trunc_sat_f64_s into a round, a convert, a convert back, a compare and two branches per
- * lane, and without them 4096 floats took 9.4 µs instead of 14.7.
+ * exp32 (exp32.ts) over `bytes` bytes of floats at a into dst, four lanes at a time: the same
+ * float32 operations in the same order, so every in-range result is exp32's to the bit. Inputs
+ * outside (EXP_LOW, EXP_HIGH) or NaN are clamped into it and get a wrong value; the return value
+ * (1) says whether there was one, and the caller recomputes those with Math.exp, as exp32 does.
+ * 2^k is built from t = x·log2 e + 1.5·2^23, whose low bits hold k: (bits(t) − bits(1.5·2^23) +
+ * 127) << 23.
  */
 function exp32Code(): Code {
-  const f = new Code([I32, I32, I32, I32], [I32]);
-  const [a, dst, bytes, table] = [0, 1, 2, 3];
-  const p = f.local(I32), out = f.local(I32);
-  const x = f.local(V128),
-    d = f.local(V128),
-    k = f.local(V128),
-    kM = f.local(V128),
-    r = f.local(V128);
-  const half = [f.local(V128), f.local(V128)];
+  const f = new Code([I32, I32, I32], [I32]);
+  const [a, dst, bytes] = [0, 1, 2];
+  const p = f.local(I32), inside = f.local(V128);
+  const x = f.local(V128), t = f.local(V128), k = f.local(V128);
+  const r = f.local(V128), q = f.local(V128);
   const vec = { align: 4, offset: 0 };
-  // The constants, splatted once into locals.
-  const values = [
-    EXP_LOW,
-    EXP_HIGH,
-    EXP_SCALE,
-    ROUND_MAGIC,
-    EXP_STEP,
-    1 / 24,
-    1 / 6,
-    0.5,
-    1,
-  ];
   const constants = new Map<number, number>();
-  for (const v of values) {
+  for (
+    const v of [
+      EXP_LOW,
+      EXP_HIGH,
+      EXP_LOG2E,
+      EXP_ROUND,
+      EXP_C1,
+      EXP_C2,
+      1,
+      ...EXP_POLY,
+    ]
+  ) {
+    if (constants.has(v)) continue;
     const l = f.local(V128);
-    f.f64Const(v);
-    f.simd(Simd.f64x2Splat).set(l);
+    f.f32Const(v).simd(Simd.f32x4Splat).set(l);
     constants.set(v, l);
   }
-  const f64 = (v: number) => f.get(constants.get(v)!);
-  f.i32(0).set(out);
+  const c = (v: number) => f.get(constants.get(v)!);
+  const bias = f.local(V128);
+  f.i32(127 - 0x4b400000).simd(Simd.i32x4Splat).set(bias);
+  f.v128Const(new Uint8Array(16).fill(255)).set(inside);
   f.i32(0).set(p).block().loop();
   f.get(p).get(bytes).op(Op.i32GeU).brIf(1);
   f.get(a).get(p).op(Op.i32Add).simd(Simd.load, vec).set(x);
-  for (const h of [0, 1]) {
-    // The lanes 2h and 2h + 1, as doubles.
-    f.get(x);
-    if (h) f.get(x).shuffleWords([2, 3, 2, 3]);
-    f.simd(Simd.f64x2PromoteLowF32x4).set(d);
-    // Any lane out of range?
-    f.get(d), f64(EXP_LOW), f.simd(Simd.f64x2Gt);
-    f.get(d), f64(EXP_HIGH), f.simd(Simd.f64x2Lt);
-    f.simd(Simd.v128And).simd(Simd.v128Not).simd(Simd.v128AnyTrue).get(out).op(
-      Op.i32Or,
-    ).set(out);
-    // Clamped into the table's range, so that every lane reads an entry (pmax(LOW, x) is LOW
-    // for a NaN x).
-    f64(EXP_LOW), f.get(d), f.simd(Simd.f64x2Pmax).set(d);
-    f64(EXP_HIGH), f.get(d), f.simd(Simd.f64x2Pmin).set(d);
-    // kM = x·S + M holds k in its low word (M = 1.5·2^52); k = kM − M; r = x − k·STEP
-    f.get(d), f64(EXP_SCALE), f.simd(Simd.f64x2Mul);
-    f64(ROUND_MAGIC), f.simd(Simd.f64x2Add).tee(kM);
-    f64(ROUND_MAGIC), f.simd(Simd.f64x2Sub).set(k);
-    f.get(d).get(k), f64(EXP_STEP), f.simd(Simd.f64x2Mul);
-    f.simd(Simd.f64x2Sub).set(r);
-    // T[k] · (1 + r·(1 + r·(0.5 + r·(1/6 + r·(1/24)))))
-    for (const lane of [0, 1]) {
-      if (lane) f.get(half[h]);
-      f.get(table).get(kM).simd(Simd.i32x4ExtractLane).op(2 * lane);
-      f.i32(EXP_K_MIN).op(Op.i32Sub).i32(3).op(Op.i32Shl).op(Op.i32Add);
-      f.f64Load();
-      if (lane) f.simd(Simd.f64x2ReplaceLane).op(1);
-      else f.simd(Simd.f64x2Splat);
-      f.set(half[h]);
-    }
-    f.get(half[h]).get(r), f64(1 / 24), f.simd(Simd.f64x2Mul);
-    f64(1 / 6), f.simd(Simd.f64x2Add);
-    f.get(r).simd(Simd.f64x2Mul), f64(0.5), f.simd(Simd.f64x2Add);
-    f.get(r).simd(Simd.f64x2Mul), f64(1), f.simd(Simd.f64x2Add);
-    f.get(r).simd(Simd.f64x2Mul), f64(1), f.simd(Simd.f64x2Add);
-    f.simd(Simd.f64x2Mul).simd(Simd.f32x4DemoteF64x2Zero).set(half[h]);
+  // Every lane inside the range so far?
+  f.get(inside), f.get(x), c(EXP_LOW), f.simd(Simd.f32x4Gt);
+  f.get(x), c(EXP_HIGH), f.simd(Simd.f32x4Lt);
+  f.simd(Simd.v128And).simd(Simd.v128And).set(inside);
+  // Clamped into the range (pmax(LOW, x) is LOW for a NaN x), so that 2^k stays a normal float.
+  c(EXP_LOW), f.get(x), f.simd(Simd.f32x4Pmax).set(x);
+  c(EXP_HIGH), f.get(x), f.simd(Simd.f32x4Pmin).set(x);
+  // t = x·log2 e + ROUND; k = t − ROUND; r = (x − k·C1) − k·C2
+  f.get(x), c(EXP_LOG2E), f.simd(Simd.f32x4Mul), c(EXP_ROUND);
+  f.simd(Simd.f32x4Add).tee(t), c(EXP_ROUND), f.simd(Simd.f32x4Sub).set(k);
+  f.get(x).get(k), c(EXP_C1), f.simd(Simd.f32x4Mul).simd(Simd.f32x4Sub);
+  f.get(k), c(EXP_C2), f.simd(Simd.f32x4Mul).simd(Simd.f32x4Sub).set(r);
+  // q(r), by Horner's rule
+  c(EXP_POLY[0]);
+  for (const coef of EXP_POLY.slice(1)) {
+    f.get(r).simd(Simd.f32x4Mul), c(coef), f.simd(Simd.f32x4Add);
   }
-  f.get(dst).get(p).op(Op.i32Add).get(half[0]).get(half[1]);
-  f.shuffleWords([0, 1, 4, 5]);
-  f.simd(Simd.store, vec);
+  f.set(q);
+  // dst = ((q·r² + r) + 1) · 2^k
+  f.get(dst).get(p).op(Op.i32Add);
+  f.get(q).get(r).get(r).simd(Simd.f32x4Mul).simd(Simd.f32x4Mul);
+  f.get(r).simd(Simd.f32x4Add), c(1), f.simd(Simd.f32x4Add);
+  f.get(t).get(bias).simd(Simd.i32x4Add).i32(23).simd(Simd.i32x4Shl);
+  f.simd(Simd.f32x4Mul).simd(Simd.store, vec);
   f.get(p).i32(16).op(Op.i32Add).set(p).br(0).end().end();
-  f.get(out);
+  f.get(inside).simd(Simd.i32x4AllTrue).op(Op.i32Eqz);
   return f;
 }
 
@@ -201,9 +179,7 @@ const POOL_IN = 1 << 16;
 /** Where the pooling regions start in the module's memory, in floats: input, values, indices. */
 const POOL_AT = 3 * CHUNK, POOL_VALUES = POOL_AT + POOL_IN;
 const POOL_INDICES = POOL_VALUES + POOL_IN / 4;
-/** exp32's table, as doubles (at an even float index, so 8-byte aligned). */
-const EXP_AT = POOL_INDICES + 2 * (POOL_IN / 4);
-const MEMORY_FLOATS = EXP_AT + 2 * EXP_TABLE.length;
+const MEMORY_FLOATS = POOL_INDICES + 2 * (POOL_IN / 4);
 
 /**
  * 2×2 max pooling with stride 2 over `planes` planes of H×W floats at src (every window inside,
@@ -285,8 +261,8 @@ function pool2x2Code(): Code {
 }
 
 type Pool = (...args: number[]) => void;
-/** (a, dst, bytes, table): 1 where an input was outside exp32's table. */
-type Exp32 = (a: number, dst: number, bytes: number, table: number) => number;
+/** (a, dst, bytes): 1 where an input was outside exp32's range. */
+type Exp32 = (a: number, dst: number, bytes: number) => number;
 
 /** (a, dst, bytes, b): b an address, or an f32 for the scalar forms. */
 type Map = (a: number, dst: number, bytes: number, b: number) => void;
@@ -323,9 +299,6 @@ function wasmMaps(): Module | null {
     const memory = new WebAssembly.Memory({ initial: 1 });
     reserve(memory, 4 * MEMORY_FLOATS);
     const exports = instantiate(bytes, memory);
-    new Float64Array(memory.buffer, 4 * EXP_AT, EXP_TABLE.length).set(
-      EXP_TABLE,
-    );
     module = {
       maps: exports as unknown as Record<string, Map>,
       pool2x2: exports.pool2x2 as Pool,
@@ -465,8 +438,20 @@ export function wasmMaxPool2x2(
 }
 
 /**
- * O[Oo + i] = exp32(A[Ao + i]) for i < n, in chunks through the module; false (nothing done) for
- * fewer than MIN_ELEMENTS or without SIMD. Inputs outside exp32's table take Math.exp, as there.
+ * Below this many elements float32 exp stays in JavaScript. Its JavaScript form (exp32.ts)
+ * rounds every step to float32 and costs about 25 ns an element under V8, so the kernel's call
+ * pays for itself early.
+ */
+const EXP_MIN_ELEMENTS = 8;
+
+/** Whether wasmExp32 takes n elements (float32 is the caller's to check). */
+export function wasmExp32On(n: number): boolean {
+  return n >= EXP_MIN_ELEMENTS && simdOn() && wasmMaps() !== null;
+}
+
+/**
+ * O[Oo + i] = exp32(A[Ao + i]) for i < n, in chunks through the module. Inputs outside exp32's
+ * range take Math.exp, as there. The caller has checked wasmExp32On.
  */
 export function wasmExp32(
   O: Float32Array,
@@ -474,15 +459,12 @@ export function wasmExp32(
   A: Float32Array,
   Ao: number,
   n: number,
-): boolean {
-  if (n < MIN_ELEMENTS || !simdOn()) return false;
-  const mod = wasmMaps();
-  if (!mod) return false;
-  const F = mod.F;
+): void {
+  const mod = wasmMaps()!, F = mod.F;
   for (let p = 0; p < n; p += CHUNK) {
     const len = Math.min(CHUNK, n - p);
     F.set(A.subarray(Ao + p, Ao + p + len), 0);
-    const outside = mod.exp32(0, 8 * CHUNK, 4 * ((len + 3) & ~3), 4 * EXP_AT);
+    const outside = mod.exp32(0, 8 * CHUNK, 4 * ((len + 3) & ~3));
     O.set(F.subarray(2 * CHUNK, 2 * CHUNK + len), Oo + p);
     if (outside) {
       // The inputs from the chunk's copy: in place, O has just overwritten A.
@@ -492,5 +474,4 @@ export function wasmExp32(
       }
     }
   }
-  return true;
 }
