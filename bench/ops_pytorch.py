@@ -114,6 +114,7 @@ def run(threads):
     out["add_out"] = time_call(lambda: torch.add(a, b, out=o))
     out["mul_out"] = time_call(lambda: torch.mul(a, b, out=o))
     out["exp_out"] = time_call(lambda: torch.exp(a, out=o))
+    out["exp_out_threads"] = out["exp_out"]  # flambeau's row on every core: the same call
     # torch.relu has no out=; it is clamp_min(a, 0) underneath (aten/src/ATen/native/Activation.cpp)
     out["relu_out"] = time_call(lambda: torch.clamp_min(a, 0, out=o))
     ia, c = a.clone(), torch.sign(b)  # c is ±1: ia.mul_(c) keeps |ia|

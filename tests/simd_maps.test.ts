@@ -187,6 +187,45 @@ describe("float32 exp", () => {
     }
   });
 
+  // From 2^18 elements on, a helper thread computes blocks of the exp (blocks of 2^15 through a
+  // ring in its shared memory) while this thread copies them in and out and computes others from
+  // the far end: bit for bit the one-thread result, whichever thread took which block.
+  test("on two threads, bit for bit as on one", { skip }, () => {
+    const n = (1 << 20) + 12345;
+    // Every 37th value outside the kernel's range (NaN, infinities, overflow, subnormal results).
+    const special = [NaN, Infinity, -Infinity, 100, -100, 88.5, -87.6];
+    const x = torch.rand(n).mul(20).sub(10);
+    const idx = torch.arange(0, n, 37);
+    x.index_put_(
+      [idx],
+      torch.tensor(special).repeat(Math.ceil(idx.numel() / special.length))
+        .narrow(0, 0, idx.numel()),
+    );
+    const view = torch.cat([torch.zeros(3), x]).narrow(0, 3, n);
+    const on = (threads: number, f: () => torch.Tensor) => {
+      const before = torch.get_num_threads();
+      torch.set_num_threads(threads);
+      try {
+        return bits(f());
+      } finally {
+        torch.set_num_threads(before);
+      }
+    };
+    const blocks = () => torch.backends.cpu.info().exp_helper_blocks;
+    const cases: [string, () => torch.Tensor][] = [
+      ["exp", () => torch.exp(x)],
+      ["exp of a view with an offset", () => torch.exp(view)],
+      ["exp_ in place", () => x.clone().exp_()],
+    ];
+    for (const [what, f] of cases) {
+      const one = on(1, f), start = blocks(), two = on(2, f);
+      assert.ok(blocks() > start, `${what}: the helper took no block`);
+      // The first difference only: a diff of a million numbers would not fit in memory.
+      const at = two.findIndex((b, i) => b !== one[i]);
+      assert.equal(at, -1, `${what}: element ${at} differs`);
+    }
+  });
+
   // The kernel's claim (src/backend/cpu/exp32.ts): within one ulp of the correctly rounded
   // result (Math.exp rounded to float32 stands in for it), and equal to it almost always.
   test("within one ulp of the rounded exact value", () => {

@@ -6,6 +6,7 @@
 // OpenBLAS computes float32 products in float32 (as PyTorch's CPU does); the JavaScript kernel
 // sums them in doubles.
 
+import { expHelperBlocks } from "./exp_split.ts";
 import { createRequire } from "node:module";
 import { RuntimeError } from "../../errors.ts";
 import { envVar } from "../env.ts";
@@ -190,7 +191,8 @@ export function setBlas(m: BlasMode): void {
 /**
  * What the CPU's matrix products run on: OpenBLAS, else (float32) the WebAssembly SIMD kernel,
  * else JavaScript (float64 without a BLAS, or both switched off); where float32 convolutions
- * build their columns, and on how many threads (2 once their helper is up).
+ * build their columns, and on how many threads (2 once their helper is up); how many blocks of
+ * large float32 exps that helper has computed (exp_split.ts).
  */
 export function blasInfo(): {
   mode: BlasMode;
@@ -202,6 +204,7 @@ export function blasInfo(): {
   simd_threads: number;
   im2col: "webassembly" | "javascript";
   conv_threads: number;
+  exp_helper_blocks: number;
 } {
   const b = blas(), simd = simdInfo();
   return {
@@ -214,5 +217,6 @@ export function blasInfo(): {
     simd_threads: simd.threads,
     im2col: im2colInWasm() ? "webassembly" : "javascript",
     conv_threads: convThreads(),
+    exp_helper_blocks: expHelperBlocks(),
   };
 }

@@ -9,6 +9,7 @@
 import { parentPort } from "node:worker_threads";
 import { adoptMemory, Ctl } from "./wasm_conv.ts";
 import { runJob } from "./conv.ts";
+import { EXP_JOB, runExpJob } from "./exp_split.ts";
 
 const SPIN_MS = 0;
 
@@ -36,7 +37,8 @@ parentPort!.once("message", (m: {
     if (request === seen) continue;
     seen = request;
     try {
-      runJob(new Float32Array(m.memory.buffer), ctl);
+      if (ctl[Ctl.Job] === EXP_JOB) runExpJob(m.memory, ctl);
+      else runJob(new Float32Array(m.memory.buffer), ctl);
       Atomics.store(ctl, Ctl.Failed, 0);
     } catch {
       Atomics.store(ctl, Ctl.Failed, 1);

@@ -25,6 +25,7 @@ import {
 } from "./wasm_maps.ts";
 import { contiguousStrides } from "../../shape.ts";
 import { exp32 } from "./exp32.ts";
+import { splitExp32 } from "./exp_split.ts";
 import { transposeCopy } from "./transpose.ts";
 
 type Arr = StorageArray;
@@ -448,13 +449,10 @@ function exp32Lanes(
     };
   const src = dense(x), dst = dense(out);
   if (src !== x) copy(src, x, shape);
-  wasmExp32(
-    dst.buffer as Float32Array,
-    dst.offset,
-    src.buffer as Float32Array,
-    src.offset,
-    n,
-  );
+  const O = dst.buffer as Float32Array, A = src.buffer as Float32Array;
+  if (!splitExp32(O, dst.offset, A, src.offset, n)) {
+    wasmExp32(O, dst.offset, A, src.offset, n);
+  }
   if (dst !== out) copy(out, dst, shape);
 }
 

@@ -308,7 +308,7 @@ interface Module {
 }
 
 /** The shared memory's limit: 65536 pages are WebAssembly's 4 GiB (address space, not memory). */
-const MAX_PAGES = 65536;
+export const MAX_PAGES = 65536;
 
 let module: Module | null | undefined;
 
@@ -419,6 +419,13 @@ export function convHelper(): Int32Array | null {
 /** Threads float32 convolutions run on now: 2 once the helper is up, else 1. */
 export function convThreads(): number {
   return helper && getNumThreads() >= 2 ? 2 : 1;
+}
+
+/** The helper's shared memory as floats, grown first to hold `floats` (convHelper is up). */
+export function helperFloats(floats: number): Float32Array {
+  const mod = wasmConv()!;
+  reserve(mod.memory, 4 * floats);
+  return new Float32Array(mod.memory.buffer);
 }
 
 /** Hands the job written at Ctl.Job to the helper and wakes it. */

@@ -262,7 +262,7 @@ function pool2x2Code(): Code {
 
 type Pool = (...args: number[]) => void;
 /** (a, dst, bytes): 1 where an input was outside exp32's range. */
-type Exp32 = (a: number, dst: number, bytes: number) => number;
+export type Exp32 = (a: number, dst: number, bytes: number) => number;
 
 /** (a, dst, bytes, b): b an address, or an f32 for the scalar forms. */
 type Map = (a: number, dst: number, bytes: number, b: number) => void;
@@ -466,12 +466,30 @@ export function wasmExp32(
     F.set(A.subarray(Ao + p, Ao + p + len), 0);
     const outside = mod.exp32(0, 8 * CHUNK, 4 * ((len + 3) & ~3));
     O.set(F.subarray(2 * CHUNK, 2 * CHUNK + len), Oo + p);
-    if (outside) {
-      // The inputs from the chunk's copy: in place, O has just overwritten A.
-      for (let i = 0; i < len; i++) {
-        const x = F[i];
-        if (!(x > EXP_LOW && x < EXP_HIGH)) O[Oo + p + i] = Math.exp(x);
-      }
-    }
+    // The inputs from the chunk's copy: in place, O has just overwritten A.
+    if (outside) fixExp32(O, Oo + p, F, 0, len);
   }
+}
+
+/** O[Oo + i] = Math.exp(X[Xo + i]) where that input is outside exp32's range, for i < n. */
+export function fixExp32(
+  O: Float32Array,
+  Oo: number,
+  X: Float32Array,
+  Xo: number,
+  n: number,
+): void {
+  for (let i = 0; i < n; i++) {
+    const x = X[Xo + i];
+    if (!(x > EXP_LOW && x < EXP_HIGH)) O[Oo + i] = Math.exp(x);
+  }
+}
+
+/** exp32Code's kernel over a helper thread's shared memory (exp_split.ts), of up to maxPages. */
+export function exp32Over(
+  memory: WebAssembly.Memory,
+  maxPages: number,
+): Exp32 {
+  const bytes = assemble({ exp32: exp32Code() }, { maxPages });
+  return instantiate(bytes, memory).exp32 as Exp32;
 }
