@@ -1,10 +1,10 @@
-// The helper thread of the CPU's float32 convolutions (conv.ts's splitShare): it instantiates the
-// im2col module over the main thread's shared memory (wasm_conv.ts), then runs the share of each
-// convolution the main thread hands it, its own columns and products, while the main thread runs
-// the other. After a share it polls for the next one for SPIN_MS (a training step's convolutions
-// come some hundreds of microseconds apart; a wake from Atomics.wait costs about 30 µs), then
-// sleeps in Atomics.wait. It never returns to its event loop, and it is unref'd, so a process
-// ends without waiting for it.
+// The CPU's helper thread. It instantiates the im2col module over the main thread's shared memory
+// (wasm_conv.ts), then runs what the main thread hands it: a share of a float32 convolution
+// (conv.ts's splitShare), its own columns and products, while the main thread runs the other; or
+// the blocks of a large float32 exp (exp_split.ts). After a job it polls for the next one for
+// SPIN_MS (a training step's convolutions come some hundreds of microseconds apart; a wake from
+// Atomics.wait costs about 30 µs), then sleeps in Atomics.wait. It never returns to its event
+// loop, and it is unref'd, so a process ends without waiting for it.
 
 import { parentPort } from "node:worker_threads";
 import { adoptMemory, Ctl } from "./wasm_conv.ts";

@@ -366,7 +366,10 @@ export const enum Ctl {
   Done = 2,
   /** 1 where the helper's last request raised (the caller then runs that share itself). */
   Failed = 3,
-  /** From here on, the share's words (written by conv.ts's splitShare, read by its runJob). */
+  /**
+   * From here on, the job's words: a convolution's share (written by conv.ts's splitShare, read
+   * by its runJob), or an exp's (exp_split.ts), told apart by the first.
+   */
   Job = 4,
 }
 
