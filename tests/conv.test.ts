@@ -223,6 +223,47 @@ describe("finite differences (float64 gradcheck)", () => {
   });
 });
 
+describe("float32 columns in WebAssembly against float64's in JavaScript (CPU)", () => {
+  // Without padding and with a column stride of 1, float32 builds its columns (and adds them back
+  // for the input gradient) with kernels unrolled for the output rows: row strides of sh·W
+  // (stride and dilation down the rows), rows of ow = 3, 5, 7 and 10 floats (a last vector of
+  // 3, 1, 3 and 2 lanes), and rows too many to unroll (the looped kernel). Forward, input and
+  // weight gradients against the float64 path, which builds its columns in JavaScript.
+  const shapes: [number[], number[], number[], number[]][] = [
+    // input [N, C, H, W], weight [O, C, kh, kw], stride, dilation
+    [[3, 2, 9, 7], [4, 2, 3, 3], [2, 1], [1, 1]],
+    [[2, 3, 12, 8], [2, 3, 2, 2], [3, 1], [2, 1]],
+    [[2, 1, 6, 5], [3, 1, 2, 3], [1, 1], [1, 1]],
+    [[2, 2, 14, 14], [5, 2, 5, 5], [1, 1], [1, 1]],
+    [[1, 2, 8, 11], [2, 2, 3, 5], [1, 1], [2, 1]],
+    [[2, 2, 40, 36], [3, 2, 3, 3], [1, 1], [1, 1]],
+  ];
+  for (const [xs, ws, stride, dilation] of shapes) {
+    test(`x ${xs.join("x")}, w ${ws.join("x")}, stride ${stride}, dilation ${dilation}`, () => {
+      torch.manual_seed(5);
+      const x64 = torch.randn(xs, { dtype: torch.float64 });
+      const w64 = torch.randn(ws, { dtype: torch.float64 });
+      const run = (dtype: torch.dtype) => {
+        const x = x64.to(dtype).requires_grad_();
+        const w = w64.to(dtype).requires_grad_();
+        const y = conv2d(x, w, null, stride, 0, dilation);
+        const r = torch.arange(y.numel(), { dtype }).reshape(y.shape).sin();
+        y.mul(r).sum().backward();
+        return [y, x.grad!, w.grad!].map((t) => t.double());
+      };
+      const got = run(torch.float32), want = run(torch.float64);
+      ["output", "input gradient", "weight gradient"].forEach((what, k) => {
+        const scale = want[k].abs().max().item() as number;
+        const err = got[k].sub(want[k]).abs().max().item() as number;
+        assert.ok(
+          err <= 1e-5 * scale,
+          `${what}: max error ${err}, scale ${scale}`,
+        );
+      });
+    });
+  }
+});
+
 describe("LeNet shapes and one_hot", () => {
   test("conv, pool, conv, pool gives 16x5x5 and gradients reach every parameter", () => {
     const x = torch.randn(2, 1, 32, 32);

@@ -206,6 +206,47 @@ function im2colCode(): Code {
   return f;
 }
 
+/** The row geometry an unrolled im2colValid is built for: oh rows of ow, sh·W floats apart. */
+interface RowShape {
+  oh: number;
+  ow: number;
+  rowStep: number;
+}
+
+/**
+ * One tap of one sample, its oh rows of ow floats, with every address an offset from the tap's
+ * first input row q and first column d (then d moves past the tap): no loops and no bounds,
+ * where the looped form spends more on its counters than on its copies (LeNet's second layer,
+ * rows of 10 floats).
+ */
+function unrolledTap(
+  f: Code,
+  adjoint: boolean,
+  { oh, ow, rowStep }: RowShape,
+  q: number,
+  d: number,
+  tail: number,
+): void {
+  const vectors = Math.ceil(ow / 4);
+  for (let y = 0; y < oh; y++) {
+    for (let v = 0; v < vectors; v++) {
+      const src = { align: 0, offset: 4 * (y * rowStep + 4 * v) };
+      const dst = { align: 0, offset: 4 * (y * ow + 4 * v) };
+      if (!adjoint) {
+        f.get(d).get(q).simd(Simd.load, src).simd(Simd.store, dst);
+        continue;
+      }
+      f.get(q).get(q).simd(Simd.load, src).get(d).simd(Simd.load, dst);
+      if (4 * v + 4 > ow) f.get(tail).simd(Simd.v128And);
+      f.simd(Simd.f32x4Add).simd(Simd.store, src);
+    }
+  }
+  f.get(d).i32(4 * oh * ow).op(Op.i32Add).set(d);
+}
+
+/** Unrolled taps only for rows up to this many vectors a tap (code size). */
+const UNROLL_MAX_VECTORS = 256;
+
 /**
  * im2colValid, with im2col's arguments (H, sw, ph and adjoint unused; the tap table gives each
  * column j's shift j·dw): im2col for a convolution with no padding and a column stride of 1, where every tap's row is a
@@ -221,7 +262,7 @@ function im2colCode(): Code {
  * from +0 and only ever has values added, so it never holds -0, the one value + 0 would change.
  * The module keeps a vector of slack after the input for the last row.
  */
-function im2colValidCode(adjoint: boolean): Code {
+function im2colValidCode(adjoint: boolean, shape?: RowShape): Code {
   const f = new Code(Array(18).fill(I32));
   const [src, dst, tab, Cg, kh, kw, nb, sample, HW, , W, oh, ow, sh, , , dh] =
     Array.from({ length: 18 }, (_, i) => i);
@@ -267,6 +308,10 @@ function im2colValidCode(adjoint: boolean): Code {
           f.get(tab).get(j).i32(12).op(Op.i32Mul).op(Op.i32Add).i32Load(8);
           f.op(Op.i32Add);
           f.i32(2).op(Op.i32Shl).get(src).op(Op.i32Add).set(q);
+          if (shape) {
+            unrolledTap(f, adjoint, shape, q, d, tail);
+            return;
+          }
           f.for(y, zero, () => f.get(oh), () => {
             f.get(d).get(rowBytes).op(Op.i32Add).set(end);
             f.get(q).set(t);
@@ -305,6 +350,8 @@ interface Module {
   col2imValid: Kernel;
   /** The module's bytes where its memory is shared (a helper thread instantiates them too). */
   bytes: Uint8Array<ArrayBuffer> | null;
+  /** im2colValid and col2imValid unrolled for a row geometry (unrolledKernels), by its key. */
+  unrolled: Map<string, [Kernel, Kernel]>;
 }
 
 /** The shared memory's limit: 65536 pages are WebAssembly's 4 GiB (address space, not memory). */
@@ -328,7 +375,37 @@ function build(memory: WebAssembly.Memory, shared: boolean): Module {
     im2colValid: exports.im2colValid as Kernel,
     col2imValid: exports.col2imValid as Kernel,
     bytes: shared ? bytes : null,
+    unrolled: new Map(),
   };
+}
+
+/** Row geometries with unrolled kernels kept, at most (each is a small module of its own). */
+const UNROLLED_KEPT = 16;
+
+/**
+ * im2colValid and col2imValid unrolled for g's rows, built over the module's memory at first use
+ * (in each thread that runs them); null where the rows are too many vectors, or UNROLLED_KEPT
+ * geometries have been built already.
+ */
+function unrolledKernels(mod: Module, g: ConvGeom): [Kernel, Kernel] | null {
+  const shape = { oh: g.oh, ow: g.ow, rowStep: g.sh * g.W };
+  if (shape.oh * Math.ceil(shape.ow / 4) > UNROLL_MAX_VECTORS) return null;
+  const key = `${shape.oh},${shape.ow},${shape.rowStep}`;
+  let kernels = mod.unrolled.get(key);
+  if (!kernels) {
+    if (mod.unrolled.size >= UNROLLED_KEPT) return null;
+    const bytes = assemble(
+      {
+        im2colValid: im2colValidCode(false, shape),
+        col2imValid: im2colValidCode(true, shape),
+      },
+      mod.bytes ? { maxPages: MAX_PAGES } : undefined,
+    );
+    const exports = instantiate(bytes, mod.memory);
+    kernels = [exports.im2colValid as Kernel, exports.col2imValid as Kernel];
+    mod.unrolled.set(key, kernels);
+  }
+  return kernels;
 }
 
 /** The module, over shared memory where the runtime allows it; null where WebAssembly is missing. */
@@ -539,8 +616,11 @@ export function runIm2col(
 ): void {
   const Cg = g.C / g.G, HW = g.H * g.W, mod = wasmConv()!;
   const valid = g.sw === 1 && g.ph === 0 && g.pw === 0;
+  const unrolled = valid ? unrolledKernels(mod, g) : null;
   const kernel = !valid
     ? mod.im2col
+    : unrolled
+    ? unrolled[adjoint ? 1 : 0]
     : adjoint
     ? mod.col2imValid
     : mod.im2colValid;
