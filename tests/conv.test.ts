@@ -223,47 +223,6 @@ describe("finite differences (float64 gradcheck)", () => {
   });
 });
 
-describe("float32 columns in WebAssembly against float64's in JavaScript (CPU)", () => {
-  // Without padding and with a column stride of 1, float32 builds its columns (and adds them back
-  // for the input gradient) with kernels unrolled for the output rows: row strides of sh·W
-  // (stride and dilation down the rows), rows of ow = 3, 5, 7 and 10 floats (a last vector of
-  // 3, 1, 3 and 2 lanes), and rows too many to unroll (the looped kernel). Forward, input and
-  // weight gradients against the float64 path, which builds its columns in JavaScript.
-  const shapes: [number[], number[], number[], number[]][] = [
-    // input [N, C, H, W], weight [O, C, kh, kw], stride, dilation
-    [[3, 2, 9, 7], [4, 2, 3, 3], [2, 1], [1, 1]],
-    [[2, 3, 12, 8], [2, 3, 2, 2], [3, 1], [2, 1]],
-    [[2, 1, 6, 5], [3, 1, 2, 3], [1, 1], [1, 1]],
-    [[2, 2, 14, 14], [5, 2, 5, 5], [1, 1], [1, 1]],
-    [[1, 2, 8, 11], [2, 2, 3, 5], [1, 1], [2, 1]],
-    [[2, 2, 40, 36], [3, 2, 3, 3], [1, 1], [1, 1]],
-  ];
-  for (const [xs, ws, stride, dilation] of shapes) {
-    test(`x ${xs.join("x")}, w ${ws.join("x")}, stride ${stride}, dilation ${dilation}`, () => {
-      torch.manual_seed(5);
-      const x64 = torch.randn(xs, { dtype: torch.float64 });
-      const w64 = torch.randn(ws, { dtype: torch.float64 });
-      const run = (dtype: torch.dtype) => {
-        const x = x64.to(dtype).requires_grad_();
-        const w = w64.to(dtype).requires_grad_();
-        const y = conv2d(x, w, null, stride, 0, dilation);
-        const r = torch.arange(y.numel(), { dtype }).reshape(y.shape).sin();
-        y.mul(r).sum().backward();
-        return [y, x.grad!, w.grad!].map((t) => t.double());
-      };
-      const got = run(torch.float32), want = run(torch.float64);
-      ["output", "input gradient", "weight gradient"].forEach((what, k) => {
-        const scale = want[k].abs().max().item() as number;
-        const err = got[k].sub(want[k]).abs().max().item() as number;
-        assert.ok(
-          err <= 1e-5 * scale,
-          `${what}: max error ${err}, scale ${scale}`,
-        );
-      });
-    });
-  }
-});
-
 describe("LeNet shapes and one_hot", () => {
   test("conv, pool, conv, pool gives 16x5x5 and gradients reach every parameter", () => {
     const x = torch.randn(2, 1, 32, 32);
@@ -292,8 +251,9 @@ describe("convolution in chunks of samples (CPU)", () => {
   // go as chunks of 2, 2 and 1. With two threads, a float32 convolution of 2²² multiply-adds or
   // more is split: this thread takes the first two chunks and a helper thread the last
   // (5·36·28080 and 5·36·24192 are over 2²²). The batch must give what each sample gives alone (where a chunk
-  // is always the one sample, on one thread), forward, input gradient and weight gradient
-  // (summed over the chunks and threads), with groups, with and without padding.
+  // is always the one sample, on one thread), forward (with its bias, which each chunk's product
+  // starts from), input gradient and weight gradient (summed over the chunks and threads), with
+  // groups, with and without padding.
   /** |a - b| <= tol · max|b|, elementwise, and the same shape. */
   const near = (a: torch.Tensor, b: torch.Tensor, tol: number) => {
     assert.deepEqual([...a.shape], [...b.shape]);
@@ -313,23 +273,26 @@ describe("convolution in chunks of samples (CPU)", () => {
           .requires_grad_();
         const w = torch.randn([36, 4, 3, 3], { dtype })
           .requires_grad_();
+        const b = torch.randn([36], { dtype }).requires_grad_();
         const oh = 26 + 2 * padding - 2, ow = 30 + 2 * padding - 2;
         const r = torch.randn([5, 36, oh, ow], { dtype });
-        const y = conv2d(x, w, null, 1, padding, 1, 2);
+        const y = conv2d(x, w, b, 1, padding, 1, 2);
         y.mul(r).sum().backward();
-        const gx = x.grad!, gw = w.grad!;
+        const gx = x.grad!, gw = w.grad!, gb = b.grad!;
         x.grad = null;
         w.grad = null;
+        b.grad = null;
         const ys: torch.Tensor[] = [];
         for (let n = 0; n < 5; n++) {
           const xn = x.narrow(0, n, 1).detach().requires_grad_();
-          const yn = conv2d(xn, w, null, 1, padding, 1, 2);
+          const yn = conv2d(xn, w, b, 1, padding, 1, 2);
           yn.mul(r.narrow(0, n, 1)).sum().backward();
           ys.push(yn.detach());
           near(gx.narrow(0, n, 1), xn.grad!, tol);
         }
         near(y.detach(), torch.cat(ys), tol);
         near(gw, w.grad!, tol);
+        near(gb, b.grad!, tol);
         if (dtype === torch.float32 && torch.get_num_threads() >= 2) {
           // The helper came up for the batch (else only one thread was compared with itself).
           assert.equal(torch.backends.cpu.info().conv_threads, 2);
@@ -342,9 +305,10 @@ describe("convolution in chunks of samples (CPU)", () => {
 describe("im2col without padding (CPU, float32)", () => {
   // Without padding and with a column stride of 1, the WebAssembly im2col copies each row as
   // whole vectors that may reach past it, and col2im adds them back with the lanes past the row
-  // cleared (wasm_conv.ts, im2colValidCode): every row width against the vector, row strides,
-  // dilations and groups, forward, input gradient and weight gradient, against the JavaScript
-  // im2col (set_simd("off")) of the same products.
+  // cleared (wasm_conv.ts, im2colValidCode), in kernels unrolled for the layer's rows up to 256
+  // vectors a tap, looped beyond: every row width against the vector, row strides, dilations and
+  // groups, forward, input gradient and weight gradient, against the JavaScript im2col
+  // (set_simd("off")) of the same products.
   const skip = torch.backends.cpu.info().simd === null
     ? "this runtime has no WebAssembly SIMD"
     : false;
@@ -365,6 +329,15 @@ describe("im2col without padding (CPU, float32)", () => {
       ["row stride 2", [2, 3, 11, 13], [2, 3, 3, 3], [2, 1], [1, 1], 1],
       ["dilation", [2, 2, 12, 15], [3, 2, 3, 3], [1, 1], [2, 3], 1],
       ["groups", [2, 6, 9, 10], [4, 3, 2, 3], [1, 1], [1, 1], 2],
+      // 38 rows of 9 vectors: more than the unrolled kernels take, so the looped ones.
+      [
+        "rows too many to unroll",
+        [1, 2, 40, 36],
+        [3, 2, 3, 3],
+        [1, 1],
+        [1, 1],
+        1,
+      ],
     ];
   test("the WebAssembly module builds (else both sides would be JavaScript)", {
     skip,

@@ -229,8 +229,17 @@ export interface Primitives<B> {
     k: number,
     n: number,
   ): void;
-  /** out[N, O, oh, ow] = conv(x[N, C, H, W], w[O, C/G, kh, kw]); all contiguous. */
-  conv2d(x: View<B>, w: View<B>, out: View<B>, g: ConvGeom): void;
+  /**
+   * out[N, O, oh, ow] = conv(x[N, C, H, W], w[O, C/G, kh, kw]) (+ bias[o] where a bias [O] is
+   * given); all contiguous.
+   */
+  conv2d(
+    x: View<B>,
+    w: View<B>,
+    bias: View<B> | null,
+    out: View<B>,
+    g: ConvGeom,
+  ): void;
   /** gx[N, C, H, W] = the adjoint of conv2d in x, applied to gy[N, O, oh, ow]. */
   conv2dBackwardInput(gy: View<B>, w: View<B>, gx: View<B>, g: ConvGeom): void;
   /** gw[O, C/G, kh, kw] = the adjoint of conv2d in w, applied to gy, for input x. */

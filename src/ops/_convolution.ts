@@ -93,7 +93,8 @@ export function convolution(
     }
     out = Tensor.empty(small, input.dtype, backend);
     const g = geometry(input._shape, small, ws, p);
-    backend.ops.conv2d(x._view(), w._view(), out._view(), g);
+    const b = bias && contiguous(bias)._view();
+    backend.ops.conv2d(x._view(), w._view(), b, out._view(), g);
   } else {
     const big = [input._shape[0], ws[1] * p.groups];
     for (let i = 0; i < p.stride.length; i++) {
@@ -106,7 +107,7 @@ export function convolution(
     const g = geometry(big, input._shape, ws, p);
     backend.ops.conv2dBackwardInput(x._view(), w._view(), out._view(), g);
   }
-  if (bias) addBias(out, bias);
+  if (bias && p.transposed) addBias(out, bias);
   const needs = [
     input.requires_grad,
     weight.requires_grad,

@@ -308,6 +308,8 @@ interface ConvShare {
   wOff: number;
   small: Floats;
   smallOff: number;
+  /** Forward: the bias, one value per output channel (the product starts from it), or null. */
+  bias: Floats | null;
   /**
    * The share's samples already in the module's memory with room for one chunk's columns (a
    * convolution split between threads); null: each chunk is laid out in turn.
@@ -318,6 +320,7 @@ interface ConvShare {
 /** Runs a share chunk by chunk: im2col (or col2im), the GEMM, and the shuffle, per group. */
 function runShare(s: ConvShare): void {
   const { kind, g, from, to, big, bigOff, w, wOff, small, smallOff, laid } = s;
+  const bias = kind === ConvKind.Forward ? s.bias : null;
   const Og = g.O / g.G, K = (g.C / g.G) * g.kh * g.kw, L = g.oh * g.ow;
   const chunk = chunkOf(g), adjoint = kind === ConvKind.Data;
   const like = kind === ConvKind.Forward ? small : adjoint ? big : w;
@@ -331,6 +334,11 @@ function runShare(s: ConvShare): void {
       const wg = wOff + gr * Og * K;
       if (kind === ConvKind.Forward) {
         fillColumns(cols, big, bigOff, g, gr, n0, nb, false);
+        // The bias in first, each row of prod its channel's, and the product added to it (as
+        // PyTorch's slow_conv2d does): no pass over the output after.
+        for (let o = 0; bias && o < Og; o++) {
+          prod.fill(bias[gr * Og + o], o * NL, (o + 1) * NL);
+        }
         gemmInto(
           prod,
           0,
@@ -345,7 +353,7 @@ function runShare(s: ConvShare): void {
           Og,
           K,
           NL,
-          false,
+          bias !== null,
         );
         shuffle(prod, small, smallOff, g, gr, n0, nb, true);
       } else if (adjoint) {
@@ -427,10 +435,12 @@ function splitShare(s: ConvShare): boolean {
   }
   const mid = Math.ceil(chunks / 2) * chunk, adjoint = kind === ConvKind.Data;
   // The memory: the tap table, both shares' samples and columns, the weight (or the helper's
-  // weight gradient), the helper's part of small.
+  // weight gradient), the helper's part of small, the bias.
   const at0 = tableFloats(g), at1 = at0 + chunkFloats(g, mid, chunk);
   const wAt = at1 + chunkFloats(g, g.N - mid, chunk);
-  const yAt = wAt + g.O * K, end = yAt + (g.N - mid) * OL;
+  const yAt = wAt + g.O * K, bAt = yAt + (g.N - mid) * OL;
+  const bias = kind === ConvKind.Forward ? s.bias : null;
+  const end = bAt + (bias ? g.O : 0);
   if (end > SPLIT_MAX_FLOATS) return false;
   // Only now the helper, so that a convolution that never splits never starts it.
   const ctl = convHelper();
@@ -462,6 +472,7 @@ function splitShare(s: ConvShare): boolean {
   if (kind !== ConvKind.Weight) {
     F.set(s.w.subarray(s.wOff, s.wOff + g.O * K), wAt);
   }
+  if (bias) F.set(bias.subarray(0, g.O), bAt);
   if (kind !== ConvKind.Forward) {
     const from = s.smallOff + mid * OL;
     F.set(s.small.subarray(from, from + (g.N - mid) * OL), yAt);
@@ -479,6 +490,7 @@ function splitShare(s: ConvShare): boolean {
     theirs.cols,
     wAt,
     yAt - mid * OL,
+    bias ? bAt : -1,
   ];
   ctl.set(job, Ctl.Job);
   postConv();
@@ -495,7 +507,7 @@ function splitShare(s: ConvShare): boolean {
     }
   }
   if (kind === ConvKind.Forward) {
-    s.small.set(F.subarray(yAt, end), s.smallOff + mid * OL);
+    s.small.set(F.subarray(yAt, bAt), s.smallOff + mid * OL);
   } else if (adjoint) {
     const sample = g.C * g.H * g.W;
     s.big.set(F.subarray(mine.input, mine.input + mid * sample), s.bigOff);
@@ -517,7 +529,10 @@ export function runJob(F: Float32Array, ctl: Int32Array): void {
   const g = {} as ConvGeom;
   CONV_GEOM_FIELDS.forEach((k, i) => (g[k] = j[2 + i]));
   const n = 2 + CONV_GEOM_FIELDS.length;
-  const [from, to, input, first, cols, wAt, smallOff] = j.subarray(n, n + 7);
+  const [from, to, input, first, cols, wAt, smallOff, bAt] = j.subarray(
+    n,
+    n + 8,
+  );
   runShare({
     kind: j[0] as ConvKind,
     g,
@@ -529,6 +544,7 @@ export function runJob(F: Float32Array, ctl: Int32Array): void {
     wOff: wAt,
     small: F,
     smallOff,
+    bias: bAt >= 0 ? F.subarray(bAt, bAt + g.O) : null,
     laid: { F, input, first, cols },
   });
 }
@@ -543,6 +559,7 @@ function runConv(
   wOff: number,
   small: Floats,
   smallOff: number,
+  bias: Floats | null = null,
 ): void {
   const s: ConvShare = {
     kind,
@@ -555,22 +572,27 @@ function runConv(
     wOff,
     small,
     smallOff,
+    bias,
     laid: null,
   };
   if (!splitShare(s)) runShare(s);
 }
 
-/** small[n, o] = W_g · im2col(big[n, g]): the forward convolution (no bias), over small. */
+/**
+ * small[n, o] = W_g · im2col(big[n, g]) (+ bias[o]): the forward convolution, over small; bias
+ * holds one value per output channel from its index 0.
+ */
 export function convForward(
   big: Floats,
   bigOff: number,
   w: Floats,
   wOff: number,
+  bias: Floats | null,
   small: Floats,
   smallOff: number,
   g: ConvGeom,
 ): void {
-  runConv(ConvKind.Forward, g, big, bigOff, w, wOff, small, smallOff);
+  runConv(ConvKind.Forward, g, big, bigOff, w, wOff, small, smallOff, bias);
 }
 
 /** big[n, g] = col2im(W_gᵀ · small[n, g]): the transposed convolution (the input gradient), over big. */

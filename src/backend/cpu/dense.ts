@@ -123,13 +123,30 @@ const flat = (v: CpuView): CpuView => ({ ...v, strides: [1] });
 /** Elements in a contiguous block of `shape`. */
 const size = (...dims: number[]) => dims.reduce((x, y) => x * y, 1);
 
-export function conv2d(x: CpuView, w: CpuView, out: CpuView, g: ConvGeom) {
+export function conv2d(
+  x: CpuView,
+  w: CpuView,
+  bias: CpuView | null,
+  out: CpuView,
+  g: ConvGeom,
+) {
   const X = floats(flat(x), [size(g.N, g.C, g.H, g.W)]);
   const Wt = floats(flat(w), [size(g.O, g.C / g.G, g.kh, g.kw)]);
+  const B = bias && floats(flat(bias), [g.O]);
   intoFloats(
     flat(out),
     [size(g.N, g.O, g.oh, g.ow)],
-    (o) => convForward(f(X), X.offset, f(Wt), Wt.offset, f(o), o.offset, g),
+    (o) =>
+      convForward(
+        f(X),
+        X.offset,
+        f(Wt),
+        Wt.offset,
+        B && f(B).subarray(B.offset, B.offset + g.O),
+        f(o),
+        o.offset,
+        g,
+      ),
   );
 }
 

@@ -379,21 +379,21 @@ function build(memory: WebAssembly.Memory, shared: boolean): Module {
   };
 }
 
-/** Row geometries with unrolled kernels kept, at most (each is a small module of its own). */
-const UNROLLED_KEPT = 16;
+/** Row geometries whose unrolled kernels are kept (each a small module), the latest used. */
+const UNROLLED_KEPT = 64;
 
 /**
  * im2colValid and col2imValid unrolled for g's rows, built over the module's memory at first use
- * (in each thread that runs them); null where the rows are too many vectors, or UNROLLED_KEPT
- * geometries have been built already.
+ * (in each thread that runs them), null where the rows are too many vectors. The least recently
+ * used geometry's are dropped beyond UNROLLED_KEPT.
  */
 function unrolledKernels(mod: Module, g: ConvGeom): [Kernel, Kernel] | null {
   const shape = { oh: g.oh, ow: g.ow, rowStep: g.sh * g.W };
   if (shape.oh * Math.ceil(shape.ow / 4) > UNROLL_MAX_VECTORS) return null;
   const key = `${shape.oh},${shape.ow},${shape.rowStep}`;
   let kernels = mod.unrolled.get(key);
-  if (!kernels) {
-    if (mod.unrolled.size >= UNROLLED_KEPT) return null;
+  if (kernels) mod.unrolled.delete(key); // set again below, as the latest
+  else {
     const bytes = assemble(
       {
         im2colValid: im2colValidCode(false, shape),
@@ -403,8 +403,11 @@ function unrolledKernels(mod: Module, g: ConvGeom): [Kernel, Kernel] | null {
     );
     const exports = instantiate(bytes, mod.memory);
     kernels = [exports.im2colValid as Kernel, exports.col2imValid as Kernel];
-    mod.unrolled.set(key, kernels);
+    if (mod.unrolled.size >= UNROLLED_KEPT) {
+      mod.unrolled.delete(mod.unrolled.keys().next().value!);
+    }
   }
+  mod.unrolled.set(key, kernels);
   return kernels;
 }
 

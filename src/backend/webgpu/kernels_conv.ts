@@ -68,23 +68,29 @@ const gridMain = () =>
   `@compute @workgroup_size(${WG})
 fn main(@builtin(global_invocation_id) gid: vec3u, @builtin(num_workgroups) nw: vec3u) {`;
 
-/** out[n, o, y, x] = Σ_{c, i, j} w[o, c, i, j] · x[n, group(o)·Cg + c, y·sh − ph + i·dh, x·sw − pw + j·dw]. */
+/**
+ * out[n, o, y, x] = Σ_{c, i, j} w[o, c, i, j] · x[n, group(o)·Cg + c, y·sh − ph + i·dh, x·sw − pw +
+ * j·dw] (+ bias[o], added to the sum in f32).
+ */
 function conv2d(
   t: DeviceThread,
   x: GView,
   w: GView,
+  bias: GView | null,
   out: GView,
   g: ConvGeom,
 ): void {
   const total = g.N * g.O * g.oh * g.ow;
   if (total === 0) return;
   const c: Compute = "f32";
-  const key = `conv|fwd|${x.dtype}|${w.dtype}|${out.dtype}`;
+  const key = `conv|fwd|${x.dtype}|${w.dtype}|${bias?.dtype}|${out.dtype}`;
+  const result = bias ? `acc + ${load("B[off3 + o]", bias.dtype, c)}` : "acc";
+  const views = bias ? [out, x, w, bias] : [out, x, w];
   const source = () =>
-    `${bindings(["Y", "X", "K"])}
+    `${bindings(bias ? ["Y", "X", "K", "B"] : ["Y", "X", "K"])}
 ${PRELUDE}
 ${gridMain()}
-${convLets(3)}
+${convLets(views.length)}
   let step = nw.x * ${WG}u;
   for (var e = gid.x; e < M[0]; e = e + step) {
     let xo = e % ow;
@@ -111,13 +117,13 @@ ${convLets(3)}
         }
       }
     }
-    Y[off0 + e] = ${store("acc", c, out.dtype)};
+    Y[off0 + e] = ${store(result, c, out.dtype)};
   }
 }`;
   t.run(
     cached(key, source),
-    convMeta(total, g, [out, x, w]),
-    [out.buffer, x.buffer, w.buffer],
+    convMeta(total, g, views),
+    views.map((v) => v.buffer),
     groupsFor(total),
   );
 }
@@ -479,7 +485,7 @@ ${gridMain()}
 /** The convolution and pooling primitives on the device thread `t`. */
 export function convKernels(t: DeviceThread): ConvPrims {
   return {
-    conv2d: (x, w, out, g) => conv2d(t, x, w, out, g),
+    conv2d: (x, w, bias, out, g) => conv2d(t, x, w, bias, out, g),
     conv2dBackwardInput: (gy, w, gx, g) => conv2dBackwardInput(t, gy, w, gx, g),
     conv2dBackwardWeight: (x, gy, gw, g) =>
       conv2dBackwardWeight(t, x, gy, gw, g),
