@@ -3,8 +3,9 @@
 // of the input into a ring of slots there, the helper computes each in place (the SIMD kernel of
 // wasm_maps.ts, instantiated over the shared memory), and the caller copies the results out.
 // The caller keeps the ring full, and whenever it has nothing to copy it computes blocks itself,
-// from the tensor's far end, until the two meet. Either thread gives exp32's bits (exp32.ts), so
-// the result does not depend on which block went where.
+// from the tensor's far end, until the two meet; then it claims posted blocks the helper has not
+// started. Either thread gives exp32's bits (exp32.ts), so the result does not depend on which
+// block went where.
 
 import {
   convHelper,
@@ -26,9 +27,14 @@ const enum Word {
   /** Floats a block holds, and slots in the ring (slot s: input at 2·s·Block, output after). */
   Block = 1,
   Slots = 2,
-  /** Blocks posted so far (bit 30: no more will come), and blocks the helper has finished. */
+  /** Blocks posted so far (bit 30: no more will come). */
   Posted = 3,
-  Finished = 4,
+  /** The next posted block to compute: either thread claims it by moving this on. */
+  Claimed = 4,
+  /** Blocks the helper has finished (it waits on Posted, the caller on this). */
+  Progress = 5,
+  /** Per slot, 1 + the block the helper last finished there. */
+  Done = 6,
 }
 const LAST = 1 << 30;
 
@@ -48,6 +54,12 @@ export function expHelperBlocks(): number {
 /**
  * O[Oo + i] = exp32(A[Ao + i]) for i < n on two threads; false (nothing done) below SPLIT_MIN
  * elements or without the helper. The caller has checked wasmExp32On.
+ *
+ * Blocks are posted in order from the front; the caller computes unposted ones from the back
+ * while the ring is full. A posted block goes to whichever thread claims it first: once nothing
+ * is left to post, the caller claims posted blocks the helper has not started and computes them
+ * from the tensor itself, so a helper that gets no CPU time (a busy or stolen core) delays the
+ * exp by at most the block it is on.
  */
 export function splitExp32(
   O: Float32Array,
@@ -64,40 +76,58 @@ export function splitExp32(
   job[Word.Kind] = EXP_JOB;
   job[Word.Block] = BLOCK;
   job[Word.Slots] = SLOTS;
-  Atomics.store(job, Word.Posted, 0);
-  Atomics.store(job, Word.Finished, 0);
+  for (const w of [Word.Posted, Word.Claimed, Word.Progress]) {
+    Atomics.store(job, w, 0);
+  }
+  for (let slot = 0; slot < SLOTS; slot++) {
+    Atomics.store(job, Word.Done + slot, 0);
+  }
   postConv();
   const blocks = Math.ceil(n / BLOCK);
   const size = (b: number) => Math.min(BLOCK, n - b * BLOCK);
+  const local = (b: number) =>
+    wasmExp32(O, Oo + b * BLOCK, A, Ao + b * BLOCK, size(b));
+  /** Posted blocks the caller claimed and computed itself (their slots are not read). */
+  const mine = new Set<number>();
   let front = 0, back = blocks, taken = 0, helperUp = true, theirs = 0;
+  const post = () => {
+    Atomics.store(job, Word.Posted, front | (front === back ? LAST : 0));
+    Atomics.notify(job, Word.Posted);
+  };
   try {
     while (taken < front || front < back) {
-      if (helperUp && Atomics.load(job, Word.Finished) > taken) {
-        const at = (taken % SLOTS) * 2 * BLOCK + BLOCK, len = size(taken);
-        O.set(F.subarray(at, at + len), Oo + taken * BLOCK);
+      const done = taken < front &&
+        Atomics.load(job, Word.Done + taken % SLOTS) === taken + 1;
+      if (taken < front && (mine.has(taken) || done)) {
+        if (done) {
+          const at = (taken % SLOTS) * 2 * BLOCK + BLOCK;
+          O.set(F.subarray(at, at + size(taken)), Oo + taken * BLOCK);
+          theirs++;
+        }
         taken++;
-        theirs++;
       } else if (helperUp && front < back && front - taken < SLOTS) {
         const at = (front % SLOTS) * 2 * BLOCK, p = front * BLOCK;
         F.set(A.subarray(Ao + p, Ao + p + size(front)), at);
         front++;
-        Atomics.store(job, Word.Posted, front | (front === back ? LAST : 0));
-        Atomics.notify(job, Word.Posted);
+        post();
       } else if (front < back) {
-        back--;
-        wasmExp32(O, Oo + back * BLOCK, A, Ao + back * BLOCK, size(back));
-        if (front === back && helperUp) {
-          Atomics.store(job, Word.Posted, front | LAST);
-          Atomics.notify(job, Word.Posted);
-        }
-      } else if (helperUp) {
-        helperUp = awaitBlock(ctl, job, taken);
-        if (!helperUp) front = back; // the blocks not taken nor done here: below
+        local(--back);
+        if (front === back) post();
       } else {
-        // The helper raised: the blocks not taken, from the tensor (those are not written yet).
-        const p = taken * BLOCK;
-        wasmExp32(O, Oo + p, A, Ao + p, size(taken));
-        taken++;
+        // Nothing left to post: a posted block the helper has not claimed, here.
+        const c = Atomics.load(job, Word.Claimed);
+        if (c < front) {
+          if (Atomics.compareExchange(job, Word.Claimed, c, c + 1) === c) {
+            local(c);
+            mine.add(c);
+          }
+        } else if (!awaitProgress(ctl, job, taken)) {
+          // The helper raised: the blocks it claimed and did not finish, here.
+          helperUp = false;
+          for (let b = taken; b < front; b++) {
+            if (!mine.has(b)) local(b), mine.add(b);
+          }
+        }
       }
     }
   } finally {
@@ -111,12 +141,20 @@ export function splitExp32(
   return true;
 }
 
-/** Waits until the helper finishes block `taken`: false where it stopped (raised) first. */
-function awaitBlock(ctl: Int32Array, job: Int32Array, taken: number): boolean {
-  for (let waited = 0; Atomics.load(job, Word.Finished) <= taken;) {
+/**
+ * Waits until the helper finishes block `taken` (or a while, for the caller to look again): false
+ * where the helper stopped (raised) without finishing it.
+ */
+function awaitProgress(
+  ctl: Int32Array,
+  job: Int32Array,
+  taken: number,
+): boolean {
+  const slot = Word.Done + taken % SLOTS;
+  for (let waited = 0; Atomics.load(job, slot) !== taken + 1;) {
     if (Atomics.load(ctl, Ctl.Done) === Atomics.load(ctl, Ctl.Request)) {
-      // It returned: with every block posted (then it finished this one too), or raised.
-      if (Atomics.load(job, Word.Finished) > taken) return true;
+      // It returned with the block unfinished: it raised.
+      if (Atomics.load(job, slot) === taken + 1) return true;
       joinConv(); // false, and the helper is not used again
       return false;
     }
@@ -127,7 +165,9 @@ function awaitBlock(ctl: Int32Array, job: Int32Array, taken: number): boolean {
         } s`,
       );
     }
-    Atomics.wait(job, Word.Finished, taken, 100);
+    const seen = Atomics.load(job, Word.Progress);
+    if (Atomics.load(job, slot) === taken + 1) break;
+    Atomics.wait(job, Word.Progress, seen, 100);
     waited += 100;
   }
   return true;
@@ -141,15 +181,18 @@ export function runExpJob(memory: WebAssembly.Memory, ctl: Int32Array): void {
   const job = ctl.subarray(Ctl.Job);
   const block = job[Word.Block], slots = job[Word.Slots];
   const F = new Float32Array(memory.buffer);
-  for (let done = 0;;) {
+  for (;;) {
     const posted = Atomics.load(job, Word.Posted);
-    if (done < (posted & (LAST - 1))) {
-      const at = (done % slots) * 2 * block;
+    const b = Atomics.load(job, Word.Claimed);
+    if (b < (posted & (LAST - 1))) {
+      if (Atomics.compareExchange(job, Word.Claimed, b, b + 1) !== b) continue;
+      const at = (b % slots) * 2 * block;
       if (kernel(4 * at, 4 * (at + block), 4 * block)) {
         fixExp32(F, at + block, F, at, block);
       }
-      Atomics.store(job, Word.Finished, ++done);
-      Atomics.notify(job, Word.Finished);
+      Atomics.store(job, Word.Done + b % slots, b + 1);
+      Atomics.add(job, Word.Progress, 1);
+      Atomics.notify(job, Word.Progress);
     } else if (posted & LAST) return;
     else Atomics.wait(job, Word.Posted, posted);
   }
