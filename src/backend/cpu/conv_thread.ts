@@ -1,17 +1,15 @@
 // The CPU's helper thread. It instantiates the im2col module over the main thread's shared memory
 // (wasm_conv.ts), then runs what the main thread hands it: a share of a float32 convolution
 // (conv.ts's splitShare), its own columns and products, while the main thread runs the other; or
-// the blocks of a large float32 exp (exp_split.ts). After a job it polls for the next one for
-// SPIN_MS (a training step's convolutions come some hundreds of microseconds apart; a wake from
-// Atomics.wait costs about 30 µs), then sleeps in Atomics.wait. It never returns to its event
-// loop, and it is unref'd, so a process ends without waiting for it.
+// the blocks of a large float32 exp (exp_split.ts). Between jobs it sleeps in Atomics.wait (a
+// wake costs about 30 µs back to back; polling for the next job instead took CPU time from the
+// calling thread on the 2-core VM and made a training step slower). It never returns to its
+// event loop, and it is unref'd, so a process ends without waiting for it.
 
 import { parentPort } from "node:worker_threads";
 import { adoptMemory, Ctl } from "./wasm_conv.ts";
 import { runJob } from "./conv.ts";
 import { EXP_JOB, runExpJob } from "./exp_split.ts";
-
-const SPIN_MS = 0;
 
 parentPort!.once("message", (m: {
   ctl: SharedArrayBuffer;
@@ -28,10 +26,6 @@ parentPort!.once("message", (m: {
   if (Atomics.load(ctl, Ctl.Ready) !== 1) return;
   let seen = 0;
   for (;;) {
-    const until = performance.now() + SPIN_MS;
-    while (
-      Atomics.load(ctl, Ctl.Request) === seen && performance.now() < until
-    );
     Atomics.wait(ctl, Ctl.Request, seen);
     const request = Atomics.load(ctl, Ctl.Request);
     if (request === seen) continue;
