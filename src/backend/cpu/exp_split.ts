@@ -15,7 +15,14 @@ import {
   MAX_PAGES,
   postConv,
 } from "./wasm_conv.ts";
-import { type Exp32, exp32Over, fixExp32, wasmExp32 } from "./wasm_maps.ts";
+import {
+  type Exp32,
+  exp32Over,
+  fixExp32,
+  PAGE_FLOATS,
+  placed,
+  wasmExp32,
+} from "./wasm_maps.ts";
 import { RuntimeError } from "../../errors.ts";
 
 /** The job's kind word (at Ctl.Job): conv.ts's kinds are 0 to 2. */
@@ -24,7 +31,7 @@ export const EXP_JOB = 16;
 /** The job's words, from Ctl.Job. */
 const enum Word {
   Kind = 0,
-  /** Floats a block holds, and slots in the ring (slot s: input at 2·s·Block, output after). */
+  /** Floats a block holds, and slots in the ring. */
   Block = 1,
   Slots = 2,
   /** Blocks posted so far (bit 30: no more will come). */
@@ -33,8 +40,12 @@ const enum Word {
   Claimed = 4,
   /** Blocks the helper has finished (it waits on Posted, the caller on this). */
   Progress = 5,
+  /** Where slot 0's input and output start (floats), and the step from slot to slot. */
+  In = 6,
+  Out = 7,
+  Stride = 8,
   /** Per slot, 1 + the block the helper last finished there. */
-  Done = 6,
+  Done = 9,
 }
 const LAST = 1 << 30;
 
@@ -71,11 +82,17 @@ export function splitExp32(
   if (n < SPLIT_MIN) return false;
   const ctl = convHelper();
   if (!ctl) return false;
-  const F = helperFloats(2 * BLOCK * SLOTS);
+  // Each slot an input and an output region, each with a page for placing it (placed()).
+  const stride = 2 * (BLOCK + PAGE_FLOATS);
+  const F = helperFloats(stride * SLOTS);
+  const inAt = placed(0, A, Ao), outAt = placed(BLOCK + PAGE_FLOATS, O, Oo);
   const job = ctl.subarray(Ctl.Job);
   job[Word.Kind] = EXP_JOB;
   job[Word.Block] = BLOCK;
   job[Word.Slots] = SLOTS;
+  job[Word.In] = inAt;
+  job[Word.Out] = outAt;
+  job[Word.Stride] = stride;
   for (const w of [Word.Posted, Word.Claimed, Word.Progress]) {
     Atomics.store(job, w, 0);
   }
@@ -100,13 +117,13 @@ export function splitExp32(
         Atomics.load(job, Word.Done + taken % SLOTS) === taken + 1;
       if (taken < front && (mine.has(taken) || done)) {
         if (done) {
-          const at = (taken % SLOTS) * 2 * BLOCK + BLOCK;
+          const at = outAt + (taken % SLOTS) * stride;
           O.set(F.subarray(at, at + size(taken)), Oo + taken * BLOCK);
           theirs++;
         }
         taken++;
       } else if (helperUp && front < back && front - taken < SLOTS) {
-        const at = (front % SLOTS) * 2 * BLOCK, p = front * BLOCK;
+        const at = inAt + (front % SLOTS) * stride, p = front * BLOCK;
         F.set(A.subarray(Ao + p, Ao + p + size(front)), at);
         front++;
         post();
@@ -180,16 +197,15 @@ export function runExpJob(memory: WebAssembly.Memory, ctl: Int32Array): void {
   kernel ??= exp32Over(memory, MAX_PAGES);
   const job = ctl.subarray(Ctl.Job);
   const block = job[Word.Block], slots = job[Word.Slots];
+  const inAt = job[Word.In], outAt = job[Word.Out], stride = job[Word.Stride];
   const F = new Float32Array(memory.buffer);
   for (;;) {
     const posted = Atomics.load(job, Word.Posted);
     const b = Atomics.load(job, Word.Claimed);
     if (b < (posted & (LAST - 1))) {
       if (Atomics.compareExchange(job, Word.Claimed, b, b + 1) !== b) continue;
-      const at = (b % slots) * 2 * block;
-      if (kernel(4 * at, 4 * (at + block), 4 * block)) {
-        fixExp32(F, at + block, F, at, block);
-      }
+      const a = inAt + (b % slots) * stride, o = outAt + (b % slots) * stride;
+      if (kernel(4 * a, 4 * o, 4 * block)) fixExp32(F, o, F, a, block);
       Atomics.store(job, Word.Done + b % slots, b + 1);
       Atomics.add(job, Word.Progress, 1);
       Atomics.notify(job, Word.Progress);

@@ -545,8 +545,10 @@ function float32Map(
   }
   const n = count(shape);
   const perRow = typeof b === "object" && !isContiguous(shape, b.strides);
+  const inPlace = out.buffer === a.buffer && out.offset === a.offset;
   if (
-    !wasmMapsOp(op, n, alpha, perRow) || !isContiguous(shape, out.strides) ||
+    !wasmMapsOp(op, n, alpha, perRow, inPlace) ||
+    !isContiguous(shape, out.strides) ||
     !isContiguous(shape, a.strides)
   ) {
     return false;

@@ -78,30 +78,63 @@ const relu: Emit = (
   a,
 ) => (a(), a(), zero(f), f.simd(Simd.f32x4Lt), f.simd(Simd.v128AndNot));
 
-/** Floats per operand in a chunk: three operands' chunks stay in L1 and L2. */
-const CHUNK = 4096;
+/**
+ * Floats per operand in a chunk: 64 KiB, so the three operands' chunks stay in L2 (16M floats of
+ * relu into an existing output: 4096 floats 9.3–9.8 GB/s, 16384 10.7–11.3, 32768 10.9–11.5).
+ */
+const CHUNK = 16384;
+/** Vectors per turn of a map's loop; a chunk is padded to a whole turn. */
+const UNROLL = 4;
+/** A page of floats: 4 KiB. */
+export const PAGE_FLOATS = 1024;
+/**
+ * An operand's region in the module's memory: a chunk (padded to whole turns of the loop, which
+ * CHUNK is a multiple of) and up to a page before it for placing it (placed()).
+ */
+const REGION = CHUNK + PAGE_FLOATS;
 
 /**
- * The map over `bytes` bytes (a multiple of 16: chunks are padded) at a (and b) into dst; with
- * `scalar`, b is an f32 parameter splatted to every lane.
+ * Where to copy a chunk of arr from arr[off] into a module's memory, in floats, at or after
+ * `base` (a multiple of 4) and less than a page after it: half a page from where arr[off] sits in
+ * its page, assuming arr's buffer starts on a page (large ones do). A copy between addresses a
+ * multiple of 4 KiB apart stalls on 4K aliasing (each store looks as if it overlapped the next
+ * loads): copying a cached 64 KiB into a large array ran at 7.4 GB/s from a page start and at
+ * 10.4–12.1 from 64 to 3072 bytes into it. Chunks advance by whole pages, so one place serves
+ * every chunk of a call; it is rounded to 16 bytes for the vector loads.
+ */
+export function placed(base: number, arr: Float32Array, off: number): number {
+  const at = (arr.byteOffset >> 2) + off;
+  return base + (((at & ~3) + PAGE_FLOATS / 2 - base) & (PAGE_FLOATS - 1));
+}
+
+/** Where operand k's chunk goes in the maps module's memory (in floats): placed in its region. */
+function region(k: number, arr: Float32Array, off: number): number {
+  return placed(k * REGION, arr, off);
+}
+
+/**
+ * The map over `bytes` bytes (a multiple of 16·UNROLL: chunks are padded) at a (and b) into
+ * dst; with `scalar`, b is an f32 parameter splatted to every lane.
  */
 function mapCode(emit: Emit, scalar: boolean): Code {
   const f = new Code([I32, I32, I32, scalar ? F32 : I32]);
   const [a, dst, bytes, b] = [0, 1, 2, 3];
   const p = f.local(I32), bv = f.local(V128);
-  const vec = { align: 4, offset: 0 };
   if (scalar) f.get(b).simd(Simd.f32x4Splat).set(bv);
   f.i32(0).set(p).block().loop();
   f.get(p).get(bytes).op(Op.i32GeU).brIf(1);
-  f.get(dst).get(p).op(Op.i32Add);
-  emit(
-    f,
-    () => f.get(a).get(p).op(Op.i32Add).simd(Simd.load, vec),
-    () =>
-      scalar ? f.get(bv) : f.get(b).get(p).op(Op.i32Add).simd(Simd.load, vec),
-  );
-  f.simd(Simd.store, vec);
-  f.get(p).i32(16).op(Op.i32Add).set(p).br(0).end().end();
+  for (let u = 0; u < UNROLL; u++) {
+    const at = { align: 4, offset: 16 * u };
+    f.get(dst).get(p).op(Op.i32Add);
+    emit(
+      f,
+      () => f.get(a).get(p).op(Op.i32Add).simd(Simd.load, at),
+      () =>
+        scalar ? f.get(bv) : f.get(b).get(p).op(Op.i32Add).simd(Simd.load, at),
+    );
+    f.simd(Simd.store, at);
+  }
+  f.get(p).i32(16 * UNROLL).op(Op.i32Add).set(p).br(0).end().end();
   return f;
 }
 
@@ -177,7 +210,7 @@ function exp32Code(): Code {
 /** Floats of input a pooling chunk holds (whole planes): 256 KiB. */
 const POOL_IN = 1 << 16;
 /** Where the pooling regions start in the module's memory, in floats: input, values, indices. */
-const POOL_AT = 3 * CHUNK, POOL_VALUES = POOL_AT + POOL_IN;
+const POOL_AT = 3 * REGION, POOL_VALUES = POOL_AT + POOL_IN;
 const POOL_INDICES = POOL_VALUES + POOL_IN / 4;
 const MEMORY_FLOATS = POOL_INDICES + 2 * (POOL_IN / 4);
 
@@ -272,8 +305,8 @@ interface Module {
   pool2x2: Pool;
   exp32: Exp32;
   /**
-   * The memory as floats: a chunk of a at 0, of b at CHUNK, the result at 2·CHUNK, then the
-   * pooling regions (POOL_AT).
+   * The memory as floats: a region for a chunk of a, of b and of the result (region()), then
+   * the pooling regions (POOL_AT).
    */
   F: Float32Array;
   I: Int32Array;
@@ -316,17 +349,22 @@ function wasmMaps(): Module | null {
 const MIN_ELEMENTS = 1024;
 
 /**
- * The arithmetic ops' loop is fast in JavaScript: those come here only under V8 and only for
- * tensors that stay in cache. Out of it the copies in and out cost more than the lanes save (mul
- * of 16M floats: 18.5 ms in JavaScript, 22 ms in chunks, under Deno), and under Bun
- * JavaScriptCore's own loop was as fast at every size. The choices (relu, the clamps, ...) gain
- * everywhere: relu of 16M floats at 8.8 GB/s against 4.7 in JavaScript.
+ * The arithmetic ops' loop is fast in JavaScript: those come here only under V8, and beyond 1M
+ * elements only in place. Into another output the chunks' copies cost about what the lanes save
+ * (add of 4M floats into an existing output, under Deno: 14.4–14.7 GB/s in JavaScript, 12.5–12.9
+ * in chunks; at 16M 11.0–11.2 and 11.5–12.0); in place the chunk copied out lands on lines the
+ * copy in has just brought into cache (add_ of 4M: 14.7–14.8 and 17.7–17.8; of 16M: 14.6–14.7
+ * and 16.3–16.6). Under Bun JavaScriptCore's own loop is faster at every size (add_ of 16M: 28
+ * GB/s against 16). The choices (relu, the clamps, ...) gain everywhere: relu of 16M floats into
+ * an existing output at 10.7–11.3 GB/s against 8.1 in JavaScript.
  */
 const ARITHMETIC = new Set(["add", "sub", "mul", "div"]);
-const ARITHMETIC_MAX = "Bun" in globalThis ? 0 : 1 << 20;
+const UNDER_BUN = "Bun" in globalThis;
+const ARITHMETIC_MAX = UNDER_BUN ? 0 : 1 << 20;
 
 /**
- * Whether wasmMap takes `op` on n elements (float32 and contiguous is the caller's to check).
+ * Whether wasmMap takes `op` on n elements (float32 and contiguous is the caller's to check);
+ * `inPlace` where the output is the first operand.
  * With one operand value per row (`perRow`, a bias) the arithmetic ops come here at every size
  * and under Bun too: JavaScript's alternative is then the strided loop, not the flat one (a
  * bias added to 64×6×28×28 into an existing output: 199 µs against 602 under Bun, 250 against
@@ -337,9 +375,12 @@ export function wasmMapsOp(
   n: number,
   alpha = 1,
   perRow = false,
+  inPlace = false,
 ): boolean {
   return n >= MIN_ELEMENTS && alpha === 1 && (op === "relu" || op in OPS) &&
-    (!ARITHMETIC.has(op) || perRow || n <= ARITHMETIC_MAX) && simdOn() &&
+    (!ARITHMETIC.has(op) || perRow || n <= ARITHMETIC_MAX ||
+      (inPlace && !UNDER_BUN)) &&
+    simdOn() &&
     wasmMaps() !== null;
 }
 
@@ -360,22 +401,25 @@ export function wasmMap(
   const mod = wasmMaps()!, F = mod.F;
   const scalar = typeof B === "number";
   const map = mod.maps[scalar ? `${op}_scalar` : op];
-  const b = scalar ? B : 4 * CHUNK;
+  const aAt = region(0, A, Ao), oAt = region(2, O, Oo);
+  const bAt = B instanceof Float32Array ? region(1, B, Bo) : REGION;
+  const b = scalar ? B : 4 * bAt;
   for (let p = 0; p < n; p += CHUNK) {
     const len = Math.min(CHUNK, n - p);
-    F.set(A.subarray(Ao + p, Ao + p + len), 0);
+    F.set(A.subarray(Ao + p, Ao + p + len), aAt);
     if (B instanceof Float32Array) {
-      F.set(B.subarray(Bo + p, Bo + p + len), CHUNK);
+      F.set(B.subarray(Bo + p, Bo + p + len), bAt);
     } else if (B !== null && !scalar) {
       // One value per row of B.L elements: the rows this chunk meets, each filled in.
       for (let e = p; e < p + len;) {
         const r = Math.floor(e / B.L), end = Math.min((r + 1) * B.L, p + len);
-        F.fill(B.values[r], CHUNK + e - p, CHUNK + end - p);
+        F.fill(B.values[r], bAt + e - p, bAt + end - p);
         e = end;
       }
     }
-    map(0, 8 * CHUNK, 4 * ((len + 3) & ~3), b as number);
-    O.set(F.subarray(2 * CHUNK, 2 * CHUNK + len), Oo + p);
+    const padded = (len + 4 * UNROLL - 1) & -(4 * UNROLL);
+    map(4 * aAt, 4 * oAt, 4 * padded, b as number);
+    O.set(F.subarray(oAt, oAt + len), Oo + p);
   }
 }
 
@@ -461,13 +505,14 @@ export function wasmExp32(
   n: number,
 ): void {
   const mod = wasmMaps()!, F = mod.F;
+  const aAt = region(0, A, Ao), oAt = region(2, O, Oo);
   for (let p = 0; p < n; p += CHUNK) {
     const len = Math.min(CHUNK, n - p);
-    F.set(A.subarray(Ao + p, Ao + p + len), 0);
-    const outside = mod.exp32(0, 8 * CHUNK, 4 * ((len + 3) & ~3));
-    O.set(F.subarray(2 * CHUNK, 2 * CHUNK + len), Oo + p);
+    F.set(A.subarray(Ao + p, Ao + p + len), aAt);
+    const outside = mod.exp32(4 * aAt, 4 * oAt, 4 * ((len + 3) & ~3));
+    O.set(F.subarray(oAt, oAt + len), Oo + p);
     // The inputs from the chunk's copy: in place, O has just overwritten A.
-    if (outside) fixExp32(O, Oo + p, F, 0, len);
+    if (outside) fixExp32(O, Oo + p, F, aAt, len);
   }
 }
 
