@@ -51,6 +51,24 @@ function bothPaths(f: () => torch.Tensor): [number[], number[]] {
   }
 }
 
+/** f()'s values as float64 bit patterns, through the SIMD kernels and through JavaScript. */
+function bothDoubles(f: () => torch.Tensor): [string[], string[]] {
+  const words = (t: torch.Tensor) => {
+    const d = new Float64Array(
+      t.to(torch.float64).reshape(-1).tolist() as number[],
+    );
+    return Array.from(new BigUint64Array(d.buffer), (w) => w.toString(16));
+  };
+  try {
+    torch.backends.cpu.set_simd("auto");
+    const p = words(f());
+    torch.backends.cpu.set_simd("off");
+    return [p, words(f())];
+  } finally {
+    torch.backends.cpu.set_simd("auto");
+  }
+}
+
 type Binary = (a: torch.Tensor, b: torch.Tensor) => torch.Tensor;
 const BINARY: [string, Binary][] = [
   ["add", (a, b) => a.add(b)],
@@ -180,6 +198,36 @@ describe("float32 arithmetic in place beyond 1M elements", () => {
       // The first difference only: a diff of a million numbers would not fit in memory.
       const at = p.findIndex((x, i) => x !== q[i]);
       assert.equal(at, -1, `${what}: element ${at} differs`);
+    }
+  });
+});
+
+describe("float32 sums of long rows through WebAssembly SIMD and through JavaScript", () => {
+  // From 4096 elements a contiguous float32 row's sum adds its eight double accumulators in the
+  // SIMD kernel, the same additions in the same order: dtype float64 shows the doubles whole.
+  // 4096: the smallest; 4103: seven left over for JavaScript; 49157: three chunks of 16384 and
+  // five; rows of a matrix, a view from element 3, and infinities.
+  test("the same doubles", { skip }, () => {
+    const f64 = torch.float64;
+    for (const n of [4096, 4103, 49157]) {
+      const x = values(n + 3, 0).narrow(0, 3, n).clamp(-3, 3).mul(1e5);
+      const m = values(5 * n, 1).clamp(-3, 3).view(5, n);
+      const inf = values(n, 2).clamp(-3, 3).index_fill(
+        0,
+        torch.tensor([n - 9]),
+        Infinity,
+      );
+      const cases: [string, () => torch.Tensor][] = [
+        ["sum", () => x.sum()],
+        ["sum, dtype float64", () => torch.sum(x, { dtype: f64 } as never)],
+        ["mean, dtype float64", () => torch.mean(x, { dtype: f64 } as never)],
+        ["rows' sums", () => m.sum(1, { dtype: f64 } as never)],
+        ["a sum with an infinity", () => inf.sum()],
+      ];
+      for (const [what, f] of cases) {
+        const [p, q] = bothDoubles(f);
+        assert.deepEqual(p, q, `${n} elements, ${what}`);
+      }
     }
   });
 });

@@ -7,6 +7,7 @@ import type { DTypeName, StorageArray } from "../../dtype.ts";
 import type { ArgReduceOp, ReduceOp, View } from "../backend.ts";
 import { compile, readAs } from "./_loops.ts";
 import { copy } from "./maps.ts";
+import { wasmSum8, wasmSum8On } from "./wasm_maps.ts";
 
 type Arr = StorageArray;
 
@@ -75,6 +76,29 @@ return ${c("s03", "s47")};`,
   );
 }
 
+/**
+ * The contiguous row's fold for `op` on `dtype`: a float32 sum (or mean) of a long row through
+ * the SIMD kernel (wasmSum8: the eight accumulators in doubles, the same additions in the same
+ * order, so the same bits), the last n mod 8 floats and the combining as rowKernel's.
+ */
+function rowFor(op: ReduceOp, dtype: DTypeName): Row {
+  const js = rowKernel(op, dtype);
+  if (dtype !== "float32" || (op !== "sum" && op !== "mean")) return js;
+  const s = new Float64Array(8);
+  return (X, p, len) => {
+    if (!wasmSum8On(len)) return js(X, p, len);
+    s.fill(0);
+    wasmSum8(X as Float32Array, p, len, s);
+    let s0 = s[0];
+    for (let i = len & ~7; i < len; i++) s0 += X[p + i] as number;
+    const s01 = s0 + s[1],
+      s23 = s[2] + s[3],
+      s45 = s[4] + s[5],
+      s67 = s[6] + s[7];
+    return (s01 + s23) + (s45 + s67);
+  };
+}
+
 function foldKernel(op: ReduceOp, dtype: DTypeName): Fold {
   const key = `${op}|${dtype}`;
   let k = folds.get(key);
@@ -128,7 +152,7 @@ for (;;) {
   }
   if (d < 0) return;
 }`,
-    { row: rowKernel(op, dtype) },
+    { row: rowFor(op, dtype) },
     `fold|${key}`,
   );
   folds.set(key, k);

@@ -212,6 +212,8 @@ export const Op = {
 export const Simd = {
   load: 0x00,
   load32Splat: 0x09,
+  /** v128.load64_zero: two floats into the low lanes, the rest 0. */
+  load64Zero: 0x5d,
   store: 0x0b,
   /** i8x16.shuffle, followed by its 16 lane bytes (Code.shuffleWords). */
   i8x16Shuffle: 0x0d,

@@ -207,6 +207,35 @@ function exp32Code(): Code {
   return f;
 }
 
+/**
+ * The sum of `bytes` bytes of floats at a (a multiple of 32) into eight double accumulators at
+ * acc (four f64x2), float k of every eight into accumulator k: reduce.ts's contiguous row fold,
+ * the same additions in the same order, two lanes at a time (a float32 widens to a double
+ * exactly), so the sums are its bits.
+ */
+function sum8Code(): Code {
+  const f = new Code([I32, I32, I32]);
+  const [a, bytes, acc] = [0, 1, 2];
+  const p = f.local(I32);
+  const s = [f.local(V128), f.local(V128), f.local(V128), f.local(V128)];
+  for (let k = 0; k < 4; k++) {
+    f.get(acc).simd(Simd.load, { align: 3, offset: 16 * k }).set(s[k]);
+  }
+  f.i32(0).set(p).block().loop();
+  f.get(p).get(bytes).op(Op.i32GeU).brIf(1);
+  for (let k = 0; k < 4; k++) {
+    f.get(s[k]);
+    f.get(a).get(p).op(Op.i32Add);
+    f.simd(Simd.load64Zero, { align: 2, offset: 8 * k });
+    f.simd(Simd.f64x2PromoteLowF32x4).simd(Simd.f64x2Add).set(s[k]);
+  }
+  f.get(p).i32(32).op(Op.i32Add).set(p).br(0).end().end();
+  for (let k = 0; k < 4; k++) {
+    f.get(acc).get(s[k]).simd(Simd.store, { align: 3, offset: 16 * k });
+  }
+  return f;
+}
+
 /** Floats of input a pooling chunk holds (whole planes): 256 KiB. */
 const POOL_IN = 1 << 16;
 /** Where the pooling regions start in the module's memory, in floats: input, values, indices. */
@@ -304,12 +333,14 @@ interface Module {
   maps: Record<string, Map>;
   pool2x2: Pool;
   exp32: Exp32;
+  sum8: (a: number, bytes: number, acc: number) => void;
   /**
    * The memory as floats: a region for a chunk of a, of b and of the result (region()), then
    * the pooling regions (POOL_AT).
    */
   F: Float32Array;
   I: Int32Array;
+  D: Float64Array;
 }
 
 let module: Module | null | undefined;
@@ -322,6 +353,7 @@ function wasmMaps(): Module | null {
       relu: mapCode(relu, false),
       pool2x2: pool2x2Code(),
       exp32: exp32Code(),
+      sum8: sum8Code(),
     };
     for (const [op, emit] of Object.entries(OPS) as [MapOp, Emit][]) {
       codes[op] = mapCode(emit, false);
@@ -336,6 +368,8 @@ function wasmMaps(): Module | null {
       maps: exports as unknown as Record<string, Map>,
       pool2x2: exports.pool2x2 as Pool,
       exp32: exports.exp32 as Exp32,
+      sum8: exports.sum8 as Module["sum8"],
+      D: new Float64Array(memory.buffer),
       F: new Float32Array(memory.buffer),
       I: new Int32Array(memory.buffer),
     };
@@ -537,4 +571,44 @@ export function exp32Over(
 ): Exp32 {
   const bytes = assemble({ exp32: exp32Code() }, { maxPages });
   return instantiate(bytes, memory).exp32 as Exp32;
+}
+
+/**
+ * The float32 rows whose sums come here. A row that stays in cache sums faster through the
+ * module's copy (under Deno, GB/s from JavaScript to here: 2^15 floats 6.9 → 7.2, 2^18 9.1 →
+ * 15.5, 2^20 9.7 → 16.9; under Bun 5.0 → 9.0, 13.1 → 15.0, 14.2 → 16.3). From memory the copy
+ * and the sum take turns: 2^24 floats under Deno 9.6 → 10.8, but under Bun JavaScriptCore's loop
+ * keeps 14 where this gives 10, so Bun's rows stop at 2^21 (2^22: 14.4 and 13.4–15.7; 2^23: 14
+ * and 10).
+ */
+const SUM_MIN_ELEMENTS = 1 << 12;
+const SUM_MAX_ELEMENTS = UNDER_BUN ? 1 << 21 : Infinity;
+
+/** Whether wasmSum8 takes a row of n elements (float32 is the caller's to check). */
+export function wasmSum8On(n: number): boolean {
+  return n >= SUM_MIN_ELEMENTS && n <= SUM_MAX_ELEMENTS && simdOn() &&
+    wasmMaps() !== null;
+}
+
+/**
+ * Sums A[Ao + i] for i < 8·⌊n/8⌋ into the eight accumulators s (float k of every eight into
+ * s[k], each from its value in s), in chunks through the module. The caller has checked
+ * wasmSum8On.
+ */
+export function wasmSum8(
+  A: Float32Array,
+  Ao: number,
+  n: number,
+  s: Float64Array,
+): void {
+  const mod = wasmMaps()!, F = mod.F, D = mod.D;
+  const aAt = region(0, A, Ao), acc = REGION; // acc: region 1's start, 16-byte aligned
+  const whole = n & ~7;
+  D.set(s, acc / 2);
+  for (let p = 0; p < whole; p += CHUNK) {
+    const len = Math.min(CHUNK, whole - p);
+    F.set(A.subarray(Ao + p, Ao + p + len), aAt);
+    mod.sum8(4 * aAt, 4 * len, 4 * acc);
+  }
+  s.set(D.subarray(acc / 2, acc / 2 + 8));
 }
