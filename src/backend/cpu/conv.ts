@@ -444,7 +444,8 @@ function splitShare(s: ConvShare): boolean {
   if (end > SPLIT_MAX_FLOATS) return false;
   // Only now the helper, so that a convolution that never splits never starts it.
   const ctl = convHelper();
-  if (!ctl) return false;
+  // A helper still on an exp's last block finishes it first (joinConv: false where it raised).
+  if (!ctl || !joinConv()) return false;
   const mine = layoutChunk(
     s.big,
     s.bigOff,

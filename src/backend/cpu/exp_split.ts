@@ -4,13 +4,17 @@
 // wasm_maps.ts, instantiated over the shared memory), and the caller copies the results out.
 // The caller keeps the ring full, and whenever it has nothing to copy it computes blocks itself,
 // from the tensor's far end, until the two meet; then it claims posted blocks the helper has not
-// started. Either thread gives exp32's bits (exp32.ts), so the result does not depend on which
-// block went where.
+// started, and computes the one the helper is on again if the helper has not finished it after a
+// few blocks' time. So the caller never waits long on a helper that gets no CPU: it may return
+// while the helper finishes such a block, and the next job waits for that. Either thread gives
+// exp32's bits (exp32.ts), so the result does not depend on which block went where.
 
 import {
   convHelper,
   Ctl,
   helperFloats,
+  helperIdle,
+  helperSettled,
   joinConv,
   MAX_PAGES,
   postConv,
@@ -23,7 +27,6 @@ import {
   placed,
   wasmExp32,
 } from "./wasm_maps.ts";
-import { RuntimeError } from "../../errors.ts";
 
 /** The job's kind word (at Ctl.Job): conv.ts's kinds are 0 to 2. */
 export const EXP_JOB = 16;
@@ -52,8 +55,8 @@ const LAST = 1 << 30;
 const BLOCK = 1 << 15, SLOTS = 4;
 /** Below this many elements the exp stays on the calling thread. */
 const SPLIT_MIN = 1 << 18;
-/** How long the caller waits for a block before raising, rather than hang. */
-const WAIT_TIMEOUT_MS = 120_000;
+/** How long an exp waits for the helper to finish the previous job before going alone. */
+const SETTLE_MS = 2;
 
 let helperBlocks = 0;
 
@@ -69,8 +72,8 @@ export function expHelperBlocks(): number {
  * Blocks are posted in order from the front; the caller computes unposted ones from the back
  * while the ring is full. A posted block goes to whichever thread claims it first: once nothing
  * is left to post, the caller claims posted blocks the helper has not started and computes them
- * from the tensor itself, so a helper that gets no CPU time (a busy or stolen core) delays the
- * exp by at most the block it is on.
+ * from the tensor itself, and the block the helper is on once it has waited STEAL_AFTER_MS for
+ * it, so a helper that gets no CPU time (a busy or stolen core) delays the exp by about that.
  */
 export function splitExp32(
   O: Float32Array,
@@ -81,7 +84,8 @@ export function splitExp32(
 ): boolean {
   if (n < SPLIT_MIN) return false;
   const ctl = convHelper();
-  if (!ctl) return false;
+  // A helper still on the last job's straggler (or one that does not wake): this thread alone.
+  if (!ctl || !helperSettled(SETTLE_MS)) return false;
   // Each slot an input and an output region, each with a page for placing it (placed()).
   const stride = 2 * (BLOCK + PAGE_FLOATS);
   const F = helperFloats(stride * SLOTS);
@@ -138,56 +142,39 @@ export function splitExp32(
             local(c);
             mine.add(c);
           }
-        } else if (!awaitProgress(ctl, job, taken)) {
-          // The helper raised: the blocks it claimed and did not finish, here.
-          helperUp = false;
-          for (let b = taken; b < front; b++) {
-            if (!mine.has(b)) local(b), mine.add(b);
-          }
+        } else if (!awaitBlock(job, taken)) {
+          // The helper is on it and has not finished it in several blocks' time (it gets no
+          // CPU, or it raised): it is computed here too, and the helper's copy is not read.
+          local(taken);
+          mine.add(taken);
+          if (helperIdle()) helperUp = false; // it returned mid-job: it raised
         }
       }
     }
   } finally {
-    if (helperUp) {
-      Atomics.store(job, Word.Posted, front | LAST);
-      Atomics.notify(job, Word.Posted);
-      joinConv();
-    }
+    // Every posted block is claimed by now, so the helper stops after the one it is on (which
+    // may be one computed here again): the next job waits for that (helperSettled, joinConv).
+    Atomics.store(job, Word.Posted, front | LAST);
+    Atomics.notify(job, Word.Posted);
+    if (helperIdle()) joinConv();
   }
   helperBlocks += theirs;
   return true;
 }
 
 /**
- * Waits until the helper finishes block `taken` (or a while, for the caller to look again): false
- * where the helper stopped (raised) without finishing it.
+ * How long the caller waits for the block the helper is on before computing it too: a block
+ * takes the helper 60 to 80 µs.
  */
-function awaitProgress(
-  ctl: Int32Array,
-  job: Int32Array,
-  taken: number,
-): boolean {
+const STEAL_AFTER_MS = 0.25;
+
+/** Waits a little for the helper to finish block `taken`: false where it has not. */
+function awaitBlock(job: Int32Array, taken: number): boolean {
   const slot = Word.Done + taken % SLOTS;
-  for (let waited = 0; Atomics.load(job, slot) !== taken + 1;) {
-    if (Atomics.load(ctl, Ctl.Done) === Atomics.load(ctl, Ctl.Request)) {
-      // It returned with the block unfinished: it raised.
-      if (Atomics.load(job, slot) === taken + 1) return true;
-      joinConv(); // false, and the helper is not used again
-      return false;
-    }
-    if (waited >= WAIT_TIMEOUT_MS) {
-      throw new RuntimeError(
-        `a CPU helper thread did not finish its share of an exp in ${
-          WAIT_TIMEOUT_MS / 1000
-        } s`,
-      );
-    }
-    const seen = Atomics.load(job, Word.Progress);
-    if (Atomics.load(job, slot) === taken + 1) break;
-    Atomics.wait(job, Word.Progress, seen, 100);
-    waited += 100;
-  }
-  return true;
+  const seen = Atomics.load(job, Word.Progress);
+  if (Atomics.load(job, slot) === taken + 1) return true;
+  Atomics.wait(job, Word.Progress, seen, STEAL_AFTER_MS);
+  return Atomics.load(job, slot) === taken + 1;
 }
 
 let kernel: Exp32 | null = null;

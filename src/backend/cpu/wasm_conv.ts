@@ -540,6 +540,26 @@ export function joinConv(): boolean {
   return false;
 }
 
+/** Whether the helper has finished its last request (convHelper is up). */
+export function helperIdle(): boolean {
+  const h = helper!;
+  return Atomics.load(h.ctl, Ctl.Done) === h.request;
+}
+
+/**
+ * Waits up to `ms` for the helper to finish its last request (an exp returns while the helper
+ * may still be on a block the caller computed again): true once it has, false where it is still
+ * at it or it raised (then, as for joinConv, it is not used again).
+ */
+export function helperSettled(ms: number): boolean {
+  const h = helper!, done = Atomics.load(h.ctl, Ctl.Done);
+  if (done !== h.request) {
+    Atomics.wait(h.ctl, Ctl.Done, done, ms);
+    if (!helperIdle()) return false;
+  }
+  return joinConv();
+}
+
 /** Whether float32 convolutions build their columns here (else in JavaScript). */
 export function im2colInWasm(): boolean {
   return simdOn() && wasmConv() !== null;
