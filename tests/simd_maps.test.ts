@@ -206,7 +206,8 @@ describe("float32 sums of long rows through WebAssembly SIMD and through JavaScr
   // From 4096 elements a contiguous float32 row's sum adds its eight double accumulators in the
   // SIMD kernel, the same additions in the same order: dtype float64 shows the doubles whole.
   // 4096: the smallest; 4103: seven left over for JavaScript; 49157: three chunks of 16384 and
-  // five; rows of a matrix, a view from element 3, and infinities.
+  // five; rows of a matrix, a view from element 3, and infinities. Beyond 2^21 elements the row
+  // is copied a page at a time.
   test("the same doubles", { skip }, () => {
     const f64 = torch.float64;
     for (const n of [4096, 4103, 49157]) {
@@ -228,6 +229,12 @@ describe("float32 sums of long rows through WebAssembly SIMD and through JavaScr
         const [p, q] = bothDoubles(f);
         assert.deepEqual(p, q, `${n} elements, ${what}`);
       }
+    }
+    const n = (1 << 21) + 1029;
+    const x = torch.rand(n + 5).mul(6).sub(3).narrow(0, 5, n);
+    for (const dtype of [f64, torch.float32]) {
+      const [p, q] = bothDoubles(() => torch.sum(x, { dtype } as never));
+      assert.deepEqual(p, q, `${n} elements, into ${dtype}`);
     }
   });
 });

@@ -574,20 +574,24 @@ export function exp32Over(
 }
 
 /**
- * The float32 rows whose sums come here. A row that stays in cache sums faster through the
- * module's copy (under Deno, GB/s from JavaScript to here: 2^15 floats 6.9 → 7.2, 2^18 9.1 →
- * 15.5, 2^20 9.7 → 16.9; under Bun 5.0 → 9.0, 13.1 → 15.0, 14.2 → 16.3). From memory the copy
- * and the sum take turns: 2^24 floats under Deno 9.6 → 10.8, but under Bun JavaScriptCore's loop
- * keeps 14 where this gives 10, so Bun's rows stop at 2^21 (2^22: 14.4 and 13.4–15.7; 2^23: 14
- * and 10).
+ * The float32 rows whose sums come here: from 4096 elements, under Deno and Bun. A row that stays
+ * in cache sums faster through the module's copy (GB/s from JavaScript to here, under Deno: 2^15
+ * floats 6.9 → 7.2, 2^18 9.1 → 15.5, 2^20 9.7 → 16.9; under Bun 5.0 → 9.0, 13.1 → 15.0,
+ * 14.2 → 16.3).
  */
 const SUM_MIN_ELEMENTS = 1 << 12;
-const SUM_MAX_ELEMENTS = UNDER_BUN ? 1 << 21 : Infinity;
+/**
+ * Beyond this many elements (rows that come from memory) a sum copies a page at a time, not a
+ * chunk: 2^24 floats at 15.6–16.1 GB/s against 10.7 under Deno, 15.3–15.5 against 10.1 under Bun
+ * (JavaScriptCore's own loop: 14), 2^22 at 17.5 against 13.8–15.8 and 15.9–16.5 against 15.4;
+ * 2048 floats gave 12.3, 512 10 (2^24, Deno). Rows that stay in cache sum as fast or faster in
+ * chunks, with fewer calls (2^18 under Bun: 14.6–15.2 by pages, 16.3–16.7 by chunks).
+ */
+const SUM_BY_PAGES = 1 << 21;
 
 /** Whether wasmSum8 takes a row of n elements (float32 is the caller's to check). */
 export function wasmSum8On(n: number): boolean {
-  return n >= SUM_MIN_ELEMENTS && n <= SUM_MAX_ELEMENTS && simdOn() &&
-    wasmMaps() !== null;
+  return n >= SUM_MIN_ELEMENTS && simdOn() && wasmMaps() !== null;
 }
 
 /**
@@ -605,8 +609,9 @@ export function wasmSum8(
   const aAt = region(0, A, Ao), acc = REGION; // acc: region 1's start, 16-byte aligned
   const whole = n & ~7;
   D.set(s, acc / 2);
-  for (let p = 0; p < whole; p += CHUNK) {
-    const len = Math.min(CHUNK, whole - p);
+  const step = n > SUM_BY_PAGES ? PAGE_FLOATS : CHUNK;
+  for (let p = 0; p < whole; p += step) {
+    const len = Math.min(step, whole - p);
     F.set(A.subarray(Ao + p, Ao + p + len), aAt);
     mod.sum8(4 * aAt, 4 * len, 4 * acc);
   }
