@@ -39,34 +39,27 @@ function bits(t: torch.Tensor): number[] {
   );
 }
 
-/** f() through the SIMD maps and through JavaScript. */
-function bothPaths(f: () => torch.Tensor): [number[], number[]] {
+/** f() through the SIMD maps and through JavaScript, each read by `read` (float32 bits). */
+function bothPaths<T = number[]>(
+  f: () => torch.Tensor,
+  read: (t: torch.Tensor) => T = bits as (t: torch.Tensor) => T,
+): [T, T] {
   try {
     torch.backends.cpu.set_simd("auto");
-    const p = bits(f());
+    const p = read(f());
     torch.backends.cpu.set_simd("off");
-    return [p, bits(f())];
+    return [p, read(f())];
   } finally {
     torch.backends.cpu.set_simd("auto");
   }
 }
 
-/** f()'s values as float64 bit patterns, through the SIMD kernels and through JavaScript. */
-function bothDoubles(f: () => torch.Tensor): [string[], string[]] {
-  const words = (t: torch.Tensor) => {
-    const d = new Float64Array(
-      t.to(torch.float64).reshape(-1).tolist() as number[],
-    );
-    return Array.from(new BigUint64Array(d.buffer), (w) => w.toString(16));
-  };
-  try {
-    torch.backends.cpu.set_simd("auto");
-    const p = words(f());
-    torch.backends.cpu.set_simd("off");
-    return [p, words(f())];
-  } finally {
-    torch.backends.cpu.set_simd("auto");
-  }
+/** t's values as float64 bit patterns (hex). */
+function doubleWords(t: torch.Tensor): string[] {
+  const d = new Float64Array(
+    t.to(torch.float64).reshape(-1).tolist() as number[],
+  );
+  return Array.from(new BigUint64Array(d.buffer), (w) => w.toString(16));
 }
 
 type Binary = (a: torch.Tensor, b: torch.Tensor) => torch.Tensor;
@@ -226,14 +219,17 @@ describe("float32 sums of long rows through WebAssembly SIMD and through JavaScr
         ["a sum with an infinity", () => inf.sum()],
       ];
       for (const [what, f] of cases) {
-        const [p, q] = bothDoubles(f);
+        const [p, q] = bothPaths(f, doubleWords);
         assert.deepEqual(p, q, `${n} elements, ${what}`);
       }
     }
     const n = (1 << 21) + 1029;
     const x = torch.rand(n + 5).mul(6).sub(3).narrow(0, 5, n);
     for (const dtype of [f64, torch.float32]) {
-      const [p, q] = bothDoubles(() => torch.sum(x, { dtype } as never));
+      const [p, q] = bothPaths(
+        () => torch.sum(x, { dtype } as never),
+        doubleWords,
+      );
       assert.deepEqual(p, q, `${n} elements, into ${dtype}`);
     }
   });
