@@ -196,14 +196,15 @@ describe("float32 arithmetic in place beyond 1M elements", () => {
 });
 
 describe("float32 sums of long rows through WebAssembly SIMD and through JavaScript", () => {
-  // From 4096 elements a contiguous float32 row's sum adds its eight double accumulators in the
+  // From 512 elements a contiguous float32 row's sum adds its eight double accumulators in the
   // SIMD kernel, the same additions in the same order: dtype float64 shows the doubles whole.
-  // 4096: the smallest; 4103: seven left over for JavaScript; 49157: three chunks of 16384 and
-  // five; rows of a matrix, a view from element 3, and infinities. Beyond 2^21 elements the row
-  // is copied a page at a time.
+  // 512: the smallest; 4103: seven left over for JavaScript; 49157: three chunks of 16384 and
+  // five; rows of a matrix, a view from element 3, infinities, and a bias's gradient (rows of
+  // 784 added into one slot per channel). Beyond 2^21 elements the row is copied a page at a
+  // time.
   test("the same doubles", { skip }, () => {
     const f64 = torch.float64;
-    for (const n of [4096, 4103, 49157]) {
+    for (const n of [512, 4103, 49157]) {
       const x = values(n + 3, 0).narrow(0, 3, n).clamp(-3, 3).mul(1e5);
       const m = values(5 * n, 1).clamp(-3, 3).view(5, n);
       const inf = values(n, 2).clamp(-3, 3).index_fill(
@@ -217,6 +218,10 @@ describe("float32 sums of long rows through WebAssembly SIMD and through JavaScr
         ["mean, dtype float64", () => torch.mean(x, { dtype: f64 } as never)],
         ["rows' sums", () => m.sum(1, { dtype: f64 } as never)],
         ["a sum with an infinity", () => inf.sum()],
+        ["over dims 0, 2, 3 of [n / 512, 3, 28, 28]", () => {
+          const b = values(Math.ceil(n / 512) * 3 * 784, 1).view(-1, 3, 28, 28);
+          return torch.sum(b, { dim: [0, 2, 3], dtype: f64 } as never);
+        }],
       ];
       for (const [what, f] of cases) {
         const [p, q] = bothPaths(f, doubleWords);

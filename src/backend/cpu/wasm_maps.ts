@@ -574,12 +574,15 @@ export function exp32Over(
 }
 
 /**
- * The float32 rows whose sums come here: from 4096 elements, under Deno and Bun. A row that stays
+ * The float32 rows whose sums come here: from 512 elements, under Deno and Bun. A row that stays
  * in cache sums faster through the module's copy (GB/s from JavaScript to here, under Deno: 2^15
  * floats 6.9 → 7.2, 2^18 9.1 → 15.5, 2^20 9.7 → 16.9; under Bun 5.0 → 9.0, 13.1 → 15.0,
- * 14.2 → 16.3).
+ * 14.2 → 16.3). Short rows gain where there are many (a conv bias's gradient, the sum of
+ * [64, 6, 28, 28] over dims 0, 2 and 3, rows of 784: 133 → 114–122 µs under Deno) and a single
+ * one costs about the same either way (2.5 to 3.5 µs from 512 to 4095 elements); rows of 100
+ * lost (54 → 164 µs).
  */
-const SUM_MIN_ELEMENTS = 1 << 12;
+const SUM_MIN_ELEMENTS = 512;
 /**
  * Beyond this many elements (rows that come from memory) a sum copies a page at a time, not a
  * chunk: 2^24 floats at 15.6–16.1 GB/s against 10.7 under Deno, 15.3–15.5 against 10.1 under Bun
