@@ -27,6 +27,7 @@ import {
   placed,
   wasmExp32,
 } from "./wasm_maps.ts";
+import { envVar } from "../env.ts";
 
 /** The job's kind word (at Ctl.Job): conv.ts's kinds are 0 to 2. */
 export const EXP_JOB = 16;
@@ -57,6 +58,11 @@ const BLOCK = 1 << 15, SLOTS = 4;
 const SPLIT_MIN = 1 << 18;
 /** How long an exp waits for the helper to finish the previous job before going alone. */
 const SETTLE_MS = 2;
+/**
+ * A test hook (tests/exp_helper.test.ts): the helper spins this many ms before each block, as a
+ * helper short of CPU would keep the caller waiting.
+ */
+const TEST_STALL_MS = Number(envVar("FLAMBEAU_TEST_EXP_STALL_MS") ?? 0) || 0;
 
 let helperBlocks = 0;
 
@@ -191,6 +197,7 @@ export function runExpJob(memory: WebAssembly.Memory, ctl: Int32Array): void {
     const b = Atomics.load(job, Word.Claimed);
     if (b < (posted & (LAST - 1))) {
       if (Atomics.compareExchange(job, Word.Claimed, b, b + 1) !== b) continue;
+      if (TEST_STALL_MS > 0) spin(TEST_STALL_MS);
       const a = inAt + (b % slots) * stride, o = outAt + (b % slots) * stride;
       if (kernel(4 * a, 4 * o, 4 * block)) fixExp32(F, o, F, a, block);
       Atomics.store(job, Word.Done + b % slots, b + 1);
@@ -199,4 +206,8 @@ export function runExpJob(memory: WebAssembly.Memory, ctl: Int32Array): void {
     } else if (posted & LAST) return;
     else Atomics.wait(job, Word.Posted, posted);
   }
+}
+
+function spin(ms: number): void {
+  for (const t0 = performance.now(); performance.now() - t0 < ms;);
 }

@@ -607,6 +607,9 @@ export function layoutChunk(
   // torch.backends.cpu.set_simd("off") turns every WebAssembly kernel off, this one included.
   const mod = simdOn() ? wasmConv() : null;
   if (!mod) return null;
+  // An exp may have returned while the helper finishes a block in this memory (exp_split.ts):
+  // nothing is laid out over it before it has (a convolution on this thread alone included).
+  if (helper && !helperIdle()) joinConv();
   const sample = g.C * g.H * g.W;
   // A vector of slack after the input, which col2imValid's last row may reach into, and after the
   // columns, which im2colValid's last row may reach into.

@@ -1,0 +1,42 @@
+// An exp on two threads whose helper is short of CPU time (made to spin before each block through
+// FLAMBEAU_TEST_EXP_STALL_MS, in a process of its own): the caller computes the blocks the helper
+// is slow on and returns without it, so the helper may finish a block after the exp has returned.
+// The exp's bits stay the one-thread ones, and a convolution laid out at once in the helper's
+// memory (one small enough for one thread) is not overwritten by that late block.
+
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+import * as torch from "../mod.ts";
+
+const child = fileURLToPath(
+  new URL("./_support/exp_helper_child.ts", import.meta.url),
+);
+const skip = torch.backends.cpu.info().simd === null
+  ? "this runtime has no WebAssembly SIMD"
+  : false;
+
+test("a helper slow on its exp blocks changes no result", {
+  skip,
+  timeout: 120_000,
+}, () => {
+  const args = "Deno" in globalThis ? ["run", "-A", child] : [child];
+  const r = spawnSync(process.execPath, args, {
+    encoding: "utf8",
+    env: { ...process.env, FLAMBEAU_TEST_EXP_STALL_MS: "5" },
+  });
+  assert.equal(r.status, 0, r.stderr);
+  const out = JSON.parse(r.stdout.trim().split("\n").pop()!);
+  assert.equal(out.expDiffer, 0, "exps differing from the one-thread bits");
+  assert.equal(
+    out.convDiffer,
+    0,
+    `${out.convDiffer} of ${out.convs} convolutions overwritten after an exp`,
+  );
+  // The hook took: a helper that keeps pace takes most of the 32 blocks of each exp.
+  assert.ok(
+    out.helperBlocks < out.rounds * 8,
+    `the helper took ${out.helperBlocks} blocks in ${out.rounds} exps`,
+  );
+});
