@@ -6,8 +6,9 @@
 // from the tensor's far end, until the two meet; then it claims posted blocks the helper has not
 // started, and computes the one the helper is on again if the helper has not finished it after a
 // few blocks' time. So the caller never waits long on a helper that gets no CPU: it may return
-// while the helper finishes such a block, and the next job waits for that. Either thread gives
-// exp32's bits (exp32.ts), so the result does not depend on which block went where.
+// while the helper finishes such a block, and whatever next uses the helper's memory waits for
+// that. Either thread gives exp32's bits (exp32.ts), so the result does not depend on which block
+// went where.
 
 import {
   convHelper,
@@ -159,7 +160,8 @@ export function splitExp32(
     }
   } finally {
     // Every posted block is claimed by now, so the helper stops after the one it is on (which
-    // may be one computed here again): the next job waits for that (helperSettled, joinConv).
+    // may be one computed here again): whatever next uses its memory waits for that
+    // (helperSettled, splitShare's joinConv, layoutChunk).
     Atomics.store(job, Word.Posted, front | LAST);
     Atomics.notify(job, Word.Posted);
     if (helperIdle()) joinConv();
