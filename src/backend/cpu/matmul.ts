@@ -14,6 +14,17 @@ export type Floats = Float32Array | Float64Array;
 /** Products smaller than this (m·n·k) stay in JavaScript: a foreign call or a packing costs more. */
 const MIN_BLAS_WORK = 1 << 12;
 
+/** Whether gemmInto hands an m×k by k×n product into `out`'s type to the system BLAS. */
+export function blasTakes(
+  out: Floats,
+  m: number,
+  k: number,
+  n: number,
+): boolean {
+  return m * n * k >= MIN_BLAS_WORK && blas() !== undefined &&
+    (out instanceof Float32Array || out instanceof Float64Array);
+}
+
 /**
  * The same product through the system BLAS when it is loaded and both operands are of out's
  * type with one unit stride each (row-major, or transposed and read in place); false otherwise.
