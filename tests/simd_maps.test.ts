@@ -54,6 +54,20 @@ function bothPaths<T = number[]>(
   }
 }
 
+/**
+ * p and q equal element for element; a failure names the first difference (a diff of arrays of
+ * thousands of numbers takes minutes to print, a million's does not fit in memory).
+ */
+function sameBits<T>(p: T[], q: T[], what: string): void {
+  assert.equal(p.length, q.length, `${what}: lengths`);
+  const at = p.findIndex((x, i) => x !== q[i]);
+  assert.equal(
+    at,
+    -1,
+    `${what}: element ${at} differs (${p[at]} against ${q[at]})`,
+  );
+}
+
 /** t's values as float64 bit patterns (hex). */
 function doubleWords(t: torch.Tensor): string[] {
   const d = new Float64Array(
@@ -73,7 +87,10 @@ const BINARY: [string, Binary][] = [
   ["clamp min tensor", (a, b) => a.clamp({ min: b } as never)],
   ["clamp max tensor", (a, b) => a.clamp({ max: b } as never)],
   ["add_ in place", (a, b) => a.clone().add_(b)],
-  ["add, alpha 2 (JavaScript)", (a, b) => a.add(b, { alpha: 2 } as never)],
+  ["add, alpha 2", (a, b) => a.add(b, { alpha: 2 } as never)],
+  // alpha·b rounded in a double first (an optimizer's p.add_(buf, alpha=-lr)).
+  ["add_ in place, alpha -0.01", (a, b) => a.clone().add_(b, { alpha: -0.01 })],
+  ["sub, alpha 0.3", (a, b) => a.sub(b, { alpha: 0.3 } as never)],
 ];
 const UNARY: [string, (a: torch.Tensor) => torch.Tensor][] = [
   ["relu", (a) => torch.relu(a)],
@@ -156,13 +173,13 @@ describe("float32 maps through WebAssembly SIMD and through JavaScript", () => {
           const [x, y, where] of [[a, b, ""], [va, vb, " (views)"]] as const
         ) {
           const [p, q] = bothPaths(() => f(x, y));
-          assert.deepEqual(p, q, `${what}${where}`);
+          sameBits(p, q, `${what}${where}`);
         }
       }
       for (const [what, f] of UNARY) {
         for (const [x, where] of [[a, ""], [va, " (view)"]] as const) {
           const [p, q] = bothPaths(() => f(x));
-          assert.deepEqual(p, q, `${what}${where}`);
+          sameBits(p, q, `${what}${where}`);
         }
       }
     });
@@ -185,12 +202,11 @@ describe("float32 arithmetic in place beyond 1M elements", () => {
         return v;
       }],
       ["sub_ of a scalar", () => a.clone().sub_(0.75)],
+      ["add_ with alpha -0.01", () => a.clone().add_(b, { alpha: -0.01 })],
     ];
     for (const [what, f] of cases) {
       const [p, q] = bothPaths(f);
-      // The first difference only: a diff of a million numbers would not fit in memory.
-      const at = p.findIndex((x, i) => x !== q[i]);
-      assert.equal(at, -1, `${what}: element ${at} differs`);
+      sameBits(p, q, what);
     }
   });
 });

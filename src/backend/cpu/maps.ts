@@ -547,6 +547,7 @@ function float32Map(
   const perRow = typeof b === "object" && !isContiguous(shape, b.strides);
   const inPlace = out.buffer === a.buffer && out.offset === a.offset;
   if (
+    (alpha !== 1 && (typeof b !== "object" || perRow)) ||
     !wasmMapsOp(op, n, alpha, perRow, inPlace) ||
     !isContiguous(shape, out.strides) ||
     !isContiguous(shape, a.strides)
@@ -568,6 +569,7 @@ function float32Map(
     B,
     typeof b === "object" ? b.offset : 0,
     n,
+    alpha,
   );
   return true;
 }

@@ -4,7 +4,7 @@
 // memory, i32 and v128 locals, structured control flow, loads, stores and a few SIMD operations.
 
 /** Value types. */
-export const I32 = 0x7f, F32 = 0x7d, V128 = 0x7b;
+export const I32 = 0x7f, F32 = 0x7d, F64 = 0x7c, V128 = 0x7b;
 
 /** Unsigned LEB128. */
 function uleb(n: number, out: number[]): void {

@@ -8,15 +8,16 @@
 // save (wasmMapsOp says which ops come here at which sizes).
 //
 // Each op gives the result the JavaScript kernel gives, bit for bit: +, −, ×, ÷ of two float32
-// values are exact in a double and rounded once either way (alpha other than 1 stays in
-// JavaScript, where alpha·b is not rounded to float32 first), and the choices keep the same
-// operand on NaN, ties and signed zeros (maps.ts).
+// values are exact in a double and rounded once either way (add and sub with an alpha other than
+// 1 compute in doubles here too, as JavaScript does: alpha·b is not rounded to float32 first), and
+// the choices keep the same operand on NaN, ties and signed zeros (maps.ts).
 
 import type { BinaryOp } from "../backend.ts";
 import {
   assemble,
   Code,
   F32,
+  F64,
   I32,
   instantiate,
   Op,
@@ -135,6 +136,34 @@ function mapCode(emit: Emit, scalar: boolean): Code {
     f.simd(Simd.store, at);
   }
   f.get(p).i32(16 * UNROLL).op(Op.i32Add).set(p).br(0).end().end();
+  return f;
+}
+
+/**
+ * add and sub with an alpha (an optimizer's `p.add_(buf, alpha=-lr)`): dst = a ± alpha·b over
+ * `bytes` bytes (a multiple of 16), the product and the sum in doubles and rounded once to
+ * float32, as maps.ts's `a + P * b` computes them; two lanes at a time, each half of four floats
+ * widened (load64_zero, promote) and the two narrowed halves joined again. 48,000 floats (LeNet's
+ * fc1 weight) in place under Deno: 30 µs against 41 in JavaScript; 1M: 608 against 832.
+ */
+function alphaCode(sub: boolean): Code {
+  const f = new Code([I32, I32, I32, I32, F64]);
+  const [a, dst, bytes, b, alpha] = [0, 1, 2, 3, 4];
+  const p = f.local(I32), al = f.local(V128);
+  f.get(alpha).simd(Simd.f64x2Splat).set(al);
+  f.i32(0).set(p).block().loop();
+  f.get(p).get(bytes).op(Op.i32GeU).brIf(1);
+  f.get(dst).get(p).op(Op.i32Add);
+  for (const half of [0, 1]) {
+    const at = { align: 2, offset: 8 * half };
+    f.get(a).get(p).op(Op.i32Add).simd(Simd.load64Zero, at);
+    f.simd(Simd.f64x2PromoteLowF32x4);
+    f.get(al).get(b).get(p).op(Op.i32Add).simd(Simd.load64Zero, at);
+    f.simd(Simd.f64x2PromoteLowF32x4).simd(Simd.f64x2Mul);
+    f.simd(sub ? Simd.f64x2Sub : Simd.f64x2Add).simd(Simd.f32x4DemoteF64x2Zero);
+  }
+  f.shuffleWords([0, 1, 4, 5]).simd(Simd.store, { align: 4, offset: 0 });
+  f.get(p).i32(16).op(Op.i32Add).set(p).br(0).end().end();
   return f;
 }
 
@@ -326,8 +355,14 @@ type Pool = (...args: number[]) => void;
 /** (a, dst, bytes): 1 where an input was outside exp32's range. */
 export type Exp32 = (a: number, dst: number, bytes: number) => number;
 
-/** (a, dst, bytes, b): b an address, or an f32 for the scalar forms. */
-type Map = (a: number, dst: number, bytes: number, b: number) => void;
+/** (a, dst, bytes, b, alpha): b an address, or an f32 for the scalar forms; alpha an f64. */
+type Map = (
+  a: number,
+  dst: number,
+  bytes: number,
+  b: number,
+  alpha: number,
+) => void;
 
 interface Module {
   maps: Record<string, Map>;
@@ -354,6 +389,8 @@ function wasmMaps(): Module | null {
       pool2x2: pool2x2Code(),
       exp32: exp32Code(),
       sum8: sum8Code(),
+      add_alpha: alphaCode(false),
+      sub_alpha: alphaCode(true),
     };
     for (const [op, emit] of Object.entries(OPS) as [MapOp, Emit][]) {
       codes[op] = mapCode(emit, false);
@@ -411,7 +448,8 @@ export function wasmMapsOp(
   perRow = false,
   inPlace = false,
 ): boolean {
-  return n >= MIN_ELEMENTS && alpha === 1 && (op === "relu" || op in OPS) &&
+  return n >= MIN_ELEMENTS && (op === "relu" || op in OPS) &&
+    (alpha === 1 || op === "add" || op === "sub") &&
     (!ARITHMETIC.has(op) || perRow || n <= ARITHMETIC_MAX ||
       (inPlace && !UNDER_BUN)) &&
     simdOn() &&
@@ -420,7 +458,8 @@ export function wasmMapsOp(
 
 /**
  * O[Oo + i] = op(A[Ao + i], B[Bo + i] or the scalar B) for i < n, in chunks through the module
- * (relu takes A alone). The caller has checked wasmMapsOp.
+ * (relu takes A alone; add and sub take an alpha with B a tensor of A's shape). The caller has
+ * checked wasmMapsOp.
  */
 export function wasmMap(
   op: MapOp | "relu",
@@ -431,10 +470,12 @@ export function wasmMap(
   B: Float32Array | number | RowValues | null,
   Bo: number,
   n: number,
+  alpha = 1,
 ): void {
   const mod = wasmMaps()!, F = mod.F;
   const scalar = typeof B === "number";
-  const map = mod.maps[scalar ? `${op}_scalar` : op];
+  const map =
+    mod.maps[alpha !== 1 ? `${op}_alpha` : scalar ? `${op}_scalar` : op];
   const aAt = region(0, A, Ao), oAt = region(2, O, Oo);
   const bAt = B instanceof Float32Array ? region(1, B, Bo) : REGION;
   const b = scalar ? B : 4 * bAt;
@@ -452,7 +493,7 @@ export function wasmMap(
       }
     }
     const padded = (len + 4 * UNROLL - 1) & -(4 * UNROLL);
-    map(4 * aAt, 4 * oAt, 4 * padded, b as number);
+    map(4 * aAt, 4 * oAt, 4 * padded, b as number, alpha);
     O.set(F.subarray(oAt, oAt + len), Oo + p);
   }
 }
