@@ -186,21 +186,23 @@ describe("float32 maps through WebAssembly SIMD and through JavaScript", () => {
   }
 });
 
-describe("float32 arithmetic in place beyond 1M elements", () => {
-  // Under V8 the arithmetic ops take the SIMD maps beyond 1M elements only in place (add_ and
-  // friends): the output's chunks are placed by the output's address, the input's by the
-  // input's, and here both are one tensor, also from element 3 of its storage.
+describe("float32 maps beyond 1M elements", () => {
+  // Beyond 1M elements the maps copy chunks of 1 MiB (2^18 floats): 2^20 + 37 is four whole
+  // chunks and one of 37. Each operand's chunk is placed by its address (here also from element
+  // 3 of its storage), and the output's by its own (in place: the input's).
   test("through WebAssembly SIMD and through JavaScript", { skip }, () => {
     const n = (1 << 20) + 37;
     const a = values(n, 0), b = values(n, 1);
+    const view = () => values(n + 3, 0).narrow(0, 3, n);
     const cases: [string, () => torch.Tensor][] = [
+      ["add", () => a.add(b)],
+      ["mul of a view with an offset", () => view().mul(b)],
+      ["relu", () => torch.relu(a)],
+      ["maximum", () => torch.maximum(a, b)],
+      ["mul by a scalar", () => a.mul(-2.5)],
       ["add_", () => a.clone().add_(b)],
       ["mul_", () => a.clone().mul_(b)],
-      ["div_ of a view with an offset", () => {
-        const v = values(n + 3, 0).narrow(0, 3, n);
-        v.div_(b);
-        return v;
-      }],
+      ["div_ of a view with an offset", () => view().div_(b)],
       ["sub_ of a scalar", () => a.clone().sub_(0.75)],
       ["add_ with alpha -0.01", () => a.clone().add_(b, { alpha: -0.01 })],
     ];

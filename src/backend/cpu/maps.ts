@@ -545,10 +545,9 @@ function float32Map(
   }
   const n = count(shape);
   const perRow = typeof b === "object" && !isContiguous(shape, b.strides);
-  const inPlace = out.buffer === a.buffer && out.offset === a.offset;
   if (
     (alpha !== 1 && (typeof b !== "object" || perRow)) ||
-    !wasmMapsOp(op, n, alpha, perRow, inPlace) ||
+    !wasmMapsOp(op, n, alpha, perRow) ||
     !isContiguous(shape, out.strides) ||
     !isContiguous(shape, a.strides)
   ) {

@@ -80,19 +80,30 @@ type MapOp = keyof typeof OPS;
 const relu: Emit = (f, a) => (a(), zero(f), f.simd(Simd.f32x4Pmax));
 
 /**
- * Floats per operand in a chunk: 64 KiB, so the three operands' chunks stay in L2 (16M floats of
- * relu into an existing output: 4096 floats 9.3–9.8 GB/s, 16384 10.7–11.3, 32768 10.9–11.5).
+ * Floats per operand in a chunk: 64 KiB, so that a tensor that stays in cache (LeNet's
+ * activations) is mapped while its chunk is in L1 and L2 (add_ of 75k floats under Deno: 27.3
+ * GB/s in chunks of 16384 floats, 24.5 in one chunk).
  */
 const CHUNK = 16384;
+/**
+ * Floats per operand in a chunk of a map over more than BIG_FROM elements, which come from and go
+ * to memory: 1 MiB. Copies of this size ran faster in and out of the module than 64 KiB ones (16M
+ * floats copied in and out, no kernel: 17.8 GB/s against 14.0; likely memcpy's `rep movsb`, whose
+ * stores need not read the lines they overwrite). Relu of 16M floats into an existing output:
+ * 14.2–15.5 GB/s against 11.5–11.6, add 14.8–15.3 against 11.2–11.6 (chunks of 128K floats:
+ * 11.8–12.6; 512K: 14.4–14.8).
+ */
+const BIG_CHUNK = 1 << 18;
+const BIG_FROM = 1 << 20;
 /** Vectors per turn of a map's loop; a chunk is padded to a whole turn. */
 const UNROLL = 4;
 /** A page of floats: 4 KiB. */
 export const PAGE_FLOATS = 1024;
 /**
  * An operand's region in the module's memory: a chunk (padded to whole turns of the loop, which
- * CHUNK is a multiple of) and up to a page before it for placing it (placed()).
+ * the chunks are multiples of) and up to a page before it for placing it (placed()).
  */
-const REGION = CHUNK + PAGE_FLOATS;
+const REGION = BIG_CHUNK + PAGE_FLOATS;
 
 /**
  * Where to copy a chunk of arr from arr[off] into a module's memory, in floats, at or after
@@ -420,38 +431,33 @@ function wasmMaps(): Module | null {
 const MIN_ELEMENTS = 1024;
 
 /**
- * The arithmetic ops' loop is fast in JavaScript: those come here only under V8, and beyond 1M
- * elements only in place. Into another output the chunks' copies cost about what the lanes save
- * (add of 4M floats into an existing output, under Deno: 14.4–14.7 GB/s in JavaScript, 12.5–12.9
- * in chunks; at 16M 11.0–11.2 and 11.5–12.0); in place the chunk copied out lands on lines the
- * copy in has just brought into cache (add_ of 4M: 14.7–14.8 and 17.7–17.8; of 16M: 14.6–14.7
- * and 16.3–16.6). Under Bun JavaScriptCore's own loop is faster at every size (add_ of 16M: 28
- * GB/s against 16). The choices (relu, the clamps, ...) gain everywhere: relu of 16M floats into
- * an existing output at 10.7–11.3 GB/s against 8.1 in JavaScript.
+ * Under V8 every op comes here from MIN_ELEMENTS on. The arithmetic ops' JavaScript loop is fast
+ * too, but the lanes and the copies win at every size, by most for a scalar operand (under Deno,
+ * into an existing output: add of 1M floats 25.8 GB/s against 14.8, of 16M 14.3–14.7 against
+ * 13.3–15.7; mul by a scalar of 4M 17.2–19.9 against 8.7). Under Bun JavaScriptCore's own loop is
+ * faster at every size (add_ of 16M: 28 GB/s against 16), so those stay there. The choices (relu,
+ * the clamps, ...) gain everywhere: relu of 16M floats into an existing output at 14.2–15.5 GB/s
+ * against 8.1 in JavaScript.
  */
 const ARITHMETIC = new Set(["add", "sub", "mul", "div"]);
 const UNDER_BUN = "Bun" in globalThis;
-const ARITHMETIC_MAX = UNDER_BUN ? 0 : 1 << 20;
 
 /**
- * Whether wasmMap takes `op` on n elements (float32 and contiguous is the caller's to check);
- * `inPlace` where the output is the first operand.
- * With one operand value per row (`perRow`, a bias) the arithmetic ops come here at every size
- * and under Bun too: JavaScript's alternative is then the strided loop, not the flat one (a
- * bias added to 64×6×28×28 into an existing output: 199 µs against 602 under Bun, 250 against
- * 733 under Deno; to 256×64×56×56: 61 ms against 90, 57 against 82).
+ * Whether wasmMap takes `op` on n elements (float32 and contiguous is the caller's to check).
+ * With one operand value per row (`perRow`, a bias) the arithmetic ops come here under Bun too:
+ * JavaScript's alternative is then the strided loop, not the flat one (a bias added to
+ * 64×6×28×28 into an existing output: 199 µs against 602 under Bun, 250 against 733 under Deno;
+ * to 256×64×56×56: 61 ms against 90, 57 against 82).
  */
 export function wasmMapsOp(
   op: string,
   n: number,
   alpha = 1,
   perRow = false,
-  inPlace = false,
 ): boolean {
   return n >= MIN_ELEMENTS && (op === "relu" || op in OPS) &&
     (alpha === 1 || op === "add" || op === "sub") &&
-    (!ARITHMETIC.has(op) || perRow || n <= ARITHMETIC_MAX ||
-      (inPlace && !UNDER_BUN)) &&
+    (!ARITHMETIC.has(op) || perRow || !UNDER_BUN) &&
     simdOn() &&
     wasmMaps() !== null;
 }
@@ -479,8 +485,9 @@ export function wasmMap(
   const aAt = region(0, A, Ao), oAt = region(2, O, Oo);
   const bAt = B instanceof Float32Array ? region(1, B, Bo) : REGION;
   const b = scalar ? B : 4 * bAt;
-  for (let p = 0; p < n; p += CHUNK) {
-    const len = Math.min(CHUNK, n - p);
+  const chunk = n > BIG_FROM ? BIG_CHUNK : CHUNK;
+  for (let p = 0; p < n; p += chunk) {
+    const len = Math.min(chunk, n - p);
     F.set(A.subarray(Ao + p, Ao + p + len), aAt);
     if (B instanceof Float32Array) {
       F.set(B.subarray(Bo + p, Bo + p + len), bAt);
