@@ -872,3 +872,79 @@ describe("every dtype round-trips through every format that holds it", () => {
     });
   }
 });
+
+describe("torch.tensor of a typed array", () => {
+  // A typed array is copied as its own dtype, not walked element by element: as PyTorch's
+  // torch.tensor(ndarray, dtype=...), the array as a tensor of its own dtype cast to the target
+  // (uint32 4294967295 to int32 is -1, a C cast, not the -2147483648 a double gives).
+  const SOURCES: [string, (v: number[]) => ArrayLike<number>][] = [
+    ["Float32Array", (v) => Float32Array.from(v)],
+    ["Float64Array", (v) => Float64Array.from(v)],
+    ["Int32Array", (v) => Int32Array.from(v)],
+    ["Int16Array", (v) => Int16Array.from(v)],
+    ["Int8Array", (v) => Int8Array.from(v)],
+    ["Uint8Array", (v) => Uint8Array.from(v)],
+    ["Uint16Array", (v) => Uint16Array.from(v)],
+    ["Uint32Array", (v) => Uint32Array.from(v)],
+  ];
+  const VALUES = [
+    0,
+    -0,
+    1,
+    -1,
+    2.5,
+    -2.5,
+    127,
+    128,
+    255,
+    256,
+    65535,
+    65536,
+    -32769,
+    2 ** 31 - 1,
+    -(2 ** 31),
+    2 ** 32 - 1,
+    1e10,
+    NaN,
+    Infinity,
+    -Infinity,
+    1e-40,
+    0.1,
+  ];
+  const TARGETS = [
+    undefined,
+    "float32",
+    "float64",
+    "float16",
+    "bfloat16",
+    "int64",
+    "int32",
+    "int16",
+    "int8",
+    "uint8",
+    "bool",
+  ] as const;
+  /** Elements as strings: NaN, -0 and BigInt-valued int64 stay distinct. */
+  const show = (t: torch.Tensor) =>
+    (t.tolist() as unknown[]).map((v) => Object.is(v, -0) ? "-0" : String(v));
+  for (const [name, make] of SOURCES) {
+    test(name, () => {
+      const data = make(VALUES);
+      const own = torch.from_numpy(data as never);
+      for (const dtype of TARGETS) {
+        const got = torch.tensor(data as never, dtype ? { dtype } : {});
+        const want = own.to(dtype ?? own.dtype);
+        assert.equal(got.dtype, want.dtype, `${name} → ${dtype}`);
+        assert.deepEqual(
+          show(got),
+          show(want),
+          `${name} → ${dtype ?? "its own dtype"}`,
+        );
+      }
+      // A copy: the array is not shared.
+      const copy = torch.tensor(data as never);
+      (data as Float64Array)[2] = 9;
+      assert.equal((copy.tolist() as number[])[2], 1, `${name}: a copy`);
+    });
+  }
+});

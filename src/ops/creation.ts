@@ -10,6 +10,7 @@ import {
   int32,
   int64,
   int8,
+  type StorageArray,
   toComplexType,
   toRealType,
   uint16,
@@ -104,13 +105,14 @@ export function fromValues(
 ): Tensor {
   const host = Tensor.empty(shape, dtype);
   if (host.numel() > 0) {
-    const big = values instanceof BigInt64Array;
-    const buffer = big || values instanceof Float64Array
-      ? values
-      : Float64Array.from(values);
+    // A typed array is read as its own dtype (the cast from it is exact where a double's is),
+    // other values through doubles.
+    const own = values instanceof BigInt64Array ? int64 : typedDtype(values);
     cpu.ops.copy(host._view(), {
-      buffer,
-      dtype: big ? "int64" : "float64",
+      buffer: own
+        ? values as StorageArray
+        : Float64Array.from(values as ArrayLike<number>),
+      dtype: own ? own.name : "float64",
       offset: 0,
       strides: contiguousStrides(shape),
     }, shape);
@@ -130,6 +132,17 @@ const TYPED: [new (...a: never[]) => unknown, DType][] = [
   [BigInt64Array, int64],
   [BigUint64Array, uint64],
 ];
+
+/** The dtype of a typed array's elements (BigInt arrays excepted); undefined for other data. */
+function typedDtype(data: unknown): DType | undefined {
+  if (!ArrayBuffer.isView(data)) return undefined;
+  for (const [ctor, dt] of TYPED) {
+    if (data instanceof ctor) {
+      return dt === int64 || dt === uint64 ? undefined : dt;
+    }
+  }
+  return undefined;
+}
 
 /** Walks nested data once: its shape, its values as doubles, and the dtype PyTorch would infer. */
 function flattenData(
@@ -228,6 +241,16 @@ export function tensor(data: TensorData, opts: FactoryOptions = {}): Tensor {
     complexCopy(out, re);
     pairsOf(out).select(-1, 1).copy_(im);
     return finishFactory(out, opts);
+  }
+  const own = typedDtype(data);
+  if (own) {
+    // A flat typed array (a dataset's pixels): copied as it is, not walked element by element.
+    const flat = data as unknown as ArrayLike<number>;
+    const dtype = wanted ?? own;
+    return finishFactory(
+      fromValues(flat, [flat.length], dtype, factoryBackend(opts)),
+      opts,
+    );
   }
   const { shape, values, inferred, bigs, typed } = flattenData(data);
   const dtype = wanted ?? inferred;
