@@ -434,16 +434,19 @@ const MIN_ELEMENTS = 1024;
  * Under V8 every op comes here from MIN_ELEMENTS on. The arithmetic ops' JavaScript loop is fast
  * too, but the lanes and the copies win at every size, by most for a scalar operand (under Deno,
  * into an existing output: add of 1M floats 25.8 GB/s against 14.8, of 16M 14.3–14.7 against
- * 13.3–15.7; mul by a scalar of 4M 17.2–19.9 against 8.7). Under Bun JavaScriptCore's own loop is
- * faster at every size (add_ of 16M: 28 GB/s against 16), so those stay there. The choices (relu,
- * the clamps, ...) gain everywhere: relu of 16M floats into an existing output at 14.2–15.5 GB/s
- * against 8.1 in JavaScript.
+ * 13.3–15.7; mul by a scalar of 4M 17.2–19.9 against 8.7). Under Bun JavaScriptCore's own loop
+ * over two tensors is faster at every size (add_ of 16M: 28 GB/s against 16), so those stay
+ * there; its loop with a scalar is not (mul_ by 0.9, an optimizer's momentum, of 48k floats: 12
+ * µs here against 34.5, of 4M 1.25 ms against 2.9). The choices (relu, the clamps, ...) gain
+ * everywhere: relu of 16M floats into an existing output at 14.2–15.5 GB/s against 8.1 in
+ * JavaScript.
  */
 const ARITHMETIC = new Set(["add", "sub", "mul", "div"]);
 const UNDER_BUN = "Bun" in globalThis;
 
 /**
- * Whether wasmMap takes `op` on n elements (float32 and contiguous is the caller's to check).
+ * Whether wasmMap takes `op` on n elements (float32 and contiguous is the caller's to check),
+ * with a `scalar` second operand or a tensor.
  * With one operand value per row (`perRow`, a bias) the arithmetic ops come here under Bun too:
  * JavaScript's alternative is then the strided loop, not the flat one (a bias added to
  * 64×6×28×28 into an existing output: 199 µs against 602 under Bun, 250 against 733 under Deno;
@@ -454,10 +457,11 @@ export function wasmMapsOp(
   n: number,
   alpha = 1,
   perRow = false,
+  scalar = false,
 ): boolean {
   return n >= MIN_ELEMENTS && (op === "relu" || op in OPS) &&
     (alpha === 1 || op === "add" || op === "sub") &&
-    (!ARITHMETIC.has(op) || perRow || !UNDER_BUN) &&
+    (!ARITHMETIC.has(op) || perRow || scalar || !UNDER_BUN) &&
     simdOn() &&
     wasmMaps() !== null;
 }
