@@ -22,11 +22,15 @@ export interface Meta {
   backend?: Tensor["storage"]["backend"];
 }
 
-/** A tensor saved for backward, with the version it had and what produced it (for the error). */
+/**
+ * A tensor saved for backward, with the version it had and what produced it (output `nr` of
+ * `node`, for the error; the message itself is only written when it is raised).
+ */
 interface Saved {
   tensor: Tensor;
   version: number;
-  origin: string;
+  node: Node | null;
+  nr: number;
 }
 
 const FREED =
@@ -81,7 +85,8 @@ export class Node {
     this.saved = saved.map((t) => ({
       tensor: t,
       version: t._version,
-      origin: describeOrigin(t),
+      node: t.grad_fn,
+      nr: t._output_nr,
     }));
   }
 
@@ -113,7 +118,10 @@ export class Node {
 
   /** Names the producer of each saved tensor again, once the node's own outputs point at it. */
   describeSaved(): void {
-    for (const s of this.saved ?? []) s.origin = describeOrigin(s.tensor);
+    for (const s of this.saved ?? []) {
+      s.node = s.tensor.grad_fn;
+      s.nr = s.tensor._output_nr;
+    }
   }
 
   /** Whether `t` itself is among the saved tensors. */
@@ -137,7 +145,9 @@ export class Node {
         throw new RuntimeError(
           `one of the variables needed for gradient computation has been modified by an inplace operation: [${t.type()} [${
             t._shape.join(", ")
-          }]]${s.origin} is at version ${t._version}; expected version ${s.version} instead. Hint: enable anomaly detection to find the operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True).`,
+          }]]${
+            describeOrigin(s)
+          } is at version ${t._version}; expected version ${s.version} instead. Hint: enable anomaly detection to find the operation that failed to compute its gradient, with torch.autograd.set_detect_anomaly(True).`,
         );
       }
       return s.tensor;
@@ -153,10 +163,8 @@ export class Node {
   }
 }
 
-function describeOrigin(t: Tensor): string {
-  return t.grad_fn
-    ? `, which is output ${t._output_nr} of ${t.grad_fn._name},`
-    : "";
+function describeOrigin(s: Saved): string {
+  return s.node ? `, which is output ${s.nr} of ${s.node._name},` : "";
 }
 
 /** The node that accumulates into a leaf's `.grad`. */

@@ -344,14 +344,18 @@ function recordBinary(
     propagate([a, b], [out]);
     return;
   }
-  const wanted = [
-    ...(needA ? decl.uses?.a ?? [] : []),
-    ...(needB ? decl.uses?.b ?? [] : []),
-  ];
-  // Saved in the fixed order a, b, y: the order `get` below reads them back.
-  const uses = (["a", "b", "y"] as const).filter((k) => wanted.includes(k));
-  const slots = { a, b, y: out } as const;
-  const saved = uses.map((k) => slots[k]).filter(isT);
+  // What the needed gradients read; saved in the fixed order a, b, y, as backward reads them.
+  const ua = needA ? decl.uses?.a : undefined,
+    ub = needB ? decl.uses?.b : undefined;
+  const wants = (k: "a" | "b" | "y") =>
+    (ua !== undefined && ua.includes(k)) ||
+    (ub !== undefined && ub.includes(k));
+  const keepA = isT(a) && wants("a"), keepB = isT(b) && wants("b");
+  const keepY = wants("y");
+  const saved: Tensor[] = [];
+  if (keepA) saved.push(a);
+  if (keepB) saved.push(b);
+  if (keepY) saved.push(out);
   record({
     name: decl.node?.(a, b) ?? nodeName(name),
     inputs: [a, b],
@@ -360,14 +364,9 @@ function recordBinary(
     backward: ([g], unpacked) => {
       // Tensors come back from the saved list (version-checked); scalars are constants.
       let k = 0;
-      const get = (
-        key: "a" | "b" | "y",
-      ) => (uses.includes(key) && isT(slots[key]) ? unpacked[k++] : slots[key]);
-      const [sa, sb, sy] = [get("a"), get("b"), get("y")] as [
-        TensorOrScalar,
-        TensorOrScalar,
-        Tensor,
-      ];
+      const sa = keepA ? unpacked[k++] : a;
+      const sb = keepB ? unpacked[k++] : b;
+      const sy = keepY ? unpacked[k++] : out;
       return [
         needA ? da(g, sa, sb, sy, alpha) : undefined,
         needB ? db(g, sa, sb, sy, alpha) : undefined,

@@ -44,8 +44,17 @@ export const zeroGrad = (g: Tensor) => g.mul(0);
 
 /** PyTorch's node name for an op: `mul` → `MulBackward0`. */
 export function nodeName(op: string, variant = 0): string {
-  return `${op[0].toUpperCase()}${op.slice(1)}Backward${variant}`;
+  const key = variant === 0 ? op : `${op}/${variant}`;
+  let name = NODE_NAMES.get(key);
+  if (name === undefined) {
+    name = `${op[0].toUpperCase()}${op.slice(1)}Backward${variant}`;
+    NODE_NAMES.set(key, name);
+  }
+  return name;
 }
+
+/** nodeName's results, made once each (every recorded op asks). */
+const NODE_NAMES = new Map<string, string>();
 
 /** Every unary op of the table: the backends' unary primitives but `round` (which takes options). */
 export type UnaryName = Exclude<UnaryOp, "round">;
