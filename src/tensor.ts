@@ -99,13 +99,14 @@ export class Tensor {
     dtype: DType = float32,
     backend?: Backend,
   ): Tensor {
-    const negative = shape.find((d) => d < 0);
-    if (negative !== undefined) {
-      throw new RuntimeError(
-        `Trying to create tensor with negative dimension ${negative}: [${
-          shape.join(", ")
-        }]`,
-      );
+    for (const d of shape) {
+      if (d < 0) {
+        throw new RuntimeError(
+          `Trying to create tensor with negative dimension ${d}: [${
+            shape.join(", ")
+          }]`,
+        );
+      }
     }
     const n = numel(shape);
     if (n * dtype.itemsize > Number.MAX_SAFE_INTEGER) {

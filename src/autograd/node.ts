@@ -73,7 +73,7 @@ export class Node {
     next: (Edge | null)[],
     inputMeta: (Meta | null)[],
     outputMeta: Meta[],
-    saved: Tensor[],
+    saved: readonly Tensor[],
     fn: BackwardFn,
   ) {
     this._name = name;
@@ -82,12 +82,15 @@ export class Node {
     this.outputMeta = outputMeta;
     this.fn = fn;
     this.hadSaved = saved.length > 0;
-    this.saved = saved.map((t) => ({
-      tensor: t,
-      version: t._version,
-      node: t.grad_fn,
-      nr: t._output_nr,
-    }));
+    this.saved = [];
+    for (const t of saved) {
+      this.saved.push({
+        tensor: t,
+        version: t._version,
+        node: t.grad_fn,
+        nr: t._output_nr,
+      });
+    }
   }
 
   /** `grad_fn.name()`: PyTorch's node name, `"MulBackward0"`. */

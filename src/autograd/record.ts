@@ -109,14 +109,7 @@ export function record(r: Recording): void {
     });
   }
   const save = r.save ?? [];
-  const node = new Node(
-    r.name,
-    next,
-    inputMeta,
-    outputMeta,
-    [...save],
-    r.backward,
-  );
+  const node = new Node(r.name, next, inputMeta, outputMeta, save, r.backward);
   for (let i = 0; i < outputs.length; i++) {
     outputs[i].grad_fn = node;
     outputs[i]._output_nr = i;
