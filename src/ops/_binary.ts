@@ -304,7 +304,10 @@ export function applyBinary(
       (common.name === "float32" || common.name === "bfloat16")
     ? roundScalar(alpha, common)
     : alpha;
-  if (canWriteInto(into, shape, outDtype, backend, [a, b, x, y])) {
+  if (
+    into !== undefined &&
+    canWriteInto(into, shape, outDtype, backend, [a, b, x, y])
+  ) {
     backend.ops.binary(kernel, view(x), view(y), into._view(), shape, s);
     into._bump();
     return into;
