@@ -89,7 +89,7 @@ export function splitExp32(
   Ao: number,
   n: number,
 ): boolean {
-  if (n < SPLIT_MIN) return false;
+  if (n < SPLIT_MIN || performance.now() < aloneUntil) return false;
   const ctl = convHelper();
   // A helper still on the last job's straggler (or one that does not wake): this thread alone.
   if (!ctl || !helperSettled(SETTLE_MS)) return false;
@@ -167,8 +167,23 @@ export function splitExp32(
     if (helperIdle()) joinConv();
   }
   helperBlocks += theirs;
+  // Fed slower than it computes (the caller computed almost no block itself): alone for a while.
+  if (blocks >= FED_MIN_BLOCKS && blocks - theirs < blocks * FED_SHARE) {
+    aloneUntil = performance.now() + ALONE_MS;
+  }
   return true;
 }
+
+/**
+ * The feeding check: the caller copies every block the helper computes in and out, which on this
+ * VM sometimes costs it more than computing the block itself (copies into the shared memory ran
+ * 4 times slower for seconds at a time, two vCPUs sharing a core perhaps): the helper then
+ * computes nearly every block (496 to 511 of 512, against about 440 otherwise) and 16M floats
+ * ran at 3.6–3.8 GB/s on two threads, 4.4 on one. After such an exp (of FED_MIN_BLOCKS blocks or
+ * more, where the caller computed under FED_SHARE of them), exps run on one thread for ALONE_MS.
+ */
+const FED_MIN_BLOCKS = 64, FED_SHARE = 1 / 32, ALONE_MS = 2000;
+let aloneUntil = 0;
 
 /**
  * How long the caller waits for the block the helper is on before computing it too: a block
