@@ -159,15 +159,19 @@ describe("matmul and convolution through OpenBLAS and through JavaScript", () =>
     torch.manual_seed(1);
     const F = torch.nn.functional;
     const x0 = torch.randn(4, 6, 17, 15), w0 = torch.randn(16, 3, 5, 3);
+    // A bias per output channel (through OpenBLAS each sample's product starts from its group's
+    // block of bias rows).
+    const b0 = torch.randn(16);
     const run = () => {
       const x = x0.clone().requires_grad_(), w = w0.clone().requires_grad_();
-      const y = F.conv2d(x, w, undefined, {
+      const b = b0.clone().requires_grad_();
+      const y = F.conv2d(x, w, b, {
         stride: [2, 1],
         padding: 2,
         groups: 2,
       });
       y.mul(y.detach().sign()).sum().backward();
-      return [y, x.grad!, w.grad!];
+      return [y, x.grad!, w.grad!, b.grad!];
     };
     const [p, q] = bothWays(run);
     p.forEach((t, i) => assertClose(t, q[i], 1e-5, `conv output ${i}`));
