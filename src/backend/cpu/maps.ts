@@ -546,7 +546,6 @@ function float32Map(
   const n = count(shape);
   const perRow = typeof b === "object" && !isContiguous(shape, b.strides);
   if (
-    (alpha !== 1 && (typeof b !== "object" || perRow)) ||
     !wasmMapsOp(op, n, alpha, perRow, typeof b !== "object") ||
     !isContiguous(shape, out.strides) ||
     !isContiguous(shape, a.strides)

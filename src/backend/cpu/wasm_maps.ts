@@ -461,7 +461,8 @@ export function wasmMapsOp(
   scalar = false,
 ): boolean {
   return n >= MIN_ELEMENTS && (op === "relu" || op in OPS) &&
-    (alpha === 1 || op === "add" || op === "sub") &&
+    // An alpha only for add and sub of two tensors of one shape (alphaCode).
+    (alpha === 1 || ((op === "add" || op === "sub") && !scalar && !perRow)) &&
     (!ARITHMETIC.has(op) || perRow || scalar || !UNDER_BUN) &&
     simdOn() &&
     wasmMaps() !== null;
