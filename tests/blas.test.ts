@@ -211,9 +211,12 @@ describe("float32 matmul and convolution through WebAssembly SIMD and through Ja
           [40, 301, 3],
           [65, 130, 33],
           [1023, 7, 33],
-          // across the kernel's blocks of 1020 rows, 256 steps of k and 1024 columns
-          [1030, 20, 9],
+          // across the kernel's blocks: up to 2040 rows (2050 are two even blocks), 64 steps of
+          // k (600 end with a short one, entered part way), 1024 steps of k packed at once, and
+          // 1024 columns
+          [2050, 20, 9],
           [9, 600, 9],
+          [9, 1100, 9],
           [9, 20, 1030],
           // long k: with B transposed, the dot-product tiles (2x4 and the edges, k mod 4 steps)
           [7, 1030, 13],

@@ -96,6 +96,14 @@ export class Code {
     uleb(depth, this.bytes);
     return this;
   }
+  /** br_table: to depths[i] for i on the stack, to `otherwise` past their end. */
+  brTable(depths: number[], otherwise: number): this {
+    this.bytes.push(0x0e);
+    uleb(depths.length, this.bytes);
+    for (const d of depths) uleb(d, this.bytes);
+    uleb(otherwise, this.bytes);
+    return this;
+  }
   /** A SIMD instruction (prefix 0xfd), with a memory argument for loads and stores. */
   simd(code: number, memarg?: { align: number; offset: number }): this {
     this.bytes.push(0xfd);
@@ -204,6 +212,7 @@ export const Op = {
   i32And: 0x71,
   i32Or: 0x72,
   i32Shl: 0x74,
+  i32ShrU: 0x76,
   f32Add: 0x92,
   f32Mul: 0x94,
 } as const;
@@ -258,11 +267,13 @@ export const Simd = {
 
 /**
  * A module importing one memory as env.memory (shared between threads, up to `maxPages`, when
- * given) and exporting `functions` by name.
+ * given; at least `minPages` long, 1 unless given) and exporting `functions` by name. Accesses at
+ * constant addresses below the minimum need no bounds check, and V8 emits none.
  */
 export function assemble(
   functions: Record<string, Code>,
   shared?: { maxPages: number },
+  minPages = 1,
 ): Uint8Array<ArrayBuffer> {
   const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
   const entries = Object.entries(functions);
@@ -280,10 +291,12 @@ export function assemble(
   name("env", imports);
   name("memory", imports);
   if (shared) {
-    imports.push(0x02, 0x03, 0x01); // memory, limits: shared, min 1 page, max
+    imports.push(0x02, 0x03); // memory, limits: shared, min, max
+    uleb(minPages, imports);
     uleb(shared.maxPages, imports);
   } else {
-    imports.push(0x02, 0x00, 0x01); // memory, limits: min 1 page, no max
+    imports.push(0x02, 0x00); // memory, limits: min, no max
+    uleb(minPages, imports);
   }
   section(2, imports, out);
   const funcs: number[] = [];

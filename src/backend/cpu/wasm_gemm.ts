@@ -1,12 +1,13 @@
 // float32 matrix products in WebAssembly SIMD, for when no system BLAS is loaded (blas.ts).
 //
-// The operands are packed into the module's memory in blocks (MB rows × KB of A, KB × NB of B),
-// so strides and transposes cost one pass of copying, not the kernel's speed. A block of A is
-// stored as panels of MR rows, interleaved per k (MR floats per step), a block of B as panels of
-// 8 columns (8 floats per step); the micro-kernel keeps an MR×8 tile of C in 2·MR vector
-// registers over the block's k steps, each step one splat of an A value and two vectors of B per
-// row. C blocks are summed in float32 (as PyTorch's CPU and OpenBLAS do), across k blocks in
-// the module's memory, and copied (or added) to the output at the end.
+// The operands are packed into the module's memory in blocks (up to MB rows of A and NB columns
+// of B, each over KS steps of k cut into k blocks of KB), so strides and transposes cost one pass
+// of copying, not the kernel's speed. A k block of A is stored as panels of MR rows, interleaved
+// per k (MR floats per step), one of B as panels of 8 columns (8 floats per step); the
+// micro-kernel keeps an MR×8 tile of C in 2·MR vector registers over a k block, each step one
+// splat of an A value and two vectors of B per row. C blocks are summed in float32 (as PyTorch's
+// CPU and OpenBLAS do), across k blocks in the module's memory, and copied (or added) to the
+// output at the end. A block is handed to the helper threads once, all its k blocks included.
 //
 // An operand that fits (STAGE_MAX) is first copied whole into the module's memory, and its blocks
 // are packed there by the module; others are packed from JavaScript. A thin product with a long k
@@ -30,7 +31,7 @@ import {
   Simd,
   V128,
 } from "./wasm.ts";
-import { Slot, SLOTS } from "./gemm_slots.ts";
+import { type Kernel, overK, Slot, SLOTS } from "./gemm_slots.ts";
 import { checkInterrupt } from "../../interrupt.ts";
 
 /** "auto": the SIMD kernel where WebAssembly SIMD validates; "off": the JavaScript kernel. */
@@ -61,7 +62,7 @@ export function simdInfo(): {
   return {
     mode,
     simd: m ? (m.fused ? "relaxed" : "simd128") : null,
-    threads: m?.bytes ? 1 + readyHelpers().length : 1,
+    threads: m?.shared ? 1 + readyHelpers().length : 1,
   };
 }
 
@@ -76,31 +77,46 @@ export function simdOn(): boolean {
  * blocks ran 47.7 GFLOP/s against 42.7 with four rows on this machine (seven spill: 31.7).
  */
 const MR = 6;
-/** Block sizes: A's block (MB × KB) stays in L2 and one panel (MR × KB) in L1. */
-const MB = 1020, KB = 256, NB = 1024;
-
-type Kernel = (
-  a: number,
-  b: number,
-  c: number,
-  mp: number,
-  np: number,
-  kc: number,
-  ldc: number,
-  fresh: number,
-) => void;
+/**
+ * Block sizes: a k block of B (KB × NB, 256 KiB) stays in L2 while every row panel of A passes
+ * by once, through the L1 (the scratch). KB is also the length of the kernel's unrolled k loop
+ * (gemmCode): 64 steps ran 53 GFLOP/s, 128 ran 51 and 256 ran 30 (its code no longer fits the
+ * instruction cache). MB is large so that a product of 1024 rows is one block (1020 rows a block
+ * packed all of B twice, the second time for four rows).
+ */
+const MB = 2040, KB = 64, NB = 1024;
+/** Steps of k packed and handed to the threads at once (in k blocks of KB): 4 MiB of A and of B. */
+const KS = 1024;
 
 /**
- * The micro-kernel loop over every MR×8 tile of a block: C += A_block · B_block, or with `fresh`
- * (the first block of k) C = A_block · B_block, whatever C held: the accumulators start at zero
- * instead of C's tile, so C needs no clearing first (for a product with a short k, such as a
- * convolution's input gradient, clearing C cost a fifth of the product).
+ * Bytes of one thread's scratch at the front of the memory: A's panel (KB·MR floats), and the
+ * reach of the kernel's B pointer below its block (up to KB steps of 32 bytes).
  */
-function gemmCode(fused: boolean): Code {
+const SCRATCH = KB * 32;
+/** Pages at the front of the memory for the threads' scratch; the blocks start past them. */
+const SCRATCH_PAGES = 16;
+/** Threads with a scratch of their own (the caller's is the first). */
+const MAX_THREADS = (SCRATCH_PAGES * 65536) / SCRATCH;
+
+/**
+ * The micro-kernel loop over every MR×8 tile of a block of kc ≤ KB steps of k: C += A · B, or with
+ * `fresh` C = A · B, whatever C held: the accumulators start at zero instead of C's tile, so C
+ * needs no clearing first (for a product with a short k, such as a convolution's input gradient,
+ * clearing C cost a fifth of the product). A's row panels lie KB·MR floats apart, B's column
+ * panels KB·8 (with only kc steps in them).
+ *
+ * V8 checks every load against the memory's length unless the address is a constant below the
+ * module's declared minimum, so each row panel of A is first copied to the thread's scratch (at
+ * `scratch`, a constant) and read there at constant addresses, unchecked: the k loop is unrolled
+ * over KB steps, entered by a br_table at step KB − kc for a shorter kc (A's panel is copied that
+ * many steps in, and B's pointer set as many steps back). Only B's two loads a step are checked:
+ * the kernel alone ran 53 GFLOP/s against 45 with the checked loop of two steps it replaces.
+ */
+function gemmCode(fused: boolean, scratch: number): Code {
   const f = new Code([I32, I32, I32, I32, I32, I32, I32, I32]);
   const [a, b, c, mp, np, kc, ldc, fresh] = [0, 1, 2, 3, 4, 5, 6, 7];
-  const i = f.local(I32), j = f.local(I32), q = f.local(I32);
-  const pa = f.local(I32), pb = f.local(I32), pc = f.local(I32);
+  const i = f.local(I32), j = f.local(I32), skip = f.local(I32);
+  const pb0 = f.local(I32), pb = f.local(I32), pc = f.local(I32);
   const acc = Array.from({ length: 2 * MR }, () => f.local(V128));
   const b0 = f.local(V128), b1 = f.local(V128), s = f.local(V128);
   const vec = (offset: number) => ({ align: 4, offset });
@@ -108,17 +124,21 @@ function gemmCode(fused: boolean): Code {
     f.get(pc);
     if (r > 0) f.get(ldc).i32(r).op(Op.i32Mul).op(Op.i32Add);
   };
+  // skip = KB − kc; pb0 = b − skip·32 (B lies past every scratch, so it stays positive)
+  f.i32(KB).get(kc).op(Op.i32Sub).set(skip);
+  f.get(b).get(skip).i32(5).op(Op.i32Shl).op(Op.i32Sub).set(pb0);
   f.i32(0).set(i).block().loop();
   f.get(i).get(mp).op(Op.i32GeU).brIf(1);
+  // A's panel i (kc·MR floats at a + i·KB·MR·4) to the scratch, skip steps in.
+  f.i32(scratch).get(skip).i32(MR * 4).op(Op.i32Mul).op(Op.i32Add);
+  f.get(a).get(i).i32(KB * MR * 4).op(Op.i32Mul).op(Op.i32Add);
+  f.get(kc).i32(MR * 4).op(Op.i32Mul).memoryCopy();
   f.i32(0).set(j).block().loop();
   f.get(j).get(np).op(Op.i32GeU).brIf(1);
-  // pc = c + i·MR·ldc + j·32; pa = a + i·kc·MR·4; pb = b + j·kc·32
+  // pc = c + i·MR·ldc + j·32; pb = pb0 + j·KB·32
   f.get(c).get(i).i32(MR).op(Op.i32Mul).get(ldc).op(Op.i32Mul).op(Op.i32Add);
   f.get(j).i32(5).op(Op.i32Shl).op(Op.i32Add).set(pc);
-  f.get(a).get(i).get(kc).op(Op.i32Mul).i32(MR * 4).op(Op.i32Mul).op(Op.i32Add)
-    .set(pa);
-  f.get(b).get(j).get(kc).op(Op.i32Mul).i32(5).op(Op.i32Shl).op(Op.i32Add)
-    .set(pb);
+  f.get(pb0).get(j).i32(KB * 32).op(Op.i32Mul).op(Op.i32Add).set(pb);
   f.get(fresh).if();
   for (const x of acc) f.v128Zero().set(x);
   f.else();
@@ -129,16 +149,16 @@ function gemmCode(fused: boolean): Code {
     }
   }
   f.end();
-  f.get(kc).set(q).block();
-  f.get(q).op(Op.i32Eqz).brIf(0);
-  f.loop();
-  // Two k steps per pass (kc is even: the packing pads it with a zero step).
-  for (let u = 0; u < 2; u++) {
-    f.get(pb).simd(Simd.load, vec(32 * u)).set(b0);
-    f.get(pb).simd(Simd.load, vec(32 * u + 16)).set(b1);
+  // One block per step; leaving the block at depth q lands on step q.
+  for (let q = 0; q < KB; q++) f.block();
+  f.get(skip).brTable(Array.from({ length: KB }, (_, q) => q), KB - 1);
+  for (let q = 0; q < KB; q++) {
+    f.end();
+    f.get(pb).simd(Simd.load, vec(32 * q)).set(b0);
+    f.get(pb).simd(Simd.load, vec(32 * q + 16)).set(b1);
     for (let r = 0; r < MR; r++) {
-      f.get(pa).simd(Simd.load32Splat, { align: 2, offset: 4 * (MR * u + r) })
-        .set(s);
+      const at = scratch + 4 * (MR * q + r);
+      f.i32(0).simd(Simd.load32Splat, { align: 2, offset: at }).set(s);
       for (let h = 0; h < 2; h++) {
         const x = acc[2 * r + h], bv = h === 0 ? b0 : b1;
         if (fused) {
@@ -150,10 +170,6 @@ function gemmCode(fused: boolean): Code {
       }
     }
   }
-  f.get(pa).i32(MR * 8).op(Op.i32Add).set(pa);
-  f.get(pb).i32(64).op(Op.i32Add).set(pb);
-  f.get(q).i32(2).op(Op.i32Sub).tee(q).brIf(0);
-  f.end().end();
   for (let r = 0; r < MR; r++) {
     for (let h = 0; h < 2; h++) {
       rowAddress(r);
@@ -370,12 +386,21 @@ interface Module {
   /** The dot-product tiles, by DOT_TILES's index. */
   dot: DotTile[];
   fused: boolean;
-  /** The module's bytes, for helper threads (null where its memory is not shared). */
-  bytes: Uint8Array<ArrayBuffer> | null;
+  /** Whether its memory is shared (helper threads can run its kernel). */
+  shared: boolean;
 }
 
-/** Pages (64 KiB) the shared memory may grow to: the blocks need about 7 MiB. */
+/** Pages (64 KiB) the shared memory may grow to: the scratch and the blocks need about 8 MiB. */
 const MAX_PAGES = 1024;
+
+/** The kernel alone for the helper thread with scratch `slot` (the caller's is 0), as a module. */
+function helperBytes(fused: boolean, slot: number): Uint8Array<ArrayBuffer> {
+  return assemble(
+    { gemm: gemmCode(fused, slot * SCRATCH) },
+    { maxPages: MAX_PAGES },
+    SCRATCH_PAGES,
+  );
+}
 
 let module: Module | null | undefined;
 
@@ -390,7 +415,7 @@ export function wasmGemmModule(): Module | null {
     for (const shared of [true, false]) {
       const bytes = assemble(
         {
-          gemm: gemmCode(fused),
+          gemm: gemmCode(fused, 0),
           packA: packACode(),
           packB: packBCode(),
           ...Object.fromEntries(
@@ -398,13 +423,14 @@ export function wasmGemmModule(): Module | null {
           ),
         },
         shared ? { maxPages: MAX_PAGES } : undefined,
+        SCRATCH_PAGES,
       );
       try {
         if (!WebAssembly.validate(bytes)) continue;
         const memory = new WebAssembly.Memory(
           shared
-            ? { initial: 1, maximum: MAX_PAGES, shared: true }
-            : { initial: 1 },
+            ? { initial: SCRATCH_PAGES, maximum: MAX_PAGES, shared: true }
+            : { initial: SCRATCH_PAGES },
         );
         const exports = instantiate(bytes, memory);
         module = {
@@ -414,7 +440,7 @@ export function wasmGemmModule(): Module | null {
           packB: exports.packB as Pack,
           dot: DOT_TILES.map(([r, c]) => exports[`dot${r}x${c}`] as DotTile),
           fused,
-          bytes: shared ? bytes : null,
+          shared,
         };
         return module;
       } catch {
@@ -477,7 +503,7 @@ export function getNumThreads(): number {
 
 /** Starts the helper threads still missing (they come up while the caller goes on). */
 function startHelpers(mod: Module): void {
-  while (helpers.length < threads - 1) {
+  while (helpers.length < Math.min(threads, MAX_THREADS) - 1) {
     const control = new SharedArrayBuffer(SLOTS * 4);
     let worker: Worker;
     try {
@@ -489,7 +515,8 @@ function startHelpers(mod: Module): void {
       return;
     }
     worker.unref();
-    worker.postMessage({ control, memory: mod.memory, bytes: mod.bytes });
+    const bytes = helperBytes(mod.fused, helpers.length + 1);
+    worker.postMessage({ control, memory: mod.memory, bytes, kb: KB });
     helpers.push({ worker, state: new Int32Array(control), request: 0 });
   }
 }
@@ -504,9 +531,10 @@ function readyHelpers(): Helper[] {
 }
 
 /**
- * The kernel over a block, its tiles shared out between this thread and the ready helpers: by
- * row panels where there are enough of them, else by column panels. Each part writes its own
- * tiles of C, so the parts need no other synchronisation than the wait for all of them.
+ * The kernel over a block (every k block of it), its tiles shared out between this thread and the
+ * ready helpers: by row panels where there are enough of them, else by column panels. Each part
+ * writes its own tiles of C, so the parts need no other synchronisation than the wait for all of
+ * them.
  */
 function runBlock(
   mod: Module,
@@ -515,35 +543,32 @@ function runBlock(
   c: number,
   mp: number,
   np: number,
-  kc: number,
+  k: number,
   ldc: number,
   fresh: number,
+  ak: number,
+  bk: number,
 ): void {
-  const work = mp * MR * np * 8 * kc;
-  if (threads <= 1 || !mod.bytes || work < PARALLEL_MIN) {
-    return mod.gemm(a, b, c, mp, np, kc, ldc, fresh);
+  const work = mp * MR * np * 8 * k;
+  if (threads <= 1 || !mod.shared || work < PARALLEL_MIN) {
+    return overK(mod.gemm, KB, [a, b, c, mp, np, k, ldc, fresh, ak, bk]);
   }
   startHelpers(mod);
   const ready = readyHelpers();
   const byRows = mp >= np;
   const parts = Math.min(ready.length + 1, byRows ? mp : np);
-  if (parts <= 1) return mod.gemm(a, b, c, mp, np, kc, ldc, fresh);
+  if (parts <= 1) {
+    return overK(mod.gemm, KB, [a, b, c, mp, np, k, ldc, fresh, ak, bk]);
+  }
   const total = byRows ? mp : np;
   const cut = (p: number) => Math.floor((total * p) / parts);
   const args = (p: number): number[] => {
     const from = cut(p), count = cut(p + 1) - from;
     return byRows
-      ? [
-        a + from * kc * MR * 4,
-        b,
-        c + from * MR * ldc,
-        count,
-        np,
-        kc,
-        ldc,
-        fresh,
-      ]
-      : [a, b + from * kc * 32, c + from * 32, mp, count, kc, ldc, fresh];
+      ? [a + from * KB * MR * 4, b, c + from * MR * ldc, count, np]
+        .concat([k, ldc, fresh, ak, bk])
+      : [a, b + from * KB * 32, c + from * 32, mp, count]
+        .concat([k, ldc, fresh, ak, bk]);
   };
   for (let p = 1; p < parts; p++) {
     const h = ready[p - 1];
@@ -551,8 +576,7 @@ function runBlock(
     Atomics.store(h.state, Slot.Request, ++h.request);
     Atomics.notify(h.state, Slot.Request);
   }
-  const [a0, b0, c0, m0, n0, k0, l0] = args(0);
-  mod.gemm(a0, b0, c0, m0, n0, k0, l0, fresh);
+  overK(mod.gemm, KB, args(0));
   for (let p = 1; p < parts; p++) {
     const h = ready[p - 1];
     for (let waited = 0;;) {
@@ -604,12 +628,16 @@ export function wasmGemm(
     ? wasmGemmModule()
     : null;
   if (!mod) return false;
-  // Layout of the memory, in floats: A block, B block, C block.
-  const mpMax = Math.ceil(Math.min(MB, m) / MR),
+  // Layout of the memory, in floats, past the scratch: A block, B block (each KS steps of k at
+  // most, in k blocks of KB), C block.
+  // Rows in blocks of at most MB, as even as panels allow: 1024 rows are two blocks of 516 and
+  // 508, not 1020 and 4 (which packed all of B again for four rows, on one thread).
+  const mbStep = MR * Math.ceil(m / Math.ceil(m / MB) / MR);
+  const mpMax = mbStep / MR,
     npMax = Math.ceil(Math.min(NB, n) / 8);
-  const kbMax = Math.min(KB, k + (k & 1));
-  const aBase = 0, bBase = aBase + mpMax * MR * kbMax;
-  const cBase = bBase + npMax * 8 * kbMax;
+  const ksMax = Math.min(KS, KB * Math.ceil(k / KB));
+  const aBase = SCRATCH_PAGES * 16384, bBase = aBase + mpMax * MR * ksMax;
+  const cBase = bBase + npMax * 8 * ksMax;
   // Operands that fit are copied into the module's memory whole (one memcpy each), and their
   // blocks packed there by the module: packing in JavaScript cost more than the products of
   // thin matrices (a convolution's columns), and a fifth of a square one.
@@ -641,27 +669,32 @@ export function wasmGemm(
     copyOut(F, cBase, n, out, oOff, n, m, n, accumulate);
     return true;
   }
-  for (let i0 = 0; i0 < m; i0 += MB) {
-    const mb = Math.min(MB, m - i0), mp = Math.ceil(mb / MR);
+  for (let i0 = 0; i0 < m; i0 += mbStep) {
+    const mb = Math.min(mbStep, m - i0), mp = Math.ceil(mb / MR);
     for (let j0 = 0; j0 < n; j0 += NB) {
       const nb = Math.min(NB, n - j0), np = Math.ceil(nb / 8), ldc = np * 8;
-      for (let k0 = 0; k0 < k; k0 += KB) {
-        const kb = Math.min(KB, k - k0), kp = kb + (kb & 1);
-        if (aSpan > 0) {
-          const at = aStage + i0 * as0 + k0 * as1;
-          mod.packA(4 * at, 4 * as0, 4 * as1, mb, mp, kb, kp, 4 * aBase);
-        } else {
-          const at = aOff + i0 * as0 + k0 * as1;
-          packA(F, aBase, a, at, as0, as1, mb, mp, kb, kp);
+      // Floats between k blocks of the packed A and B.
+      const ak = mp * MR * KB, bk = np * 8 * KB;
+      for (let s0 = 0; s0 < k; s0 += KS) {
+        const ks = Math.min(KS, k - s0);
+        for (let k0 = s0; k0 < s0 + ks; k0 += KB) {
+          const kb = Math.min(KB, s0 + ks - k0), blk = (k0 - s0) / KB;
+          const aAt = aBase + blk * ak, bAt = bBase + blk * bk;
+          if (aSpan > 0) {
+            const at = aStage + i0 * as0 + k0 * as1;
+            mod.packA(4 * at, 4 * as0, 4 * as1, mb, mp, kb, KB, 4 * aAt);
+          } else {
+            const at = aOff + i0 * as0 + k0 * as1;
+            packA(F, aAt, a, at, as0, as1, mb, mp, kb, KB);
+          }
+          if (bSpan > 0) {
+            const at = bStage + k0 * bs0 + j0 * bs1;
+            mod.packB(4 * at, 4 * bs0, 4 * bs1, nb, np, kb, KB, 4 * bAt);
+          } else {
+            const at = bOff + k0 * bs0 + j0 * bs1;
+            packB(F, bAt, b, at, bs0, bs1, nb, np, kb, KB);
+          }
         }
-        if (bSpan > 0) {
-          const at = bStage + k0 * bs0 + j0 * bs1;
-          mod.packB(4 * at, 4 * bs0, 4 * bs1, nb, np, kb, kp, 4 * bBase);
-        } else {
-          const at = bOff + k0 * bs0 + j0 * bs1;
-          packB(F, bBase, b, at, bs0, bs1, nb, np, kb, kp);
-        }
-        const fresh = k0 === 0 ? 1 : 0;
         runBlock(
           mod,
           4 * aBase,
@@ -669,9 +702,11 @@ export function wasmGemm(
           4 * cBase,
           mp,
           np,
-          kp,
+          ks,
           4 * ldc,
-          fresh,
+          s0 === 0 ? 1 : 0,
+          4 * ak,
+          4 * bk,
         );
         // Every thread is done with the block, so an interrupt leaves nothing running.
         checkInterrupt();
