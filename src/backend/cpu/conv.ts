@@ -23,6 +23,8 @@ import {
   layoutChunk,
   postConv,
   runIm2col,
+  type SampleColumns,
+  sampleColumns,
   tableFloats,
 } from "./wasm_conv.ts";
 
@@ -322,6 +324,64 @@ interface ConvShare {
 }
 
 /**
+ * runShare by sample through the system BLAS, forward and weight gradient, for the geometries
+ * sampleColumns takes: each sample's group of channels is copied to this thread's fixed input,
+ * its columns built at fixed addresses (no bounds checks), and its product made there: into small
+ * in place (from the bias rows where there is a bias), or added into wt. LeNet's second layer at
+ * batch 64 on one thread: the forward 0.50 → 0.45 ms, im2col about 1.4 µs a sample against 2.7
+ * in chunks.
+ */
+function samplewise(
+  s: ConvShare,
+  at: SampleColumns,
+  biasRows: Floats | null,
+  wt: Floats | null,
+): void {
+  const { g, from, to, big, bigOff, w, wOff, small, smallOff, laid } = s;
+  const Cg = g.C / g.G, Og = g.O / g.G, HW = g.H * g.W;
+  const K = Cg * g.kh * g.kw, L = g.oh * g.ow, sample = g.C * HW;
+  // Nothing below grows the memory, so F (made after the last growth) stays valid.
+  const F = at.F;
+  for (let gr = 0; gr < g.G; gr++) {
+    const rows = biasRows?.subarray(gr * Og * L, (gr + 1) * Og * L);
+    for (let n = from; n < to; n++) {
+      const src = n * sample + gr * Cg * HW;
+      if (laid) {
+        const i = laid.input + src - laid.first * sample;
+        F.copyWithin(at.input, i, i + Cg * HW);
+      } else {
+        F.set(big.subarray(bigOff + src, bigOff + src + Cg * HW), at.input);
+      }
+      at.fill();
+      const y = smallOff + (n * g.O + gr * Og) * L;
+      if (wt) {
+        // wt[group] (+)= columns · dYᵀ: K × Og, the sample's [Og, L] block read transposed.
+        const t = gr * K * Og;
+        gemmInto(wt, t, F, at.cols, L, 1, small, y, 1, L, K, L, Og, n > from);
+        continue;
+      }
+      if (rows) small.set(rows, y);
+      gemmInto(
+        small,
+        y,
+        w,
+        wOff + gr * Og * K,
+        K,
+        1,
+        F,
+        at.cols,
+        L,
+        1,
+        Og,
+        K,
+        L,
+        rows !== undefined,
+      );
+    }
+  }
+}
+
+/**
  * Runs a share chunk by chunk: im2col (or col2im), the GEMM, and the shuffle, per group. Where
  * the system BLAS takes a sample's product, the forward and weight kernels skip the shuffle:
  * one product per sample reads and writes the tensor's [O, L] block in place (BLAS takes its
@@ -348,7 +408,14 @@ function runShare(s: ConvShare): void {
   for (let o = 0; biasRows && o < g.O; o++) {
     biasRows.fill(bias![o], o * L, (o + 1) * L);
   }
-  for (let n0 = from; n0 < to; n0 += chunk) {
+  // By sample, the forward's columns one sample at a time at fixed addresses (samplewise).
+  // (float32 only: the module's memory holds float32.)
+  const at = bySample && like instanceof Float32Array &&
+      big instanceof Float32Array
+    ? sampleColumns(g)
+    : null;
+  if (at) samplewise(s, at, biasRows, wt);
+  for (let n0 = from; !at && n0 < to; n0 += chunk) {
     const nb = Math.min(chunk, to - n0), NL = nb * L;
     const cols: Columns = laid
       ? { array: laid.F, off: laid.cols, wasm: laid }

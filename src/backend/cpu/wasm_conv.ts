@@ -7,7 +7,7 @@
 // helper thread (conv_thread.ts, started here) can build its share of a convolution's columns in
 // it too. The assembler is wasm.ts; nothing is built ahead.
 
-import type { ConvGeom } from "../backend.ts";
+import { CONV_GEOM_FIELDS, type ConvGeom } from "../backend.ts";
 import { tapSpan } from "../geometry.ts";
 import {
   assemble,
@@ -343,6 +343,107 @@ function im2colValidCode(adjoint: boolean, shape?: RowShape): Code {
   return f;
 }
 
+// ---------------------------------------------------------------- one sample at fixed addresses
+
+/**
+ * Each thread's scratch for one sample's columns (sampleColumns), past the tap table and before
+ * any laid-out chunk: the sample's input, then its columns, each with a vector of slack. Slot 0
+ * is the calling thread's, slot 1 the helper's.
+ */
+const FIXED_BASE = 4096, FIXED_SLOT = 1 << 18, FIXED_SLOTS = 2;
+const FIXED_END = FIXED_BASE + FIXED_SLOTS * FIXED_SLOT;
+/** Pages a samplewise kernel declares as the memory's minimum: its constant addresses lie below. */
+const FIXED_PAGES = Math.ceil(FIXED_END / 65536);
+/** Vector copies a samplewise kernel is unrolled to at most (about 16 bytes of code each). */
+const FIXED_MAX_COPIES = 8192;
+
+/** The row and tap geometry a samplewise kernel is built for (one group's channels). */
+function fixedShape(g: ConvGeom) {
+  const Cg = g.C / g.G, K = Cg * g.kh * g.kw, L = g.oh * g.ow;
+  const vectors = Math.ceil(g.ow / 4);
+  const inFloats = Cg * g.H * g.W + 4, colFloats = K * L + 4;
+  const fits = g.sw === 1 && g.ph === 0 && g.pw === 0 &&
+    3 * g.kw * 4 <= FIXED_BASE && K * g.oh * vectors <= FIXED_MAX_COPIES &&
+    4 * (inFloats + colFloats) <= FIXED_SLOT;
+  return { Cg, K, L, vectors, inFloats, fits };
+}
+
+/**
+ * im2col of one sample (one group's channels) from its copy at `input` into the columns at `cols`
+ * ([K, L]), both constant byte addresses below the module's declared minimum, so that V8 checks
+ * none of its loads and stores (the looped and unrolled kernels above check each against the
+ * memory's length: LeNet's second layer took about 2.7 µs a sample there, 1.4 here). Rows are
+ * whole vectors, reaching up to three floats past the row, as in im2colValid.
+ */
+function fixedIm2colCode(g: ConvGeom, input: number, cols: number): Code {
+  const f = new Code([]);
+  const { Cg, L, vectors } = fixedShape(g);
+  for (let c = 0, tap = 0; c < Cg; c++) {
+    for (let i = 0; i < g.kh; i++) {
+      for (let j = 0; j < g.kw; j++, tap++) {
+        for (let y = 0; y < g.oh; y++) {
+          const row = c * g.H * g.W + (y * g.sh + i * g.dh) * g.W + j * g.dw;
+          for (let v = 0; v < vectors; v++) {
+            const src = { align: 0, offset: input + 4 * (row + 4 * v) };
+            const dst = {
+              align: 0,
+              offset: cols + 4 * (tap * L + y * g.ow + 4 * v),
+            };
+            f.i32(0).i32(0).simd(Simd.load, src).simd(Simd.store, dst);
+          }
+        }
+      }
+    }
+  }
+  return f;
+}
+
+/** A sample's columns at fixed addresses (floats into the module's memory), and the kernel. */
+export interface SampleColumns {
+  F: Float32Array;
+  /** Where the sample's input goes (one group's channels), and where its columns [K, L] come out. */
+  input: number;
+  cols: number;
+  fill: () => void;
+}
+
+/** Geometries whose samplewise kernels are kept (each a module of up to about 128 KiB). */
+const FIXED_KEPT = 16;
+
+/**
+ * The samplewise im2col for g in this thread's slot, built at first use; null where g is not a
+ * valid-padding, unit-column-stride convolution small enough to unroll, or WebAssembly is missing.
+ */
+export function sampleColumns(g: ConvGeom): SampleColumns | null {
+  const mod = simdOn() ? wasmConv() : null;
+  const shape = fixedShape(g);
+  if (!mod || !shape.fits) return null;
+  const input = FIXED_BASE + mod.slot * FIXED_SLOT;
+  const cols = input + 4 * shape.inFloats;
+  const key = CONV_GEOM_FIELDS.map((k) => g[k]).join(",");
+  let fill = mod.fixed.get(key);
+  if (fill) mod.fixed.delete(key); // set again below, as the latest
+  else {
+    reserve(mod.memory, FIXED_END);
+    const bytes = assemble(
+      { fill: fixedIm2colCode(g, input, cols) },
+      mod.bytes ? { maxPages: MAX_PAGES } : undefined,
+      FIXED_PAGES,
+    );
+    fill = instantiate(bytes, mod.memory).fill as () => void;
+    if (mod.fixed.size >= FIXED_KEPT) {
+      mod.fixed.delete(mod.fixed.keys().next().value!);
+    }
+  }
+  mod.fixed.set(key, fill);
+  return {
+    F: new Float32Array(mod.memory.buffer),
+    input: input / 4,
+    cols: cols / 4,
+    fill,
+  };
+}
+
 interface Module {
   memory: WebAssembly.Memory;
   im2col: Kernel;
@@ -352,6 +453,10 @@ interface Module {
   bytes: Uint8Array<ArrayBuffer> | null;
   /** im2colValid and col2imValid unrolled for a row geometry (unrolledKernels), by its key. */
   unrolled: Map<string, [Kernel, Kernel]>;
+  /** This thread's scratch slot for sampleColumns (0 here, 1 in the helper). */
+  slot: number;
+  /** The samplewise kernels (sampleColumns), by geometry. */
+  fixed: Map<string, () => void>;
 }
 
 /** The shared memory's limit: 65536 pages are WebAssembly's 4 GiB (address space, not memory). */
@@ -359,7 +464,11 @@ export const MAX_PAGES = 65536;
 
 let module: Module | null | undefined;
 
-function build(memory: WebAssembly.Memory, shared: boolean): Module {
+function build(
+  memory: WebAssembly.Memory,
+  shared: boolean,
+  slot: number,
+): Module {
   const bytes = assemble(
     {
       im2col: im2colCode(),
@@ -376,6 +485,8 @@ function build(memory: WebAssembly.Memory, shared: boolean): Module {
     col2imValid: exports.col2imValid as Kernel,
     bytes: shared ? bytes : null,
     unrolled: new Map(),
+    slot,
+    fixed: new Map(),
   };
 }
 
@@ -422,7 +533,7 @@ function wasmConv(): Module | null {
           ? { initial: 1, maximum: MAX_PAGES, shared: true }
           : { initial: 1 },
       );
-      return (module = build(memory, shared));
+      return (module = build(memory, shared, 0));
     } catch {
       continue;
     }
@@ -432,7 +543,7 @@ function wasmConv(): Module | null {
 
 /** In a helper thread (conv_thread.ts): the module over the main thread's shared memory. */
 export function adoptMemory(memory: WebAssembly.Memory): void {
-  module = build(memory, true);
+  module = build(memory, true, 1);
 }
 
 // ---------------------------------------------------------------- the helper thread
@@ -584,7 +695,7 @@ export function chunkFloats(g: ConvGeom, nb: number, colSamples: number) {
 
 /** Where the tap table ends and the first laid-out chunk may start (floats). */
 export function tableFloats(g: ConvGeom): number {
-  return 4 * Math.ceil((3 * g.kw) / 4);
+  return Math.max(4 * Math.ceil((3 * g.kw) / 4), FIXED_END / 4);
 }
 
 /**
