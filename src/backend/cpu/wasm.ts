@@ -35,10 +35,15 @@ function name(s: string, out: number[]): void {
   out.push(...bytes);
 }
 
+/** out += bytes, element by element (a spread of a large function's bytes overflows the stack). */
+function append(out: number[], bytes: number[]): void {
+  for (let i = 0; i < bytes.length; i++) out.push(bytes[i]);
+}
+
 function section(id: number, body: number[], out: number[]): void {
   out.push(id);
   uleb(body.length, out);
-  out.push(...body);
+  append(out, body);
 }
 
 /** The body of one function: its locals (after the parameters) and its instructions. */
@@ -317,9 +322,10 @@ export function assemble(
     const body: number[] = [];
     uleb(f.locals.length, body);
     for (const t of f.locals) body.push(1, t);
-    body.push(...f.bytes, 0x0b);
+    append(body, f.bytes);
+    body.push(0x0b);
     uleb(body.length, code);
-    code.push(...body);
+    append(code, body);
   }
   section(10, code, out);
   return new Uint8Array(out);

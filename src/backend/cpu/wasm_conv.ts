@@ -354,7 +354,7 @@ const FIXED_BASE = 4096, FIXED_SLOT = 1 << 18, FIXED_SLOTS = 2;
 const FIXED_END = FIXED_BASE + FIXED_SLOTS * FIXED_SLOT;
 /** Pages a samplewise kernel declares as the memory's minimum: its constant addresses lie below. */
 const FIXED_PAGES = Math.ceil(FIXED_END / 65536);
-/** Vector copies a samplewise kernel is unrolled to at most (about 16 bytes of code each). */
+/** Vectors a samplewise kernel is unrolled to at most (about 16 bytes of code each forward, 30 for col2im). */
 const FIXED_MAX_COPIES = 8192;
 
 /** The row and tap geometry a samplewise kernel is built for (one group's channels). */
@@ -373,11 +373,25 @@ function fixedShape(g: ConvGeom) {
  * ([K, L]), both constant byte addresses below the module's declared minimum, so that V8 checks
  * none of its loads and stores (the looped and unrolled kernels above check each against the
  * memory's length: LeNet's second layer took about 2.7 µs a sample there, 1.4 here). Rows are
- * whole vectors, reaching up to three floats past the row, as in im2colValid.
+ * whole vectors, reaching up to three floats past the row, as in im2colValid. With `adjoint`
+ * (col2im), each row of columns is added back into the input, the last vector's lanes past the
+ * row cleared first, as in col2imValid.
  */
-function fixedIm2colCode(g: ConvGeom, input: number, cols: number): Code {
+function fixedIm2colCode(
+  g: ConvGeom,
+  input: number,
+  cols: number,
+  adjoint: boolean,
+): Code {
   const f = new Code([]);
   const { Cg, L, vectors } = fixedShape(g);
+  // The lanes of a row's last vector inside the row, lane < ow mod 4.
+  const tail = f.local(V128);
+  f.v128Const(
+    new Uint8Array(
+      new Int32Array([0, 1, 2, 3].map((l) => l < g.ow % 4 ? -1 : 0)).buffer,
+    ),
+  ).set(tail);
   for (let c = 0, tap = 0; c < Cg; c++) {
     for (let i = 0; i < g.kh; i++) {
       for (let j = 0; j < g.kw; j++, tap++) {
@@ -389,7 +403,15 @@ function fixedIm2colCode(g: ConvGeom, input: number, cols: number): Code {
               align: 0,
               offset: cols + 4 * (tap * L + y * g.ow + 4 * v),
             };
-            f.i32(0).i32(0).simd(Simd.load, src).simd(Simd.store, dst);
+            if (!adjoint) {
+              f.i32(0).i32(0).simd(Simd.load, src).simd(Simd.store, dst);
+              continue;
+            }
+            f.i32(0).i32(0).simd(Simd.load, src).i32(0).simd(Simd.load, dst);
+            if (4 * v + 4 > g.ow) {
+              f.get(tail).simd(Simd.v128And);
+            }
+            f.simd(Simd.f32x4Add).simd(Simd.store, src);
           }
         }
       }
@@ -404,10 +426,13 @@ export interface SampleColumns {
   /** Where the sample's input goes (one group's channels), and where its columns [K, L] come out. */
   input: number;
   cols: number;
+  /** im2col from the input into the columns. */
   fill: () => void;
+  /** col2im: the columns added into the input. */
+  add: () => void;
 }
 
-/** Geometries whose samplewise kernels are kept (each a module of up to about 128 KiB). */
+/** Geometries whose samplewise kernels are kept (each a module of up to about 340 KiB: 41 bytes a vector). */
 const FIXED_KEPT = 16;
 
 /**
@@ -421,26 +446,31 @@ export function sampleColumns(g: ConvGeom): SampleColumns | null {
   const input = FIXED_BASE + mod.slot * FIXED_SLOT;
   const cols = input + 4 * shape.inFloats;
   const key = CONV_GEOM_FIELDS.map((k) => g[k]).join(",");
-  let fill = mod.fixed.get(key);
-  if (fill) mod.fixed.delete(key); // set again below, as the latest
+  let kernels = mod.fixed.get(key);
+  if (kernels) mod.fixed.delete(key); // set again below, as the latest
   else {
     reserve(mod.memory, FIXED_END);
     const bytes = assemble(
-      { fill: fixedIm2colCode(g, input, cols) },
+      {
+        fill: fixedIm2colCode(g, input, cols, false),
+        add: fixedIm2colCode(g, input, cols, true),
+      },
       mod.bytes ? { maxPages: MAX_PAGES } : undefined,
       FIXED_PAGES,
     );
-    fill = instantiate(bytes, mod.memory).fill as () => void;
+    const exports = instantiate(bytes, mod.memory);
+    kernels = [exports.fill as () => void, exports.add as () => void];
     if (mod.fixed.size >= FIXED_KEPT) {
       mod.fixed.delete(mod.fixed.keys().next().value!);
     }
   }
-  mod.fixed.set(key, fill);
+  mod.fixed.set(key, kernels);
   return {
     F: new Float32Array(mod.memory.buffer),
     input: input / 4,
     cols: cols / 4,
-    fill,
+    fill: kernels[0],
+    add: kernels[1],
   };
 }
 
@@ -456,7 +486,7 @@ interface Module {
   /** This thread's scratch slot for sampleColumns (0 here, 1 in the helper). */
   slot: number;
   /** The samplewise kernels (sampleColumns), by geometry. */
-  fixed: Map<string, () => void>;
+  fixed: Map<string, [() => void, () => void]>;
 }
 
 /** The shared memory's limit: 65536 pages are WebAssembly's 4 GiB (address space, not memory). */
