@@ -452,6 +452,9 @@ export function sampleColumns(g: ConvGeom): SampleColumns | null {
   const mod = simdOn() ? wasmConv() : null;
   const shape = fixedShape(g);
   if (!mod || !shape.fits) return null;
+  // An exp may have returned while the helper finishes a block in its ring, over these slots: as
+  // layoutChunk, nothing is written there before it has.
+  if (helper && !helperIdle()) joinConv();
   const input = FIXED_BASE + mod.slot * FIXED_SLOT;
   const cols = input + 4 * shape.inFloats;
   const key = CONV_GEOM_FIELDS.map((k) => g[k]).join(",");
