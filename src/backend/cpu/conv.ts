@@ -19,6 +19,7 @@ import {
   type ColumnChunk,
   convHelper,
   Ctl,
+  helperQuiet,
   joinConv,
   layoutChunk,
   postConv,
@@ -763,7 +764,9 @@ function runConv(
     bias,
     laid: null,
   };
-  if (!splitShare(s)) runShare(s);
+  if (splitShare(s)) return;
+  helperQuiet();
+  runShare(s);
 }
 
 /**

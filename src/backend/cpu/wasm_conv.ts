@@ -452,9 +452,6 @@ export function sampleColumns(g: ConvGeom): SampleColumns | null {
   const mod = simdOn() ? wasmConv() : null;
   const shape = fixedShape(g);
   if (!mod || !shape.fits) return null;
-  // An exp may have returned while the helper finishes a block in its ring, over these slots: as
-  // layoutChunk, nothing is written there before it has.
-  if (helper && !helperIdle()) joinConv();
   const input = FIXED_BASE + mod.slot * FIXED_SLOT;
   const cols = input + 4 * shape.inFloats;
   const key = CONV_GEOM_FIELDS.map((k) => g[k]).join(",");
@@ -691,6 +688,16 @@ export function joinConv(): boolean {
   h.worker.terminate();
   helper = null;
   return false;
+}
+
+/**
+ * Waits for a helper still on an exp's last block (the exp returned without it): its ring lies
+ * over the fixed slots (sampleColumns) and the laid-out chunks, so a convolution on this thread
+ * alone writes nothing there before it has finished. (A split convolution's own share is not
+ * waited for: this thread's share runs beside it.)
+ */
+export function helperQuiet(): void {
+  if (helper && !helperIdle()) joinConv();
 }
 
 /** Whether the helper has finished its last request (convHelper is up). */
