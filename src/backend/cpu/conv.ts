@@ -394,7 +394,9 @@ function samplewise(
   }
 }
 
-/** Whether a share's products go one per sample (through the system BLAS; not the input gradient). */
+/**
+ * Whether a share's products go one per sample (through the system BLAS; not the input gradient).
+ */
 function bySampleShare(s: ConvShare): boolean {
   const { kind, g } = s;
   const like = kind === ConvKind.Forward ? s.small : s.w;

@@ -1,9 +1,9 @@
 // A helper thread of the CPU's WebAssembly matrix kernel (wasm_gemm.ts): it instantiates the
 // kernel over the same shared memory (built for its own scratch there), then runs the share of
-// each product the main thread hands it, k block by k block. The main thread writes the kernel's arguments into the control words, bumps the
-// request counter and wakes it; it answers by storing that counter into the done word. It never
-// returns to its event loop, so it costs nothing between products (it sleeps in Atomics.wait);
-// it is unref'd, so a process ends without waiting for it.
+// each product the main thread hands it, k block by k block. The main thread writes the kernel's
+// arguments into the control words, bumps the request counter and wakes it; it answers by storing
+// that counter into the done word. It never returns to its event loop, so it costs nothing between
+// products (it sleeps in Atomics.wait); it is unref'd, so a process ends without waiting for it.
 
 import { parentPort } from "node:worker_threads";
 import { type Kernel, overK, Slot } from "./gemm_slots.ts";

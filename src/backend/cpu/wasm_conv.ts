@@ -354,7 +354,7 @@ const FIXED_BASE = 4096, FIXED_SLOT = 1 << 18, FIXED_SLOTS = 2;
 const FIXED_END = FIXED_BASE + FIXED_SLOTS * FIXED_SLOT;
 /** Pages a samplewise kernel declares as the memory's minimum: its constant addresses lie below. */
 const FIXED_PAGES = Math.ceil(FIXED_END / 65536);
-/** Vectors a samplewise kernel is unrolled to at most (about 16 bytes of code each forward, 30 for col2im). */
+/** Vectors a samplewise kernel is unrolled to at most (16 bytes of code each, 25 for col2im). */
 const FIXED_MAX_COPIES = 8192;
 
 /** The row and tap geometry a samplewise kernel is built for (one group's channels). */
@@ -423,7 +423,7 @@ function fixedIm2colCode(
 /** A sample's columns at fixed addresses (floats into the module's memory), and the kernel. */
 export interface SampleColumns {
   F: Float32Array;
-  /** Where the sample's input goes (one group's channels), and where its columns [K, L] come out. */
+  /** Where the sample's input goes (one group's channels), and where its columns [K, L] are. */
   input: number;
   cols: number;
   /** im2col from the input into the columns. */
@@ -440,7 +440,7 @@ export interface SampleColumns {
  */
 const UNDER_BUN = "Bun" in globalThis;
 
-/** Geometries whose samplewise kernels are kept (each a module of up to about 340 KiB: 41 bytes a vector). */
+/** Geometries whose samplewise kernels are kept (each a module of up to 41 bytes a vector). */
 const FIXED_KEPT = 16;
 
 /**
