@@ -350,10 +350,8 @@ function samplewise(
     for (let n = from; n < to; n++) {
       const src = n * sample + gr * Cg * HW;
       const y = smallOff + (n * g.O + gr * Og) * L;
-      // Where the sample's group of channels is: the laid-out share's copy, or the tensor.
-      const [arr, i] = laid
-        ? [F, laid.input + src - laid.first * sample]
-        : [big, bigOff + src];
+      // Where the sample's group of channels is: in F (the laid-out share), or in the tensor.
+      const i = laid ? laid.input + src - laid.first * sample : bigOff + src;
       if (s.kind === ConvKind.Data) {
         // columns = W_gᵀ · dY (K × L), added back into zeros: the sample's input gradient.
         const wg = wOff + gr * Og * K;
@@ -365,7 +363,7 @@ function samplewise(
         continue;
       }
       if (laid) F.copyWithin(at.input, i, i + Cg * HW);
-      else F.set(arr.subarray(i, i + Cg * HW), at.input);
+      else F.set(big.subarray(i, i + Cg * HW), at.input);
       at.fill();
       if (wt) {
         // wt[group] (+)= columns · dYᵀ: K × Og, the sample's [Og, L] block read transposed.

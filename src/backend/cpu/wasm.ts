@@ -217,7 +217,6 @@ export const Op = {
   i32And: 0x71,
   i32Or: 0x72,
   i32Shl: 0x74,
-  i32ShrU: 0x76,
   f32Add: 0x92,
   f32Mul: 0x94,
 } as const;

@@ -365,7 +365,7 @@ function fixedShape(g: ConvGeom) {
   const fits = g.sw === 1 && g.ph === 0 && g.pw === 0 &&
     3 * g.kw * 4 <= FIXED_BASE && K * g.oh * vectors <= FIXED_MAX_COPIES &&
     4 * (inFloats + colFloats) <= FIXED_SLOT;
-  return { Cg, K, L, vectors, inFloats, fits };
+  return { Cg, L, vectors, inFloats, fits };
 }
 
 /**
@@ -385,13 +385,12 @@ function fixedIm2colCode(
 ): Code {
   const f = new Code([]);
   const { Cg, L, vectors } = fixedShape(g);
-  // The lanes of a row's last vector inside the row, lane < ow mod 4.
-  const tail = f.local(V128);
-  f.v128Const(
-    new Uint8Array(
-      new Int32Array([0, 1, 2, 3].map((l) => l < g.ow % 4 ? -1 : 0)).buffer,
-    ),
-  ).set(tail);
+  // col2im: the lanes of a row's last vector inside the row, lane < ow mod 4.
+  const tail = adjoint ? f.local(V128) : -1;
+  if (adjoint) {
+    const lanes = [0, 1, 2, 3].map((l) => l < g.ow % 4 ? -1 : 0);
+    f.v128Const(new Uint8Array(new Int32Array(lanes).buffer)).set(tail);
+  }
   for (let c = 0, tap = 0; c < Cg; c++) {
     for (let i = 0; i < g.kh; i++) {
       for (let j = 0; j < g.kw; j++, tap++) {
@@ -769,7 +768,7 @@ export function layoutChunk(
   if (!mod) return null;
   // An exp may have returned while the helper finishes a block in this memory (exp_split.ts):
   // nothing is laid out over it before it has (a convolution on this thread alone included).
-  if (helper && !helperIdle()) joinConv();
+  helperQuiet();
   const sample = g.C * g.H * g.W;
   // A vector of slack after the input, which col2imValid's last row may reach into, and after the
   // columns, which im2colValid's last row may reach into.

@@ -630,8 +630,8 @@ export function wasmGemm(
   if (!mod) return false;
   // Layout of the memory, in floats, past the scratch: A block, B block (each KS steps of k at
   // most, in k blocks of KB), C block.
-  // Rows in blocks of at most MB, as even as panels allow: 1024 rows are two blocks of 516 and
-  // 508, not 1020 and 4 (which packed all of B again for four rows, on one thread).
+  // Rows in blocks of at most MB, as even as panels allow: 2050 rows are two blocks of 1026 and
+  // 1024, not 2040 and 10 (which would pack all of B again for ten rows, on one thread).
   const mbStep = MR * Math.ceil(m / Math.ceil(m / MB) / MR);
   const mpMax = mbStep / MR,
     npMax = Math.ceil(Math.min(NB, n) / 8);
