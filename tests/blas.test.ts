@@ -298,12 +298,33 @@ describe("float32 matmul and convolution through WebAssembly SIMD and through Ja
           const a = torch.randn(m, k), b = torch.randn(k, n);
           const [p, q] = simdWays(() => a.matmul(b));
           assertClose(p, q, 1e-5, `${m}x${k}x${n} on 3 threads`);
+          // Both operands transposed: A's rows and B's columns packed across their strides.
+          const at = torch.randn(k, m).t(), bt = torch.randn(n, k).t();
+          const [r, s] = simdWays(() => at.matmul(bt));
+          assertClose(r, s, 1e-5, `${m}x${k}x${n} transposed on 3 threads`);
         }
       } finally {
         torch.set_num_threads(before);
       }
     },
   );
+
+  test("mm's out= is written directly, or through a copy where it shares an operand", () => {
+    torch.manual_seed(5);
+    const a = torch.randn(70, 40), b = torch.randn(40, 50);
+    const want = a.mm(b), o = torch.full([70, 50], NaN);
+    assert.equal(torch.mm(a, b, { out: o }), o);
+    assert.deepEqual(o.tolist(), want.tolist());
+    // PyTorch gives the product for an out that is an operand, and keeps a transposed out's
+    // strides.
+    const sq = torch.randn(40, 40), bs = torch.randn(40, 40), r = sq.mm(bs);
+    torch.mm(sq, bs, { out: sq });
+    assert.deepEqual(sq.tolist(), r.tolist());
+    const ot = torch.empty(50, 70).t();
+    torch.mm(a, b, { out: ot });
+    assert.deepEqual(ot.stride(), [1, 70]);
+    assert.deepEqual(ot.tolist(), want.tolist());
+  });
 
   test("set_num_threads checks its argument as PyTorch does", () => {
     assert.throws(() => torch.set_num_threads(0), /expects a positive integer/);

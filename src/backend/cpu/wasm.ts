@@ -207,6 +207,7 @@ export const Op = {
   i32Eqz: 0x45,
   i32Eq: 0x46,
   i32LtS: 0x48,
+  i32LeS: 0x4c,
   i32GeS: 0x4e,
   i32GtU: 0x4b,
   i32LtU: 0x49,
@@ -217,6 +218,7 @@ export const Op = {
   i32And: 0x71,
   i32Or: 0x72,
   i32Shl: 0x74,
+  i32ShrU: 0x76,
   f32Add: 0x92,
   f32Mul: 0x94,
 } as const;
