@@ -20,14 +20,8 @@ import {
   MAX_PAGES,
   postConv,
 } from "./wasm_conv.ts";
-import {
-  type Exp32,
-  exp32Over,
-  fixExp32,
-  PAGE_FLOATS,
-  placed,
-  wasmExp32,
-} from "./wasm_maps.ts";
+import { type Exp32, exp32Over, fixExp32, wasmExp32 } from "./wasm_maps.ts";
+import { PAGE_FLOATS, placed } from "./wasm.ts";
 import { envVar } from "../env.ts";
 
 /** The job's kind word (at Ctl.Job): conv.ts's kinds are 0 to 2. */

@@ -60,19 +60,24 @@ export const enum Job {
   /** The threads the block is opened to. */
   Parts = 19,
   /**
-   * 1 once the caller has staged the shared operand, 2 once the split one too (the threads wait
-   * for them; an operand packed from JavaScript is packed before the block is opened).
+   * How far the caller has copied A, and B, into the module's memory (the byte address reached;
+   * READY once whole): the threads wait for what they pack. (An operand packed from JavaScript is
+   * packed before the block is opened.)
    */
-  Staged = 20,
+  AReady = 20,
+  BReady = 21,
   /** The shared operand's k blocks: the next to claim, and how many are packed. */
-  SharedNext = 21,
-  SharedDone = 22,
+  SharedNext = 22,
+  SharedDone = 23,
   /** The split operand's first panel not yet claimed. */
-  ChunkNext = 23,
+  ChunkNext = 24,
 }
 
 /** Int32 words of the job's description and counters. */
-const JOB_WORDS = 24;
+const JOB_WORDS = 25;
+
+/** An operand's ready word once all of it is in the module's memory. */
+export const READY = 0x7fffffff;
 
 /**
  * After them, a word per panel of the split operand: a finished chunk's length at its first
@@ -195,17 +200,25 @@ export function work(
   const byRows = job[Job.ByRows] === 1, k = job[Job.K];
   const kBlocks = Math.ceil(k / kb);
   const sharedSrc = byRows ? job[Job.BSrc] : job[Job.ASrc];
+  const [as0, as1, bs0, bs1] = [
+    job[Job.AS0],
+    job[Job.AS1],
+    job[Job.BS0],
+    job[Job.BS1],
+  ];
   if (sharedSrc >= 0) {
-    spinUntil(job, Job.Staged, 1, late, deadline);
     for (;;) {
       const t = Atomics.add(job, Job.SharedNext, 1);
       if (t >= kBlocks) break;
       const kc = Math.min(kb, k - t * kb);
       if (byRows) {
+        const src = sharedSrc + t * kb * bs0;
+        const last = src + (kc - 1) * bs0 + (job[Job.Cols] - 1) * bs1 + 4;
+        spinUntil(job, Job.BReady, last, late, deadline);
         f.packB(
-          sharedSrc + t * kb * job[Job.BS0],
-          job[Job.BS0],
-          job[Job.BS1],
+          src,
+          bs0,
+          bs1,
           job[Job.Cols],
           job[Job.NP],
           kc,
@@ -213,10 +226,13 @@ export function work(
           job[Job.BPacked] + t * job[Job.BK],
         );
       } else {
+        const src = sharedSrc + t * kb * as1;
+        const last = src + (job[Job.Rows] - 1) * as0 + (kc - 1) * as1 + 4;
+        spinUntil(job, Job.AReady, last, late, deadline);
         f.packA(
-          sharedSrc + t * kb * job[Job.AS1],
-          job[Job.AS0],
-          job[Job.AS1],
+          src,
+          as0,
+          as1,
           job[Job.Rows],
           job[Job.MP],
           kc,
@@ -228,7 +244,6 @@ export function work(
     }
     spinUntil(job, Job.SharedDone, kBlocks, late, deadline);
   }
-  spinUntil(job, Job.Staged, 2, late, deadline);
   const panels = byRows ? job[Job.MP] : job[Job.NP];
   const parts = job[Job.Parts];
   const splitSrc = byRows ? job[Job.ASrc] : job[Job.BSrc];
@@ -253,12 +268,14 @@ export function work(
       const a = job[Job.APacked] + from * kb * MR * 4;
       if (splitSrc >= 0) {
         const rows = Math.min(job[Job.Rows] - from * MR, take * MR);
-        const src = splitSrc + from * MR * job[Job.AS0];
+        const src = splitSrc + from * MR * as0;
+        const last = src + (rows - 1) * as0 + (k - 1) * as1 + 4;
+        spinUntil(job, Job.AReady, last, late, deadline);
         for (let t = 0; t < kBlocks; t++) {
           f.packA(
-            src + t * kb * job[Job.AS1],
-            job[Job.AS0],
-            job[Job.AS1],
+            src + t * kb * as1,
+            as0,
+            as1,
             rows,
             take,
             Math.min(kb, k - t * kb),
@@ -285,12 +302,14 @@ export function work(
       const b = job[Job.BPacked] + from * kb * 32;
       if (splitSrc >= 0) {
         const cols = Math.min(job[Job.Cols] - from * 8, take * 8);
-        const src = splitSrc + from * 8 * job[Job.BS1];
+        const src = splitSrc + from * 8 * bs1;
+        const last = src + (k - 1) * bs0 + (cols - 1) * bs1 + 4;
+        spinUntil(job, Job.BReady, last, late, deadline);
         for (let t = 0; t < kBlocks; t++) {
           f.packB(
-            src + t * kb * job[Job.BS0],
-            job[Job.BS0],
-            job[Job.BS1],
+            src + t * kb * bs0,
+            bs0,
+            bs1,
             cols,
             take,
             Math.min(kb, k - t * kb),

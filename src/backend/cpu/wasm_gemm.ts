@@ -28,6 +28,7 @@ import {
   I32,
   instantiate,
   Op,
+  placed,
   reserve,
   Simd,
   V128,
@@ -41,6 +42,7 @@ import {
   type Kernel,
   MR,
   type Pack,
+  READY,
   work,
 } from "./gemm_slots.ts";
 import { checkInterrupt } from "../../interrupt.ts";
@@ -618,17 +620,13 @@ function runJob(
   job[Job.SharedDone] = 0;
   job[Job.ChunkNext] = 0;
   job.fill(0, FINISHED, FINISHED + panels);
-  job[Job.Staged] = 2 - stages.length;
   for (const h of open) {
     h.request++;
     Atomics.store(h.state, Word.Gate, h.request);
     Atomics.store(h.state, Word.Request, h.request);
     Atomics.notify(h.state, Word.Request);
   }
-  for (const stage of stages) {
-    stage();
-    Atomics.add(job, Job.Staged, 1);
-  }
+  for (const stage of stages) stage();
   const late = (): never => {
     throw new RuntimeError(
       `a CPU helper thread did not finish its part of a matrix product in ${
@@ -700,20 +698,28 @@ export function wasmGemm(
   // Operands that fit are copied into the module's memory whole (one memcpy each), and their
   // blocks packed there by the module: packing in JavaScript cost more than the products of
   // thin matrices (a convolution's columns), and a fifth of a square one.
-  const aStage = cBase + mpMax * MR * npMax * 8;
-  const aSpan = stageSpan(a, m, k, as0, as1);
-  const bStage = aStage + aSpan, bSpan = stageSpan(b, k, n, bs0, bs1);
+  // Each staged operand half a page from where its elements sit in their page (placed()): its
+  // copy in ran at 9 GB/s from a page start, 10-11 from there.
+  const aSpan = stageSpan(a, m, k, as0, as1),
+    bSpan = stageSpan(b, k, n, bs0, bs1);
+  const cEnd = cBase + mpMax * MR * npMax * 8;
+  const aStage = aSpan > 0 ? placed(cEnd, a as Float32Array, aOff) : cEnd;
+  const aEnd = (aStage + aSpan + 3) & ~3;
+  const bStage = bSpan > 0 ? placed(aEnd, b as Float32Array, bOff) : aEnd;
   const F = heap(mod, bStage + bSpan);
-  const stageA = () => {
-    if (aSpan > 0) {
-      F.set((a as Float32Array).subarray(aOff, aOff + aSpan), aStage);
-    }
-  };
-  const stageB = () => {
-    if (bSpan > 0) {
-      F.set((b as Float32Array).subarray(bOff, bOff + bSpan), bStage);
-    }
-  };
+  // An operand is staged a piece at a time, each published in its word of the job (the byte
+  // address staging has reached), so the threads pack its first k blocks or rows meanwhile.
+  const stage =
+    (x: ArrayLike<number>, off: number, span: number, at: number, word: Job) =>
+    () => {
+      for (let i = 0; i < span; i += STAGE_PIECE) {
+        const end = Math.min(span, i + STAGE_PIECE);
+        F.set((x as Float32Array).subarray(off + i, off + end), at + i);
+        Atomics.store(job, word, 4 * (at + end));
+      }
+    };
+  const stageA = stage(a, aOff, aSpan, aStage, Job.AReady);
+  const stageB = stage(b, bOff, bSpan, bStage, Job.BReady);
   if (
     aSpan > 0 && bSpan > 0 && as1 === 1 && bs0 === 1 && m <= MB && n <= NB &&
     k >= DOT_MIN_K && k >= 8 * Math.max(m, n)
@@ -738,7 +744,9 @@ export function wasmGemm(
   // while to wake): the operand the threads share in it (gemm_slots.ts) first, then the other.
   const byRows0 = Math.ceil(Math.min(mbStep, m) / MR) >=
     Math.ceil(Math.min(NB, n) / 8);
-  let stages: (() => void)[] = byRows0 ? [stageB, stageA] : [stageA, stageB];
+  let stages = byRows0 ? [stageB, stageA] : [stageA, stageB];
+  job[Job.AReady] = aSpan > 0 ? 0 : READY;
+  job[Job.BReady] = bSpan > 0 ? 0 : READY;
   for (let i0 = 0; i0 < m; i0 += mbStep) {
     const mb = Math.min(mbStep, m - i0), mp = Math.ceil(mb / MR);
     for (let j0 = 0; j0 < n; j0 += NB) {
@@ -797,6 +805,7 @@ export function wasmGemm(
         const last = s0 + KS >= k && mp >= np;
         runJob(mod, stages, last ? copyFinished : undefined);
         stages = [];
+        job[Job.AReady] = job[Job.BReady] = READY;
         if (last) copyFinished();
         // Every thread is done with the block, so an interrupt leaves nothing running.
         checkInterrupt();
@@ -869,6 +878,9 @@ function dotProduct(
     checkInterrupt();
   }
 }
+
+/** Floats of an operand copied into the module's memory at a time (256 KiB: a k block of B). */
+const STAGE_PIECE = 1 << 16;
 
 /** Floats of one operand that may be copied into the module's memory (16 MiB). */
 const STAGE_MAX = 1 << 22;
