@@ -17,14 +17,29 @@ const skip = torch.backends.cpu.info().simd === null
   ? "this runtime has no WebAssembly SIMD"
   : false;
 
-test("a helper slow on its exp blocks changes no result", {
-  skip,
-  timeout: 120_000,
-}, () => {
+// Both exp paths: over the tensors' own WebAssembly memories (the helper reads and writes them;
+// the caller waits for its last block), and through the helper's memory (FLAMBEAU_WASM_STORAGE
+// off: the tensors are ArrayBuffers the helper cannot see).
+for (const storage of ["on", "off"]) {
+  test(
+    `a helper slow on its exp blocks changes no result (storage ${storage})`,
+    {
+      skip,
+      timeout: 120_000,
+    },
+    () => check(storage),
+  );
+}
+
+function check(storage: string) {
   const args = "Deno" in globalThis ? ["run", "-A", child] : [child];
   const r = spawnSync(process.execPath, args, {
     encoding: "utf8",
-    env: { ...process.env, FLAMBEAU_TEST_EXP_STALL_MS: "5" },
+    env: {
+      ...process.env,
+      FLAMBEAU_TEST_EXP_STALL_MS: "5",
+      FLAMBEAU_WASM_STORAGE: storage,
+    },
   });
   assert.equal(r.status, 0, r.stderr);
   const out = JSON.parse(r.stdout.trim().split("\n").pop()!);
@@ -39,4 +54,4 @@ test("a helper slow on its exp blocks changes no result", {
     out.helperBlocks < out.rounds * 8,
     `the helper took ${out.helperBlocks} blocks in ${out.rounds} exps`,
   );
-});
+}

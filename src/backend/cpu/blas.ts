@@ -11,6 +11,7 @@ import { createRequire } from "node:module";
 import { RuntimeError } from "../../errors.ts";
 import { envVar } from "../env.ts";
 import { simdInfo, type SimdMode, simdOn } from "./wasm_gemm.ts";
+import { wasmStorageOn } from "./wasm_storage.ts";
 import { convThreads, im2colInWasm } from "./wasm_conv.ts";
 
 type Floats = Float32Array | Float64Array;
@@ -205,6 +206,7 @@ export function blasInfo(): {
   im2col: "webassembly" | "javascript";
   conv_threads: number;
   exp_helper_blocks: number;
+  storage: "webassembly" | "arraybuffer";
 } {
   const b = blas(), simd = simdInfo();
   return {
@@ -218,5 +220,6 @@ export function blasInfo(): {
     im2col: im2colInWasm() ? "webassembly" : "javascript",
     conv_threads: convThreads(),
     exp_helper_blocks: expHelperBlocks(),
+    storage: wasmStorageOn() ? "webassembly" : "arraybuffer",
   };
 }

@@ -1,15 +1,20 @@
 // The CPU's helper thread. It instantiates the im2col module over the main thread's shared memory
 // (wasm_conv.ts), then runs what the main thread hands it: a share of a float32 convolution
 // (conv.ts's splitShare), its own columns and products, while the main thread runs the other; or
-// the blocks of a large float32 exp (exp_split.ts). After a job it watches for the next one for
+// the blocks of a large float32 exp (exp_split.ts, or inplace.ts over the tensors' own memories). After a job it watches for the next one for
 // 0.2 ms, then sleeps in Atomics.wait (a wake costs about 30 µs back to back; polling without end
 // took CPU time from the calling thread on the 2-core VM and made a training step slower). It
 // never returns to its event loop, and it is unref'd, so a process ends without waiting for it.
 
-import { parentPort } from "node:worker_threads";
+import {
+  type MessagePort,
+  parentPort,
+  receiveMessageOnPort,
+} from "node:worker_threads";
 import { adoptMemory, Ctl } from "./wasm_conv.ts";
 import { runJob } from "./conv.ts";
 import { EXP_JOB, runExpJob } from "./exp_split.ts";
+import { INPLACE_JOB, runInPlaceJob } from "./inplace.ts";
 
 /**
  * How long the helper watches for its next job after each one before sleeping in Atomics.wait (a
@@ -25,8 +30,11 @@ const pause = (Atomics as { pause?: () => void }).pause;
 parentPort!.once("message", (m: {
   ctl: SharedArrayBuffer;
   memory: WebAssembly.Memory;
+  port: MessagePort;
 }) => {
   const ctl = new Int32Array(m.ctl);
+  // Read synchronously: this thread never returns to its event loop.
+  const port = { receive: () => receiveMessageOnPort(m.port)?.message };
   try {
     adoptMemory(m.memory);
     Atomics.store(ctl, Ctl.Ready, 1);
@@ -47,7 +55,9 @@ parentPort!.once("message", (m: {
     if (request === seen) continue;
     seen = request;
     try {
-      if (ctl[Ctl.Job] === EXP_JOB) runExpJob(m.memory, ctl);
+      const kind = ctl[Ctl.Job];
+      if (kind === EXP_JOB) runExpJob(m.memory, ctl);
+      else if (kind === INPLACE_JOB) runInPlaceJob(ctl, request, port);
       else runJob(new Float32Array(m.memory.buffer), ctl);
       Atomics.store(ctl, Ctl.Failed, 0);
     } catch {

@@ -66,6 +66,11 @@ export function expHelperBlocks(): number {
   return helperBlocks;
 }
 
+/** Counts `n` blocks the helper computed for an exp over the tensors' memories (inplace.ts). */
+export function addHelperBlocks(n: number): void {
+  helperBlocks += n;
+}
+
 /**
  * O[Oo + i] = exp32(A[Ao + i]) for i < n on two threads; false (nothing done) below SPLIT_MIN
  * elements or without the helper. The caller has checked wasmExp32On.

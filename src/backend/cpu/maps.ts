@@ -21,11 +21,13 @@ import {
   wasmExp32,
   wasmExp32On,
   wasmMap,
+  wasmMapsOn,
   wasmMapsOp,
 } from "./wasm_maps.ts";
 import { contiguousStrides } from "../../shape.ts";
 import { exp32 } from "./exp32.ts";
 import { splitExp32 } from "./exp_split.ts";
+import { inPlaceExp32, inPlaceMap } from "./inplace.ts";
 import { transposeCopy } from "./transpose.ts";
 
 type Arr = StorageArray;
@@ -397,8 +399,11 @@ export function unary(
     n >= 1024 && isContiguous(shape, out.strides) &&
     isContiguous(shape, x.strides)
   ) {
+    const o = out.buffer as Float32Array, a = x.buffer as Float32Array;
+    if (
+      wasmMapsOn() && inPlaceMap(op, o, out.offset, a, x.offset, null, 0, n)
+    ) return;
     if (wasmMapsOp(op, n)) {
-      const o = out.buffer as Float32Array, a = x.buffer as Float32Array;
       wasmMap(op, o, out.offset, a, x.offset, null, 0, n);
     } else relu32(out.buffer, out.offset, x.buffer, x.offset, n);
     return;
@@ -450,7 +455,10 @@ function exp32Lanes(
   const src = dense(x), dst = dense(out);
   if (src !== x) copy(src, x, shape);
   const O = dst.buffer as Float32Array, A = src.buffer as Float32Array;
-  if (!splitExp32(O, dst.offset, A, src.offset, n)) {
+  if (
+    !inPlaceExp32(O, dst.offset, A, src.offset, n) &&
+    !splitExp32(O, dst.offset, A, src.offset, n)
+  ) {
     wasmExp32(O, dst.offset, A, src.offset, n);
   }
   if (dst !== out) copy(out, dst, shape);
@@ -545,6 +553,22 @@ function float32Map(
   }
   const n = count(shape);
   const perRow = typeof b === "object" && !isContiguous(shape, b.strides);
+  if (
+    alpha === 1 && !perRow && wasmMapsOn() &&
+    isContiguous(shape, out.strides) && isContiguous(shape, a.strides) &&
+    inPlaceMap(
+      op,
+      out.buffer as Float32Array,
+      out.offset,
+      a.buffer as Float32Array,
+      a.offset,
+      typeof b === "object" ? b.buffer as Float32Array : b,
+      typeof b === "object" ? b.offset : 0,
+      n,
+    )
+  ) {
+    return true;
+  }
   if (
     !wasmMapsOp(op, n, alpha, perRow, typeof b !== "object") ||
     !isContiguous(shape, out.strides) ||

@@ -18,6 +18,7 @@ import {
 } from "./dense.ts";
 import { check, gather, indexAdd, indexSelect, scatter } from "./indexing.ts";
 import { checkInterrupt } from "../../interrupt.ts";
+import { WASM_STORAGE_MIN_BYTES, wasmFloats } from "./wasm_storage.ts";
 
 const ops: Primitives<StorageArray> = {
   copy,
@@ -60,6 +61,10 @@ function allocate(dtype: DTypeName, n: number): StorageArray {
   checkInterrupt();
   const array = DTYPES[dtype].array;
   const bytes = n * array.BYTES_PER_ELEMENT;
+  if (bytes >= WASM_STORAGE_MIN_BYTES && dtype === "float32") {
+    const floats = wasmFloats(n);
+    if (floats) return floats;
+  }
   if (bytes > SMALL_BYTES) return new array(n);
   used = (used + 7) & ~7;
   if (used + bytes > slab.byteLength) {

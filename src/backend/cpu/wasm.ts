@@ -1,7 +1,7 @@
 // A small WebAssembly assembler: the CPU's SIMD kernels are written below as TypeScript that emits
 // their bytecode when first used, so nothing is built ahead and no binary is committed (the source
-// is this file and the kernels that call it). Only what those kernels need is here: one imported
-// memory, i32 and v128 locals, structured control flow, loads, stores and a few SIMD operations.
+// is this file and the kernels that call it). Only what those kernels need is here: imported
+// memories, i32 and v128 locals, structured control flow, loads, stores and a few SIMD operations.
 
 /** Value types. */
 export const I32 = 0x7f, F32 = 0x7d, F64 = 0x7c, V128 = 0x7b;
@@ -109,12 +109,22 @@ export class Code {
     uleb(otherwise, this.bytes);
     return this;
   }
-  /** A SIMD instruction (prefix 0xfd), with a memory argument for loads and stores. */
-  simd(code: number, memarg?: { align: number; offset: number }): this {
+  /**
+   * A SIMD instruction (prefix 0xfd), with a memory argument for loads and stores; `memory` (the
+   * index of one of the module's memories, assembleOver) is 0 unless given.
+   */
+  simd(
+    code: number,
+    memarg?: { align: number; offset: number; memory?: number },
+  ): this {
     this.bytes.push(0xfd);
     uleb(code, this.bytes);
     if (memarg) {
-      uleb(memarg.align, this.bytes);
+      if (memarg.memory) {
+        // Multi-memory: bit 6 of the alignment says a memory index follows.
+        uleb(memarg.align | 0x40, this.bytes);
+        uleb(memarg.memory, this.bytes);
+      } else uleb(memarg.align, this.bytes);
       uleb(memarg.offset, this.bytes);
     }
     return this;
@@ -281,6 +291,44 @@ export function assemble(
   shared?: { maxPages: number },
   minPages = 1,
 ): Uint8Array<ArrayBuffer> {
+  const imports: number[] = [1];
+  name("env", imports);
+  name("memory", imports);
+  if (shared) {
+    imports.push(0x02, 0x03); // memory, limits: shared, min, max
+    uleb(minPages, imports);
+    uleb(shared.maxPages, imports);
+  } else {
+    imports.push(0x02, 0x00); // memory, limits: min, no max
+    uleb(minPages, imports);
+  }
+  return module(functions, imports);
+}
+
+/**
+ * A module over `count` shared memories of any size (wasm_storage.ts's), imported as env.m0,
+ * env.m1, ...: their loads and stores name them by index (Code.simd's `memory`).
+ */
+export function assembleOver(
+  functions: Record<string, Code>,
+  count: number,
+): Uint8Array<ArrayBuffer> {
+  const imports: number[] = [];
+  uleb(count, imports);
+  for (let i = 0; i < count; i++) {
+    name("env", imports);
+    name(`m${i}`, imports);
+    imports.push(0x02, 0x03, 0x00); // memory, limits: shared, min 0, max 4 GiB
+    uleb(65536, imports);
+  }
+  return module(functions, imports);
+}
+
+/** A module of `functions` (exported by their names) with the import section `imports`. */
+function module(
+  functions: Record<string, Code>,
+  imports: number[],
+): Uint8Array<ArrayBuffer> {
   const out = [0x00, 0x61, 0x73, 0x6d, 0x01, 0x00, 0x00, 0x00];
   const entries = Object.entries(functions);
   const types: number[] = [];
@@ -293,17 +341,6 @@ export function assemble(
     types.push(...f.results);
   }
   section(1, types, out);
-  const imports: number[] = [1];
-  name("env", imports);
-  name("memory", imports);
-  if (shared) {
-    imports.push(0x02, 0x03); // memory, limits: shared, min, max
-    uleb(minPages, imports);
-    uleb(shared.maxPages, imports);
-  } else {
-    imports.push(0x02, 0x00); // memory, limits: min, no max
-    uleb(minPages, imports);
-  }
   section(2, imports, out);
   const funcs: number[] = [];
   uleb(entries.length, funcs);

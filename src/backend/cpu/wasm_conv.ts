@@ -20,7 +20,7 @@ import {
   V128,
 } from "./wasm.ts";
 import { getNumThreads, simdOn } from "./wasm_gemm.ts";
-import { Worker } from "node:worker_threads";
+import { MessageChannel, type MessagePort, Worker } from "node:worker_threads";
 import { RuntimeError } from "../../errors.ts";
 
 type Kernel = (...args: number[]) => void;
@@ -611,7 +611,7 @@ const START_TIMEOUT_MS = 5000;
 const JOIN_TIMEOUT_MS = 120_000;
 
 let helper:
-  | { worker: Worker; ctl: Int32Array; request: number }
+  | { worker: Worker; ctl: Int32Array; request: number; port: MessagePort }
   | null
   | undefined;
 
@@ -637,13 +637,18 @@ export function convHelper(): Int32Array | null {
       return null;
     }
     worker.unref();
-    worker.postMessage({ ctl: ctl.buffer, memory: mod.memory });
+    // The port that hands the helper the memories of an in-place job (inplace.ts).
+    const { port1, port2 } = new MessageChannel();
+    port1.unref();
+    worker.postMessage({ ctl: ctl.buffer, memory: mod.memory, port: port2 }, [
+      port2,
+    ]);
     Atomics.wait(ctl, Ctl.Ready, 0, START_TIMEOUT_MS);
     if (Atomics.load(ctl, Ctl.Ready) !== 1) {
       worker.terminate();
       return null;
     }
-    helper = { worker, ctl, request: 0 };
+    helper = { worker, ctl, request: 0, port: port1 };
   }
   return helper.ctl;
 }
@@ -661,6 +666,16 @@ export function helperFloats(floats: number): Float32Array {
 }
 
 /** Hands the job written at Ctl.Job to the helper and wakes it. */
+/** The port to the helper's side (convHelper is up). */
+export function helperPort(): MessagePort {
+  return helper!.port;
+}
+
+/** The number postConv gives the next request (convHelper is up). */
+export function nextRequest(): number {
+  return helper!.request + 1;
+}
+
 export function postConv(): void {
   const h = helper!;
   Atomics.store(h.ctl, Ctl.Request, ++h.request);

@@ -113,9 +113,10 @@ function region(k: number, arr: Float32Array, off: number): number {
 
 /**
  * The map over `bytes` bytes (a multiple of 16·UNROLL: chunks are padded) at a (and b) into
- * dst; with `scalar`, b is an f32 parameter splatted to every lane.
+ * dst; with `scalar`, b is an f32 parameter splatted to every lane. With `apart`, a, b and dst lie
+ * in memories 0, 1 and 2 (assembleOver), else all in the one.
  */
-function mapCode(emit: Emit, scalar: boolean): Code {
+function mapCode(emit: Emit, scalar: boolean, apart = false): Code {
   const f = new Code([I32, I32, I32, scalar ? F32 : I32]);
   const [a, dst, bytes, b] = [0, 1, 2, 3];
   const p = f.local(I32), bv = f.local(V128);
@@ -123,15 +124,21 @@ function mapCode(emit: Emit, scalar: boolean): Code {
   f.i32(0).set(p).block().loop();
   f.get(p).get(bytes).op(Op.i32GeU).brIf(1);
   for (let u = 0; u < UNROLL; u++) {
-    const at = { align: 4, offset: 16 * u };
+    const at = (memory: number) => ({
+      align: 4,
+      offset: 16 * u,
+      memory: apart ? memory : 0,
+    });
     f.get(dst).get(p).op(Op.i32Add);
     emit(
       f,
-      () => f.get(a).get(p).op(Op.i32Add).simd(Simd.load, at),
+      () => f.get(a).get(p).op(Op.i32Add).simd(Simd.load, at(0)),
       () =>
-        scalar ? f.get(bv) : f.get(b).get(p).op(Op.i32Add).simd(Simd.load, at),
+        scalar
+          ? f.get(bv)
+          : f.get(b).get(p).op(Op.i32Add).simd(Simd.load, at(1)),
     );
-    f.simd(Simd.store, at);
+    f.simd(Simd.store, at(2));
   }
   f.get(p).i32(16 * UNROLL).op(Op.i32Add).set(p).br(0).end().end();
   return f;
@@ -171,15 +178,16 @@ function alphaCode(sub: boolean): Code {
  * outside (EXP_LOW, EXP_HIGH) or NaN are clamped into it and get a wrong value; the return value
  * (1) says whether there was one, and the caller recomputes those with Math.exp, as exp32 does.
  * 2^k is built from t = x·log2 e + 1.5·2^23, whose low bits hold k: (bits(t) − bits(1.5·2^23) +
- * 127) << 23.
+ * 127) << 23. `input` and `output` are the indices of the memories a and dst lie in (assembleOver).
  */
-function exp32Code(): Code {
+export function exp32Code(input = 0, output = 0): Code {
   const f = new Code([I32, I32, I32], [I32]);
   const [a, dst, bytes] = [0, 1, 2];
   const p = f.local(I32), inside = f.local(V128);
   const x = f.local(V128), t = f.local(V128), k = f.local(V128);
   const r = f.local(V128), q = f.local(V128);
-  const vec = { align: 4, offset: 0 };
+  const load = { align: 4, offset: 0, memory: input };
+  const store = { align: 4, offset: 0, memory: output };
   const constants = new Map<number, number>();
   for (
     const v of [
@@ -204,7 +212,7 @@ function exp32Code(): Code {
   f.v128Const(new Uint8Array(16).fill(255)).set(inside);
   f.i32(0).set(p).block().loop();
   f.get(p).get(bytes).op(Op.i32GeU).brIf(1);
-  f.get(a).get(p).op(Op.i32Add).simd(Simd.load, vec).set(x);
+  f.get(a).get(p).op(Op.i32Add).simd(Simd.load, load).set(x);
   // Every lane inside the range so far?
   f.get(inside), f.get(x), c(EXP_LOW), f.simd(Simd.f32x4Gt);
   f.get(x), c(EXP_HIGH), f.simd(Simd.f32x4Lt);
@@ -228,7 +236,7 @@ function exp32Code(): Code {
   f.get(q).get(r).get(r).simd(Simd.f32x4Mul).simd(Simd.f32x4Mul);
   f.get(r).simd(Simd.f32x4Add), c(1), f.simd(Simd.f32x4Add);
   f.get(t).get(bias).simd(Simd.i32x4Add).i32(23).simd(Simd.i32x4Shl);
-  f.simd(Simd.f32x4Mul).simd(Simd.store, vec);
+  f.simd(Simd.f32x4Mul).simd(Simd.store, store);
   f.get(p).i32(16).op(Op.i32Add).set(p).br(0).end().end();
   f.get(inside).simd(Simd.i32x4AllTrue).op(Op.i32Eqz);
   return f;
@@ -454,6 +462,11 @@ export function wasmMapsOp(
     wasmMaps() !== null;
 }
 
+/** Whether the maps' module is there (SIMD on and validated). */
+export function wasmMapsOn(): boolean {
+  return simdOn() && wasmMaps() !== null;
+}
+
 /**
  * O[Oo + i] = op(A[Ao + i], B[Bo + i] or the scalar B) for i < n, in chunks through the module
  * (relu takes A alone; add and sub take an alpha with B a tensor of A's shape). The caller has
@@ -495,6 +508,19 @@ export function wasmMap(
     map(4 * aAt, 4 * oAt, 4 * padded, b as number, alpha);
     O.set(F.subarray(oAt, oAt + len), Oo + p);
   }
+}
+
+/** Floats a map over memories of their own (mapApartCode) takes at a time: whole turns of its loop. */
+export const MAP_STEP = 4 * UNROLL;
+
+/**
+ * The map of `op` (or relu) over operands in memories of their own, a in memory 0, b in 1 and
+ * dst in 2 (inplace.ts): (a, dst, bytes, b) with bytes a multiple of 4·MAP_STEP, b a scalar
+ * (an f32) with `scalar`.
+ */
+export function mapApartCode(op: string, scalar: boolean): Code | null {
+  const emit = op === "relu" ? relu : (OPS as Record<string, Emit>)[op];
+  return emit ? mapCode(emit, scalar, true) : null;
 }
 
 /**

@@ -1,0 +1,276 @@
+// float32 maps and exp over tensors whose buffers are WebAssembly memories (wasm_storage.ts): the
+// kernels read the operands and write the output where they are, so nothing is copied, and from
+// SPLIT_MIN elements the CPU's helper thread (conv_thread.ts) computes blocks of it too, handed the
+// memories through its message port. Both threads claim blocks from one counter, so a helper that
+// wakes late or loses its core leaves the blocks to this thread; this thread returns only once
+// every block is done and the helper is out of the job (a helper that never joined is shut out by
+// the job's gate). Either thread gives the copying path's bits (the same kernels).
+
+import {
+  convHelper,
+  Ctl,
+  helperPort,
+  helperSettled,
+  joinConv,
+  nextRequest,
+  postConv,
+} from "./wasm_conv.ts";
+import {
+  exp32Code,
+  fixExp32,
+  MAP_STEP,
+  mapApartCode,
+  wasmMap,
+} from "./wasm_maps.ts";
+import { exp32 } from "./exp32.ts";
+import { addHelperBlocks } from "./exp_split.ts";
+import { assembleOver } from "./wasm.ts";
+
+type MapName = Parameters<typeof wasmMap>[0];
+import { memoryOf } from "./wasm_storage.ts";
+import { RuntimeError } from "../../errors.ts";
+import { envVar } from "../env.ts";
+
+/** The job's kind word (at Ctl.Job): conv.ts's are 0 to 2, exp_split.ts's 16. */
+export const INPLACE_JOB = 17;
+
+/** The job's words, from Ctl.Job. */
+const enum Word {
+  Kind = 0,
+  /** The request's number while the helper may join; −1 once it has, 0 once shut. */
+  Gate = 1,
+  /** The next block to claim, and the blocks finished. */
+  Next = 2,
+  Finished = 3,
+  /** Elements the blocks cover, and where the operands and the output start in their memories. */
+  N = 4,
+  A = 5,
+  B = 6,
+  Out = 7,
+}
+
+/** Floats of a block (256 KiB). */
+const BLOCK = 1 << 16;
+/** From this many elements the helper takes blocks too. */
+const SPLIT_MIN = 1 << 18;
+/** How long a job waits for the helper to finish its last one before going alone. */
+const SETTLE_MS = 0.3;
+/** How long this thread waits for the helper's last block before raising, rather than hang. */
+const JOIN_TIMEOUT_MS = 120_000;
+
+/** What runs on each block, posted to the helper as it is. */
+interface Spec {
+  /** "exp": exp32Code's kernel, memories input and output; "map": a map's, a, b and output. */
+  kind: "exp" | "map";
+  module: WebAssembly.Module;
+  memories: WebAssembly.Memory[];
+  /** A map's scalar second operand (null where it has a tensor). */
+  scalar: number | null;
+}
+
+/** The job's kernel over its memories, as a function of the block. */
+function blockRunner(spec: Spec, job: Int32Array): (b: number) => void {
+  const env = Object.fromEntries(spec.memories.map((m, i) => [`m${i}`, m]));
+  const kernel = new WebAssembly.Instance(spec.module, { env }).exports;
+  const n = job[Word.N], a = job[Word.A], b = job[Word.B], o = job[Word.Out];
+  if (spec.kind === "exp") {
+    const exp = kernel.exp32 as (
+      a: number,
+      dst: number,
+      bytes: number,
+    ) => number;
+    const A = new Float32Array(spec.memories[0].buffer);
+    const O = new Float32Array(spec.memories[1].buffer);
+    // Whole vectors through the kernel; inputs outside exp32's range and the last n mod 4
+    // elements in JavaScript (the same bits).
+    return (blk) => {
+      const from = blk * BLOCK,
+        len = Math.min(BLOCK, n - from),
+        whole = len & ~3;
+      if (whole > 0 && exp(4 * (a + from), 4 * (o + from), 4 * whole)) {
+        fixExp32(O, o + from, A, a + from, whole);
+      }
+      for (let i = whole; i < len; i++) {
+        O[o + from + i] = exp32(A[a + from + i]);
+      }
+    };
+  }
+  const map = kernel.map as (
+    a: number,
+    dst: number,
+    bytes: number,
+    b: number,
+  ) => void;
+  const scalar = spec.scalar;
+  return (blk) => {
+    const from = blk * BLOCK, len = Math.min(BLOCK, n - from);
+    map(4 * (a + from), 4 * (o + from), 4 * len, scalar ?? 4 * (b + from));
+  };
+}
+
+/**
+ * A test hook (tests/exp_helper.test.ts, as exp_split.ts's): the helper spins this many ms before
+ * each block, as a helper short of CPU would keep the caller waiting.
+ */
+const TEST_STALL_MS = Number(envVar("FLAMBEAU_TEST_EXP_STALL_MS") ?? 0) || 0;
+
+/** Claims and runs blocks of the job until none are left; how many it ran. */
+function claimBlocks(
+  job: Int32Array,
+  run: (b: number) => void,
+  stall = 0,
+): number {
+  const blocks = Math.ceil(job[Word.N] / BLOCK);
+  for (let ran = 0;; ran++) {
+    const b = Atomics.add(job, Word.Next, 1);
+    if (b >= blocks) return ran;
+    for (const t0 = performance.now(); performance.now() - t0 < stall;);
+    run(b);
+    Atomics.add(job, Word.Finished, 1);
+  }
+}
+
+/**
+ * Runs `spec` over n elements (a multiple of 4·MAP_STEP for a map) from a, b and out (elements
+ * into their memories), with the helper from SPLIT_MIN elements where it is free; the blocks the
+ * helper ran.
+ */
+function runJob(
+  spec: Spec,
+  n: number,
+  a: number,
+  b: number,
+  out: number,
+): number {
+  const words = new Int32Array([INPLACE_JOB, 0, 0, 0, n, a, b, out]);
+  const ctl = n >= SPLIT_MIN ? convHelper() : null;
+  if (!ctl || !helperSettled(SETTLE_MS)) {
+    const run = blockRunner(spec, words);
+    for (let blk = 0; blk * BLOCK < n; blk++) run(blk);
+    return 0;
+  }
+  const job = ctl.subarray(Ctl.Job), request = nextRequest();
+  job.set(words);
+  Atomics.store(job, Word.Gate, request);
+  helperPort().postMessage({ request, ...spec });
+  postConv();
+  const blocks = Math.ceil(n / BLOCK);
+  const mine = claimBlocks(job, blockRunner(spec, job));
+  // A helper that has not joined by now is shut out; one that has finishes its last block.
+  if (Atomics.compareExchange(job, Word.Gate, request, 0) === request) return 0;
+  for (
+    const t0 = performance.now();
+    Atomics.load(job, Word.Finished) < blocks;
+  ) {
+    if (performance.now() - t0 > JOIN_TIMEOUT_MS) {
+      throw new RuntimeError(
+        `a CPU helper thread did not finish its blocks of an elementwise op in ${
+          JOIN_TIMEOUT_MS / 1000
+        } s`,
+      );
+    }
+  }
+  joinConv();
+  return blocks - mine;
+}
+
+/**
+ * The helper's side (conv_thread.ts): the job's spec from its port (the message of this request:
+ * those of requests it never woke for are dropped), then blocks until none are left, unless the
+ * caller shut the gate first.
+ */
+export function runInPlaceJob(
+  ctl: Int32Array,
+  request: number,
+  port: { receive(): unknown },
+): void {
+  let m: (Spec & { request: number }) | undefined;
+  do {
+    m = port.receive() as typeof m;
+  } while (m && m.request !== request);
+  if (!m) throw new Error("an in-place job came without its memories");
+  const job = ctl.subarray(Ctl.Job);
+  if (Atomics.compareExchange(job, Word.Gate, request, -1) !== request) return;
+  claimBlocks(job, blockRunner(m, job), TEST_STALL_MS);
+}
+
+const modules = new Map<string, WebAssembly.Module>();
+
+/** A kernel's module over `memories` memories, compiled once. */
+function moduleOf(
+  key: string,
+  memories: number,
+  code: () => Parameters<typeof assembleOver>[0],
+) {
+  let m = modules.get(key);
+  if (!m) {
+    m = new WebAssembly.Module(assembleOver(code(), memories));
+    modules.set(key, m);
+  }
+  return m;
+}
+
+/**
+ * O[Oo + i] = exp32(A[Ao + i]) for i < n where both arrays lie in WebAssembly memories of their
+ * own, different ones (an exp in place keeps the copying path, which keeps the inputs that the
+ * kernel's out-of-range lanes are recomputed from); false (nothing done) otherwise. The caller
+ * has checked wasmExp32On.
+ */
+export function inPlaceExp32(
+  O: Float32Array,
+  Oo: number,
+  A: Float32Array,
+  Ao: number,
+  n: number,
+): boolean {
+  const input = memoryOf(A), output = memoryOf(O);
+  if (!input || !output || input === output) return false;
+  const module = moduleOf("exp", 2, () => ({ exp32: exp32Code(0, 1) }));
+  const spec: Spec = {
+    kind: "exp",
+    module,
+    memories: [input, output],
+    scalar: null,
+  };
+  addHelperBlocks(runJob(spec, n, Ao, 0, Oo));
+  return true;
+}
+
+/**
+ * O[Oo + i] = op(A[Ao + i], B[Bo + i] or the scalar B) for i < n (relu: of A alone) where A, B
+ * and O lie in WebAssembly memories of their own (any of them the same one: in place, an operand
+ * and the output start at one element); false (nothing done) otherwise. The last n mod MAP_STEP
+ * elements go through wasmMap. The caller has checked that SIMD is on.
+ */
+export function inPlaceMap(
+  op: string,
+  O: Float32Array,
+  Oo: number,
+  A: Float32Array,
+  Ao: number,
+  B: Float32Array | number | null,
+  Bo: number,
+  n: number,
+): boolean {
+  const a = memoryOf(A), o = memoryOf(O);
+  const b = B instanceof Float32Array ? memoryOf(B) : a;
+  const scalar = typeof B === "number";
+  if (!a || !o || !b) return false;
+  const key = `${op}${scalar ? "_scalar" : ""}`;
+  const code = mapApartCode(op, scalar);
+  if (!code) return false;
+  const module = moduleOf(key, 3, () => ({ map: code }));
+  const whole = n - (n % MAP_STEP);
+  const spec: Spec = {
+    kind: "map",
+    module,
+    memories: [a, b, o],
+    scalar: scalar ? B : null,
+  };
+  runJob(spec, whole, Ao, Bo, Oo);
+  if (whole < n) {
+    const at = whole;
+    wasmMap(op as MapName, O, Oo + at, A, Ao + at, B, Bo + at, n - at);
+  }
+  return true;
+}

@@ -1,0 +1,52 @@
+// Large float32 buffers of the CPU backend live in WebAssembly memories of their own (shared, of a
+// fixed size), so that the SIMD kernels read and write them where they are, on every thread,
+// instead of copying them in and out of a module's memory: a kernel module imports the memories
+// of its operands (WebAssembly's multi-memory, in V8 and JavaScriptCore) and is instantiated per
+// call (about 5 µs), and a helper thread is handed the memories through a message port. The
+// buffers are SharedArrayBuffers; everything else reads and writes them as any TypedArray.
+
+import { envVar } from "../env.ts";
+
+/** Buffers from this size (1 MiB) on are WebAssembly memories. */
+export const WASM_STORAGE_MIN_BYTES = 1 << 20;
+
+/** The memory of each buffer allocated here, by its SharedArrayBuffer. */
+const memories = new WeakMap<ArrayBufferLike, WebAssembly.Memory>();
+
+let on = typeof SharedArrayBuffer === "function" &&
+  typeof WebAssembly === "object" &&
+  envVar("FLAMBEAU_WASM_STORAGE") !== "off";
+
+/** Whether large float32 buffers are WebAssembly memories (FLAMBEAU_WASM_STORAGE=off: never). */
+export function wasmStorageOn(): boolean {
+  return on;
+}
+
+/**
+ * n float32 zeros in a WebAssembly memory of their own, or null where the runtime has no shared
+ * memories (or the buffer would pass WebAssembly's 4 GiB).
+ */
+export function wasmFloats(n: number): Float32Array | null {
+  if (!on) return null;
+  const pages = Math.ceil((4 * n) / 65536);
+  if (pages > 65536) return null;
+  let memory: WebAssembly.Memory;
+  try {
+    memory = new WebAssembly.Memory({
+      initial: pages,
+      maximum: pages,
+      shared: true,
+    });
+  } catch {
+    return null;
+  }
+  const buffer = memory.buffer;
+  memories.set(buffer, memory);
+  return new Float32Array(buffer, 0, n);
+}
+
+/** The WebAssembly memory `a` lies in, if it was allocated by wasmFloats. */
+export function memoryOf(a: ArrayLike<number>): WebAssembly.Memory | undefined {
+  const buffer = (a as Float32Array).buffer;
+  return buffer === undefined ? undefined : memories.get(buffer);
+}
