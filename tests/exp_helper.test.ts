@@ -49,7 +49,13 @@ function check(storage: string) {
     0,
     `${out.convDiffer} of ${out.convs} convolutions overwritten after an exp`,
   );
-  // The hook took: a helper that keeps pace takes most of the 32 blocks of each exp.
+  // Each exp took the path the storage says.
+  assert.equal(
+    out.inplaceOps > 0,
+    storage === "on",
+    `${out.inplaceOps} in place`,
+  );
+  // The hook took: a helper that keeps pace takes most of the blocks of each exp (32 or 64).
   assert.ok(
     out.helperBlocks < out.rounds * 8,
     `the helper took ${out.helperBlocks} blocks in ${out.rounds} exps`,

@@ -332,7 +332,7 @@ describe("float32 exp", () => {
     }
   });
 
-  // Tensors of 1 MiB and more live in WebAssembly memories of their own, which the kernel reads
+  // Tensors of 16 MiB and more live in WebAssembly memories of their own, which the kernel reads
   // and writes where they are: the same bits as pieces of them copied out (small tensors, which
   // go through the module's memory), at an odd offset and with a tail that fills no vector.
   test(
@@ -340,7 +340,7 @@ describe("float32 exp", () => {
     { skip },
     () => {
       if (torch.backends.cpu.info().storage !== "webassembly") return;
-      const n = (1 << 19) + 7;
+      const n = (1 << 22) + 7;
       const special = [NaN, Infinity, -Infinity, 100, -100, 88.5, -87.6, 1e-30];
       const x = torch.rand(n + 1).mul(200).sub(100).narrow(0, 1, n);
       const idx = torch.arange(0, n, 1001);
@@ -349,6 +349,7 @@ describe("float32 exp", () => {
         torch.tensor(special).repeat(Math.ceil(idx.numel() / special.length))
           .narrow(0, 0, idx.numel()),
       );
+      const start = torch.backends.cpu.info().inplace_ops;
       for (const threads of [1, 2]) {
         const before = torch.get_num_threads();
         torch.set_num_threads(threads);
@@ -373,6 +374,8 @@ describe("float32 exp", () => {
           torch.set_num_threads(before);
         }
       }
+      // 2 threads × 2 exps: each over the tensors' memories.
+      assert.equal(torch.backends.cpu.info().inplace_ops - start, 4);
     },
   );
 
@@ -380,7 +383,7 @@ describe("float32 exp", () => {
     skip,
   }, () => {
     if (torch.backends.cpu.info().storage !== "webassembly") return;
-    const n = (1 << 19) + 13;
+    const n = (1 << 22) + 13;
     const x = torch.randn(n + 2).narrow(0, 2, n), y = torch.randn(n).mul(3);
     // Special values on both sides, where maximum, clamp and division differ most.
     const idx = torch.arange(0, n, 997);
@@ -408,6 +411,7 @@ describe("float32 exp", () => {
       ["mul scalar", (a) => a.mul(-3)],
       ["add_ in place", (a, b) => a.clone().add_(b)],
     ];
+    const start = torch.backends.cpu.info().inplace_ops;
     for (const threads of [1, 2]) {
       const before = torch.get_num_threads();
       torch.set_num_threads(threads);
@@ -430,6 +434,11 @@ describe("float32 exp", () => {
         torch.set_num_threads(before);
       }
     }
+    // Every case's big op (add_ in place: its clone is a copy, then the map) on each thread count.
+    assert.equal(
+      torch.backends.cpu.info().inplace_ops - start,
+      2 * cases.length,
+    );
   });
 
   // The kernel's claim (src/backend/cpu/exp32.ts): within one ulp of the correctly rounded

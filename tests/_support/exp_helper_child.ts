@@ -9,7 +9,8 @@ import * as torch from "../../mod.ts";
 const ROUNDS = 60;
 const STALL_MS = Number(process.env.FLAMBEAU_TEST_EXP_STALL_MS);
 
-const x = torch.rand(1 << 20).mul(20).sub(10), o = torch.empty(1 << 20);
+// 2^22 floats: 16 MiB, so that with FLAMBEAU_WASM_STORAGE on they live in memories of their own.
+const x = torch.rand(1 << 22).mul(20).sub(10), o = torch.empty(1 << 22);
 // Two convolutions under the 2^22 multiply-adds that would split them between threads, with long
 // products: one without padding, whose columns are built one sample at a time in this thread's
 // fixed slot (25 × 1296 floats from 10 KiB, reaching into the exp ring's first output slot at
@@ -42,4 +43,5 @@ console.log(JSON.stringify({
   convs,
   convDiffer,
   helperBlocks: torch.backends.cpu.info().exp_helper_blocks - start,
+  inplaceOps: torch.backends.cpu.info().inplace_ops,
 }));

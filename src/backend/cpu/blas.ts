@@ -12,6 +12,7 @@ import { RuntimeError } from "../../errors.ts";
 import { envVar } from "../env.ts";
 import { simdInfo, type SimdMode, simdOn } from "./wasm_gemm.ts";
 import { wasmStorageOn } from "./wasm_storage.ts";
+import { inPlaceOps } from "./inplace.ts";
 import { convThreads, im2colInWasm } from "./wasm_conv.ts";
 
 type Floats = Float32Array | Float64Array;
@@ -207,6 +208,7 @@ export function blasInfo(): {
   conv_threads: number;
   exp_helper_blocks: number;
   storage: "webassembly" | "arraybuffer";
+  inplace_ops: number;
 } {
   const b = blas(), simd = simdInfo();
   return {
@@ -221,5 +223,6 @@ export function blasInfo(): {
     conv_threads: convThreads(),
     exp_helper_blocks: expHelperBlocks(),
     storage: wasmStorageOn() ? "webassembly" : "arraybuffer",
+    inplace_ops: inPlaceOps(),
   };
 }

@@ -135,6 +135,13 @@ function claimBlocks(
  * into their memories), with the helper from SPLIT_MIN elements where it is free; the blocks the
  * helper ran.
  */
+let jobs = 0;
+
+/** Ops run over the tensors' own memories so far (torch.backends.cpu.info().inplace_ops). */
+export function inPlaceOps(): number {
+  return jobs;
+}
+
 function runJob(
   spec: Spec,
   n: number,
@@ -142,6 +149,7 @@ function runJob(
   b: number,
   out: number,
 ): number {
+  jobs++;
   const words = new Int32Array([INPLACE_JOB, 0, 0, 0, n, a, b, out]);
   const ctl = n >= SPLIT_MIN ? convHelper() : null;
   if (!ctl || !helperSettled(SETTLE_MS)) {

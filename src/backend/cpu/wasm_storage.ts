@@ -7,14 +7,26 @@
 
 import { envVar } from "../env.ts";
 
-/** Buffers from this size (1 MiB) on are WebAssembly memories. */
-export const WASM_STORAGE_MIN_BYTES = 1 << 20;
+/**
+ * Buffers from this size (16 MiB) on are WebAssembly memories. A fresh memory comes from the
+ * system untouched (its pages fault in as they are written), where a smaller ArrayBuffer comes
+ * from the allocator's heap, warm: from 1 MiB on, new results of 300k floats took LeNet's
+ * training step at batch 64 from 11.6k to 8.9k images/s (medians), add and relu of 1M floats
+ * on one thread 1.9 to 4.7 ms; from 4M floats a new result costs the same either way on one
+ * thread (faulted in either way), less on two (the helper faults in its blocks).
+ */
+export const WASM_STORAGE_MIN_BYTES = 1 << 24;
 
 /** The memory of each buffer allocated here, by its SharedArrayBuffer. */
 const memories = new WeakMap<ArrayBufferLike, WebAssembly.Memory>();
 
+/**
+ * Not under Bun: JavaScriptCore took 210 to 230 µs to allocate a 1.2 MiB shared memory (an
+ * ArrayBuffer: 55 to 90; V8: 12 to 21 against 75 to 85), and its test suite ran 79 → 178 s
+ * (fashion_example.test.ts 3.6 → 48 s).
+ */
 let on = typeof SharedArrayBuffer === "function" &&
-  typeof WebAssembly === "object" &&
+  typeof WebAssembly === "object" && !("Bun" in globalThis) &&
   envVar("FLAMBEAU_WASM_STORAGE") !== "off";
 
 /** Whether large float32 buffers are WebAssembly memories (FLAMBEAU_WASM_STORAGE=off: never). */
