@@ -441,6 +441,27 @@ describe("float32 exp", () => {
     );
   });
 
+  test("sums over the tensors' own memories: the JavaScript loop's bits", {
+    skip,
+  }, () => {
+    if (torch.backends.cpu.info().storage !== "webassembly") return;
+    const n = (1 << 22) + 9;
+    const x = torch.randn(n + 3).mul(1e3).narrow(0, 3, n);
+    const rows = torch.randn(4, (1 << 20) + 5);
+    const sums =
+      () => [x.sum(), x.narrow(0, 1, n - 1).sum(), rows.sum(1), x.mean()];
+    const simd = sums();
+    torch.backends.cpu.set_simd("off");
+    try {
+      const js = sums();
+      js.forEach((t, i) =>
+        assert.deepEqual(bits(simd[i]), bits(t), `sum ${i}`)
+      );
+    } finally {
+      torch.backends.cpu.set_simd("auto");
+    }
+  });
+
   // The kernel's claim (src/backend/cpu/exp32.ts): within one ulp of the correctly rounded
   // result (Math.exp rounded to float32 stands in for it), and equal to it almost always.
   test("within one ulp of the rounded exact value", () => {

@@ -44,4 +44,5 @@ console.log(JSON.stringify({
   convDiffer,
   helperBlocks: torch.backends.cpu.info().exp_helper_blocks - start,
   inplaceOps: torch.backends.cpu.info().inplace_ops,
+  storage: torch.backends.cpu.info().storage,
 }));

