@@ -462,6 +462,30 @@ describe("float32 exp", () => {
     }
   });
 
+  // V8 frees a shared memory only once the event loop turns, so a loop that never yields gets
+  // WebAssembly storage for at most 1 GiB of tensors, then ArrayBuffers (the copying path).
+  test(
+    "a loop that never yields holds at most 1 GiB of WebAssembly storage",
+    { skip },
+    () => {
+      if (torch.backends.cpu.info().storage !== "webassembly") return;
+      const kept: torch.Tensor[] = [];
+      let inPlace = 0;
+      for (let i = 0; i < 20; i++) {
+        const t = torch.empty(1 << 24),
+          before = torch.backends.cpu.info().inplace_ops;
+        t.add_(1);
+        inPlace += torch.backends.cpu.info().inplace_ops - before;
+        kept.push(t);
+      }
+      assert.ok(
+        inPlace > 0 && inPlace <= 16,
+        `${inPlace} of 20 tensors of 64 MiB in place`,
+      );
+      assert.equal(kept[19].sum().item(), 1 << 24);
+    },
+  );
+
   // The kernel's claim (src/backend/cpu/exp32.ts): within one ulp of the correctly rounded
   // result (Math.exp rounded to float32 stands in for it), and equal to it almost always.
   test("within one ulp of the rounded exact value", () => {
