@@ -1,10 +1,12 @@
 // The CPU's helper thread. It instantiates the im2col module over the main thread's shared memory
 // (wasm_conv.ts), then runs what the main thread hands it: a share of a float32 convolution
-// (conv.ts's splitShare), its own columns and products, while the main thread runs the other; or
-// the blocks of a large float32 exp (exp_split.ts, or inplace.ts over the tensors' own memories). After a job it watches for the next one for
-// 0.2 ms, then sleeps in Atomics.wait (a wake costs about 30 µs back to back; polling without end
-// took CPU time from the calling thread on the 2-core VM and made a training step slower). It
-// never returns to its event loop, and it is unref'd, so a process ends without waiting for it.
+// (conv.ts's splitShare), its own columns and products, while the main thread runs the other; the
+// blocks of a large float32 exp (exp_split.ts); or the blocks of an exp or a map over the tensors'
+// own memories, which its message port hands it (inplace.ts). After a job it watches for the next
+// one for 0.2 ms, then sleeps in Atomics.wait (a wake costs about 30 µs back to back; polling
+// without end took CPU time from the calling thread on the 2-core VM and made a training step
+// slower). It never returns to its event loop, and it is unref'd, so a process ends without
+// waiting for it.
 
 import {
   type MessagePort,

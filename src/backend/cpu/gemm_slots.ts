@@ -46,7 +46,10 @@ export const enum Job {
   NP = 9,
   /** Steps of k in the block, in k blocks of KB. */
   K = 10,
-  /** The packed A, the packed B, and C (rows LDC bytes apart); the packed k blocks AK and BK bytes apart. */
+  /**
+   * The packed A, the packed B, and C (rows LDC bytes apart); the packed k blocks lie AK and BK
+   * bytes apart.
+   */
   APacked = 11,
   BPacked = 12,
   C = 13,

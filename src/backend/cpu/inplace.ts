@@ -25,11 +25,11 @@ import {
 import { exp32 } from "./exp32.ts";
 import { addHelperBlocks } from "./exp_split.ts";
 import { assembleOver } from "./wasm.ts";
-
-type MapName = Parameters<typeof wasmMap>[0];
 import { memoryOf } from "./wasm_storage.ts";
 import { RuntimeError } from "../../errors.ts";
 import { envVar } from "../env.ts";
+
+type MapName = Parameters<typeof wasmMap>[0];
 
 /** The job's kind word (at Ctl.Job): conv.ts's are 0 to 2, exp_split.ts's 16. */
 export const INPLACE_JOB = 17;
@@ -130,11 +130,6 @@ function claimBlocks(
   }
 }
 
-/**
- * Runs `spec` over n elements (a multiple of 4·MAP_STEP for a map) from a, b and out (elements
- * into their memories), with the helper from SPLIT_MIN elements where it is free; the blocks the
- * helper ran.
- */
 let jobs = 0;
 
 /** Ops run over the tensors' own memories so far (torch.backends.cpu.info().inplace_ops). */
@@ -142,6 +137,11 @@ export function inPlaceOps(): number {
   return jobs;
 }
 
+/**
+ * Runs `spec` over n elements (a multiple of MAP_STEP for a map) from a, b and out (elements
+ * into their memories), with the helper from SPLIT_MIN elements where it is free; the blocks the
+ * helper ran.
+ */
 function runJob(
   spec: Spec,
   n: number,
@@ -163,13 +163,19 @@ function runJob(
   helperPort().postMessage({ request, ...spec });
   postConv();
   const blocks = Math.ceil(n / BLOCK);
-  const mine = claimBlocks(job, blockRunner(spec, job));
+  const run = blockRunner(spec, job), mine = claimBlocks(job, run);
   // A helper that has not joined by now is shut out; one that has finishes its last block.
   if (Atomics.compareExchange(job, Word.Gate, request, 0) === request) return 0;
   for (
     const t0 = performance.now();
     Atomics.load(job, Word.Finished) < blocks;
   ) {
+    if (Atomics.load(ctl, Ctl.Done) === request) {
+      // The helper left with a block unfinished: it raised (joinConv retires it). Every block
+      // again here, which rewrites the finished ones with the same values.
+      for (let blk = 0; blk < blocks; blk++) run(blk);
+      break;
+    }
     if (performance.now() - t0 > JOIN_TIMEOUT_MS) {
       throw new RuntimeError(
         `a CPU helper thread did not finish its blocks of an elementwise op in ${
@@ -178,8 +184,7 @@ function runJob(
       );
     }
   }
-  joinConv();
-  return blocks - mine;
+  return joinConv() ? blocks - mine : 0;
 }
 
 /**
@@ -204,15 +209,20 @@ export function runInPlaceJob(
 
 const modules = new Map<string, WebAssembly.Module>();
 
-/** A kernel's module over `memories` memories, compiled once. */
+/**
+ * A kernel's module over `memories` memories, compiled once (null where `code`, called the first
+ * time, has none).
+ */
 function moduleOf(
   key: string,
   memories: number,
-  code: () => Parameters<typeof assembleOver>[0],
-) {
+  code: () => Parameters<typeof assembleOver>[0] | null,
+): WebAssembly.Module | null {
   let m = modules.get(key);
   if (!m) {
-    m = new WebAssembly.Module(assembleOver(code(), memories));
+    const functions = code();
+    if (!functions) return null;
+    m = new WebAssembly.Module(assembleOver(functions, memories));
     modules.set(key, m);
   }
   return m;
@@ -233,7 +243,7 @@ export function inPlaceExp32(
 ): boolean {
   const input = memoryOf(A), output = memoryOf(O);
   if (!input || !output || input === output) return false;
-  const module = moduleOf("exp", 2, () => ({ exp32: exp32Code(0, 1) }));
+  const module = moduleOf("exp", 2, () => ({ exp32: exp32Code(0, 1) }))!;
   const spec: Spec = {
     kind: "exp",
     module,
@@ -264,10 +274,11 @@ export function inPlaceMap(
   const b = B instanceof Float32Array ? memoryOf(B) : a;
   const scalar = typeof B === "number";
   if (!a || !o || !b) return false;
-  const key = `${op}${scalar ? "_scalar" : ""}`;
-  const code = mapApartCode(op, scalar);
-  if (!code) return false;
-  const module = moduleOf(key, 3, () => ({ map: code }));
+  const module = moduleOf(`${op}${scalar ? "_scalar" : ""}`, 3, () => {
+    const code = mapApartCode(op, scalar);
+    return code && { map: code };
+  });
+  if (!module) return false;
   const whole = n - (n % MAP_STEP);
   const spec: Spec = {
     kind: "map",

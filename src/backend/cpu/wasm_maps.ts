@@ -509,7 +509,7 @@ export function wasmMap(
   }
 }
 
-/** Floats a map over memories of their own (mapApartCode) takes at a time: whole turns of its loop. */
+/** Floats a map over memories of their own (mapApartCode) takes at a time: a turn of its loop. */
 export const MAP_STEP = 4 * UNROLL;
 
 /**
