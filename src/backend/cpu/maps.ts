@@ -28,6 +28,7 @@ import { contiguousStrides } from "../../shape.ts";
 import { exp32 } from "./exp32.ts";
 import { splitExp32 } from "./exp_split.ts";
 import { inPlaceExp32, inPlaceMap } from "./inplace.ts";
+import { mayBeInPlace } from "./wasm_storage.ts";
 import { transposeCopy } from "./transpose.ts";
 
 type Arr = StorageArray;
@@ -401,7 +402,8 @@ export function unary(
   ) {
     const o = out.buffer as Float32Array, a = x.buffer as Float32Array;
     if (
-      wasmMapsOn() && inPlaceMap(op, o, out.offset, a, x.offset, null, 0, n)
+      mayBeInPlace(n) && wasmMapsOn() &&
+      inPlaceMap(op, o, out.offset, a, x.offset, null, 0, n)
     ) return;
     if (wasmMapsOp(op, n)) {
       wasmMap(op, o, out.offset, a, x.offset, null, 0, n);
@@ -456,7 +458,7 @@ function exp32Lanes(
   if (src !== x) copy(src, x, shape);
   const O = dst.buffer as Float32Array, A = src.buffer as Float32Array;
   if (
-    !inPlaceExp32(O, dst.offset, A, src.offset, n) &&
+    !(mayBeInPlace(n) && inPlaceExp32(O, dst.offset, A, src.offset, n)) &&
     !splitExp32(O, dst.offset, A, src.offset, n)
   ) {
     wasmExp32(O, dst.offset, A, src.offset, n);
@@ -554,7 +556,7 @@ function float32Map(
   const n = count(shape);
   const perRow = typeof b === "object" && !isContiguous(shape, b.strides);
   if (
-    alpha === 1 && !perRow && wasmMapsOn() &&
+    alpha === 1 && !perRow && mayBeInPlace(n) && wasmMapsOn() &&
     isContiguous(shape, out.strides) && isContiguous(shape, a.strides) &&
     inPlaceMap(
       op,

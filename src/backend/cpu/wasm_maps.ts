@@ -29,7 +29,7 @@ import {
   Simd,
   V128,
 } from "./wasm.ts";
-import { memoryOf } from "./wasm_storage.ts";
+import { mayBeInPlace, memoryOf } from "./wasm_storage.ts";
 import { simdOn } from "./wasm_gemm.ts";
 import {
   EXP_C1,
@@ -673,7 +673,7 @@ export function wasmSum8(
   n: number,
   s: Float64Array,
 ): void {
-  const memory = memoryOf(A);
+  const memory = mayBeInPlace(n) ? memoryOf(A) : undefined;
   if (memory) return sumOver(memory, Ao, n, s);
   const mod = wasmMaps()!, F = mod.F, D = mod.D;
   const aAt = region(0, A, Ao), acc = REGION; // acc: region 1's start, 16-byte aligned
