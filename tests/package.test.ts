@@ -58,6 +58,9 @@ console.log(String(x));
 console.log(String(torch.ones(2, { dtype: torch.float16 }).add(0.5)));
 const back = npz.load(npz.encode({ x }, { compressed: true })).tensor("x");
 console.log(torch.equal(back, x), Number(x.sum().item()).toFixed(4));
+// 16 MiB: a WebAssembly memory of its own where the runtime takes modules over two memories
+// (Deno), an ArrayBuffer elsewhere (Bun; Node 20 has no multi-memory).
+console.log(torch.exp(torch.ones(1 << 22).mul(0)).sum().item());
 `;
 const EXPECTED = `
  1.5410 -0.2934 -2.1788
@@ -70,6 +73,7 @@ const EXPECTED = `
 [torch.HalfTensor of size 2]
 
 true -2.8459
+4194304
 `;
 
 describe("the npm package", () => {

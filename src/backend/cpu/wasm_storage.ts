@@ -6,6 +6,7 @@
 // buffers are SharedArrayBuffers; everything else reads and writes them as any TypedArray.
 
 import { envVar } from "../env.ts";
+import { assembleOver } from "./wasm.ts";
 
 /**
  * Buffers from this size (16 MiB) on are WebAssembly memories. A fresh memory comes from the
@@ -27,7 +28,16 @@ const memories = new WeakMap<ArrayBufferLike, WebAssembly.Memory>();
  */
 let on = typeof SharedArrayBuffer === "function" &&
   typeof WebAssembly === "object" && !("Bun" in globalThis) &&
-  envVar("FLAMBEAU_WASM_STORAGE") !== "off";
+  envVar("FLAMBEAU_WASM_STORAGE") !== "off" && multiMemory();
+
+/** Whether the runtime takes a module over two memories (Node 20's V8 does not). */
+function multiMemory(): boolean {
+  try {
+    return WebAssembly.validate(assembleOver({}, 2));
+  } catch {
+    return false;
+  }
+}
 
 /** Whether large float32 buffers are WebAssembly memories (FLAMBEAU_WASM_STORAGE=off: never). */
 export function wasmStorageOn(): boolean {
