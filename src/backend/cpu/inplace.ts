@@ -113,6 +113,11 @@ function blockRunner(spec: Spec, job: Int32Array): (b: number) => void {
  * each block, as a helper short of CPU would keep the caller waiting.
  */
 const TEST_STALL_MS = Number(envVar("FLAMBEAU_TEST_EXP_STALL_MS") ?? 0) || 0;
+/**
+ * A test hook (tests/inplace_helper.test.ts): the helper raises on the first block it claims, as
+ * a helper that fails mid-job would, leaving that block unfinished.
+ */
+const TEST_RAISE = envVar("FLAMBEAU_TEST_INPLACE_RAISE") === "1";
 
 /** Claims and runs blocks of the job until none are left; how many it ran. */
 function claimBlocks(
@@ -204,7 +209,12 @@ export function runInPlaceJob(
   if (!m) throw new Error("an in-place job came without its memories");
   const job = ctl.subarray(Ctl.Job);
   if (Atomics.compareExchange(job, Word.Gate, request, -1) !== request) return;
-  claimBlocks(job, blockRunner(m, job), TEST_STALL_MS);
+  const run = TEST_RAISE
+    ? () => {
+      throw new Error("the in-place test hook: the helper raises");
+    }
+    : blockRunner(m, job);
+  claimBlocks(job, run, TEST_STALL_MS);
 }
 
 const modules = new Map<string, WebAssembly.Module>();
