@@ -57,7 +57,9 @@ const SETTLE_MS = 2;
  * A test hook (tests/exp_helper.test.ts): the helper spins this many ms before each block, as a
  * helper short of CPU would keep the caller waiting.
  */
-const TEST_STALL_MS = Number(envVar("FLAMBEAU_TEST_EXP_STALL_MS") ?? 0) || 0;
+export const TEST_STALL_MS =
+  Number(envVar("FLAMBEAU_TEST_EXP_STALL_MS") ?? 0) ||
+  0;
 
 let helperBlocks = 0;
 
@@ -224,6 +226,7 @@ export function runExpJob(memory: WebAssembly.Memory, ctl: Int32Array): void {
   }
 }
 
-function spin(ms: number): void {
+/** Spins for `ms` (the test hooks' stall). */
+export function spin(ms: number): void {
   for (const t0 = performance.now(); performance.now() - t0 < ms;);
 }

@@ -188,6 +188,59 @@ function spinUntil(
 }
 
 /**
+ * An operand of the block as the packers see it: where it is staged (−1: packed already), its
+ * strides as its packer takes them and along k and along its rows (columns), how many of those
+ * and their panels (of `width`), where its packed k blocks start and lie apart, the job word
+ * staging publishes for it, and its packer.
+ */
+interface Operand {
+  src: number;
+  s0: number;
+  s1: number;
+  kStride: number;
+  lineStride: number;
+  lines: number;
+  panels: number;
+  width: number;
+  packed: number;
+  kBytes: number;
+  ready: Job;
+  pack: Pack;
+}
+
+function operands(f: Kernels, job: Int32Array): [Operand, Operand] {
+  const [as0, as1] = [job[Job.AS0], job[Job.AS1]];
+  const [bs0, bs1] = [job[Job.BS0], job[Job.BS1]];
+  return [{
+    src: job[Job.ASrc],
+    s0: as0,
+    s1: as1,
+    kStride: as1,
+    lineStride: as0,
+    lines: job[Job.Rows],
+    panels: job[Job.MP],
+    width: MR,
+    packed: job[Job.APacked],
+    kBytes: job[Job.AK],
+    ready: Job.AReady,
+    pack: f.packA,
+  }, {
+    src: job[Job.BSrc],
+    s0: bs0,
+    s1: bs1,
+    kStride: bs0,
+    lineStride: bs1,
+    lines: job[Job.Cols],
+    panels: job[Job.NP],
+    width: 8,
+    packed: job[Job.BPacked],
+    kBytes: job[Job.BK],
+    ready: Job.BReady,
+    pack: f.packB,
+  }];
+}
+
+/**
  * One thread's part of the block described in `job`: k blocks of the shared operand while any are
  * left to claim, then (once all are packed) chunks of the split operand's panels until none are;
  * `between` runs before each claim (the caller copies finished rows out there).
@@ -202,62 +255,40 @@ export function work(
 ): void {
   const byRows = job[Job.ByRows] === 1, k = job[Job.K];
   const kBlocks = Math.ceil(k / kb);
-  const sharedSrc = byRows ? job[Job.BSrc] : job[Job.ASrc];
-  const [as0, as1, bs0, bs1] = [
-    job[Job.AS0],
-    job[Job.AS1],
-    job[Job.BS0],
-    job[Job.BS1],
-  ];
-  if (sharedSrc >= 0) {
+  const [A, B] = operands(f, job);
+  const [shared, split] = byRows ? [B, A] : [A, B];
+  if (shared.src >= 0) {
     for (;;) {
       const t = Atomics.add(job, Job.SharedNext, 1);
       if (t >= kBlocks) break;
       const kc = Math.min(kb, k - t * kb);
-      if (byRows) {
-        const src = sharedSrc + t * kb * bs0;
-        const last = src + (kc - 1) * bs0 + (job[Job.Cols] - 1) * bs1 + 4;
-        spinUntil(job, Job.BReady, last, late, deadline);
-        f.packB(
-          src,
-          bs0,
-          bs1,
-          job[Job.Cols],
-          job[Job.NP],
-          kc,
-          kb,
-          job[Job.BPacked] + t * job[Job.BK],
-        );
-      } else {
-        const src = sharedSrc + t * kb * as1;
-        const last = src + (job[Job.Rows] - 1) * as0 + (kc - 1) * as1 + 4;
-        spinUntil(job, Job.AReady, last, late, deadline);
-        f.packA(
-          src,
-          as0,
-          as1,
-          job[Job.Rows],
-          job[Job.MP],
-          kc,
-          kb,
-          job[Job.APacked] + t * job[Job.AK],
-        );
-      }
+      const src = shared.src + t * kb * shared.kStride;
+      const last = src + (shared.lines - 1) * shared.lineStride +
+        (kc - 1) * shared.kStride + 4;
+      spinUntil(job, shared.ready, last, late, deadline);
+      shared.pack(
+        src,
+        shared.s0,
+        shared.s1,
+        shared.lines,
+        shared.panels,
+        kc,
+        kb,
+        shared.packed + t * shared.kBytes,
+      );
       Atomics.add(job, Job.SharedDone, 1);
     }
     spinUntil(job, Job.SharedDone, kBlocks, late, deadline);
   }
-  const panels = byRows ? job[Job.MP] : job[Job.NP];
   const parts = job[Job.Parts];
-  const splitSrc = byRows ? job[Job.ASrc] : job[Job.BSrc];
   for (;;) {
     between?.();
     let from = Atomics.load(job, Job.ChunkNext), take: number;
     for (;;) {
-      if (from >= panels) return;
+      if (from >= split.panels) return;
       take = parts === 1
-        ? panels - from
-        : Math.max(1, Math.ceil((panels - from) / (2 * parts)));
+        ? split.panels - from
+        : Math.max(1, Math.ceil((split.panels - from) / (2 * parts)));
       const seen = Atomics.compareExchange(
         job,
         Job.ChunkNext,
@@ -267,75 +298,42 @@ export function work(
       if (seen === from) break;
       from = seen;
     }
-    if (byRows) {
-      const a = job[Job.APacked] + from * kb * MR * 4;
-      if (splitSrc >= 0) {
-        const rows = Math.min(job[Job.Rows] - from * MR, take * MR);
-        const src = splitSrc + from * MR * as0;
-        const last = src + (rows - 1) * as0 + (k - 1) * as1 + 4;
-        spinUntil(job, Job.AReady, last, late, deadline);
-        for (let t = 0; t < kBlocks; t++) {
-          f.packA(
-            src + t * kb * as1,
-            as0,
-            as1,
-            rows,
-            take,
-            Math.min(kb, k - t * kb),
-            kb,
-            a + t * job[Job.AK],
-          );
-        }
+    // The chunk's lines, their panels packed over every k block once staging has reached them.
+    const first = from * split.width;
+    const count = Math.min(split.lines - first, take * split.width);
+    const packed = split.packed + first * kb * 4, ldc = job[Job.LDC];
+    if (split.src >= 0) {
+      const src = split.src + first * split.lineStride;
+      const last = src + (count - 1) * split.lineStride +
+        (k - 1) * split.kStride + 4;
+      spinUntil(job, split.ready, last, late, deadline);
+      for (let t = 0; t < kBlocks; t++) {
+        split.pack(
+          src + t * kb * split.kStride,
+          split.s0,
+          split.s1,
+          count,
+          take,
+          Math.min(kb, k - t * kb),
+          kb,
+          packed + t * split.kBytes,
+        );
       }
-      overK(
-        f.gemm,
-        kb,
-        a,
-        job[Job.BPacked],
-        job[Job.C] + from * MR * job[Job.LDC],
-        take,
-        job[Job.NP],
-        k,
-        job[Job.LDC],
-        job[Job.Fresh],
-        job[Job.AK],
-        job[Job.BK],
-      );
-    } else {
-      const b = job[Job.BPacked] + from * kb * 32;
-      if (splitSrc >= 0) {
-        const cols = Math.min(job[Job.Cols] - from * 8, take * 8);
-        const src = splitSrc + from * 8 * bs1;
-        const last = src + (k - 1) * bs0 + (cols - 1) * bs1 + 4;
-        spinUntil(job, Job.BReady, last, late, deadline);
-        for (let t = 0; t < kBlocks; t++) {
-          f.packB(
-            src + t * kb * bs0,
-            bs0,
-            bs1,
-            cols,
-            take,
-            Math.min(kb, k - t * kb),
-            kb,
-            b + t * job[Job.BK],
-          );
-        }
-      }
-      overK(
-        f.gemm,
-        kb,
-        job[Job.APacked],
-        b,
-        job[Job.C] + from * 32,
-        job[Job.MP],
-        take,
-        k,
-        job[Job.LDC],
-        job[Job.Fresh],
-        job[Job.AK],
-        job[Job.BK],
-      );
     }
+    overK(
+      f.gemm,
+      kb,
+      byRows ? packed : A.packed,
+      byRows ? B.packed : packed,
+      job[Job.C] + (byRows ? first * ldc : first * 4),
+      byRows ? take : A.panels,
+      byRows ? B.panels : take,
+      k,
+      ldc,
+      job[Job.Fresh],
+      A.kBytes,
+      B.kBytes,
+    );
     Atomics.store(job, FINISHED + from, take);
   }
 }

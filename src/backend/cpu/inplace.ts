@@ -23,7 +23,7 @@ import {
   wasmMap,
 } from "./wasm_maps.ts";
 import { exp32 } from "./exp32.ts";
-import { addHelperBlocks } from "./exp_split.ts";
+import { addHelperBlocks, spin, TEST_STALL_MS } from "./exp_split.ts";
 import { assembleOver } from "./wasm.ts";
 import { memoryOf } from "./wasm_storage.ts";
 import { RuntimeError } from "../../errors.ts";
@@ -109,11 +109,6 @@ function blockRunner(spec: Spec, job: Int32Array): (b: number) => void {
 }
 
 /**
- * A test hook (tests/exp_helper.test.ts, as exp_split.ts's): the helper spins this many ms before
- * each block, as a helper short of CPU would keep the caller waiting.
- */
-const TEST_STALL_MS = Number(envVar("FLAMBEAU_TEST_EXP_STALL_MS") ?? 0) || 0;
-/**
  * A test hook (tests/inplace_helper.test.ts): the helper raises on the first block it claims, as
  * a helper that fails mid-job would, leaving that block unfinished.
  */
@@ -129,7 +124,7 @@ function claimBlocks(
   for (let ran = 0;; ran++) {
     const b = Atomics.add(job, Word.Next, 1);
     if (b >= blocks) return ran;
-    for (const t0 = performance.now(); performance.now() - t0 < stall;);
+    if (stall > 0) spin(stall);
     run(b);
     Atomics.add(job, Word.Finished, 1);
   }
