@@ -155,6 +155,33 @@ describe("matmul and convolution through OpenBLAS and through JavaScript", () =>
     }
   });
 
+  test(
+    "a product of more work than one BLAS call takes is computed in tiles, each in its place",
+    { skip },
+    () => {
+      // 2100×1000 by 1000×2100 is 4.4e9 multiply-adds, past one call's 2^32: OpenBLAS takes it
+      // in tiles of the output, with edge tiles of 52 rows and columns. Small integers keep
+      // every sum exact, so any order of the additions gives the same floats.
+      torch.manual_seed(3);
+      const [m, k, n] = [2100, 1000, 2100];
+      const a = torch.randint(-2, 3, [m, k]).float(),
+        b = torch.randint(-2, 3, [k, n]).float();
+      for (
+        const [what, x, y] of [
+          ["plain", a, b],
+          ["both transposed", a.t().contiguous().t(), b.t().contiguous().t()],
+        ] as const
+      ) {
+        const p = via("openblas", () => x.matmul(y));
+        const q = via(
+          skipSimd ? "javascript" : "webassembly",
+          () => x.matmul(y),
+        );
+        assert.ok(torch.equal(p, q), `${what}: the tiled product differs`);
+      }
+    },
+  );
+
   test("convolution forward and gradients agree", { skip }, () => {
     torch.manual_seed(1);
     const F = torch.nn.functional;
