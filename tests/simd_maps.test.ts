@@ -255,6 +255,24 @@ describe("float32 sums of long rows through WebAssembly SIMD and through JavaScr
       );
       assert.deepEqual(p, q, `${n} elements, into ${dtype}`);
     }
+    // A row longer than 2^16 is summed a block of 2^16 at a time, the blocks' sums added in
+    // order, whatever the path. Magnitudes from e^-20 to e^20, so that the doubles round and the
+    // order of the additions shows in the bits (floats of one scale add up exactly in doubles).
+    const BLOCK = 1 << 16;
+    const wide = torch.randn(n).mul(torch.rand(n).mul(40).sub(20).exp());
+    let blocked = 0;
+    for (let at = 0; at < n; at += BLOCK) {
+      const len = Math.min(BLOCK, n - at);
+      blocked += torch.sum(wide.narrow(0, at, len), { dtype: f64 } as never)
+        .item();
+    }
+    const [p, q] = bothPaths(
+      () => torch.sum(wide, { dtype: f64 } as never),
+      doubleWords,
+    );
+    const want = doubleWords(torch.tensor([blocked], { dtype: f64 }));
+    assert.deepEqual(p, want, "blocks, SIMD");
+    assert.deepEqual(q, want, "blocks, JavaScript");
   });
 });
 
@@ -441,26 +459,43 @@ describe("float32 exp", () => {
     );
   });
 
-  test("sums over the tensors' own memories: the JavaScript loop's bits", {
-    skip,
-  }, () => {
-    if (torch.backends.cpu.info().storage !== "webassembly") return;
-    const n = (1 << 22) + 9;
-    const x = torch.randn(n + 3).mul(1e3).narrow(0, 3, n);
-    const rows = torch.randn(4, (1 << 20) + 5);
-    const sums =
-      () => [x.sum(), x.narrow(0, 1, n - 1).sum(), rows.sum(1), x.mean()];
-    const simd = sums();
-    torch.backends.cpu.set_simd("off");
-    try {
-      const js = sums();
-      js.forEach((t, i) =>
-        assert.deepEqual(bits(simd[i]), bits(t), `sum ${i}`)
-      );
-    } finally {
-      torch.backends.cpu.set_simd("auto");
-    }
-  });
+  test(
+    "sums over the tensors' own memories: the JavaScript loop's bits, on either thread",
+    {
+      skip,
+    },
+    () => {
+      if (torch.backends.cpu.info().storage !== "webassembly") return;
+      const n = (1 << 22) + 9;
+      const x = torch.randn(n + 3).mul(1e3).narrow(0, 3, n);
+      const rows = torch.randn(4, (1 << 20) + 5);
+      const sums = () =>
+        [x.sum(), x.narrow(0, 1, n - 1).sum(), rows.sum(1), x.mean()].map(bits);
+      torch.backends.cpu.set_simd("off");
+      let js: number[][];
+      try {
+        js = sums();
+      } finally {
+        torch.backends.cpu.set_simd("auto");
+      }
+      const before = torch.get_num_threads();
+      const blocks = () => torch.backends.cpu.info().sum_helper_blocks;
+      try {
+        torch.set_num_threads(1);
+        assert.deepEqual(sums(), js, "one thread");
+        // From 2^18 elements the helper thread sums blocks too: a few tries for it to take one
+        // (one that wakes late finds every block claimed), each compared.
+        torch.set_num_threads(2);
+        const start = blocks();
+        for (let tries = 0; tries < 20 && blocks() === start; tries++) {
+          assert.deepEqual(sums(), js, "two threads");
+        }
+        assert.ok(blocks() > start, "the helper took no block");
+      } finally {
+        torch.set_num_threads(before);
+      }
+    },
+  );
 
   // V8 frees a shared memory only once the event loop turns, so a loop that never yields gets
   // WebAssembly storage for at most 1 GiB of tensors, then ArrayBuffers (the copying path).

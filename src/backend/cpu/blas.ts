@@ -12,7 +12,7 @@ import { RuntimeError } from "../../errors.ts";
 import { envVar } from "../env.ts";
 import { simdInfo, type SimdMode, simdOn } from "./wasm_gemm.ts";
 import { wasmStorageOn } from "./wasm_storage.ts";
-import { inPlaceOps } from "./inplace.ts";
+import { inPlaceOps, sumHelperBlocksSoFar } from "./inplace.ts";
 import { convThreads, im2colInWasm } from "./wasm_conv.ts";
 
 type Floats = Float32Array | Float64Array;
@@ -194,7 +194,8 @@ export function setBlas(m: BlasMode): void {
  * What the CPU's matrix products run on: OpenBLAS, else (float32) the WebAssembly SIMD kernel,
  * else JavaScript (float64 without a BLAS, or both switched off); where float32 convolutions
  * build their columns, and on how many threads (2 once their helper is up); how many blocks of
- * large float32 exps that helper has computed (exp_split.ts).
+ * large float32 exps and of sums over the tensors' own memories that helper has computed
+ * (exp_split.ts, inplace.ts).
  */
 export function blasInfo(): {
   mode: BlasMode;
@@ -207,6 +208,7 @@ export function blasInfo(): {
   im2col: "webassembly" | "javascript";
   conv_threads: number;
   exp_helper_blocks: number;
+  sum_helper_blocks: number;
   storage: "webassembly" | "arraybuffer";
   inplace_ops: number;
 } {
@@ -222,6 +224,7 @@ export function blasInfo(): {
     im2col: im2colInWasm() ? "webassembly" : "javascript",
     conv_threads: convThreads(),
     exp_helper_blocks: expHelperBlocks(),
+    sum_helper_blocks: sumHelperBlocksSoFar(),
     storage: wasmStorageOn() ? "webassembly" : "arraybuffer",
     inplace_ops: inPlaceOps(),
   };

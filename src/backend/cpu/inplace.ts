@@ -1,10 +1,11 @@
-// float32 maps and exp over tensors whose buffers are WebAssembly memories (wasm_storage.ts): the
-// kernels read the operands and write the output where they are, so nothing is copied, and from
+// float32 maps, exp and sums over tensors whose buffers are WebAssembly memories (wasm_storage.ts):
+// the kernels read the operands and write the output where they are, so nothing is copied, and from
 // SPLIT_MIN elements the CPU's helper thread (conv_thread.ts) computes blocks of it too, handed the
 // memories through its message port. Both threads claim blocks from one counter, so a helper that
 // wakes late or loses its core leaves the blocks to this thread; this thread returns only once
 // every block is done and the helper is out of the job (a helper that never joined is shut out by
-// the job's gate). Either thread gives the copying path's bits (the same kernels).
+// the job's gate). Either thread gives the copying path's bits (the same kernels; a sum's blocks
+// each into a slot of their own, which the caller adds in order).
 
 import {
   convHelper,
@@ -20,6 +21,7 @@ import {
   fixExp32,
   MAP_STEP,
   mapApartCode,
+  sum8Code,
   wasmMap,
 } from "./wasm_maps.ts";
 import { exp32 } from "./exp32.ts";
@@ -49,8 +51,8 @@ const enum Word {
   Out = 7,
 }
 
-/** Floats of a block (256 KiB). */
-const BLOCK = 1 << 16;
+/** Floats of a block (256 KiB); also the blocks of a long float32 sum (reduce.ts). */
+export const BLOCK = 1 << 16;
 /** From this many elements the helper takes blocks too. */
 const SPLIT_MIN = 1 << 18;
 /** How long a job waits for the helper to finish its last one before going alone. */
@@ -60,8 +62,11 @@ const JOIN_TIMEOUT_MS = 120_000;
 
 /** What runs on each block, posted to the helper as it is. */
 interface Spec {
-  /** "exp": exp32Code's kernel, memories input and output; "map": a map's, a, b and output. */
-  kind: "exp" | "map";
+  /**
+   * "exp": exp32Code's kernel, memories input and output; "map": a map's, a, b and output;
+   * "sum": sum8Code's, input and the blocks' accumulators.
+   */
+  kind: "exp" | "map" | "sum";
   module: WebAssembly.Module;
   memories: WebAssembly.Memory[];
   /** A map's scalar second operand (null where it has a tensor). */
@@ -93,6 +98,16 @@ function blockRunner(spec: Spec, job: Int32Array): (b: number) => void {
       for (let i = whole; i < len; i++) {
         O[o + from + i] = exp32(A[a + from + i]);
       }
+    };
+  }
+  if (spec.kind === "sum") {
+    const sum = kernel.sum8 as (a: number, bytes: number, acc: number) => void;
+    const D = new Float64Array(spec.memories[1].buffer);
+    // Block b's eight accumulators at D[8b], from zero; its last n mod 8 floats are the caller's.
+    return (blk) => {
+      const from = blk * BLOCK, len = Math.min(BLOCK, n - from);
+      D.fill(0, 8 * blk, 8 * blk + 8);
+      sum(4 * (a + from), 4 * (len & ~7), 64 * blk);
     };
   }
   const map = kernel.map as (
@@ -297,4 +312,48 @@ export function inPlaceMap(
     wasmMap(op as MapName, O, Oo + at, A, Ao + at, B, Bo + at, n - at);
   }
   return true;
+}
+
+let sumHelperBlocks = 0;
+
+/** Blocks of in-place sums the helper thread has summed (torch.backends.cpu.info()). */
+export function sumHelperBlocksSoFar(): number {
+  return sumHelperBlocks;
+}
+
+/** The accumulators of in-place sums' blocks: eight doubles a block (a larger memory when a row needs it). */
+let blockAccs: WebAssembly.Memory | undefined;
+
+/**
+ * The eight double accumulators of every BLOCK floats of A from Ao, n of them (reduce.ts's
+ * contiguous row fold over each block, its last n mod 8 floats left out), at 8·b for block b of
+ * the array returned: read where A lies, on both threads from SPLIT_MIN elements. Null (nothing
+ * done) where A's buffer is not a WebAssembly memory of its own, or n is below SPLIT_MIN. The
+ * array is overwritten by the next call. The caller has checked that SIMD is on.
+ */
+export function inPlaceBlockSums(
+  A: Float32Array,
+  Ao: number,
+  n: number,
+): Float64Array | null {
+  const input = n >= SPLIT_MIN ? memoryOf(A) : undefined;
+  if (!input) return null;
+  const blocks = Math.ceil(n / BLOCK), bytes = 64 * blocks;
+  if (!blockAccs || blockAccs.buffer.byteLength < bytes) {
+    const pages = Math.ceil(bytes / 65536);
+    blockAccs = new WebAssembly.Memory({
+      initial: pages,
+      maximum: pages,
+      shared: true,
+    });
+  }
+  const module = moduleOf("sum", 2, () => ({ sum8: sum8Code(0, 1) }))!;
+  const spec: Spec = {
+    kind: "sum",
+    module,
+    memories: [input, blockAccs],
+    scalar: null,
+  };
+  sumHelperBlocks += runJob(spec, n, Ao, 0, 0);
+  return new Float64Array(blockAccs.buffer, 0, 8 * blocks);
 }

@@ -8,6 +8,7 @@ import type { ArgReduceOp, ReduceOp, View } from "../backend.ts";
 import { compile, readAs } from "./_loops.ts";
 import { copy } from "./maps.ts";
 import { wasmSum8, wasmSum8On } from "./wasm_maps.ts";
+import { BLOCK, inPlaceBlockSums } from "./inplace.ts";
 
 type Arr = StorageArray;
 
@@ -77,25 +78,52 @@ return ${c("s03", "s47")};`,
 }
 
 /**
- * The contiguous row's fold for `op` on `dtype`: a float32 sum (or mean) of a long row through
- * the SIMD kernel (wasmSum8: the eight accumulators in doubles, the same additions in the same
- * order, so the same bits), the last n mod 8 floats and the combining as rowKernel's.
+ * The contiguous row's fold for `op` on `dtype`. A float32 sum (or mean) of a long row goes
+ * through the SIMD kernel (wasmSum8: the eight accumulators in doubles, the same additions in the
+ * same order, so the same bits), the last n mod 8 floats and the combining as rowKernel's; and a
+ * row longer than BLOCK (2^16) is summed a block at a time, each block's sum so (from zero) added
+ * to the row's in order. Blocks let both threads sum a row that lies in a WebAssembly memory of
+ * its own (inPlaceBlockSums) with the bits of one thread and of the copying and JavaScript paths;
+ * they are also a step of pairwise summation (a block's error grows with 2^16 terms, not n).
  */
 function rowFor(op: ReduceOp, dtype: DTypeName): Row {
   const js = rowKernel(op, dtype);
   if (dtype !== "float32" || (op !== "sum" && op !== "mean")) return js;
   const s = new Float64Array(8);
-  return (X, p, len) => {
+  /** A row's sum from its eight accumulators (at s[k]): its last n mod 8 floats, then pairwise. */
+  const combine = (
+    s: Float64Array,
+    k: number,
+    X: Arr,
+    p: number,
+    len: number,
+  ) => {
+    let s0 = s[k];
+    for (let i = len & ~7; i < len; i++) s0 += X[p + i] as number;
+    const s01 = s0 + s[k + 1],
+      s23 = s[k + 2] + s[k + 3],
+      s45 = s[k + 4] + s[k + 5],
+      s67 = s[k + 6] + s[k + 7];
+    return (s01 + s23) + (s45 + s67);
+  };
+  /** A block's sum (or a row's, up to BLOCK), of a row of `row` elements. */
+  const block = (X: Arr, p: number, len: number, row = len) => {
     if (!wasmSum8On(len)) return js(X, p, len);
     s.fill(0);
-    wasmSum8(X as Float32Array, p, len, s);
-    let s0 = s[0];
-    for (let i = len & ~7; i < len; i++) s0 += X[p + i] as number;
-    const s01 = s0 + s[1],
-      s23 = s[2] + s[3],
-      s45 = s[4] + s[5],
-      s67 = s[6] + s[7];
-    return (s01 + s23) + (s45 + s67);
+    wasmSum8(X as Float32Array, p, len, s, row);
+    return combine(s, 0, X, p, len);
+  };
+  return (X, p, len) => {
+    if (len <= BLOCK) return block(X, p, len);
+    const sums = wasmSum8On(len)
+      ? inPlaceBlockSums(X as Float32Array, p, len)
+      : null;
+    let total = 0;
+    for (let at = 0, k = 0; at < len; at += BLOCK, k += 8) {
+      const n = Math.min(BLOCK, len - at);
+      total += sums ? combine(sums, k, X, p + at, n) : block(X, p + at, n, len);
+    }
+    return total;
   };
 }
 

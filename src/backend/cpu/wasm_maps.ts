@@ -250,7 +250,7 @@ export function exp32Code(input = 0, output = 0): Code {
  * the same additions in the same order, two lanes at a time (a float32 widens to a double
  * exactly), so the sums are its bits.
  */
-function sum8Code(input = 0, accs = 0): Code {
+export function sum8Code(input = 0, accs = 0): Code {
   const f = new Code([I32, I32, I32]);
   const [a, bytes, acc] = [0, 1, 2];
   const p = f.local(I32);
@@ -664,7 +664,8 @@ export function wasmSum8On(n: number): boolean {
 
 /**
  * Sums A[Ao + i] for i < 8·⌊n/8⌋ into the eight accumulators s (float k of every eight into
- * s[k], each from its value in s), in chunks through the module. The caller has checked
+ * s[k], each from its value in s), in chunks through the module (by pages where these n floats
+ * are a block of a row of `row` elements beyond SUM_BY_PAGES). The caller has checked
  * wasmSum8On.
  */
 export function wasmSum8(
@@ -672,6 +673,7 @@ export function wasmSum8(
   Ao: number,
   n: number,
   s: Float64Array,
+  row = n,
 ): void {
   const memory = mayBeInPlace(n) ? memoryOf(A) : undefined;
   if (memory) return sumOver(memory, Ao, n, s);
@@ -679,7 +681,7 @@ export function wasmSum8(
   const aAt = region(0, A, Ao), acc = REGION; // acc: region 1's start, 16-byte aligned
   const whole = n & ~7;
   D.set(s, acc / 2);
-  const step = n > SUM_BY_PAGES ? PAGE_FLOATS : CHUNK;
+  const step = row > SUM_BY_PAGES ? PAGE_FLOATS : CHUNK;
   for (let p = 0; p < whole; p += step) {
     const len = Math.min(step, whole - p);
     F.set(A.subarray(Ao + p, Ao + p + len), aAt);
@@ -698,9 +700,10 @@ let sumModule: WebAssembly.Module | undefined;
 let accs: { memory: WebAssembly.Memory; D: Float64Array } | undefined;
 
 /**
- * wasmSum8 over A's own memory, read where it is (one thread, the same additions in the same
- * order, so the same bits): 2^24 floats at 23.3 GB/s (median) against 15.4 copied a page at a
- * time (one process, interleaved).
+ * wasmSum8 over A's own memory, read where it is (a row of up to a block, reduce.ts; longer ones
+ * go to inplace.ts's inPlaceBlockSums): the same additions in the same order, so the same bits.
+ * 2^24 floats ran at 23.3 GB/s (median) against 15.4 copied a page at a time (one process,
+ * interleaved), when whole rows came here.
  */
 function sumOver(
   memory: WebAssembly.Memory,

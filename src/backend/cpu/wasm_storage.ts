@@ -26,7 +26,7 @@ const memories = new WeakMap<ArrayBufferLike, WebAssembly.Memory>();
  * ArrayBuffer: 55 to 90; V8: 12 to 21 against 75 to 85), and its test suite ran 79 → 178 s
  * (fashion_example.test.ts 3.6 → 48 s).
  */
-let on = typeof SharedArrayBuffer === "function" &&
+const on = typeof SharedArrayBuffer === "function" &&
   typeof WebAssembly === "object" && !("Bun" in globalThis) &&
   envVar("FLAMBEAU_WASM_STORAGE") !== "off" && multiMemory();
 
