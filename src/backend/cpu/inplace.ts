@@ -321,7 +321,7 @@ export function sumHelperBlocksSoFar(): number {
   return sumHelperBlocks;
 }
 
-/** The accumulators of in-place sums' blocks: eight doubles a block (a larger memory when a row needs it). */
+/** The accumulators of in-place sums' blocks: eight doubles a block (replaced as rows need more). */
 let blockAccs: WebAssembly.Memory | undefined;
 
 /**
