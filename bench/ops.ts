@@ -49,8 +49,8 @@
 // median is reported. Per-op overheads: loops sized to about LOOP_MS each, the median of
 // LOOP_REPS loops. Ratio columns: our time / the peer's time (the peer's GB/s / ours); above 1
 // means we are slower. Flambeau's elementwise rows run on one thread (torch.set_num_threads(1));
-// its products without a BLAS, its convolution, its LeNet step and a second exp row on every core
-// (rows ⁷, ⁸, ⁹). The
+// its products without a BLAS, its convolution, its LeNet step and second exp and sum rows on
+// every core (rows ⁷, ⁸, ⁹, ¹⁰). The
 // conv2d row is LeNet's second layer at batch 64, the LeNet row one SGD step of the tutorial's
 // net at batch 64, both in images/s. The wasm backend of TensorFlow.js runs its
 // SIMD build on one thread under Deno and Bun: tfjs turns the threaded build off whenever it
@@ -113,6 +113,8 @@ const WORKLOADS: Workload[] = [
   bw("relu_out", "relu 16M, out= ³", 8 * N, 12),
   bw("relu", "relu 16M, new ²", 8 * N),
   bw("sum", "sum 16M", 4 * N, 15),
+  // Issue 14's goal for sums, on every core.
+  bw("sum_threads", "sum 16M, all cores ¹⁰", 4 * N, 40),
   bw("transpose_out", "transpose-copy 4096², out=", 8 * SIDE * SIDE, 3),
   bw("transpose", "transpose-copy 4096², new ²", 8 * SIDE * SIDE),
   {
@@ -311,6 +313,7 @@ function flambeau(): Results {
     if (f() !== o) throw new Error("an out= call returned a new tensor");
   };
   out.exp_out_threads = timeCall(into(() => torch.exp(x, { out: o })));
+  out.sum_threads = timeCall(() => torch.sum(x));
   torch.set_num_threads(1);
   out.add_out = timeCall(into(() => torch.add(x, y, { out: o })));
   out.mul_out = timeCall(into(() => torch.mul(x, y, { out: o })));
@@ -426,6 +429,7 @@ async function tfColumn(tf: Tf, backend: string): Promise<Results | string> {
   out.exp = timeCall(call(() => tf.exp(x)));
   out.relu = timeCall(call(() => tf.relu(x)));
   out.sum = timeCall(call(() => tf.sum(x)));
+  out.sum_threads = out.sum;
   x.dispose(), y.dispose();
   const m = tf.tensor(noise(SIDE * SIDE, 3), [SIDE, SIDE], "float32");
   out.transpose = timeCall(call(() => tf.transpose(m)));
@@ -670,6 +674,9 @@ console.log(
     '  on both sides (a training job\'s steady state: the step speeds up over its first seconds); tfjs: not written ("—")',
     `⁹ the exp row above on ${CORES} threads: from 2^18 elements a helper thread computes blocks of a float32 exp;`,
     "  PyTorch's cells: its exp out= at each column's thread count",
+    `¹⁰ the sum row above on ${CORES} threads: a float32 row longer than 2^16 is summed a block of 2^16 at a time,`,
+    "  and from 2^18 elements in a tensor's own WebAssembly memory (16 MiB and up) the helper sums blocks too;",
+    "  the peers' cells repeat their sum row (PyTorch's at each column's thread count)",
   ].join("\n"),
 );
 for (const n of notes) console.log(n);

@@ -21,7 +21,7 @@ import {
   fixExp32,
   MAP_STEP,
   mapApartCode,
-  sum8Code,
+  sumBlocksCode,
   wasmMap,
 } from "./wasm_maps.ts";
 import { exp32 } from "./exp32.ts";
@@ -49,6 +49,8 @@ const enum Word {
   A = 5,
   B = 6,
   Out = 7,
+  /** Floats of a claim: BLOCK, or for a sum several of its blocks. */
+  Claim = 8,
 }
 
 /** Floats of a block (256 KiB); also the blocks of a long float32 sum (reduce.ts). */
@@ -60,7 +62,7 @@ const SETTLE_MS = 0.3;
 /** How long this thread waits for the helper's last block before raising, rather than hang. */
 const JOIN_TIMEOUT_MS = 120_000;
 
-/** What runs on each block, posted to the helper as it is. */
+/** What runs on each claim of blocks, posted to the helper as it is. */
 interface Spec {
   /**
    * "exp": exp32Code's kernel, memories input and output; "map": a map's, a, b and output;
@@ -101,13 +103,19 @@ function blockRunner(spec: Spec, job: Int32Array): (b: number) => void {
     };
   }
   if (spec.kind === "sum") {
-    const sum = kernel.sum8 as (a: number, bytes: number, acc: number) => void;
-    const D = new Float64Array(spec.memories[1].buffer);
-    // Block b's eight accumulators at D[8b], from zero; its last n mod 8 floats are the caller's.
-    return (blk) => {
-      const from = blk * BLOCK, len = Math.min(BLOCK, n - from);
-      D.fill(0, 8 * blk, 8 * blk + 8);
-      sum(4 * (a + from), 4 * (len & ~7), 64 * blk);
+    const sums = kernel.sumBlocks as (
+      a: number,
+      blocks: number,
+      lastBytes: number,
+      acc: number,
+    ) => void;
+    // The claim's blocks, each into its eight accumulators at 64·b bytes, from zero; the last
+    // n mod 8 floats of the last block are the caller's.
+    const per = job[Word.Claim] / BLOCK, blocks = Math.ceil(n / BLOCK);
+    return (c) => {
+      const first = c * per, count = Math.min(per, blocks - first);
+      const last = Math.min(BLOCK, n - (first + count - 1) * BLOCK);
+      sums(4 * (a + first * BLOCK), count, 4 * (last & ~7), 64 * first);
     };
   }
   const map = kernel.map as (
@@ -129,13 +137,13 @@ function blockRunner(spec: Spec, job: Int32Array): (b: number) => void {
  */
 const TEST_RAISE = envVar("FLAMBEAU_TEST_INPLACE_RAISE") === "1";
 
-/** Claims and runs blocks of the job until none are left; how many it ran. */
+/** Claims and runs claims of the job until none are left; how many it ran. */
 function claimBlocks(
   job: Int32Array,
   run: (b: number) => void,
   stall = 0,
 ): number {
-  const blocks = Math.ceil(job[Word.N] / BLOCK);
+  const blocks = Math.ceil(job[Word.N] / job[Word.Claim]);
   for (let ran = 0;; ran++) {
     const b = Atomics.add(job, Word.Next, 1);
     if (b >= blocks) return ran;
@@ -154,8 +162,8 @@ export function inPlaceOps(): number {
 
 /**
  * Runs `spec` over n elements (a multiple of MAP_STEP for a map) from a, b and out (elements
- * into their memories), with the helper from SPLIT_MIN elements where it is free; the blocks the
- * helper ran.
+ * into their memories), `claim` elements at a time, with the helper from SPLIT_MIN elements where
+ * it is free; the claims the helper ran.
  */
 function runJob(
   spec: Spec,
@@ -163,13 +171,14 @@ function runJob(
   a: number,
   b: number,
   out: number,
+  claim = BLOCK,
 ): number {
   jobs++;
-  const words = new Int32Array([INPLACE_JOB, 0, 0, 0, n, a, b, out]);
+  const words = new Int32Array([INPLACE_JOB, 0, 0, 0, n, a, b, out, claim]);
   const ctl = n >= SPLIT_MIN ? convHelper() : null;
   if (!ctl || !helperSettled(SETTLE_MS)) {
     const run = blockRunner(spec, words);
-    for (let blk = 0; blk * BLOCK < n; blk++) run(blk);
+    for (let blk = 0; blk * claim < n; blk++) run(blk);
     return 0;
   }
   const job = ctl.subarray(Ctl.Job), request = nextRequest();
@@ -177,7 +186,7 @@ function runJob(
   Atomics.store(job, Word.Gate, request);
   helperPort().postMessage({ request, ...spec });
   postConv();
-  const blocks = Math.ceil(n / BLOCK);
+  const blocks = Math.ceil(n / claim);
   const run = blockRunner(spec, job), mine = claimBlocks(job, run);
   // A helper that has not joined by now is shut out; one that has finishes its last block.
   if (Atomics.compareExchange(job, Word.Gate, request, 0) === request) return 0;
@@ -316,7 +325,10 @@ export function inPlaceMap(
 
 let sumHelperBlocks = 0;
 
-/** Blocks of in-place sums the helper thread has summed (torch.backends.cpu.info()). */
+/**
+ * Blocks of in-place sums the helper thread has summed (torch.backends.cpu.info()), counted by
+ * its claims (a row's last claim may hold fewer blocks than the others).
+ */
 export function sumHelperBlocksSoFar(): number {
   return sumHelperBlocks;
 }
@@ -347,13 +359,17 @@ export function inPlaceBlockSums(
       shared: true,
     });
   }
-  const module = moduleOf("sum", 2, () => ({ sum8: sum8Code(0, 1) }))!;
+  const module = moduleOf("sum", 2, () => ({
+    sumBlocks: sumBlocksCode(BLOCK, 0, 1),
+  }))!;
   const spec: Spec = {
     kind: "sum",
     module,
     memories: [input, blockAccs],
     scalar: null,
   };
-  sumHelperBlocks += runJob(spec, n, Ao, 0, 0);
+  // Claims of up to four blocks (fewer calls), at least sixteen claims a row (both threads busy).
+  const per = Math.max(1, Math.min(4, Math.floor(blocks / 16)));
+  sumHelperBlocks += per * runJob(spec, n, Ao, 0, 0, per * BLOCK);
   return new Float64Array(blockAccs.buffer, 0, 8 * blocks);
 }

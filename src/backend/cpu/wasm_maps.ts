@@ -245,28 +245,63 @@ export function exp32Code(input = 0, output = 0): Code {
 }
 
 /**
- * The sum of `bytes` bytes of floats at a (a multiple of 32) into eight double accumulators at
- * acc (four f64x2), float k of every eight into accumulator k: reduce.ts's contiguous row fold,
+ * The floats from p to end (p stepped to it; end − p a multiple of 32 bytes) into the four
+ * f64x2 accumulators s, float k of every eight into double k: reduce.ts's contiguous row fold,
  * the same additions in the same order, two lanes at a time (a float32 widens to a double
  * exactly), so the sums are its bits.
  */
-export function sum8Code(input = 0, accs = 0): Code {
-  const f = new Code([I32, I32, I32]);
-  const [a, bytes, acc] = [0, 1, 2];
-  const p = f.local(I32);
-  const s = [f.local(V128), f.local(V128), f.local(V128), f.local(V128)];
-  const at = (k: number) => ({ align: 3, offset: 16 * k, memory: accs });
-  for (let k = 0; k < 4; k++) f.get(acc).simd(Simd.load, at(k)).set(s[k]);
-  f.i32(0).set(p).block().loop();
-  f.get(p).get(bytes).op(Op.i32GeU).brIf(1);
+function sum8Loop(f: Code, p: number, end: number, s: number[], input: number) {
+  f.block().loop();
+  f.get(p).get(end).op(Op.i32GeU).brIf(1);
   for (let k = 0; k < 4; k++) {
-    f.get(s[k]);
-    f.get(a).get(p).op(Op.i32Add);
+    f.get(s[k]).get(p);
     f.simd(Simd.load64Zero, { align: 2, offset: 8 * k, memory: input });
     f.simd(Simd.f64x2PromoteLowF32x4).simd(Simd.f64x2Add).set(s[k]);
   }
   f.get(p).i32(32).op(Op.i32Add).set(p).br(0).end().end();
+}
+
+/**
+ * The sum of `bytes` bytes of floats at a (a multiple of 32) into eight double accumulators at
+ * acc (four f64x2, each from its value there), as sum8Loop.
+ */
+export function sum8Code(input = 0, accs = 0): Code {
+  const f = new Code([I32, I32, I32]);
+  const [a, bytes, acc] = [0, 1, 2];
+  const end = f.local(I32);
+  const s = [f.local(V128), f.local(V128), f.local(V128), f.local(V128)];
+  const at = (k: number) => ({ align: 3, offset: 16 * k, memory: accs });
+  for (let k = 0; k < 4; k++) f.get(acc).simd(Simd.load, at(k)).set(s[k]);
+  f.get(a).get(bytes).op(Op.i32Add).set(end);
+  sum8Loop(f, a, end, s, input);
   for (let k = 0; k < 4; k++) f.get(acc).get(s[k]).simd(Simd.store, at(k));
+  return f;
+}
+
+/**
+ * `blocks` consecutive blocks of `block` floats from a, the last of lastBytes bytes only (a
+ * multiple of 32), each summed as sum8Code from zero into its eight double accumulators, block b's
+ * at acc + 64·b. One call for several blocks: a call for each of 2^16 floats cost 4% of a sum of
+ * 2^24 (one thread, 21.1 against 22.0 GB/s).
+ */
+export function sumBlocksCode(block: number, input = 0, accs = 0): Code {
+  const f = new Code([I32, I32, I32, I32]);
+  const [a, blocks, lastBytes, acc] = [0, 1, 2, 3];
+  const b = f.local(I32), end = f.local(I32), out = f.local(I32);
+  const s = [f.local(V128), f.local(V128), f.local(V128), f.local(V128)];
+  const at = (k: number) => ({ align: 3, offset: 16 * k, memory: accs });
+  f.get(acc).set(out);
+  f.i32(0).set(b).block().loop();
+  f.get(b).get(blocks).op(Op.i32GeU).brIf(1);
+  for (const x of s) f.v128Zero().set(x);
+  // end = a + (the last block ? lastBytes : the block's bytes)
+  f.get(a).get(lastBytes).i32(4 * block);
+  f.get(b).i32(1).op(Op.i32Add).get(blocks).op(Op.i32Eq).op(Op.select);
+  f.op(Op.i32Add).set(end);
+  sum8Loop(f, a, end, s, input);
+  for (let k = 0; k < 4; k++) f.get(out).get(s[k]).simd(Simd.store, at(k));
+  f.get(out).i32(64).op(Op.i32Add).set(out);
+  f.get(b).i32(1).op(Op.i32Add).set(b).br(0).end().end();
   return f;
 }
 
