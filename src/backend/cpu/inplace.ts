@@ -66,7 +66,7 @@ const JOIN_TIMEOUT_MS = 120_000;
 interface Spec {
   /**
    * "exp": exp32Code's kernel, memories input and output; "map": a map's, a, b and output;
-   * "sum": sum8Code's, input and the blocks' accumulators.
+   * "sum": sumBlocksCode's, input and the blocks' accumulators.
    */
   kind: "exp" | "map" | "sum";
   module: WebAssembly.Module;
@@ -368,7 +368,8 @@ export function inPlaceBlockSums(
     memories: [input, blockAccs],
     scalar: null,
   };
-  // Claims of up to four blocks (fewer calls), at least sixteen claims a row (both threads busy).
+  // Claims of up to four blocks (fewer calls), and sixteen claims a row or more where it has
+  // sixteen blocks (both threads kept busy).
   const per = Math.max(1, Math.min(4, Math.floor(blocks / 16)));
   sumHelperBlocks += per * runJob(spec, n, Ao, 0, 0, per * BLOCK);
   return new Float64Array(blockAccs.buffer, 0, 8 * blocks);
