@@ -265,7 +265,7 @@ function sum8Loop(f: Code, p: number, end: number, s: number[], input: number) {
  * The sum of `bytes` bytes of floats at a (a multiple of 32) into eight double accumulators at
  * acc (four f64x2, each from its value there), as sum8Loop.
  */
-export function sum8Code(input = 0, accs = 0): Code {
+function sum8Code(input = 0, accs = 0): Code {
   const f = new Code([I32, I32, I32]);
   const [a, bytes, acc] = [0, 1, 2];
   const end = f.local(I32);
@@ -735,10 +735,12 @@ let sumModule: WebAssembly.Module | undefined;
 let accs: { memory: WebAssembly.Memory; D: Float64Array } | undefined;
 
 /**
- * wasmSum8 over A's own memory, read where it is (a row of up to a block, reduce.ts; longer ones
- * go to inplace.ts's inPlaceBlockSums): the same additions in the same order, so the same bits.
- * 2^24 floats ran at 23.3 GB/s (median) against 15.4 copied a page at a time (one process,
- * interleaved), when whole rows came here.
+ * wasmSum8 over A's own memory, read where it is (a block of 2^16 floats, reduce.ts: a row of one
+ * block, or of one below inplace.ts's SPLIT_MIN; longer rows go to its inPlaceBlockSums): the same
+ * additions in the same order, so the same bits. Its instance is kept per memory, where the job
+ * makes one a call: 64 rows of 2^17 took 1.6-1.8 ms here against 2.2-2.4 through the job on one
+ * thread and 4.8 through the module's copy. (2^24 floats ran at 23.3 GB/s against 15.4 copied a
+ * page at a time, when whole rows came here.)
  */
 function sumOver(
   memory: WebAssembly.Memory,
